@@ -1,0 +1,46 @@
+# mig-tools: `make demo` shows the plugins on an emulated failed migration; `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SCENARIO ?= restic-timeout
+KUBECONFIG_OUT ?= $(CURDIR)/build/sim.kubeconfig
+PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: venv build kubectl test demo sim bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(STAMP)
+
+build: venv
+	$(PY) build.py
+
+# The end-to-end tests drive the real kubectl; Debian's kubernetes-client provides it.
+kubectl:
+	@command -v kubectl >/dev/null 2>&1 || { \
+	  echo "installing kubectl (Debian kubernetes-client)" >&2; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq kubernetes-client >/dev/null; }
+	@kubectl version --client >/dev/null 2>&1 || { echo "kubectl is not usable" >&2; exit 1; }
+
+# pytest exits 5 when it collected no tests: a suite that ran nothing must not pass.
+test: build kubectl
+	@$(PY) -m pytest -q tests $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+# Serve the emulated clusters of a scenario until interrupted; the kubeconfig appears once all answer.
+sim: venv
+	$(PY) -m tests.emulator --scenario $(SCENARIO) --kubeconfig-out $(KUBECONFIG_OUT)
+
+demo: build kubectl
+	@$(PY) -m tests.demo --scenario $(SCENARIO)
+
+bench: build kubectl
+	$(PY) -m bench
+
+clean:
+	rm -rf build dist .pytest_cache

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Build every plugin: a shiv zipapp, a krew archive and a krew manifest per plugin, into dist/.
+
+    python build.py            # all plugins
+    python build.py crs logs   # some of them
+
+dist/kubectl-mig_<name>       executable zipapp (krew maps plugin mig-<name> to this file)
+dist/mig-<name>.tar.gz        krew archive (the zipapp + LICENSE)
+dist/krew/mig-<name>.yaml     krew manifest from krew/mig-<name>.yaml with the real sha256
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DIST = ROOT / "dist"
+BUILD = ROOT / "build"
+
+# The one list of plugins: name -> entry module in plugins/.
+PLUGINS = {
+    "crs": "plugins.mig_crs",
+}
+
+# The oldest Python the zipapps support; dependencies are resolved for it (wheels only).
+MIN_PYTHON = "3.9"
+INTERPRETER = "/usr/bin/env python3"
+
+# Parts of the kubernetes package we never import (lib/kubeapi.py loads only the transport
+# and the kubeconfig loader): 36 MB of generated APIs and models, dropped from every zipapp.
+PRUNE = [
+    "kubernetes/client/api", "kubernetes/client/models", "kubernetes/dynamic", "kubernetes/watch",
+    "kubernetes/stream", "kubernetes/utils", "kubernetes/leaderelection", "kubernetes/e2e_test",
+    "kubernetes/test", "bin",
+]
+
+
+def version() -> str:
+    ns: dict = {}
+    exec((ROOT / "lib" / "__init__.py").read_text(), ns)
+    return ns["__version__"]
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def site_packages() -> Path:
+    """Runtime dependencies installed once per requirements.txt content, for MIN_PYTHON."""
+    req = ROOT / "requirements.txt"
+    key = hashlib.sha256(req.read_bytes() + MIN_PYTHON.encode() + repr(PRUNE).encode()).hexdigest()[:12]
+    site = BUILD / f"site-{key}"
+    if (site / ".complete").exists():
+        return site
+    shutil.rmtree(site, ignore_errors=True)
+    tmp = BUILD / f"site-{key}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "--no-compile", "--target", str(tmp), "--python-version", MIN_PYTHON,
+                    "--only-binary=:all:", "-r", str(req)], check=True)
+    for rel in PRUNE:
+        shutil.rmtree(tmp / rel, ignore_errors=True)
+    for cache in tmp.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+    (tmp / ".complete").touch()
+    tmp.rename(site)
+    return site
+
+
+def stage_sources(name: str, module: str) -> Path:
+    """lib/ and this plugin's entry module only: a zipapp carries no other plugin."""
+    src = BUILD / f"src-{name}"
+    shutil.rmtree(src, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "lib", src / "lib", ignore=ignore)
+    (src / "plugins").mkdir(parents=True)
+    shutil.copy2(ROOT / "plugins" / "__init__.py", src / "plugins" / "__init__.py")
+    mod_file = module.split(".")[-1] + ".py"
+    shutil.copy2(ROOT / "plugins" / mod_file, src / "plugins" / mod_file)
+    return src
+
+
+def zipapp(name: str, module: str, site: Path) -> Path:
+    out = DIST / f"kubectl-mig_{name}"
+    src = stage_sources(name, module)
+    tmp = out.with_suffix(".tmp")
+    subprocess.run([sys.executable, "-m", "shiv", "--site-packages", str(site), "--site-packages", str(src),
+                    "-e", f"{module}:run", "-p", INTERPRETER, "-o", str(tmp), "--reproducible",
+                    "--no-modify"], check=True, stdout=subprocess.DEVNULL)
+    tmp.chmod(0o755)
+    tmp.replace(out)
+    return out
+
+
+def _add(tar: tarfile.TarFile, arcname: str, data: bytes, mode: int) -> None:
+    info = tarfile.TarInfo(arcname)
+    info.size, info.mode, info.mtime = len(data), mode, 0
+    info.uname = info.gname = "root"
+    tar.addfile(info, io.BytesIO(data))
+
+
+def krew_archive(name: str, app: Path) -> Path:
+    out = DIST / f"mig-{name}.tar.gz"
+    tmp = out.with_suffix(".tmp")
+    with tarfile.open(tmp, "w:gz") as tar:
+        _add(tar, app.name, app.read_bytes(), 0o755)
+        _add(tar, "LICENSE", (ROOT / "LICENSE").read_bytes(), 0o644)
+    tmp.replace(out)
+    return out
+
+
+def krew_manifest(name: str, archive: Path) -> Path:
+    template = (ROOT / "krew" / f"mig-{name}.yaml").read_text()
+    text = (template.replace("{{VERSION}}", "v" + version())
+            .replace("{{SHA256}}", sha256(archive))
+            .replace("{{ARCHIVE}}", archive.name))
+    out = DIST / "krew" / f"mig-{name}.yaml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(PLUGINS)
+    unknown = [n for n in names if n not in PLUGINS]
+    if unknown:
+        print(f"error: unknown plugin(s): {', '.join(unknown)}; known: {', '.join(PLUGINS)}", file=sys.stderr)
+        return 64
+    DIST.mkdir(exist_ok=True)
+    site = site_packages()
+    for name in names:
+        app = zipapp(name, PLUGINS[name], site)
+        archive = krew_archive(name, app)
+        manifest = krew_manifest(name, archive)
+        print(f"built {app.relative_to(ROOT)} ({app.stat().st_size // 1024} KiB), "
+              f"{archive.relative_to(ROOT)}, {manifest.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,60 @@
+"""Runs a plugin's main: errors a user can cause become one stderr line and an exit code."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import traceback
+from typing import Callable, Sequence
+
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, MigError
+
+
+def warn(message: str) -> None:
+    """A warning or progress line: stderr, never stdout (stdout carries data only)."""
+    sys.stderr.write(f"{message}\n")
+    sys.stderr.flush()
+
+
+def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[str] | None = None) -> None:
+    """Call main(args) and exit with its code; MigError -> `error: ...` on stderr, no traceback."""
+    args = list(sys.argv[1:] if args is None else args)
+    verbose = "-v" in args or "--verbose" in args
+    try:
+        code = main(args) or 0
+        sys.stdout.flush()
+    except MigError as e:
+        _flush_quietly()
+        sys.stderr.write(f"error: {e.message}\n")
+        if verbose:
+            traceback.print_exc()
+        code = e.code
+    except KeyboardInterrupt:
+        _flush_quietly()
+        sys.stderr.write("interrupted\n")
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `... | head` closed our stdout: not an error, and Python must not complain at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
+    except Exception as e:  # a bug of ours: still one line unless -v
+        _flush_quietly()
+        sys.stderr.write(f"error: {prog}: unexpected {type(e).__name__}: {e} (rerun with -v for details)\n")
+        if verbose:
+            traceback.print_exc()
+        code = EXIT_ERROR
+    sys.exit(code)
+
+
+def _flush_quietly() -> None:
+    try:
+        sys.stdout.flush()
+    except Exception:
+        pass
+
+
+def default_sigpipe() -> None:
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)

@@ -1,0 +1,255 @@
+"""A small Kubernetes client on plain dicts over kubernetes' ApiClient transport.
+
+Every call has a timeout; reads retry on 429 (honouring Retry-After), 5xx and dropped
+connections with backoff. Failures become ApiError with one line naming the cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Iterator
+
+from .errors import ApiError
+from .kubeapi import ApiClient, ApiException, Configuration
+from .resources import Resource, from_discovery, resource
+
+import urllib3
+
+READ_RETRIES = 4
+BACKOFF = (0.2, 0.5, 1.0, 2.0)
+PATCH_TYPES = {
+    "merge": "application/merge-patch+json",
+    "json": "application/json-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+}
+
+
+def _status_message(exc: ApiException) -> tuple[str, str]:
+    """(message, reason) from an ApiException carrying a Status body, or its HTTP reason."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if body:
+        try:
+            st = json.loads(body)
+            if isinstance(st, dict) and st.get("message"):
+                return st["message"], st.get("reason", "") or ""
+        except ValueError:
+            pass
+    return (exc.reason or f"HTTP {exc.status}").strip(), ""
+
+
+class Client:
+    """One cluster's API: get, list (selectors, paging), create, replace, patch, delete, logs."""
+
+    def __init__(self, config: Configuration, cluster: str, timeout: float = 30.0):
+        config.retries = 0  # we retry ourselves, with backoff and only where it is safe
+        self.config = config
+        self.cluster = cluster
+        self.timeout = timeout
+        self.api = ApiClient(configuration=config)
+        self._discovered: list[Resource] | None = None
+
+    # --- transport -------------------------------------------------------------------------
+    def request(self, method: str, path: str, query: dict | list | None = None, body=None,
+                content_type: str | None = None, stream: bool = False, what: str = "",
+                timeout: float | tuple | None = None):
+        """One API call; returns the decoded JSON body, or the raw response when stream=True."""
+        params = [(k, v) for k, v in (query.items() if isinstance(query, dict) else (query or []))
+                  if v is not None and v != ""]
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = content_type or "application/json"
+        retries = READ_RETRIES if method == "GET" else 0
+        attempt = 0
+        while True:
+            try:
+                resp = self.api.call_api(
+                    path, method, query_params=params, header_params=headers, body=body,
+                    auth_settings=["BearerToken"], _preload_content=False,
+                    _return_http_data_only=True,
+                    _request_timeout=timeout if timeout is not None else self.timeout)
+                if stream:
+                    return resp
+                data = resp.data
+                return json.loads(data) if data else {}
+            except ApiException as exc:
+                status = exc.status or 0
+                if attempt < retries and (status == 429 or status >= 500 or status == 0):
+                    self._sleep(attempt, exc)
+                    attempt += 1
+                    continue
+                msg, reason = _status_message(exc)
+                if status == 0:
+                    msg = f"cannot reach {self.config.host}: {msg}"
+                raise ApiError(self._line(what or f"{method} {path}", msg, status),
+                               status, reason, self.cluster) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                if attempt < retries:
+                    self._sleep(attempt, None)
+                    attempt += 1
+                    continue
+                raise ApiError(self._line(what or f"{method} {path}", f"cannot reach {self.config.host}: "
+                                          f"{_short(exc)}", 0), 0, "Unreachable", self.cluster) from None
+            except ValueError as exc:
+                raise ApiError(self._line(what or path, f"invalid response: {exc}", 500), 500,
+                               "InvalidResponse", self.cluster) from None
+
+    def _sleep(self, attempt: int, exc: ApiException | None) -> None:
+        delay = BACKOFF[min(attempt, len(BACKOFF) - 1)]
+        headers = getattr(exc, "headers", None) or {}
+        ra = headers.get("Retry-After") if hasattr(headers, "get") else None
+        if ra:
+            try:
+                delay = min(float(ra), 10.0)
+            except ValueError:
+                pass
+        time.sleep(delay)
+
+    def _line(self, what: str, msg: str, status: int) -> str:
+        if status in (401,):
+            msg = f"Unauthorized: {msg} (check the credentials for this cluster)"
+        return f"{self.cluster}: {what}: {msg}"
+
+    # --- verbs ------------------------------------------------------------------------------
+    def get(self, res: Resource | str, name: str, namespace: str | None = None, sub: str | None = None) -> dict:
+        r = _res(res)
+        obj = self.request("GET", r.path(namespace, name, sub), what=_what("get", r, name, namespace))
+        return _typed(obj, r) if not sub else obj
+
+    def get_or_none(self, res: Resource | str, name: str, namespace: str | None = None) -> dict | None:
+        try:
+            return self.get(res, name, namespace)
+        except ApiError as e:
+            if e.not_found:
+                return None
+            raise
+
+    def list(self, res: Resource | str, namespace: str | None = None, labels: str | None = None,
+             fields: str | None = None, limit: int = 500) -> list[dict]:
+        """All items, following `continue` pages; each item gets apiVersion and kind."""
+        r = _res(res)
+        items: list[dict] = []
+        cont = None
+        while True:
+            page = self.request("GET", r.path(namespace), {
+                "labelSelector": labels, "fieldSelector": fields, "limit": limit, "continue": cont},
+                what=_what("list", r, None, namespace))
+            items.extend(_typed(i, r) for i in page.get("items") or [])
+            cont = (page.get("metadata") or {}).get("continue")
+            if not cont:
+                return items
+
+    def create(self, res: Resource | str, obj: dict, namespace: str | None = None) -> dict:
+        r = _res(res)
+        ns = namespace or (obj.get("metadata") or {}).get("namespace")
+        return self.request("POST", r.path(ns), body=obj, what=_what("create", r, None, ns))
+
+    def replace(self, res: Resource | str, obj: dict, sub: str | None = None) -> dict:
+        r = _res(res)
+        md = obj.get("metadata") or {}
+        return self.request("PUT", r.path(md.get("namespace"), md["name"], sub), body=obj,
+                            what=_what("replace", r, md["name"], md.get("namespace")))
+
+    def patch(self, res: Resource | str, name: str, namespace: str | None, body, patch_type: str = "merge",
+              sub: str | None = None) -> dict:
+        r = _res(res)
+        return self.request("PATCH", r.path(namespace, name, sub), body=body,
+                            content_type=PATCH_TYPES[patch_type], what=_what("patch", r, name, namespace))
+
+    def delete(self, res: Resource | str, name: str, namespace: str | None = None,
+               propagation: str = "Background", uid: str | None = None) -> dict:
+        """Delete one object; with uid, only if it is still that object (a precondition)."""
+        r = _res(res)
+        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        if uid:
+            body["preconditions"] = {"uid": uid}
+        return self.request("DELETE", r.path(namespace, name), body=body,
+                            what=_what("delete", r, name, namespace))
+
+    def version(self) -> dict:
+        return self.request("GET", "/version", what="get version")
+
+    def log_stream(self, namespace: str, pod: str, container: str | None = None, follow: bool = False,
+                   previous: bool = False, tail_lines: int | None = None, since_seconds: int | None = None,
+                   since_time: str | None = None, timestamps: bool = False,
+                   limit_bytes: int | None = None, chunk: int = 65536) -> Iterator[bytes]:
+        """The pod's log as raw byte chunks, streamed; a cut stream raises ApiError(status=0)."""
+        query = {"container": container, "follow": "true" if follow else None,
+                 "previous": "true" if previous else None, "tailLines": tail_lines,
+                 "sinceSeconds": since_seconds, "sinceTime": since_time,
+                 "timestamps": "true" if timestamps else None, "limitBytes": limit_bytes}
+        what = f"logs of pod {namespace}/{pod}" + (f" container {container}" if container else "")
+        timeout = (self._connect_timeout(), None) if follow else self.timeout
+        resp = self.request("GET", f"/api/v1/namespaces/{namespace}/pods/{pod}/log", query,
+                            stream=True, what=what, timeout=timeout)
+        try:
+            for data in resp.stream(chunk, decode_content=True):
+                if data:
+                    yield data
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ApiError(self._line(what, f"stream interrupted: {_short(exc)}", 0), 0,
+                           "StreamCut", self.cluster) from None
+        finally:
+            resp.release_conn()
+
+    def _connect_timeout(self) -> float:
+        return self.timeout if isinstance(self.timeout, (int, float)) else 30.0
+
+    def discover(self) -> list[Resource]:
+        """Every resource the server offers that can be listed (no subresources), one call per group version."""
+        if self._discovered is not None:
+            return self._discovered
+        found: list[Resource] = []
+        gvs = ["v1"]
+        for g in self.request("GET", "/apis", what="discover API groups").get("groups") or []:
+            pv = (g.get("preferredVersion") or {}).get("groupVersion")
+            if pv:
+                gvs.append(pv)
+        for gv in gvs:
+            path = "/api/v1" if gv == "v1" else f"/apis/{gv}"
+            try:
+                lst = self.request("GET", path, what=f"discover {gv}")
+            except ApiError as e:
+                if e.status in (404, 503):
+                    continue
+                raise
+            for item in lst.get("resources") or []:
+                if "/" in item["name"] or "list" not in (item.get("verbs") or []):
+                    continue
+                found.append(from_discovery(gv, item))
+        self._discovered = found
+        return found
+
+
+def _res(res: Resource | str) -> Resource:
+    return res if isinstance(res, Resource) else resource(res)
+
+
+def _typed(obj: dict, r: Resource) -> dict:
+    obj.setdefault("apiVersion", r.api_version)
+    obj.setdefault("kind", r.kind)
+    return obj
+
+
+def _what(verb: str, r: Resource, name: str | None, ns: str | None) -> str:
+    s = f"{verb} {r.key}"
+    if name:
+        s += f' "{name}"'
+    if ns and r.namespaced:
+        s += f" in namespace {ns}"
+    return s
+
+
+def _short(exc: BaseException) -> str:
+    """The innermost reason of a urllib3 error, without its repr noise."""
+    reason = getattr(exc, "reason", None)
+    while reason is not None and getattr(reason, "reason", None) is not None:
+        reason = reason.reason
+    text = str(reason or exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return "timed out"
+    return text.split(": ", 1)[-1][:200] if len(text) > 200 else text

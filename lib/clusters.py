@@ -1,0 +1,155 @@
+"""Which clusters a command talks to: the host from kubeconfig, source and target from MigClusters.
+
+The host is the kubeconfig's current (or --context) context. A MigCluster with
+`isHostCluster: true` is the host; any other is reached at `spec.url` with the token in the
+Secret named by `spec.serviceAccountSecretRef` (key `saToken`), honouring caBundle/insecure.
+`--source-context` / `--target-context` replace a MigCluster's credentials.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import os
+import tempfile
+
+from . import objects as o
+from .client import Client
+from .errors import ApiError, MigError
+from .kubeapi import ConfigException, Configuration, default_kubeconfig, incluster_config, kube_config
+
+ROLES = ("host", "source", "target")
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def load_context(kubeconfig: str | None, context: str | None) -> tuple[Configuration, str]:
+    """Configuration and context name from kubeconfig files (KUBECONFIG may list several)."""
+    path = kubeconfig or default_kubeconfig()
+    files = [p for p in path.split(os.pathsep) if p]
+    if kubeconfig and not all(os.path.exists(p) for p in files):
+        raise MigError(f"kubeconfig {kubeconfig}: no such file")
+    if not any(os.path.exists(p) for p in files):
+        raise MigError(f"no kubeconfig found at {path}: set KUBECONFIG or pass --kubeconfig")
+    cfg = Configuration()
+    try:
+        loader = kube_config._get_kube_config_loader(filename=path, active_context=context,
+                                                     persist_config=False)
+        loader.load_and_set(cfg)
+        name = loader.current_context["name"]
+    except ConfigException as exc:
+        msg = _one_line(exc)
+        if context and "contexts list" in msg:
+            msg = f'context "{context}" does not exist'
+        raise MigError(f"kubeconfig {path}: {msg}") from None
+    except Exception as exc:  # malformed YAML or missing fields deep inside the loader
+        raise MigError(f"kubeconfig {path}: cannot load: {_one_line(exc)}") from None
+    return cfg, name
+
+
+def in_cluster() -> Configuration:
+    """Configuration from the pod's service account (KUBERNETES_SERVICE_HOST/PORT)."""
+    cfg = Configuration()
+    try:
+        incluster_config.load_incluster_config(client_configuration=cfg)
+    except ConfigException as exc:
+        raise MigError(f"in-cluster config: {_one_line(exc)}") from None
+    return cfg
+
+
+_tempfiles: list[str] = []
+
+
+@atexit.register
+def _cleanup() -> None:
+    for p in _tempfiles:
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
+
+
+def _ca_file(data: str) -> str:
+    """caBundle is base64 in the CR (a []byte); kubernetes' Configuration wants a file."""
+    try:
+        pem = base64.b64decode(data)
+    except ValueError:
+        pem = data.encode()
+    fd, path = tempfile.mkstemp(prefix="mig-ca-", suffix=".crt")
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    _tempfiles.append(path)
+    return path
+
+
+class Clusters:
+    """Clients for host, source and target, created on first use."""
+
+    def __init__(self, kubeconfig: str | None = None, context: str | None = None, timeout: float = 30.0,
+                 source_context: str | None = None, target_context: str | None = None,
+                 in_cluster_config: bool = False):
+        self.kubeconfig = kubeconfig
+        self.context = context
+        self.timeout = timeout
+        self.overrides = {"source": source_context, "target": target_context}
+        self.in_cluster_config = in_cluster_config
+        self._host: Client | None = None
+        self._by_migcluster: dict[str, Client] = {}
+
+    @property
+    def host(self) -> Client:
+        if self._host is None:
+            if self.in_cluster_config:
+                self._host = Client(in_cluster(), "host", self.timeout)
+            else:
+                cfg, name = load_context(self.kubeconfig, self.context)
+                self._host = Client(cfg, f"host ({name})" if name != "host" else "host", self.timeout)
+        return self._host
+
+    def from_context(self, context: str, label: str) -> Client:
+        cfg, name = load_context(self.kubeconfig, context)
+        return Client(cfg, f"{label} ({name})" if name != label else label, self.timeout)
+
+    def for_role(self, role: str, migcluster: dict | None) -> Client:
+        """The client for role `source`/`target`: an override context, or the MigCluster's credentials."""
+        ctx = self.overrides.get(role)
+        if ctx:
+            key = f"context:{ctx}"
+            if key not in self._by_migcluster:
+                self._by_migcluster[key] = self.from_context(ctx, role)
+            return self._by_migcluster[key]
+        if migcluster is None:
+            raise MigError(f"{role}: no MigCluster for this role; pass --{role}-context")
+        name = o.name(migcluster)
+        if name not in self._by_migcluster:
+            self._by_migcluster[name] = self._from_migcluster(role, migcluster)
+        return self._by_migcluster[name]
+
+    def _from_migcluster(self, role: str, mc: dict) -> Client:
+        spec = o.spec(mc)
+        label = f"{role} ({o.name(mc)})"
+        if spec.get("isHostCluster"):
+            host = self.host
+            return Client(host.config, label, self.timeout)
+        url = spec.get("url")
+        ref = spec.get("serviceAccountSecretRef") or {}
+        if not url or not ref.get("name"):
+            raise MigError(f"{label}: MigCluster has no spec.url or serviceAccountSecretRef; "
+                           f"pass --{role}-context")
+        try:
+            secret = self.host.get("Secret", ref["name"], ref.get("namespace") or o.namespace(mc))
+        except ApiError as e:
+            raise ApiError(f"{label}: cannot read its service account token: {e}", e.status, e.reason,
+                           label) from None
+        token_b64 = (secret.get("data") or {}).get("saToken")
+        if not token_b64:
+            raise MigError(f"{label}: Secret {ref.get('namespace')}/{ref['name']} has no saToken key")
+        cfg = Configuration()
+        cfg.host = url.rstrip("/")
+        cfg.api_key = {"authorization": "Bearer " + base64.b64decode(token_b64).decode().strip()}
+        cfg.verify_ssl = not spec.get("insecure", False)
+        if spec.get("caBundle"):
+            cfg.ssl_ca_cert = _ca_file(spec["caBundle"])
+        return Client(cfg, label, self.timeout)

@@ -1,0 +1,152 @@
+"""Small readers for unstructured Kubernetes objects (plain dicts), in the manner of kr8s."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable
+
+UTC = _dt.timezone.utc
+
+
+def meta(o: dict) -> dict:
+    return o.get("metadata") or {}
+
+
+def name(o: dict) -> str:
+    return meta(o).get("name", "")
+
+
+def namespace(o: dict) -> str:
+    return meta(o).get("namespace", "") or ""
+
+
+def uid(o: dict) -> str:
+    return meta(o).get("uid", "")
+
+
+def labels(o: dict) -> dict:
+    return meta(o).get("labels") or {}
+
+
+def annotations(o: dict) -> dict:
+    return meta(o).get("annotations") or {}
+
+
+def spec(o: dict) -> dict:
+    return o.get("spec") or {}
+
+
+def status(o: dict) -> dict:
+    return o.get("status") or {}
+
+
+def phase(o: dict) -> str:
+    return status(o).get("phase") or ""
+
+
+def dig(o: Any, *path, default=None):
+    """o[path[0]][path[1]]... or default when any step is missing."""
+    for p in path:
+        if isinstance(o, dict):
+            o = o.get(p)
+        elif isinstance(o, list) and isinstance(p, int) and -len(o) <= p < len(o):
+            o = o[p]
+        else:
+            return default
+        if o is None:
+            return default
+    return o
+
+
+def conditions(o: dict) -> list:
+    return status(o).get("conditions") or []
+
+
+def condition(o: dict, ctype: str) -> dict | None:
+    for c in conditions(o):
+        if c.get("type") == ctype:
+            return c
+    return None
+
+
+def has_condition(o: dict, ctype: str) -> bool:
+    c = condition(o, ctype)
+    return bool(c) and str(c.get("status", "True")) == "True"
+
+
+def parse_time(value: Any) -> _dt.datetime | None:
+    """An RFC3339 timestamp (or epoch seconds) as an aware datetime; None when absent or unparsable."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)):
+        return _dt.datetime.fromtimestamp(value, UTC)
+    s = str(value).strip()
+    if s.endswith("Z") or s.endswith("z"):
+        s = s[:-1] + "+00:00"
+    if "." in s:  # Python 3.9 fromisoformat takes at most 6 fraction digits
+        head, _, rest = s.partition(".")
+        frac = "".join(ch for ch in rest if ch.isdigit())
+        tz = rest[len(frac):]
+        s = f"{head}.{frac[:6].ljust(6, '0')}{tz}"
+    try:
+        t = _dt.datetime.fromisoformat(s)
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def created(o: dict) -> _dt.datetime | None:
+    return parse_time(meta(o).get("creationTimestamp"))
+
+
+def now() -> _dt.datetime:
+    return _dt.datetime.now(UTC)
+
+
+def format_time(t: _dt.datetime | None) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+
+
+def human_duration(seconds: float | None) -> str:
+    """kubectl's short duration form: 45s, 6m42s, 3h4m, 2d3h, 45d, 3y20d."""
+    if seconds is None:
+        return "<unknown>"
+    s = int(max(seconds, 0))
+    if s < 120:
+        return f"{s}s"
+    m = s // 60
+    if m < 10:
+        return f"{m}m{s % 60}s" if s % 60 else f"{m}m"
+    if m < 180:
+        return f"{m}m"
+    h = m // 60
+    if h < 8:
+        return f"{h}h{m % 60}m" if m % 60 else f"{h}h"
+    if h < 48:
+        return f"{h}h"
+    d = h // 24
+    if d < 8:
+        return f"{d}d{h % 24}h" if h % 24 else f"{d}d"
+    if d < 365 * 2:
+        return f"{d}d"
+    y = d // 365
+    if y < 8 and d % 365:
+        return f"{y}y{d % 365}d"
+    return f"{y}y"
+
+
+def age(o: dict, at: _dt.datetime | None = None) -> str:
+    t = created(o)
+    if t is None:
+        return "<unknown>"
+    return human_duration(((at or now()) - t).total_seconds())
+
+
+def label_selector(match: dict) -> str:
+    """k=v,k2=v2 from a dict."""
+    return ",".join(f"{k}={v}" for k, v in match.items())
+
+
+def in_selector(key: str, values: Iterable[str]) -> str:
+    vals = sorted(set(v for v in values if v))
+    return f"{key} in ({','.join(vals)})"

@@ -1,0 +1,17 @@
+"""From parsed connection flags to a Source: live clusters or a must-gather archive."""
+
+from __future__ import annotations
+
+from .clusters import Clusters
+from .source import LiveSource, Source
+
+
+def open_source(args) -> Source:
+    """The Source the flags ask for (--must-gather PATH, or the kubeconfig's clusters)."""
+    if getattr(args, "must_gather", None):
+        from .mustgather import open_must_gather
+
+        return open_must_gather(args.must_gather, args.namespace)
+    clusters = Clusters(args.kubeconfig, args.context, args.request_timeout,
+                        args.source_context, args.target_context)
+    return LiveSource(clusters, args.namespace)

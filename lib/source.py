@@ -1,0 +1,92 @@
+"""Where objects and logs come from. One interface, two kinds: live clusters or a must-gather.
+
+Everything above this layer (graph, checks, renderers) reads through a Source and never
+knows which kind it has. Roles are `host`, `source` and `target`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .client import Client
+from .clusters import Clusters
+from .errors import MigError
+from .resources import Resource
+
+
+class Source:
+    """Read-only access to the clusters of a migration, by role."""
+
+    namespace: str = "openshift-migration"
+    live = False
+
+    def bind(self, role: str, migcluster: dict | None) -> None:
+        """Say which MigCluster plays `role` (source/target); host is always bound."""
+
+    def label(self, role: str) -> str:
+        """Human name of the cluster playing `role`, for output and errors."""
+        return role
+
+    def roles(self) -> list[str]:
+        raise NotImplementedError
+
+    def list(self, role: str, kind: str | Resource, namespace: str | None = None,
+             labels: str | None = None, fields: str | None = None) -> list[dict]:
+        raise NotImplementedError
+
+    def get(self, role: str, kind: str | Resource, name: str, namespace: str | None = None) -> dict | None:
+        raise NotImplementedError
+
+    def logs(self, role: str, namespace: str, pod: str, container: str | None = None,
+             **opts) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def discover(self, role: str) -> list[Resource]:
+        raise NotImplementedError
+
+    def client(self, role: str) -> Client:
+        raise MigError("this needs live clusters: it cannot run against a must-gather")
+
+
+class LiveSource(Source):
+    """Live clusters through Clusters: host from kubeconfig, source/target from MigClusters."""
+
+    live = True
+
+    def __init__(self, clusters: Clusters, namespace: str = "openshift-migration"):
+        self.clusters = clusters
+        self.namespace = namespace
+        self._bound: dict[str, dict | None] = {}
+
+    def bind(self, role: str, migcluster: dict | None) -> None:
+        self._bound[role] = migcluster
+
+    def roles(self) -> list[str]:
+        return ["host"] + [r for r in ("source", "target") if r in self._bound]
+
+    def client(self, role: str) -> Client:
+        if role == "host":
+            return self.clusters.host
+        if role not in self._bound and not self.clusters.overrides.get(role):
+            raise MigError(f"no {role} cluster is known yet")
+        return self.clusters.for_role(role, self._bound.get(role))
+
+    def label(self, role: str) -> str:
+        mc = self._bound.get(role)
+        if self.clusters.overrides.get(role):
+            return f"{role} ({self.clusters.overrides[role]})"
+        if mc:
+            return f"{role} ({mc.get('metadata', {}).get('name', '')})"
+        return role
+
+    def list(self, role, kind, namespace=None, labels=None, fields=None):
+        return self.client(role).list(kind, namespace, labels, fields)
+
+    def get(self, role, kind, name, namespace=None):
+        return self.client(role).get_or_none(kind, name, namespace)
+
+    def logs(self, role, namespace, pod, container=None, **opts):
+        return self.client(role).log_stream(namespace, pod, container, **opts)
+
+    def discover(self, role):
+        return self.client(role).discover()
