@@ -1,0 +1,81 @@
+"""Parse one log line of the MTC components into time, level, msg and fields.
+
+Velero and Restic write logrus text (`time="..." level=info msg="..." key=value`) or, in newer
+releases, JSON with `level`, `msg`, `time`; the migration controller writes zap JSON with
+`level`, `ts` (epoch seconds), `msg` and fields such as `migMigration`. Lines that are neither
+come back with level "" and the whole line as msg: filters let them through.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import NamedTuple
+
+from .objects import format_time, parse_time
+
+LEVELS = {"debug": 0, "info": 1, "warning": 2, "error": 3}
+_ALIASES = {"warn": "warning", "fatal": "error", "panic": "error", "dpanic": "error", "trace": "debug"}
+_PAIR = re.compile(r'([A-Za-z_][\w.\-/]*)=("(?:[^"\\]|\\.)*"|\S*)')
+_TS_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ")
+
+
+class LogLine(NamedTuple):
+    time: str       # RFC3339 UTC, "" when the line carries none
+    level: str      # debug|info|warning|error, or "" when unparsed
+    msg: str
+    fields: dict    # every other key of the line
+    raw: str        # the line as read (without the kubectl --timestamps prefix)
+
+
+def norm_level(level: str) -> str:
+    lv = (level or "").strip().lower()
+    lv = _ALIASES.get(lv, lv)
+    return lv if lv in LEVELS else ""
+
+
+def split_timestamp(line: str) -> tuple[str, str]:
+    """('2019-08-29T01:02:40.123Z', rest) for a line from `logs --timestamps`, else ('', line)."""
+    m = _TS_PREFIX.match(line)
+    return (m.group(1), line[m.end():]) if m else ("", line)
+
+
+def _unquote(v: str) -> str:
+    if len(v) >= 2 and v[0] == '"' and v[-1] == '"':
+        try:
+            return json.loads(v)
+        except ValueError:
+            return v[1:-1]
+    return v
+
+
+def parse(line: str, stamp: str = "") -> LogLine:
+    """Parse a log line; `stamp` is the API server's timestamp for it, if requested."""
+    text = line.rstrip("\r\n")
+    fields: dict = {}
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            fields = dict(data)
+            level = norm_level(str(fields.pop("level", "")))
+            msg = str(fields.pop("msg", fields.pop("message", "")))
+            t = fields.pop("time", None) or fields.pop("ts", None)
+            when = parse_time(t) or parse_time(stamp)
+            return LogLine(format_time(when), level, msg, fields, text)
+    if "level=" in text or "msg=" in text:
+        for k, v in _PAIR.findall(text):
+            fields[k] = _unquote(v)
+        if "level" in fields or "msg" in fields:
+            level = norm_level(fields.pop("level", ""))
+            msg = fields.pop("msg", "")
+            when = parse_time(fields.pop("time", None)) or parse_time(stamp)
+            return LogLine(format_time(when), level, msg, fields, text)
+    return LogLine(format_time(parse_time(stamp)), "", text, {}, text)
+
+
+def at_least(line: LogLine, level: str) -> bool:
+    """Whether the line is at `level` or more severe; unparsed lines always pass."""
+    return not line.level or LEVELS[line.level] >= LEVELS[level]
