@@ -12,7 +12,7 @@ import json
 import re
 from typing import NamedTuple
 
-from .objects import format_time, parse_time
+from .objects import UTC, parse_time
 
 LEVELS = {"debug": 0, "info": 1, "warning": 2, "error": 3}
 _ALIASES = {"warn": "warning", "fatal": "error", "panic": "error", "dpanic": "error", "trace": "debug"}
@@ -26,6 +26,14 @@ class LogLine(NamedTuple):
     msg: str
     fields: dict    # every other key of the line
     raw: str        # the line as read (without the kubectl --timestamps prefix)
+
+
+def format_time(t) -> str:
+    """RFC3339 UTC with microseconds when the source had them (ordering lines needs them)."""
+    if t is None:
+        return ""
+    t = t.astimezone(UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if t.microsecond else "%Y-%m-%dT%H:%M:%SZ")
 
 
 def norm_level(level: str) -> str:
