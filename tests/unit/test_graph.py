@@ -1,0 +1,110 @@
+"""The migration graph from plain dicts: resolution by name/UID/prefix, linking, role of each CR."""
+
+import pytest
+
+from lib import crs, graph
+from lib.errors import MigError
+from tests.unit.fakes import DictSource
+
+NS = "openshift-migration"
+MIG = "88435fe0-c9f8-11e9-85e6-5d593ce65e10"
+MIG_UID = "8886de4c-c9f8-11e9-95ad-0205fe66cbb6"
+
+
+def obj(kind, name, ns=NS, labels=None, spec=None, status=None, uid=None, api="migration.openshift.io/v1alpha1"):
+    return {"apiVersion": api, "kind": kind,
+            "metadata": {"name": name, "namespace": ns, "labels": labels or {}, "uid": uid or f"uid-{name}",
+                         "creationTimestamp": "2019-08-29T01:01:29Z"},
+            "spec": spec or {}, "status": status or {}}
+
+
+def estate():
+    plan = obj("MigPlan", "socks-shop-mig-plan", spec={
+        "srcMigClusterRef": {"name": "src"}, "destMigClusterRef": {"name": "host"},
+        "migStorageRef": {"name": "myrepo"}, "namespaces": ["sock-shop"]},
+        status={"conditions": [{"type": "Ready", "status": "True", "category": "Required"}]})
+    mig = obj("MigMigration", MIG, uid=MIG_UID, spec={"migPlanRef": {"name": "socks-shop-mig-plan"}, "stage": False},
+              status={"phase": "Completed", "conditions": [{"type": "Succeeded", "status": "True"}]})
+    other = obj("MigMigration", "e13a1b60-c927-11e9-9555-d129df7f3b96", uid="other-uid",
+                spec={"migPlanRef": {"name": "other-plan"}})
+    host = [plan, mig, other,
+            obj("MigCluster", "host", spec={"isHostCluster": True}),
+            obj("MigCluster", "src", spec={"url": "https://src:6443"}),
+            obj("MigStorage", "myrepo")]
+    v = "velero.io/v1"
+    b1 = obj("Backup", f"{MIG}-initial-abcde", api=v, labels={"migmigration": MIG_UID, "migration-initial-backup": MIG_UID},
+             spec={"storageLocation": "myrepo-vpzq9"}, status={"phase": "Completed"})
+    b2 = obj("Backup", f"{MIG}-59gb7", api=v, labels={"migmigration": MIG_UID, "migration-stage-backup": MIG_UID},
+             spec={"storageLocation": "myrepo-vpzq9"}, status={"phase": "Completed"})
+    bx = obj("Backup", "other-backup", api=v, labels={"migmigration": "other-uid"})
+    pvb = obj("PodVolumeBackup", f"{MIG}-59gb7-x1", api=v, labels={"velero.io/backup-name": f"{MIG}-59gb7"},
+              spec={"node": "node-1", "volume": "data", "pod": {"namespace": "sock-shop", "name": "carts-db-0"}},
+              status={"phase": "Completed"})
+    source = [b1, b2, bx, pvb, obj("BackupStorageLocation", "myrepo-vpzq9", api=v),
+              obj("BackupStorageLocation", "unrelated", api=v)]
+    r1 = obj("Restore", f"{MIG}-stage-xyz", api=v, labels={"migmigration": MIG_UID, "migration-stage-restore": MIG_UID},
+             spec={"backupName": f"{MIG}-59gb7"}, status={"phase": "Completed"})
+    r2 = obj("Restore", f"{MIG}-final-xyz", api=v, labels={"migmigration": MIG_UID, "migration-final-restore": MIG_UID},
+             spec={"backupName": f"{MIG}-initial-abcde"}, status={"phase": "Completed", "warnings": 15})
+    pvr = obj("PodVolumeRestore", f"{MIG}-stage-xyz-p1", api=v, labels={"velero.io/restore-name": f"{MIG}-stage-xyz"},
+              status={"phase": "Failed", "errors": 1})
+    return {"host": host, "source": source, "target": [r1, r2, pvr]}
+
+
+def test_resolves_by_name_uid_and_unique_prefix():
+    src = DictSource(estate())
+    for ref in (MIG, MIG_UID, "8843", "8886de4c"):
+        assert graph.build(src, ref).migration["metadata"]["name"] == MIG
+
+
+def test_unknown_migration_names_namespace_and_closest():
+    with pytest.raises(MigError) as e:
+        graph.build(DictSource(estate()), "88435fe0-c9f8-11e9-85e6-5d593ce65e1X")
+    assert f"not found in namespace {NS}" in e.value.message
+    assert MIG in e.value.message
+
+
+def test_ambiguous_prefix_is_refused():
+    est = estate()
+    est["host"].append(obj("MigMigration", "88435fe0-ffff", spec={"migPlanRef": {"name": "socks-shop-mig-plan"}}))
+    with pytest.raises(MigError, match="ambiguous"):
+        graph.build(DictSource(est), "88435fe0")
+
+
+def test_links_backups_restores_and_volume_crs_by_labels():
+    g = graph.build(DictSource(estate()), MIG)
+    assert {b["metadata"]["name"] for b in g.backups} == {f"{MIG}-initial-abcde", f"{MIG}-59gb7"}
+    assert len(g.restores) == 2 and len(g.pvbs) == 1 and len(g.pvrs) == 1
+    assert sorted(graph.velero_role(b) for b in g.backups) == ["initial backup (Kubernetes objects)",
+                                                               "stage backup (PV data)"]
+    assert {graph.velero_role(r) for r in g.restores} == {"stage restore (PV data)", "final restore (Kubernetes objects)"}
+    assert [b["metadata"]["name"] for b in g.bsls["source"]] == ["myrepo-vpzq9"]
+
+
+def test_constant_number_of_requests_per_kind():
+    src = DictSource(estate())
+    graph.build(src, MIG)
+    calls = [(c[0], c[1]) for c in src.calls]
+    assert len(calls) == len(set(calls)), calls
+
+
+def test_unreachable_cluster_is_reported_and_the_rest_kept():
+    est = estate()
+    del est["source"]
+    g = graph.build(DictSource(est), MIG)
+    assert "source" in g.unreachable and g.restores
+    rows = crs.chain(g)
+    assert any(r.role == "unreachable" and r.cluster == "source" for r in rows)
+
+
+def test_chain_rows_count_errors_and_results():
+    g = graph.build(DictSource(estate()), MIG)
+    rows = {(r.kind, r.name): r for r in crs.chain(g)}
+    assert rows[("PodVolumeRestore", f"{MIG}-stage-xyz-p1")].errors == 1
+    assert rows[("Restore", f"{MIG}-final-xyz")].warnings == 15
+    assert crs.result(g.migration) == "Succeeded"
+    objs = crs.chain_objects(g)
+    assert objs[0]["kind"] == "MigPlan"
+    assert all("mig-tools/cluster" in o["metadata"]["annotations"] for o in objs)
+    # the graph's own objects are not modified by the annotation
+    assert "annotations" not in g.plan["metadata"]
