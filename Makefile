@@ -29,7 +29,7 @@ kubectl:
 
 # pytest exits 5 when it collected no tests: a suite that ran nothing must not pass.
 test: build kubectl
-	@$(PY) -m pytest -q tests $(PYTEST_ARGS); rc=$$?; \
+	@MIG_TOOLS_BUILT=1 $(PY) -m pytest -q tests $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 # Serve the emulated clusters of a scenario until interrupted; the kubeconfig appears once all answer.
