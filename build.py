@@ -29,6 +29,11 @@ PLUGINS = {
     "crs": "plugins.mig_crs",
 }
 
+# Byte-compile on first run (at extraction, for whatever python3 runs it): with
+# PYTHONDONTWRITEBYTECODE=1 set, as on many machines, a zipapp without .pyc recompiles every
+# module on every run (0.36 s warm instead of 0.22 s); the cost is a one-off 0.4 s at extraction.
+COMPILE_PYC = True
+
 # The oldest Python the zipapps support; dependencies are resolved for it (wheels only).
 MIN_PYTHON = "3.9"
 INTERPRETER = "/usr/bin/env python3"
@@ -97,7 +102,7 @@ def zipapp(name: str, module: str, site: Path) -> Path:
     tmp = out.with_suffix(".tmp")
     subprocess.run([sys.executable, "-m", "shiv", "--site-packages", str(site), "--site-packages", str(src),
                     "-e", f"{module}:run", "-p", INTERPRETER, "-o", str(tmp), "--reproducible",
-                    "--no-modify"], check=True, stdout=subprocess.DEVNULL)
+                    "--no-modify"] + (["--compile-pyc"] if COMPILE_PYC else []), check=True, stdout=subprocess.DEVNULL)
     tmp.chmod(0o755)
     tmp.replace(out)
     return out
