@@ -1,0 +1,79 @@
+"""Start-up of `kubectl mig-crs <migration>` against the emulator versus `kubectl get migmigration`.
+
+Warm runs (zipapp already unpacked) as a median of several, and the cold first run (shiv
+extraction and byte-compilation), each with PYTHONDONTWRITEBYTECODE set and unset.
+MIG_BENCH_RUNS sets the number of warm runs (default 9).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+from bench.sim import ROOT, plugin_env, serve
+
+SCENARIO = "sock-shop-success"
+
+
+def _time(cmd: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {r.stderr.decode(errors='replace')}")
+    return time.perf_counter() - t0
+
+
+def _median(cmd: list[str], env: dict, runs: int) -> float:
+    _time(cmd, env)  # warm-up
+    return statistics.median(_time(cmd, env) for _ in range(runs))
+
+
+def _import_breakdown(env: dict) -> list[tuple[str, int]]:
+    """The slowest imports (cumulative microseconds) of a warm run, from python -X importtime."""
+    r = subprocess.run(["python3", "-X", "importtime", str(ROOT / "dist" / "kubectl-mig_crs"), "--help"],
+                       env=env, capture_output=True, text=True)
+    rows = []
+    for line in r.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line and "cumulative" not in line:
+            _, cum, name = line.split("|")
+            rows.append((name.rstrip(), int(cum)))
+    top = [(n.strip(), c) for n, c in rows if not n.startswith("    ")]
+    return sorted(top, key=lambda x: -x[1])[:8]
+
+
+def main() -> dict:
+    runs = int(os.environ.get("MIG_BENCH_RUNS", "9"))
+    out: dict = {}
+    with serve(SCENARIO) as kubeconfig:
+        env = plugin_env(kubeconfig)
+        mig = json.loads(subprocess.run(["kubectl", "get", "migmigrations", "-n", "openshift-migration", "-o", "json"],
+                                        env=env, capture_output=True, text=True, check=True).stdout)["items"][0]
+        name = mig["metadata"]["name"]
+        kget = ["kubectl", "get", "migmigration", name, "-n", "openshift-migration"]
+        ours = ["kubectl", "mig-crs", name]
+        for label, dont in (("PYTHONDONTWRITEBYTECODE=1", "1"), ("PYTHONDONTWRITEBYTECODE unset", None)):
+            with tempfile.TemporaryDirectory(prefix="shiv-") as shiv_root:
+                e = dict(env, SHIV_ROOT=shiv_root)
+                e.pop("PYTHONDONTWRITEBYTECODE", None)
+                if dont:
+                    e["PYTHONDONTWRITEBYTECODE"] = dont
+                cold = _time(ours, e)
+                warm = _median(ours, e, runs)
+                base = _median(kget, e, runs)
+                out[label] = {"cold_first_run_s": round(cold, 3), "warm_median_s": round(warm, 3),
+                              "kubectl_get_median_s": round(base, 3), "ratio": round(warm / base, 2)}
+                print(f"{label}: mig-crs cold {cold:.3f}s, warm median {warm:.3f}s; kubectl get {base:.3f}s; "
+                      f"ratio {warm / base:.2f}")
+                if dont is None:
+                    out["slowest_imports_us"] = _import_breakdown(e)
+    for mod, us in out.get("slowest_imports_us", []):
+        print(f"  import {mod}: {us / 1000:.0f} ms")
+    return out
+
+
+if __name__ == "__main__":
+    main()
