@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from bench.sim import ROOT, plugin_env, serve
+from tests.simproc import ROOT, plugin_env, serve
 
 SCENARIO = "sock-shop-success"
 

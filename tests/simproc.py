@@ -1,4 +1,4 @@
-"""Start the emulator out of process, as `make sim` does, for benchmarks and the demo."""
+"""Run the emulator out of process, as `make sim` does: for the demo and the benchmarks."""
 
 from __future__ import annotations
 
