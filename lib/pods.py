@@ -16,11 +16,12 @@ LOG_SOURCES = tuple(SELECTORS)
 def classify(pod: dict) -> str:
     """velero, restic or controller for an MTC pod, '' for any other pod."""
     lb = o.labels(pod)
+    # Restic/node-agent pods carry component=velero too: tell them apart first.
+    if lb.get("name") in ("restic", "node-agent"):
+        return "restic"
     if lb.get("component") == "velero" or lb.get("app.kubernetes.io/instance") == "velero" \
             or lb.get("deploy") == "velero":
         return "velero"
-    if lb.get("name") in ("restic", "node-agent"):
-        return "restic"
     if lb.get("control-plane") == "controller-manager" or lb.get("app") == "migration":
         return "controller"
     return ""
