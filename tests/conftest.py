@@ -16,10 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist"
 
-try:
-    pytest_plugins = ["tests.emulator.pytest_fixtures"] if __import__("importlib").util.find_spec("tests.emulator.pytest_fixtures") else []
-except ImportError:
-    pytest_plugins = []
+pytest_plugins = ["tests.emulator.pytest_fixtures"]
 
 
 @pytest.fixture(scope="session")

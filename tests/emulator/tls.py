@@ -1,0 +1,53 @@
+"""A self-signed CA and one server certificate per cluster, made with the openssl CLI."""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+from pathlib import Path
+
+
+def _run(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def make_ca(d: Path) -> tuple[Path, Path]:
+    d.mkdir(parents=True, exist_ok=True)
+    key, crt = d / "ca.key", d / "ca.crt"
+    _run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=mig-tools-emulator-ca",
+         "-keyout", str(key), "-out", str(crt))
+    return key, crt
+
+
+def make_server_cert(d: Path, name: str, ca_key: Path, ca_crt: Path) -> tuple[Path, Path]:
+    key, csr, crt, ext = d / f"{name}.key", d / f"{name}.csr", d / f"{name}.crt", d / f"{name}.ext"
+    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+                   "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    _run("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", str(key), "-out", str(csr))
+    _run("x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key), "-CAcreateserial",
+         "-days", "2", "-extfile", str(ext), "-out", str(crt))
+    return key, crt
+
+
+_CACHE: dict = {}
+
+
+def shared_pki() -> tuple[Path, Path, Path]:
+    """(ca.crt, server.key, server.crt) made once per process: RSA key generation is slow."""
+    if "pki" not in _CACHE:
+        import atexit
+        import shutil
+        import tempfile
+
+        d = Path(tempfile.mkdtemp(prefix="mig-emulator-pki-"))
+        atexit.register(shutil.rmtree, d, True)
+        ca_key, ca_crt = make_ca(d)
+        key, crt = make_server_cert(d, "server", ca_key, ca_crt)
+        _CACHE["pki"] = (ca_crt, key, crt)
+    return _CACHE["pki"]
+
+
+def server_context(key: Path, crt: Path) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(crt), str(key))
+    return ctx
