@@ -16,8 +16,8 @@ from .resources import Resource, from_discovery, resource
 
 import urllib3
 
-READ_RETRIES = 4
-BACKOFF = (0.2, 0.5, 1.0, 2.0)
+READ_RETRIES = 3
+BACKOFF = (0.1, 0.3, 0.8)
 PATCH_TYPES = {
     "merge": "application/merge-patch+json",
     "json": "application/json-patch+json",

@@ -47,3 +47,20 @@ def kubectl(dist_dir, tmp_path_factory):
                               timeout=timeout)
 
     return run
+
+
+def table_rows(stdout: str) -> list[dict]:
+    """A kubectl-style table as dicts keyed by header, cut at the header's column starts."""
+    lines = [ln for ln in stdout.splitlines() if ln.strip()]
+    if not lines:
+        return []
+    header = lines[0]
+    import re
+
+    starts = [m.start() for m in re.finditer(r"\S+", header)]
+    names = header.split()
+    rows = []
+    for ln in lines[1:]:
+        cells = [ln[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
+        rows.append(dict(zip(names, cells)))
+    return rows

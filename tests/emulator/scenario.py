@@ -14,6 +14,14 @@ _CLUSTER = re.compile(r"\$\{cluster\.([\w-]+)\.(url|token|ca_b64)\}")
 _UNIT = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: times stay the strings the API server would return."""
+
+
+_Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+                                   for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def find(name_or_path: str) -> Path:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") and p.exists():
@@ -44,7 +52,7 @@ def load(path: Path, values: dict, now: dt.datetime, seen: set | None = None) ->
     if path in seen:
         raise ValueError(f"include cycle at {path}")
     seen.add(path)
-    doc = yaml.safe_load(render(path.read_text(), values, now)) or {}
+    doc = yaml.load(render(path.read_text(), values, now), Loader=_Loader) or {}
     out = {"description": doc.get("description", ""), "clusters": doc.get("clusters"), "objects": {},
            "logs": {}, "tokens": {}}
     for inc in doc.get("include") or []:
