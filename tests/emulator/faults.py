@@ -58,12 +58,17 @@ class Faults:
             self.rules.clear()
 
     def take(self, method: str, path: str, query: str) -> list[Fault]:
-        """The faults for this request; each one with a count is used up by one."""
+        """The faults for this request: every unlimited one, and the first one with a count left
+        (which it uses up by one), so `times=1` faults added in a row hit successive requests."""
         out = []
+        counted = False
         with self.lock:
             for f in self.rules:
                 if f.matches(method, path, query):
                     if f.times is not None:
+                        if counted:
+                            continue
+                        counted = True
                         f.times -= 1
                     out.append(f)
         return out
