@@ -103,6 +103,7 @@ def test_latency_and_timeouts(s):
 def test_tokens_401_and_403(s):
     s.add_token("source", "ro-token", allow=[{"verbs": ["get", "list"], "resources": ["pods", "pods/log"]}])
     cfg, _ = load_context(s.kubeconfig, "source")
+    cfg.refresh_api_key_hook = None          # else the kubeconfig's token comes back on every call
     cfg.api_key = {"authorization": "Bearer ro-token"}
     c = Client(cfg, "source", timeout=5)
     assert c.list("Pod", NS)
