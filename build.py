@@ -27,6 +27,7 @@ BUILD = ROOT / "build"
 # The one list of plugins: name -> entry module in plugins/.
 PLUGINS = {
     "crs": "plugins.mig_crs",
+    "logs": "plugins.mig_logs",
 }
 
 # Byte-compile on first run (at extraction, for whatever python3 runs it): with

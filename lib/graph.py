@@ -103,6 +103,10 @@ def _closest(ref: str, names: list[str]) -> str:
     return f"; did you mean: {', '.join(close)}?" if close else ""
 
 
+def name_of(obj: dict) -> str:
+    return o.name(obj)
+
+
 def list_migrations(src: Source) -> list[dict]:
     """All MigMigrations in the MTC namespace, newest first."""
     migs = src.list("host", "MigMigration", src.namespace)

@@ -133,23 +133,24 @@ class Emulator:
             for key, src in logs.items():
                 previous = key.endswith("@previous")
                 ns, pod, container = key.split("@")[0].split("/")
-                c.logs.add(ns, pod, container, self._log_file(cname, key, Path(src), now), previous)
+                path, owned = self._log_file(cname, key, Path(src), now)
+                c.logs.add(ns, pod, container, path, previous, owned=owned)
         for cname, toks in doc["tokens"].items():
             for tname, spec in toks.items():
                 self.add_token(cname, spec.get("token", tname), spec.get("allow"))
 
-    def _log_file(self, cname: str, key: str, src: Path, now) -> Path:
+    def _log_file(self, cname: str, key: str, src: Path, now) -> tuple[Path, bool]:
+        """(path, owned): small logs are copied (templated) into the workdir so that appends reach
+        streams already open; large ones (benchmarks) are served in place."""
         if not src.exists():
             raise FileNotFoundError(f"scenario log file {src} (for {cname} {key}) does not exist")
         if src.stat().st_size > TEMPLATE_LIMIT:
-            return src
+            return src, False
         text = src.read_text(errors="surrogateescape")
-        if "${" not in text:
-            return src
         dest = self.workdir / "scenario-logs" / cname / (key.replace("/", "_").replace("@", "_") + ".log")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(scen.render(text, self.values(), now), errors="surrogateescape")
-        return dest
+        dest.write_text(scen.render(text, self.values(), now) if "${" in text else text, errors="surrogateescape")
+        return dest, True
 
     def _mark_terminated(self, c: Cluster) -> None:
         for (plural, ns, name), pod in c.store.objects.items():

@@ -1,0 +1,96 @@
+"""mig-logs: choose clusters, sources and pods; print merged lines, follow, or download them all."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import graph as graphs
+from ..errors import EXIT_UNREACHABLE, MigError
+from . import format as fmt
+from .download import download, download_archive, safe_dir
+from .filter import Needles
+from .select import targets
+from .stream import lines
+
+
+@dataclass
+class Options:
+    migration: str | None = None
+    clusters: list = field(default_factory=list)
+    sources: list = field(default_factory=list)
+    pod: str | None = None
+    container: str | None = None
+    selector: str | None = None
+    all_lines: bool = False
+    follow: bool = False
+    since_seconds: int | None = None
+    since_time: str | None = None
+    tail: int | None = None
+    previous: bool = False
+    timestamps: bool = False
+    level: str | None = None
+    output: str = "text"
+    output_dir: str | None = None
+    archive: str | None = None
+
+
+def bind_clusters(src, migration: str | None):
+    """The graph of the named migration, or of the newest one (its clusters only) when none is named."""
+    if migration:
+        return graphs.build(src, migration)
+    migs = graphs.list_migrations(src)
+    if migs:
+        g = graphs.build(src, graphs.name_of(migs[0]))
+        return g
+    return None
+
+
+def execute(src, opt: Options, out=None, err=None) -> int:
+    """Run the command; returns the exit code (69 when a cluster or pod could not be read)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    g = bind_clusters(src, opt.migration)
+    scope = g if opt.migration else None
+    errors: list = []
+    if opt.output_dir or opt.archive:
+        tgts = targets(src, g, opt.clusters or None, opt.sources or None, opt.pod, opt.container, opt.selector, errors)
+        needles = Needles(scope) if scope is not None and not opt.all_lines else None
+        extra = {"tail_lines": opt.tail, "since_seconds": opt.since_seconds, "since_time": opt.since_time}
+        failed = [{"cluster": role, "error": why} for role, _, why in errors]
+        if opt.archive:
+            index = download_archive(src, tgts, Path(opt.archive), needles, True, extra, failed)
+            where = opt.archive
+        else:
+            index = download(src, tgts, safe_dir(opt.output_dir), needles, True, extra, failed)
+            where = opt.output_dir
+        err.write(f"wrote {len(index['files'])} logs to {where}"
+                  + (f"; {len(index['failed'])} could not be read (see index.json)" if index["failed"] else "") + "\n")
+        for f in index["failed"]:
+            err.write(f"warning: {f['error']}\n")
+        return EXIT_UNREACHABLE if index["failed"] else 0
+
+    color = opt.output != "json" and fmt_color(out)
+    n = 0
+    for e in lines(src, scope, opt.clusters or None, opt.sources or None, opt.pod, opt.container,
+                   opt.since_seconds, opt.since_time, opt.tail, opt.previous, opt.level, opt.all_lines,
+                   opt.follow, opt.selector, errors):
+        out.write(fmt.as_json(e) if opt.output == "json" else fmt.text(e, color, opt.timestamps))
+        n += 1
+        if opt.follow:
+            out.flush()
+    for role, t, why in errors:
+        err.write(f"warning: {why}\n")
+    if n == 0 and not errors:
+        err.write("no log lines matched\n")
+    return EXIT_UNREACHABLE if errors else 0
+
+
+def fmt_color(out) -> bool:
+    from ..render import use_color
+
+    return use_color(out)
+
+
+__all__ = ["Options", "execute", "MigError"]

@@ -1,0 +1,78 @@
+"""Which pods and containers to read: the console's Cluster / Log source / Pod choice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import objects as o
+from .. import pods as podlib
+from ..errors import ApiError, MigError
+from ..source import Source
+
+# Where each log source runs: the controller on the host, Velero and Restic on source and target.
+ROLES_OF = {"controller": ("host",), "velero": ("source", "target"), "restic": ("source", "target")}
+
+
+@dataclass(frozen=True)
+class Target:
+    cluster: str       # role
+    source: str        # velero | restic | controller | other (with --selector)
+    pod: str
+    container: str
+    namespace: str
+    node: str = ""
+
+
+def _restic_nodes(graph, role: str) -> tuple[set, set]:
+    """(nodes, restic pod names) that ran this migration's PodVolumeBackups/Restores on `role`."""
+    nodes, pods = set(), set()
+    for v in (graph.pvbs if role == "source" else graph.pvrs):
+        if o.spec(v).get("node"):
+            nodes.add(o.spec(v)["node"])
+        if o.status(v).get("resticPod"):
+            pods.add(o.status(v)["resticPod"])
+    return nodes, pods
+
+
+def targets(src: Source, graph=None, roles=None, sources=None, pod: str | None = None,
+            container: str | None = None, selector: str | None = None, errors: list | None = None) -> list[Target]:
+    """The containers to read, one pod list per cluster; clusters that fail go to `errors`."""
+    sources = list(sources or podlib.LOG_SOURCES)
+    roles = list(roles or src.roles())
+    out: list[Target] = []
+    for role in roles:
+        if role not in src.roles():
+            continue
+        if not selector and not any(role in ROLES_OF[s] or role == "host" and s != "controller" and
+                                    _host_runs_velero(graph) for s in sources):
+            continue
+        try:
+            pods = src.list(role, "Pod", src.namespace, labels=selector or None)
+        except (ApiError, MigError) as e:
+            if errors is None:
+                raise
+            errors.append((role, None, str(e)))
+            continue
+        nodes, restic_pods = _restic_nodes(graph, role) if graph and graph.migration_uids else (set(), set())
+        for p in sorted(pods, key=o.name):
+            kind = podlib.classify(p) or ("other" if selector else "")
+            if not kind or (not selector and kind not in sources) or (pod and o.name(p) != pod):
+                continue
+            if not selector and role not in ROLES_OF[kind] and not (role == "host" and kind == "velero"):
+                continue
+            if kind == "restic" and graph is not None and graph.migration_uids and not pod \
+                    and (nodes or restic_pods) and podlib.node(p) not in nodes and o.name(p) not in restic_pods:
+                continue
+            for c in podlib.containers(p):
+                if container and c != container:
+                    continue
+                out.append(Target(role, kind, o.name(p), c, o.namespace(p) or src.namespace, podlib.node(p)))
+    if pod and not out:
+        where = ", ".join(roles)
+        raise MigError(f'pod "{pod}"' + (f' container "{container}"' if container else "")
+                       + f" not found among the MTC pods in namespace {src.namespace} on {where}")
+    return out
+
+
+def _host_runs_velero(graph) -> bool:
+    return False

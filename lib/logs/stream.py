@@ -1,0 +1,156 @@
+"""Streams of log lines: timestamped, resumed after a cut without duplicates, merged in time order."""
+
+from __future__ import annotations
+
+import heapq
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from .. import logline
+from ..errors import ApiError, MigError
+from .filter import Needles
+from .select import Target, targets
+
+RESUMES = 5
+
+
+@dataclass
+class Entry:
+    cluster: str
+    source: str
+    pod: str
+    container: str
+    stamp: str            # the API server's timestamp of the line
+    line: logline.LogLine
+    data: bytes           # the raw bytes of the line, without the timestamp prefix
+
+
+def _split_stamp(raw: bytes) -> tuple[str, bytes]:
+    sp = raw.find(b" ")
+    if sp > 0 and raw[:4].isdigit():
+        return raw[:sp].decode("ascii", "replace"), raw[sp + 1:]
+    return "", raw
+
+
+def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, tail=None, since_seconds=None,
+              since_time=None, follow=False, timestamps=True) -> Iterator[tuple[str, bytes]]:
+    """(stamp, line bytes) of one container, asked with timestamps; a cut stream is resumed from
+    the last stamp seen, skipping the lines already given."""
+    last, same = "", 0
+    resumes = 0
+    while True:
+        opts = dict(previous=previous, follow=follow, timestamps=True)
+        if last:
+            opts["since_time"] = last[:19] + "Z"     # the API takes whole seconds
+        else:
+            opts.update(tail_lines=tail, since_seconds=since_seconds, since_time=since_time)
+        skip_before, skip_same = last, same
+        buf = b""
+        try:
+            for chunk in src.logs(t.cluster, t.namespace, t.pod, t.container, **opts):
+                buf += chunk
+                cut = buf.rfind(b"\n")
+                if cut < 0:
+                    continue
+                block, buf = buf[:cut + 1], buf[cut + 1:]
+                if skip_before or needles is None:
+                    for raw in block.splitlines(keepends=True):
+                        stamp, data = _split_stamp(raw)
+                        if skip_before:
+                            if stamp and stamp < skip_before:
+                                continue
+                            if stamp == skip_before and skip_same > 0:
+                                skip_same -= 1
+                                continue
+                            skip_before = ""
+                        last, same = (last, same + 1) if stamp == last else (stamp, 1)
+                        if needles is None or needles.match(data):
+                            yield stamp, data
+                    continue
+                # Fast path: the regex engine finds the matching lines in the whole block; the
+                # resume point only needs the block's last stamp and how many lines carry it.
+                tail_stamp, _ = _split_stamp(block[block.rfind(b"\n", 0, len(block) - 1) + 1:])
+                if tail_stamp:
+                    key = tail_stamp.encode() + b" "
+                    n = block.count(b"\n" + key) + (1 if block.startswith(key) else 0)
+                    last, same = (last, same + n) if tail_stamp == last else (tail_stamp, n)
+                for raw in needles.select(block):
+                    yield _split_stamp(raw)
+            if buf:
+                stamp, data = _split_stamp(buf)
+                if needles is None or needles.match(data):
+                    yield stamp, data + b"\n"
+            return
+        except ApiError as e:
+            if e.status != 0 or resumes >= RESUMES:
+                raise
+            resumes += 1
+
+
+def _entries(src, t: Target, needles, level, **kw) -> Iterator[Entry]:
+    for stamp, data in raw_lines(src, t, needles, **kw):
+        text = data.decode("utf-8", "replace")
+        ln = logline.parse(text, stamp)
+        if level and not logline.at_least(ln, level):
+            continue
+        yield Entry(t.cluster, t.source, t.pod, t.container, stamp, ln, data)
+
+
+def merged(src, tgts: list[Target], needles: Needles | None, level: str | None = None,
+           on_error: Callable[[Target, Exception], None] | None = None, **kw) -> Iterator[Entry]:
+    """Lines of all targets in time order (each stream is already ordered); failures go to on_error."""
+    def guarded(t):
+        try:
+            yield from _entries(src, t, needles, level, **kw)
+        except (ApiError, MigError) as e:
+            if on_error is None:
+                raise
+            on_error(t, e)
+    return heapq.merge(*(guarded(t) for t in tgts), key=lambda e: e.stamp)
+
+
+def followed(src, tgts: list[Target], needles: Needles | None, level: str | None = None,
+             on_error: Callable[[Target, Exception], None] | None = None, **kw) -> Iterator[Entry]:
+    """New lines from every target as they come (one reader thread per container) until all end."""
+    q: queue.Queue = queue.Queue(maxsize=10000)
+    done = object()
+
+    def reader(t):
+        try:
+            for e in _entries(src, t, needles, level, follow=True, **kw):
+                q.put(e)
+        except (ApiError, MigError) as e:
+            if on_error:
+                on_error(t, e)
+        finally:
+            q.put(done)
+
+    for t in tgts:
+        threading.Thread(target=reader, args=(t,), daemon=True).start()
+    left = len(tgts)
+    while left:
+        item = q.get()
+        if item is done:
+            left -= 1
+            continue
+        yield item
+
+
+def lines(src, graph=None, roles=None, sources=None, pod=None, container=None, since_seconds=None,
+          since_time=None, tail=None, previous=False, level=None, all_lines=False, follow=False,
+          selector=None, errors: list | None = None) -> Iterator[Entry]:
+    """The log lines of the chosen clusters and log sources that concern `graph`'s migration."""
+    tgts = targets(src, graph, roles, sources, pod, container, selector, errors)
+    needles = Needles(graph) if graph is not None and not all_lines else None
+
+    def on_error(t, e):
+        if errors is None:
+            raise e
+        errors.append((t.cluster, t, str(e)))
+
+    kw = dict(previous=previous, tail=tail, since_seconds=since_seconds, since_time=since_time)
+    if follow:
+        return followed(src, tgts, needles, level, on_error, **kw)
+    return merged(src, tgts, needles, level, on_error, **kw)

@@ -1,0 +1,63 @@
+"""kubectl mig-logs: Velero, Restic and controller logs of one migration, from every cluster."""
+
+from __future__ import annotations
+
+from lib import cli, flags
+from lib.errors import UsageError
+from lib.logs.command import Options, execute
+from lib.session import open_source
+
+EXAMPLES = """\
+  # every line about one migration from Velero, Restic and the controller, in time order
+  kubectl mig-logs 88435fe0
+  # only errors from Velero on the source cluster
+  kubectl mig-logs 88435fe0 --cluster source --log-source velero --level error
+  # follow new lines of the restic pods
+  kubectl mig-logs 88435fe0 --log-source restic -f
+  # one JSON object per line for jq
+  kubectl mig-logs 88435fe0 -o json | jq -r 'select(.level=="error") | .msg'
+  # the console's "Download Logs": every log of every cluster, as files or a tarball
+  kubectl mig-logs --output-dir ./logs
+  kubectl mig-logs 88435fe0 --archive logs.tar.gz"""
+
+
+def main(argv) -> int:
+    p = flags.parser("kubectl mig-logs", "Show the Velero, Restic and migration controller logs that concern a "
+                     "migration, from the source, target and host clusters.", EXAMPLES)
+    p.add_argument("migration", nargs="?", help="MigMigration name, UID or unique prefix (omit: all lines)")
+    p.add_argument("--cluster", action="append", choices=["host", "source", "target"], default=[],
+                   help="cluster to read (repeatable; default: all)")
+    p.add_argument("--log-source", action="append", choices=["velero", "restic", "controller"], default=[],
+                   help="log source (repeatable; default: all)")
+    p.add_argument("--pod", help="only this pod")
+    p.add_argument("-c", "--container", help="only this container")
+    p.add_argument("-l", "--selector", help="pod label selector instead of the MTC labels")
+    p.add_argument("--all-lines", action="store_true", help="do not keep only the lines about the migration")
+    p.add_argument("-f", "--follow", action="store_true", help="stream new lines until Ctrl-C")
+    p.add_argument("--since", type=flags.duration, help="only lines newer than this, e.g. 1h, 30m")
+    p.add_argument("--since-time", help="only lines after this RFC3339 time")
+    p.add_argument("--tail", type=int, help="last N lines of each container")
+    p.add_argument("-p", "--previous", action="store_true", help="the previous (crashed) container instance")
+    p.add_argument("--timestamps", action="store_true", help="prefix each line with its timestamp")
+    p.add_argument("--level", choices=["error", "warning", "info"], help="only lines at this level or worse")
+    p.add_argument("-o", "--output", choices=["text", "json"], default="text",
+                   help="text (default) or json: one object per line")
+    p.add_argument("--output-dir", metavar="DIR", help="write every log to DIR/<cluster>/<source>/<pod>/<container>.log")
+    p.add_argument("--archive", metavar="FILE", help="write every log into a .tar.gz")
+    a = p.parse_args(argv)
+    if a.follow and (a.output_dir or a.archive):
+        raise UsageError("--follow cannot be combined with --output-dir or --archive")
+    if a.since and a.since_time:
+        raise UsageError("--since and --since-time are mutually exclusive")
+    opt = Options(a.migration, a.cluster, a.log_source, a.pod, a.container, a.selector, a.all_lines, a.follow,
+                  int(a.since) if a.since else None, a.since_time, a.tail, a.previous, a.timestamps, a.level,
+                  a.output, a.output_dir, a.archive)
+    return execute(open_source(a), opt)
+
+
+def run() -> None:
+    cli.run(main, "kubectl mig-logs")
+
+
+if __name__ == "__main__":
+    run()
