@@ -28,6 +28,7 @@ BUILD = ROOT / "build"
 PLUGINS = {
     "crs": "plugins.mig_crs",
     "logs": "plugins.mig_logs",
+    "verify": "plugins.mig_verify",
 }
 
 # Byte-compile on first run (at extraction, for whatever python3 runs it): with

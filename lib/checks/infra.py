@@ -1,0 +1,70 @@
+"""Check 7: the infrastructure: MTC pods, BackupStorageLocations, MigCluster/MigStorage/MigPlan readiness."""
+
+from __future__ import annotations
+
+from .. import objects as o
+from .. import pods as podlib
+from .known_issues import bucket_gone
+from .registry import Finding, check, ref
+
+ROLE_SOURCES = {"host": ("controller",), "source": ("velero", "restic"), "target": ("velero", "restic")}
+
+
+@check("mtc-pod-unhealthy")
+def mtc_pods(f):
+    for role, sources in ROLE_SOURCES.items():
+        if not f.reachable(role):
+            continue
+        for p in podlib.mtc_pods(f.pods(role)):
+            if podlib.classify(p) not in sources:
+                continue
+            # restic pods of this migration's volumes are reported by the volumes check
+            if podlib.classify(p) == "restic" and _serves_volumes(f, role, p):
+                continue
+            why = podlib.problems(p)
+            if why:
+                sev = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
+                yield Finding("mtc-pod-unhealthy", sev, f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", role,
+                              [ref(p)], [f"Pod {o.name(p)}: {', '.join(why)}"],
+                              [f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",
+                               f"oc logs {o.name(p)} -n {f.src.namespace} --all-containers --previous --context <{role}>"])
+
+
+def completed_ok(f) -> bool:
+    """A migration that already succeeded is not failed by infrastructure broken since: warn instead."""
+    return o.phase(f.mig) == "Completed" and (o.has_condition(f.mig, "Succeeded")
+                                              or o.has_condition(f.mig, "SucceededWithWarnings"))
+
+
+def _serves_volumes(f, role, p) -> bool:
+    vols = f.graph.pvbs if role == "source" else f.graph.pvrs
+    return any(o.spec(v).get("node") == podlib.node(p) or o.status(v).get("resticPod") == o.name(p) for v in vols)
+
+
+@check("bsl-unavailable")
+def locations(f):
+    for role, bsls in f.graph.bsls.items():
+        for b in bsls:
+            phase = o.phase(b)
+            if phase and phase != "Available" and not bucket_gone(b):
+                yield Finding("bsl-unavailable", "warning" if completed_ok(f) else "error", f"BackupStorageLocation {o.name(b)} is {phase}", role,
+                              [ref(b)], [f"BackupStorageLocation {o.name(b)}: phase {phase}: "
+                                         f"{o.status(b).get('message', '')}".rstrip(": ")],
+                              ["Check the MigStorage bucket and credentials, then: "
+                               f"oc describe migstorage {o.name(f.graph.storage or {}) or '<storage>'} -n {f.src.namespace}"])
+
+
+@check("cluster-not-ready", "storage-not-ready", "plan-not-ready")
+def config_ready(f):
+    items = [("cluster-not-ready", "MigCluster", mc) for mc in f.graph.migclusters.values() if mc] + \
+        [("storage-not-ready", "MigStorage", f.graph.storage), ("plan-not-ready", "MigPlan", f.plan)]
+    for fid, kind, obj in items:
+        if not obj or o.has_condition(obj, "Ready"):
+            continue
+        bad = [c for c in o.conditions(obj) if c.get("category") in ("Critical", "Error")
+               and str(c.get("status", "True")) == "True"]
+        yield Finding(fid, "warning" if completed_ok(f) else "error", f"{kind} {o.name(obj)} is not Ready", "host",
+                      [ref(obj)],
+                      [f"{kind} {o.name(obj)}: {c.get('type')} ({c.get('category')}): {c.get('message', '')}"
+                       for c in bad] or [f"{kind} {o.name(obj)} has no Ready condition"],
+                      [f"oc describe {kind.lower()} {o.name(obj)} -n {f.src.namespace}"])

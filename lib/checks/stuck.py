@@ -1,0 +1,67 @@
+"""Check 6: a migration that makes no progress: its phase, for how long, and what it waits on."""
+
+from __future__ import annotations
+
+from .. import objects as o
+from .registry import Finding, check, ref
+
+
+def last_progress(f):
+    """The latest time anything of the migration moved: conditions, pipeline steps, Velero objects."""
+    times = [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(f.mig)]
+    for step in o.status(f.mig).get("pipeline") or []:
+        times += [o.parse_time(step.get("started")), o.parse_time(step.get("completed"))]
+    for v in f.graph.backups + f.graph.restores + f.graph.pvbs + f.graph.pvrs:
+        st = o.status(v)
+        times += [o.parse_time(st.get("startTimestamp")), o.parse_time(st.get("completionTimestamp"))]
+    times += [o.parse_time(o.status(f.mig).get("startTimestamp")), o.created(f.mig)]
+    times = [t for t in times if t]
+    return max(times) if times else None
+
+
+def is_stuck(f) -> tuple[bool, float]:
+    if not f.mig or o.phase(f.mig) == "Completed":
+        return False, 0.0
+    t = last_progress(f)
+    idle = (f.now - t).total_seconds() if t else 0.0
+    return idle > f.stuck_after, idle
+
+
+@check("migration-stuck")
+def stuck(f):
+    yes, idle = is_stuck(f)
+    if not yes:
+        return
+    phase = o.phase(f.mig)
+    ev = [f"MigMigration {o.name(f.mig)}: phase {phase}, no progress for {o.human_duration(idle)} "
+          f"(--stuck-after {o.human_duration(f.stuck_after)})"]
+    objs = [ref(f.mig)]
+    waits = []
+    if "Restore" in phase:
+        stage = "Stage" in phase
+        for r in f.graph.restores:
+            if o.phase(r) == "Completed":
+                continue
+            if stage != ("migration-stage-restore" in o.labels(r)):
+                continue
+            waits.append(r)
+            waits += [p for p in f.graph.pvrs_of(r) if o.phase(p) != "Completed"]
+    elif "Backup" in phase:
+        for b in f.graph.backups:
+            if o.phase(b) != "Completed":
+                waits.append(b)
+                waits += [p for p in f.graph.pvbs_of(b) if o.phase(p) != "Completed"]
+    for w in waits:
+        objs.append(ref(w))
+        st = o.status(w)
+        extra = f", restic pod {st['resticPod']}" if st.get("resticPod") else ""
+        vol = f", volume {o.spec(w).get('volume')}" if o.spec(w).get("volume") else ""
+        ev.append(f"waits on {w['kind']} {o.name(w)}: phase {st.get('phase') or 'New'}{vol}{extra}"
+                  f", started {st.get('startTimestamp') or 'not yet'}")
+    yield Finding("migration-stuck", "error", f"migration stuck in {phase} for {o.human_duration(idle)}", "host",
+                  objs, ev,
+                  [f"oc mig-logs {o.name(f.mig)} --log-source restic --log-source velero -f",
+                   "If the restic pod of a waiting volume is not Running, delete it so its DaemonSet recreates it: "
+                   f"oc delete pod <restic-pod> -n {f.src.namespace} --context <cluster>",
+                   f"To give up: oc patch migmigration {o.name(f.mig)} -n {f.src.namespace} --type merge "
+                   "-p '{\"spec\":{\"canceled\":true}}'"])

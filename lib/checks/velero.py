@@ -1,0 +1,44 @@
+"""Check 4: the Velero Backups (source) and Restores (target) of the migration."""
+
+from __future__ import annotations
+
+from .. import objects as o
+from ..graph import velero_role
+from .registry import Finding, check, ref
+
+BAD = {"Failed": "error", "PartiallyFailed": "error", "FailedValidation": "error"}
+
+
+@check("velero-backup-failed", "velero-restore-failed", "velero-warnings", "restore-pvr-failed")
+def velero_objects(f):
+    ns = f.src.namespace
+    for role, items, kind in (("source", f.graph.backups, "backup"), ("target", f.graph.restores, "restore")):
+        for v in items:
+            st = o.status(v)
+            phase = st.get("phase") or "New"
+            name = o.name(v)
+            if phase in BAD:
+                ev = [f"{v['kind']} {name} ({velero_role(v)}): phase {phase}, errors {st.get('errors', 0)}, "
+                      f"warnings {st.get('warnings', 0)}"]
+                if st.get("failureReason"):
+                    ev.append(f"failureReason: {st['failureReason']}")
+                ev += [f"validationErrors: {x}" for x in st.get("validationErrors") or []]
+                yield Finding(f"velero-{kind}-failed", "error", f"Velero {kind} {phase}: {velero_role(v)}", role,
+                              [ref(v)], ev,
+                              [f"oc logs deployment/velero -n {ns} --context <{role}> | grep {name}",
+                               f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level error"])
+            elif phase == "Completed" and int(st.get("warnings") or 0):
+                yield Finding("velero-warnings", "info", f"Velero {kind} completed with {st['warnings']} warnings",
+                              role, [ref(v)], [f"{v['kind']} {name}: warnings {st['warnings']}"],
+                              [f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level warning"])
+            if kind == "restore" and phase == "Completed":
+                failed = [p for p in f.graph.pvrs_of(v) if o.phase(p) == "Failed"]
+                if failed:
+                    yield Finding("restore-pvr-failed", "error",
+                                  "Restore says Completed but PodVolumeRestores failed: the volume data was not restored",
+                                  role, [ref(v)] + [ref(p) for p in failed],
+                                  [f"Restore {name}: phase Completed"] +
+                                  [f"PodVolumeRestore {o.name(p)}: phase Failed, volume {o.spec(p).get('volume')}, "
+                                   f"message: {o.status(p).get('message', '')}" for p in failed],
+                                  ["Do not use the application on the target with this data; roll back "
+                                   f"(oc mig-rollback) and migrate again once the restic pods are healthy."])

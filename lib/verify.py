@@ -1,0 +1,81 @@
+"""mig-verify: did the migration work, and if not, why and what to do. The verdict, the findings of
+every check (lib/checks), and the exit code scripts rely on."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from . import objects as o
+from .checks import run_all
+from .checks.stuck import is_stuck
+from .errors import EXIT_UNREACHABLE
+from .facts import Facts
+from .graph import build, migration_type
+
+SUCCEEDED, WARNINGS, FAILED, RUNNING, STUCK = ("SUCCEEDED", "SUCCEEDED WITH WARNINGS", "FAILED", "RUNNING", "STUCK")
+EXIT_CODES = {SUCCEEDED: 0, FAILED: 1, WARNINGS: 2, RUNNING: 3, STUCK: 3}
+
+
+@dataclass
+class Report:
+    verdict: str
+    migration: dict
+    plan: dict | None
+    findings: list
+    graph: object = None
+    problems: list = field(default_factory=list)   # what could not be checked, and why
+    now: _dt.datetime | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """The verdict's code; 69 when a cluster could not be read, since the verdict is then partial."""
+        if getattr(self.graph, "unreachable", None):
+            return EXIT_UNREACHABLE
+        return EXIT_CODES[self.verdict]
+
+    def duration(self) -> float | None:
+        start = o.parse_time(o.status(self.migration).get("startTimestamp")) or o.created(self.migration)
+        end = None
+        if o.phase(self.migration) == "Completed":
+            ends = [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(self.migration)
+                    if c.get("type") in ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled")]
+            ends = [e for e in ends if e]
+            end = max(ends) if ends else None
+        end = end or self.now
+        return (end - start).total_seconds() if start and end else None
+
+    def to_dict(self) -> dict:
+        """The documented, stable -o json schema (docs/mig-verify.md)."""
+        m = self.migration
+        return {"apiVersion": "mig-tools/v1", "kind": "Verdict", "verdict": self.verdict,
+                "exitCode": self.exit_code, "migration": o.name(m), "uid": o.uid(m),
+                "namespace": o.namespace(m), "plan": o.name(self.plan) if self.plan else "",
+                "type": migration_type(m), "phase": o.phase(m),
+                "started": o.status(m).get("startTimestamp") or o.meta(m).get("creationTimestamp", ""),
+                "durationSeconds": int(self.duration() or 0),
+                "findings": [f.to_dict() for f in self.findings],
+                "unchecked": self.problems,
+                "unreachable": dict(getattr(self.graph, "unreachable", {}) or {})}
+
+
+def verdict_of(facts: Facts, findings: list) -> str:
+    mig = facts.mig
+    if o.phase(mig) != "Completed" and not o.has_condition(mig, "Failed"):
+        return STUCK if is_stuck(facts)[0] else RUNNING
+    if o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled") \
+            or any(f.severity == "error" for f in findings):
+        return FAILED
+    if o.has_condition(mig, "SucceededWithWarnings") or any(f.severity == "warning" for f in findings):
+        return WARNINGS
+    return SUCCEEDED
+
+
+def verify(src, ref: str, stuck_after: float = 1800.0, now: _dt.datetime | None = None) -> Report:
+    """Build the migration's graph, run every check, and decide the verdict."""
+    g = build(src, ref)
+    now = now or o.now()
+    facts = Facts(src, g, now, stuck_after)
+    findings, problems = run_all(facts)
+    problems = [f"{role} cluster unreachable: {why}" for role, why in g.unreachable.items()] + problems
+    return Report(verdict_of(facts, findings), g.migration, g.plan, findings, g, problems, now)

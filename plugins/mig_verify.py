@@ -1,0 +1,57 @@
+"""kubectl mig-verify: did a migration work; if not, why, the evidence, and the exact fix."""
+
+from __future__ import annotations
+
+import sys
+
+from lib import cli, flags, render
+from lib.session import open_source
+from lib.timeline import chart
+from lib.verify import verify
+from lib.verify_text import text
+
+EXAMPLES = """\
+  # verdict, findings with evidence and fixes
+  kubectl mig-verify 88435fe0
+  # where the time went
+  kubectl mig-verify 88435fe0 --timeline
+  # for scripts: exit 0 succeeded, 1 failed, 2 warnings, 3 running or stuck
+  kubectl mig-verify 88435fe0 -o json | jq -r '.findings[] | [.severity, .id] | @tsv'
+  kubectl mig-verify 88435fe0 && echo "safe to switch traffic"
+  # what a customer sent
+  kubectl mig-verify 88435fe0 --must-gather must-gather.tar.gz"""
+
+
+def main(argv) -> int:
+    p = flags.parser("kubectl mig-verify", "Diagnose an MTC migration: a verdict, then findings (most severe "
+                     "first) with their evidence and the commands that fix them.", EXAMPLES)
+    p.add_argument("migration", help="MigMigration name, UID or unique prefix")
+    p.add_argument("--stuck-after", type=flags.duration, default="30m",
+                   help="a running migration without progress for this long is STUCK (default 30m)")
+    p.add_argument("--timeline", action="store_true", help="also chart the phases and Velero objects over time")
+    flags.add_output(p, ("table", "json", "yaml"))
+    a = p.parse_args(argv)
+    fmt = render.check_format(a.output, ("table", "json", "yaml"))
+    report = verify(open_source(a), a.migration, a.stuck_after)
+    if fmt == "table":
+        sys.stdout.write(text(report, render.use_color(sys.stdout)))
+        if a.timeline:
+            sys.stdout.write("\n" + chart(report))
+    else:
+        data = report.to_dict()
+        if a.timeline:
+            data["timeline"] = [{"step": lb.strip(), "start": s.isoformat() if s else None,
+                                 "end": e.isoformat() if e else None} for lb, s, e in __import__(
+                                     "lib.timeline", fromlist=["rows"]).rows(report)]
+        render.dump(data, fmt)
+    for prob in report.problems:
+        cli.warn(f"warning: {prob}")
+    return report.exit_code
+
+
+def run() -> None:
+    cli.run(main, "kubectl mig-verify")
+
+
+if __name__ == "__main__":
+    run()
