@@ -29,6 +29,7 @@ PLUGINS = {
     "crs": "plugins.mig_crs",
     "logs": "plugins.mig_logs",
     "verify": "plugins.mig_verify",
+    "rollback": "plugins.mig_rollback",
 }
 
 # Byte-compile on first run (at extraction, for whatever python3 runs it): with

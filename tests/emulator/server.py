@@ -109,6 +109,7 @@ class Cluster:
 class _Handler(BaseHTTPRequestHandler):
     cluster: Cluster
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # headers and body go in separate writes: no 40 ms delayed-ACK stalls
 
     def log_message(self, *args):  # quiet
         pass

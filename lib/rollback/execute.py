@@ -1,0 +1,100 @@
+"""Apply a rollback plan: journal before and after every change; deletes carry a uid precondition;
+409 -> re-read and retry; 403 or an unreachable cluster -> stop and say what was done and what remains."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError
+from .journal import Journal
+from .plan import Action, Plan
+
+WAIT_GONE_S = 60.0
+CONFLICT_RETRIES = 5
+
+
+@dataclass
+class Outcome:
+    done: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)     # (action, why)
+    remaining: list = field(default_factory=list)
+    stopped: str = ""
+
+
+class Stopped(MigError):
+    def __init__(self, message: str, code: int, outcome: Outcome):
+        super().__init__(message, code)
+        self.outcome = outcome
+
+
+def _apply(client, a: Action, journal: Journal) -> str:
+    """Perform one action; returns 'done' or why it was skipped."""
+    for attempt in range(CONFLICT_RETRIES):
+        cur = client.get_or_none(a.kind, a.name, a.namespace or None)
+        if cur is None:
+            return "already gone" if a.verb == "delete" else "no longer exists"
+        if a.uid and (cur.get("metadata") or {}).get("uid") != a.uid:
+            return "replaced by another object of the same name since the plan was made: not ours"
+        journal.record("start", a.key, before=cur)
+        try:
+            if a.verb == "delete":
+                client.delete(a.kind, a.name, a.namespace or None, "Background", uid=a.uid)
+            else:
+                body = {**a.patch, "metadata": {**(a.patch.get("metadata") or {}),
+                                                "resourceVersion": cur["metadata"]["resourceVersion"]}}
+                client.patch(a.kind, a.name, a.namespace or None, body, "merge")
+            journal.record("done", a.key)
+            return "done"
+        except ApiError as e:
+            if e.status == 404:
+                journal.record("done", a.key, note="gone meanwhile")
+                return "already gone"
+            if e.status == 409:
+                journal.record("conflict", a.key, error=str(e))
+                continue
+            journal.record("failed", a.key, error=str(e))
+            raise
+    raise MigError(f"{a.key}: still conflicting after {CONFLICT_RETRIES} attempts")
+
+
+def _wait_gone(client, actions: list[Action]) -> None:
+    deadline = time.monotonic() + WAIT_GONE_S
+    pending = [a for a in actions if a.verb == "delete"]
+    while pending and time.monotonic() < deadline:
+        pending = [a for a in pending if (lambda c: c is not None and (c.get("metadata") or {}).get("uid") == a.uid)(
+            client.get_or_none(a.kind, a.name, a.namespace or None))]
+        if pending:
+            time.sleep(0.5)
+    if pending:
+        raise MigError(f"{len(pending)} objects are still being deleted after {int(WAIT_GONE_S)}s "
+                       f"(e.g. {pending[0].kind} {pending[0].name}); run the command again to resume")
+
+
+def execute(src, plan: Plan, journal: Journal, progress=None) -> Outcome:
+    """Target first (group by group, waiting for each to be gone), then the source."""
+    out = Outcome()
+    journal.record("run", plan_uid=plan.context.plan_uid, project=plan.context.dest_ns,
+                   actions=len(plan.actions))
+    groups: list[tuple[str, str, list]] = []
+    for a in plan.actions:
+        if not groups or groups[-1][:2] != (a.cluster, a.group):
+            groups.append((a.cluster, a.group, []))
+        groups[-1][2].append(a)
+    for gi, (cluster, group, acts) in enumerate(groups):
+        try:
+            client = src.client(cluster)
+            for a in acts:
+                res = _apply(client, a, journal)
+                (out.done.append(a) if res == "done" else out.skipped.append((a, res)))
+                if progress:
+                    progress(a, res)
+            _wait_gone(client, acts)
+        except ApiError as e:
+            out.remaining = [a for a in plan.actions if a not in out.done and a not in [s for s, _ in out.skipped]]
+            out.stopped = str(e)
+            journal.record("stopped", error=str(e))
+            code = EXIT_FORBIDDEN if e.status in (401, 403) else (EXIT_UNREACHABLE if e.status in (0, 429) or e.status >= 500 else 1)
+            raise Stopped(f"rollback stopped: {e}", code, out) from None
+    journal.record("complete")
+    return out

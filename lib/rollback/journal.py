@@ -1,0 +1,48 @@
+"""The rollback journal: JSON lines, fsynced, one per plan and project; every object's state before
+each change and each step's outcome. Re-running reads it to know a rollback was under way."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from pathlib import Path
+
+
+def default_path(plan_uid: str, project: str) -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "mig-tools" / f"rollback-{plan_uid}-{project}.jsonl"
+
+
+class Journal:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def entries(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        out = []
+        for line in self.path.read_text().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue        # a line cut by a crash: the step is redone, which is idempotent
+        return out
+
+    def deleted(self, kind: str) -> set:
+        """Names of objects of `kind` whose deletion a run started (their before-state is journaled)."""
+        return {(e.get("before") or {}).get("metadata", {}).get("name") for e in self.entries()
+                if e.get("event") == "start" and "/delete/" in e.get("step", "")
+                and (e.get("before") or {}).get("kind") == kind} - {None}
+
+    def started(self) -> bool:
+        return any(e.get("event") in ("start", "done") for e in self.entries())
+
+    def record(self, event: str, step: str = "", **data) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        rec = {"time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "event": event,
+               "step": step, **data}
+        with open(self.path, "a") as f:
+            f.write(json.dumps(rec, sort_keys=True) + "\n")
+            f.flush()
+            os.fsync(f.fileno())

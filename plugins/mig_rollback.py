@@ -1,0 +1,55 @@
+"""kubectl mig-rollback: the manual rollback of a failed migration, planned first, journaled, resumable."""
+
+from __future__ import annotations
+
+from lib import cli, flags, render
+from lib.errors import UsageError
+from lib.rollback import command as rollback
+from lib.session import open_source
+
+EXAMPLES = """\
+  # show what would change (nothing is changed without --yes)
+  kubectl mig-rollback sock-shop
+  # execute it: delete the migrated objects on the target, scale the source back up
+  kubectl mig-rollback sock-shop --yes
+  # keep the target DaemonSets, only stop them; release the target PVs (their data is deleted)
+  kubectl mig-rollback sock-shop --stop-daemonsets --release-target-pvs --yes
+  # the plan for review or scripts
+  kubectl mig-rollback sock-shop -o json"""
+
+
+def main(argv) -> int:
+    p = flags.parser("kubectl mig-rollback", "Roll back a migration that failed with the application stopped "
+                     "(the manual rollback): delete what the plan migrated on the target, restore the source's "
+                     "replicas, CronJobs and DaemonSets. Prints the plan; changes nothing without --yes.", EXAMPLES)
+    p.add_argument("project", nargs="?", help="the migrated namespace on the target")
+    p.add_argument("--plan", help="the MigPlan (instead of finding it from the project)")
+    p.add_argument("--migration", help="a MigMigration of the plan (instead of the project)")
+    p.add_argument("-y", "--yes", action="store_true", help="execute without asking")
+    p.add_argument("--force", action="store_true", help="even while a migration of the plan is running")
+    p.add_argument("--stop-daemonsets", action="store_true",
+                   help="stop target DaemonSets with a nodeSelector no node matches, instead of deleting them")
+    p.add_argument("--release-target-pvs", action="store_true",
+                   help="switch the target PVs of migrated PVCs from Retain to Delete (their data is then deleted)")
+    p.add_argument("--reclaim", choices=["Delete", "Recycle"], default="Delete",
+                   help="reclaim policy for --release-target-pvs (default Delete)")
+    p.add_argument("--replicas", type=int, help="replicas for source workloads whose original count was not kept")
+    p.add_argument("--journal", metavar="PATH", help="journal file (default under $XDG_STATE_HOME/mig-tools)")
+    flags.add_output(p, ("table", "json", "yaml"))
+    a = p.parse_args(argv)
+    fmt = render.check_format(a.output, ("table", "json", "yaml"))
+    if not (a.project or a.plan or a.migration):
+        raise UsageError("name the project (the migrated namespace on the target), or pass --plan or --migration")
+    if a.replicas is not None and a.replicas < 0:
+        raise UsageError("--replicas must be 0 or more")
+    opt = rollback.Options(a.project, a.plan, a.migration, a.yes, a.force, a.stop_daemonsets,
+                  a.reclaim if a.release_target_pvs else None, a.replicas, a.journal, fmt)
+    return rollback.run(open_source(a), opt)
+
+
+def run() -> None:
+    cli.run(main, "kubectl mig-rollback")
+
+
+if __name__ == "__main__":
+    run()
