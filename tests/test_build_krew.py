@@ -110,6 +110,6 @@ def test_zipapps_run_on_the_oldest_supported_python(dist_dir):
     if not py39.exists():
         pytest.skip("no Python 3.9 on this machine")
     for plugin in build.PLUGINS:
-        r = subprocess.run([str(py39), str(dist_dir / f"kubectl-mig_{plugin}"), "--kubeconfig", "/nonexistent"],
+        r = subprocess.run([str(py39), str(dist_dir / f"kubectl-mig_{plugin}"), "x", "--kubeconfig", "/nonexistent"],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 1 and r.stderr.startswith("error: kubeconfig /nonexistent"), (plugin, r.stderr)
