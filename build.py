@@ -30,6 +30,7 @@ PLUGINS = {
     "logs": "plugins.mig_logs",
     "verify": "plugins.mig_verify",
     "rollback": "plugins.mig_rollback",
+    "gather": "plugins.mig_gather",
 }
 
 # Byte-compile on first run (at extraction, for whatever python3 runs it): with

@@ -49,11 +49,17 @@ def load_context(kubeconfig: str | None, context: str | None) -> tuple[Configura
     return cfg, name
 
 
+SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
 def in_cluster() -> Configuration:
-    """Configuration from the pod's service account (KUBERNETES_SERVICE_HOST/PORT)."""
+    """Configuration from the pod's service account (KUBERNETES_SERVICE_HOST/PORT, its token and
+    ca.crt; MIG_TOOLS_SERVICEACCOUNT_DIR says where they are mounted if not in the usual place)."""
     cfg = Configuration()
+    sa = os.environ.get("MIG_TOOLS_SERVICEACCOUNT_DIR") or SA_DIR
     try:
-        incluster_config.load_incluster_config(client_configuration=cfg)
+        incluster_config.InClusterConfigLoader(token_filename=os.path.join(sa, "token"),
+                                               cert_filename=os.path.join(sa, "ca.crt")).load_and_set(cfg)
     except ConfigException as exc:
         raise MigError(f"in-cluster config: {_one_line(exc)}") from None
     return cfg

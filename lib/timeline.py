@@ -32,6 +32,12 @@ def rows(report) -> list[tuple[str, object, object]]:
     return out
 
 
+def as_list(report) -> list[dict]:
+    """The rows for -o json: step, start and end (ISO 8601 or null)."""
+    return [{"step": lb.strip(), "start": s.isoformat() if s else None, "end": e.isoformat() if e else None}
+            for lb, s, e in rows(report)]
+
+
 def chart(report) -> str:
     """Each row with start, duration and a bar placed on the migration's time span."""
     rs = rows(report)

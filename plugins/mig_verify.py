@@ -6,7 +6,7 @@ import sys
 
 from lib import cli, flags, render
 from lib.session import open_source
-from lib.timeline import chart
+from lib.timeline import as_list, chart
 from lib.verify import verify
 from lib.verify_text import text
 
@@ -40,9 +40,7 @@ def main(argv) -> int:
     else:
         data = report.to_dict()
         if a.timeline:
-            data["timeline"] = [{"step": lb.strip(), "start": s.isoformat() if s else None,
-                                 "end": e.isoformat() if e else None} for lb, s, e in __import__(
-                                     "lib.timeline", fromlist=["rows"]).rows(report)]
+            data["timeline"] = as_list(report)
         render.dump(data, fmt)
     for prob in report.problems:
         cli.warn(f"warning: {prob}")

@@ -17,7 +17,7 @@ from . import patch as patches
 from .faults import Faults, Request
 from .logs import LogStore, parse_ts
 from .resources import SCALABLE, Res
-from .selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
+from lib.selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 from .store import Store, StoreError
 
 VERB_OF = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}

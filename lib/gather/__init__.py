@@ -1,0 +1,1 @@
+"""mig-gather: collect, redact, index and archive what a migration support case needs."""

@@ -1,0 +1,192 @@
+"""mig-gather's flow: which clusters, gather them in parallel into a partial directory, add the
+mig-verify reports (read back from what was gathered), index it in gather.json, then rename and
+archive. Nothing that looks complete exists until it is complete."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import random
+import shutil
+import sys
+import tarfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+from .. import objects as o
+from ..errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError
+from ..graph import build, list_migrations
+from ..progress import Progress
+from ..redact import Redactor
+from .engine import ClusterGather, ClusterJob
+from .write import ClusterWriter, safe
+
+
+@dataclass
+class Options:
+    migration: str | None = None
+    dest_dir: str = "."
+    archive: bool = True
+    redact: bool = True
+    full_namespaces: bool = False
+    in_cluster: bool = False
+    reports: int = 3           # mig-verify reports for the newest migrations when none is named
+
+
+def _stamp() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
+    """One job per MigCluster (the host's own if none is the host), roles from the plans, and the
+    migrated namespaces each cluster holds; plus the migrations to report on."""
+    ns = src.namespace
+    host = src.clusters.host
+    mcs = host.list("MigCluster", ns)
+    plans = host.list("MigPlan", ns)
+    migrations = list_migrations(src)
+    graph = build(src, ref) if ref else None
+    if graph is not None:
+        plans = [graph.plan] if graph.plan else []
+        migrations = [graph.migration]
+    roles: dict[str, list] = {o.name(m): (["host"] if o.spec(m).get("isHostCluster") else []) for m in mcs}
+    spaces: dict[str, list] = {o.name(m): [] for m in mcs}
+    newest_plan = (o.spec(migrations[0]).get("migPlanRef") or {}).get("name") if migrations else None
+    for p in plans:
+        for entry in o.spec(p).get("namespaces") or []:
+            s, _, d = str(entry).partition(":")
+            for key, role, n in (("srcMigClusterRef", "source", s), ("destMigClusterRef", "target", d or s)):
+                mc = (o.spec(p).get(key) or {}).get("name")
+                if mc not in roles:
+                    continue
+                if o.name(p) == newest_plan or graph is not None:      # roles: of the migration asked about
+                    if role not in roles[mc]:
+                        roles[mc].append(role)
+                if n not in spaces[mc]:
+                    spaces[mc].append(n)
+    jobs = []
+    for m in mcs:
+        name = o.name(m)
+        job = ClusterJob(name, safe(f"{(roles[name] or ['remote'])[0]}_{name}"), roles[name] or ["remote"],
+                         namespaces=spaces[name])
+        role = next((r for r in ("source", "target") if r in job.roles), "remote")
+        try:
+            job.client = host if "host" in job.roles else src.clusters.for_role(role, m)
+            if "host" not in job.roles and src.clusters.overrides.get(role):
+                job.client = src.clusters.for_role(role, None)
+        except (ApiError, MigError) as e:
+            job.error = str(e)
+        jobs.append(job)
+    if not any("host" in j.roles for j in jobs):
+        jobs.insert(0, ClusterJob("host", "host_host", ["host"], host))
+    return jobs, migrations
+
+
+def _exit_code(missing: list) -> int:
+    """77 if a cluster refused us, 69 if one could not be reached or failed, 1 for anything else missing."""
+    codes = {EXIT_FORBIDDEN if m.get("status") in (401, 403)
+             else EXIT_UNREACHABLE if m.get("status") in (0, None, 429) or m.get("status") >= 500 else 1
+             for m in missing}
+    return EXIT_FORBIDDEN if EXIT_FORBIDDEN in codes else EXIT_UNREACHABLE if EXIT_UNREACHABLE in codes \
+        else 1 if codes else 0
+
+
+def _reports(root: Path, src_ns: str, migrations: list[dict], redactor: Redactor) -> list:
+    """mig-verify on what was gathered (the same reading a support engineer will do)."""
+    from ..mustgather.layout import find_root
+    from ..mustgather.source import MustGatherSource
+    from ..timeline import as_list, chart
+    from ..verify import verify
+    from ..verify_text import text
+
+    problems = []
+    if not migrations:
+        return problems
+    gathered = MustGatherSource(*find_root(root), src_ns, str(root))
+    out = root / "mig-verify"
+    out.mkdir(exist_ok=True)
+    for m in migrations:
+        name = o.name(m)
+        try:
+            rep = verify(gathered, name)
+        except (ApiError, MigError) as e:
+            problems.append({"what": f"mig-verify report of {name}", "why": str(e), "status": 1})
+            continue
+        (out / f"{safe(name)}.txt").write_text(redactor.string(text(rep) + "\n" + chart(rep)))
+        data = {**rep.to_dict(), "timeline": as_list(rep)}
+        (out / f"{safe(name)}.json").write_text(redactor.string(json.dumps(data, indent=2, sort_keys=True)) + "\n")
+    return problems
+
+
+def _archive(final: Path, dest: Path) -> Path:
+    tmp = dest / f".must-gather.tar.gz.partial-{os.getpid()}"
+    try:
+        with tarfile.open(tmp, "w:gz", compresslevel=6) as tf:
+            tf.add(final, arcname=final.name)
+        target = dest / "must-gather.tar.gz"
+        os.replace(tmp, target)
+        return target
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def mapping_path(gid: str) -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "mig-tools" / "redactions" / f"must-gather.local.{gid}.json"
+
+
+def run(src, opt: Options, out=None, err=None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    dest = Path(opt.dest_dir)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MigError(f"--dest-dir {dest}: {e.strerror or e}") from None
+    jobs, migrations = cluster_jobs(src, opt.migration)
+    gid = f"{_dt.datetime.now().strftime('%Y%m%d%H%M%S')}{random.randint(1000, 9999)}"
+    final = dest / f"must-gather.local.{gid}"
+    partial = dest / f".must-gather.local.{gid}.partial"
+    redactor = Redactor(enabled=opt.redact)
+    progress = Progress(0, "mig-gather logs", err)
+    started = _stamp()
+    try:
+        threads = [threading.Thread(target=ClusterGather(j, ClusterWriter(partial / j.dir, redactor), src.namespace,
+                                                         opt.full_namespaces, progress).run, name=j.dir, daemon=True)
+                   for j in jobs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        progress.close()
+        index = {"apiVersion": "mig-tools/v1", "kind": "Gather", "tool": "mig-gather", "version": __version__,
+                 "id": gid, "started": started, "finished": _stamp(), "namespace": src.namespace,
+                 "migration": opt.migration or "", "clusters": [j.to_dict() for j in jobs], "missing": []}
+        (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
+        index["missing"] = [dict(m, cluster=j.name) for j in jobs for m in j.missing]
+        index["missing"] += _reports(partial, src.namespace, migrations, redactor)
+        index["redaction"] = redactor.summary()
+        index["complete"] = not index["missing"]
+        (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
+        os.replace(partial, final)
+        tarball = _archive(final, dest) if opt.archive else None
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    for j in jobs:
+        err.write(f"{j.dir}: {sum(j.counts.values())} objects, {j.logs} logs ({j.log_bytes >> 10} KiB)"
+                  + (f", {len(j.missing)} not collected" if j.missing else "") + "\n")
+    for m in index["missing"]:
+        err.write(f"not collected: {m.get('cluster', '')} {m['what']}: {m['why']}\n")
+    if opt.redact and not opt.in_cluster:
+        err.write(f"redaction mapping (keep it private, it is not in the bundle): "
+                  f"{redactor.save(mapping_path(gid))}\n")
+    elif not opt.redact:
+        err.write("warning: --no-redact: secrets are in the bundle in clear\n")
+    out.write(f"{final}\n")
+    if tarball:
+        out.write(f"{tarball}\n")
+    return _exit_code(index["missing"])

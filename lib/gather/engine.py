@@ -1,0 +1,123 @@
+"""Gathering one cluster: lists and log streams with bounded concurrency, each failure recorded
+(what, why) instead of stopping the rest. Clusters run in parallel (see command.py)."""
+
+from __future__ import annotations
+
+import collections
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .. import objects as o
+from ..errors import ApiError, MigError
+from . import spec
+from .write import ClusterWriter
+
+
+@dataclass
+class ClusterJob:
+    name: str                     # MigCluster name (or "host" without one)
+    dir: str                      # subtree, <role>_<name>
+    roles: list
+    client: object = None         # lib.client.Client, or None when it could not be built
+    error: str = ""               # why there is no client
+    namespaces: list = field(default_factory=list)    # migrated namespaces on this cluster
+    # results
+    missing: list = field(default_factory=list)       # {"what", "why", "status"}
+    counts: dict = field(default_factory=dict)        # kind -> objects written
+    log_bytes: int = 0
+    logs: int = 0
+    version: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "dir": self.dir, "roles": self.roles, "migCluster": self.name,
+                "version": self.version.get("gitVersion", ""), "objects": dict(sorted(self.counts.items())),
+                "logs": self.logs, "logBytes": self.log_bytes, "missing": self.missing}
+
+
+class ClusterGather:
+    def __init__(self, job: ClusterJob, writer: ClusterWriter, mtc_ns: str, full_namespaces: bool, progress=None):
+        self.job, self.w, self.ns, self.full, self.progress = job, writer, mtc_ns, full_namespaces, progress
+        self.lock = threading.Lock()
+
+    def _miss(self, what: str, e: Exception) -> None:
+        with self.lock:
+            self.job.missing.append({"what": what, "why": str(e), "status": getattr(e, "status", None)})
+
+    def _list(self, r, namespace: str | None) -> list[dict]:
+        try:
+            items = self.job.client.list(r, namespace if r.namespaced else None)
+        except ApiError as e:
+            if e.status in (404, 405):
+                return []
+            self._miss(f"{r.kind} in {namespace}" if r.namespaced and namespace else r.kind, e)
+            return []
+        self.w.listing(r, items, namespace if r.namespaced else None)
+        if items:
+            with self.lock:
+                self.job.counts[r.kind] = self.job.counts.get(r.kind, 0) + len(items)
+        return items
+
+    def run(self) -> None:
+        job = self.job
+        if job.client is None:
+            job.missing.append({"what": "everything", "why": job.error, "status": 0})
+            return
+        try:
+            job.version = job.client.version()
+            offered = job.client.discover()
+        except (ApiError, MigError) as e:
+            job.missing.append({"what": "everything", "why": str(e), "status": getattr(e, "status", 0)})
+            return
+        self.w.document("version.yaml", job.version)
+        tasks = [(r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]
+        tasks += [(r, None) for r in spec.by_kind(offered, spec.CLUSTER_KINDS)]
+        for ns in job.namespaces:
+            kinds = spec.full_namespace(offered) if self.full else spec.by_kind(offered, spec.SUMMARY_KINDS)
+            tasks += [(r, ns) for r in kinds]
+        results: dict = {}
+        with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"list-{job.dir}") as ex:
+            for (r, ns), fut in [((r, ns), ex.submit(self._list, r, ns)) for r, ns in tasks]:
+                results[(r.kind, ns)] = fut.result()
+        for ns in job.namespaces:
+            self._summary(ns, {k: v for (k, n), v in results.items() if n == ns})
+        self._logs(results.get(("Pod", self.ns), []))
+
+    def _summary(self, ns: str, by_kind: dict) -> None:
+        """namespaces/<ns>/mig-gather-summary.yaml: counts per kind and pod phases."""
+        phases = collections.Counter(o.phase(p) or "Unknown" for p in by_kind.get("Pod", []))
+        self.w.document(f"namespaces/{ns}/mig-gather-summary.yaml", {
+            "namespace": ns, "full": self.full,
+            "counts": {k: len(v) for k, v in sorted(by_kind.items())}, "podPhases": dict(phases)})
+
+    def _logs(self, pods: list[dict]) -> None:
+        jobs = []
+        for p in pods:
+            statuses = {c.get("name"): c for c in (o.status(p).get("containerStatuses") or [])
+                        + (o.status(p).get("initContainerStatuses") or [])}
+            for c in (o.spec(p).get("initContainers") or []) + (o.spec(p).get("containers") or []):
+                cname = c.get("name")
+                jobs.append((o.name(p), cname, False))
+                if int((statuses.get(cname) or {}).get("restartCount") or 0) > 0:
+                    jobs.append((o.name(p), cname, True))
+        with ThreadPoolExecutor(spec.LOG_CONCURRENCY, thread_name_prefix=f"logs-{self.job.dir}") as ex:
+            list(ex.map(lambda j: self._log(*j), jobs))
+
+    def _log(self, pod: str, container: str, previous: bool) -> None:
+        path = self.w.log_path(self.ns, pod, container, previous)
+        what = f"{'previous ' if previous else ''}log of {self.ns}/{pod} container {container}"
+        try:
+            n = self.w.stream_log(self.job.client.log_stream(self.ns, pod, container, previous=previous,
+                                                             timestamps=True), path, self.progress)
+        except ApiError as e:
+            if path.exists() and path.stat().st_size == 0:
+                path.unlink()
+            if previous and e.status == 400:
+                return              # no previous container after all
+            self._miss(what + (" (kept what was read)" if path.exists() else ""), e)
+            return
+        with self.lock:
+            self.job.logs += 1
+            self.job.log_bytes += n
+        if self.progress:
+            self.progress.item_done()

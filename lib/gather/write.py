@@ -1,0 +1,78 @@
+"""Writing one cluster's subtree in `oc adm inspect`'s layout; every object is redacted first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from ..redact import Redactor, StreamRedactor
+from ..resources import Resource
+
+try:
+    _Dumper = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover
+    _Dumper = yaml.SafeDumper
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def safe(name: str) -> str:
+    """A path component from an API name (never '..', never a separator)."""
+    out = _SAFE.sub("_", name or "_")
+    return out if out not in (".", "..") else out.replace(".", "_")
+
+
+def _group(r: Resource) -> str:
+    return r.group or "core"
+
+
+class ClusterWriter:
+    def __init__(self, root: Path, redactor: Redactor):
+        self.root = root
+        self.r = redactor
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _dump(self, path: Path, data) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w") as f:
+            yaml.dump(data, f, Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True)
+
+    def listing(self, r: Resource, items: list[dict], namespace: str | None) -> None:
+        """namespaces/<ns>/<group>/<plural>.yaml (a List); cluster-scoped: one file per object."""
+        items = [self.r.obj(x) for x in items]
+        if r.kind == "Pod":
+            for p in items:
+                name = safe(p["metadata"]["name"])
+                self._dump(self.root / "namespaces" / safe(namespace or "") / "pods" / name / f"{name}.yaml", p)
+            return
+        if namespace is None or not r.namespaced:
+            for x in items:
+                self._dump(self.root / "cluster-scoped-resources" / safe(_group(r)) / safe(r.plural)
+                           / f"{safe(x['metadata']['name'])}.yaml", x)
+            return
+        if items:
+            self._dump(self.root / "namespaces" / safe(namespace) / safe(_group(r)) / f"{safe(r.plural)}.yaml",
+                       {"apiVersion": "v1", "kind": f"{r.kind}List", "items": items})
+
+    def document(self, relpath: str, data) -> None:
+        self._dump(self.root / relpath, self.r.obj(data))
+
+    def log_path(self, namespace: str, pod: str, container: str, previous: bool) -> Path:
+        return (self.root / "namespaces" / safe(namespace) / "pods" / safe(pod) / safe(container) / safe(container)
+                / "logs" / ("previous.log" if previous else "current.log"))
+
+    def stream_log(self, chunks, path: Path, progress=None) -> int:
+        """Write a log stream to `path` through the redactor; returns bytes read."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sr = StreamRedactor(self.r)
+        n = 0
+        with open(path, "wb") as f:
+            for chunk in chunks:
+                n += len(chunk)
+                f.write(sr.feed(chunk))
+                if progress:
+                    progress.add_bytes(len(chunk))
+            f.write(sr.close())
+        return n

@@ -1,0 +1,124 @@
+"""Safe extraction of a must-gather tarball: every entry is checked before a byte is written.
+
+Refused, naming the entry and why: absolute paths, `..`, links that point outside the archive,
+device files and FIFOs, and archives that expand past a bound (total size, entry count, or a
+compression ratio only a bomb has).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import posixpath
+import shutil
+import tarfile
+import tempfile
+import zlib
+from pathlib import Path
+
+from ..errors import MigError
+
+MAX_BYTES = int(os.environ.get("MIG_TOOLS_MAX_EXTRACT_BYTES", str(8 << 30)))
+MAX_ENTRIES = 500_000
+MAX_RATIO = 200            # extracted / compressed, checked once past RATIO_FLOOR
+RATIO_FLOOR = 64 << 20
+_CHUNK = 1 << 20
+
+
+class _Counting:
+    """Wraps the compressed file to know how many compressed bytes were read so far."""
+
+    def __init__(self, f):
+        self.f, self.n = f, 0
+
+    def read(self, size=-1):
+        data = self.f.read(size)
+        self.n += len(data)
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+
+def _refuse(archive: Path, entry: str, why: str) -> MigError:
+    return MigError(f"must-gather {archive}: refusing entry {entry!r}: {why}")
+
+
+def _check_name(archive: Path, name: str) -> str:
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":") or name.startswith("\\"):
+        raise _refuse(archive, name, "absolute path")
+    parts = name.replace("\\", "/").split("/")
+    if ".." in parts:
+        raise _refuse(archive, name, "path goes up ('..') out of the archive")
+    norm = posixpath.normpath(name)
+    return "" if norm == "." else norm
+
+
+def _link_target_ok(name: str, target: str, hard: bool) -> bool:
+    if target.startswith("/"):
+        return False
+    base = "" if hard else posixpath.dirname(name)
+    resolved = posixpath.normpath(posixpath.join(base, target))
+    return not (resolved == ".." or resolved.startswith("../"))
+
+
+def extract(archive: Path, dest: Path) -> None:
+    """Extract `archive` into the empty directory `dest`, or raise MigError and leave nothing behind."""
+    total = entries = 0
+    try:
+        raw = open(archive, "rb")
+    except OSError as e:
+        raise MigError(f"must-gather {archive}: {e.strerror or e}") from None
+    counter = _Counting(raw)
+    try:
+        with raw, tarfile.open(fileobj=counter, mode="r|*") as tf:
+            for m in tf:
+                entries += 1
+                if entries > MAX_ENTRIES:
+                    raise _refuse(archive, m.name, f"more than {MAX_ENTRIES} entries")
+                name = _check_name(archive, m.name)
+                if not name:
+                    continue
+                out = dest / name
+                if m.isdir():
+                    out.mkdir(parents=True, exist_ok=True)
+                elif m.issym() or m.islnk():
+                    if not _link_target_ok(name, m.linkname, m.islnk()):
+                        raise _refuse(archive, m.name, f"link to {m.linkname!r} points outside the archive")
+                    # Links inside the archive are not needed to read a must-gather: skip them.
+                elif m.ischr() or m.isblk() or m.isfifo() or m.isdev():
+                    raise _refuse(archive, m.name, "device file or FIFO")
+                elif m.isfile():
+                    if total + m.size > MAX_BYTES:
+                        raise _refuse(archive, m.name, f"archive expands past {MAX_BYTES >> 20} MiB")
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    src = tf.extractfile(m)
+                    with open(out, "wb") as f:
+                        while True:
+                            data = src.read(_CHUNK)
+                            if not data:
+                                break
+                            total += len(data)
+                            f.write(data)
+                            if total > RATIO_FLOOR and total > MAX_RATIO * max(counter.n, 1):
+                                raise _refuse(archive, m.name, f"compression ratio over {MAX_RATIO}:1 "
+                                                               "(a decompression bomb?)")
+                # other types (e.g. GNU sparse headers) carry nothing we read
+    except MigError:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
+        shutil.rmtree(dest, ignore_errors=True)
+        why = getattr(e, "strerror", None) or str(e) or type(e).__name__
+        raise MigError(f"must-gather {archive}: not a readable tar archive ({why})") from None
+    if entries == 0:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise MigError(f"must-gather {archive}: the archive is empty")
+
+
+def extract_to_temp(archive: Path) -> Path:
+    """Extract into a private temporary directory removed when the process exits."""
+    tmp = Path(tempfile.mkdtemp(prefix="mig-mustgather-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    extract(archive, tmp)
+    return tmp

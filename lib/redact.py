@@ -1,0 +1,233 @@
+"""Redaction before anything is written: objects (by field) and text or log bytes (by pattern).
+
+The same secret value always gets the same placeholder (`REDACTED-<RULE>-<n>`) across a whole
+bundle, so evidence stays correlatable. Values found in structured places (Secret data, token or
+password fields, env vars) are remembered and then replaced wherever they appear again, e.g. in
+a log line. The mapping placeholder -> value is saved only on the user's machine (`save`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import threading
+from collections import Counter
+from pathlib import Path
+
+PREFIX = "REDACTED-"
+_MIN_LITERAL = 6          # shorter known values (e.g. "admin", "true") are not chased through text
+
+# Text patterns over bytes; the group named `v` is what gets replaced (the whole match without it).
+_TEXT = [
+    ("private-key", rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:(?!-----END).)*?-----END [A-Z0-9 ]*PRIVATE KEY-----"),
+    ("jwt", rb"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+    ("token", rb"\bsha256~[A-Za-z0-9_-]{20,}"),
+    ("token", rb"(?i:\bauthorization[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic)\s+)?)(?P<v>[^\s\"',;]+)"),
+    ("token", rb"(?i:\b(?:bearer|basic)\s+)(?P<v>[A-Za-z0-9._~+/=-]{8,})"),
+    ("aws-access-key", rb"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}\b"),
+    ("url-password", rb"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@\"']+:(?P<v>[^\s@/\"']+)@"),
+    ("password", rb"(?i:(?:passwd|password|pwd|secret|token|api[_-]?key|access[_-]?key|credentials?|private[_-]?key"
+                 rb"|client-key-data)[\"']?\s*[:=]\s*[\"']?)(?P<v>[^\s\"',;&}\]]+)"),
+]
+_TEXT_RE = [(rule, re.compile(p, re.S)) for rule, p in _TEXT]
+# A cheap first look: a chunk without any of these needs no further regex work.
+_HINT = re.compile(rb"(?i)PRIVATE KEY|eyJ|sha256~|authorization|bearer|basic|AKIA|ASIA|AIDA|AROA|://|passw|pwd|secret"
+                   rb"|token|api.?key|access.?key|credential|client-key")
+
+# Structured fields whose string value is a secret, by key (compared without '_' and '-', lower case).
+_KEY_RULES = {"password": "password", "passwd": "password", "pwd": "password", "token": "token",
+              "satoken": "token", "bearertoken": "token", "secret": "password", "secretkey": "aws-secret-key",
+              "secretaccesskey": "aws-secret-key", "awssecretaccesskey": "aws-secret-key",
+              "accesskey": "aws-access-key", "accesskeyid": "aws-access-key", "awsaccesskeyid": "aws-access-key",
+              "apikey": "password", "privatekey": "private-key", "clientkeydata": "private-key",
+              "credentials": "cloud-credentials", "credential": "cloud-credentials", "cloud": "cloud-credentials",
+              "kubeconfig": "kubeconfig", "authorization": "token"}
+_ENV_NAME = re.compile(r"(?i)pass(word|wd)?|secret|token|api_?key|access_?key|credential|private_?key|auth")
+
+
+def _norm_key(k: str) -> str:
+    return k.replace("_", "").replace("-", "").lower()
+
+
+class Redactor:
+    """Thread-safe; one per bundle. `counts` holds replacements by rule."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.counts: Counter = Counter()
+        self._by_value: dict[bytes, str] = {}
+        self._seq: Counter = Counter()
+        self._lock = threading.Lock()
+        self._literals: re.Pattern | None = None
+        self._literal_count = 0
+
+    # --- placeholders ----------------------------------------------------------------------
+    def placeholder(self, value: bytes, rule: str, remember: bool = False) -> str:
+        with self._lock:
+            self.counts[rule] += 1
+            ph = self._by_value.get(value)
+            if ph is None:
+                self._seq[rule] += 1
+                ph = f"{PREFIX}{rule.upper()}-{self._seq[rule]}"
+                self._by_value[value] = ph
+            if remember and len(value) >= _MIN_LITERAL:
+                self._literal_count += 1          # rebuild the literal matcher lazily
+                self._literals = None
+            return ph
+
+    def _remember(self, value: str, rule: str) -> str:
+        raw = value.encode("utf-8", "surrogateescape")
+        ph = self.placeholder(raw, rule, remember=True)
+        # Secret data is base64: its decoded form is the same secret and gets the same placeholder.
+        if rule == "secret-data":
+            try:
+                plain = base64.b64decode(raw, validate=True)
+            except (binascii.Error, ValueError):
+                plain = b""
+            if len(plain) >= _MIN_LITERAL:
+                with self._lock:
+                    self._by_value.setdefault(plain, ph)
+                    for line in plain.splitlines():      # e.g. a cloud credentials file, line by line values
+                        k, sep, v = line.partition(b"=")
+                        if sep and len(v.strip()) >= _MIN_LITERAL:
+                            self._by_value.setdefault(v.strip(), ph)
+                    self._literals = None
+        return ph
+
+    def _literal_re(self) -> re.Pattern | None:
+        with self._lock:
+            if self._literals is None:
+                vals = sorted((v for v in self._by_value if len(v) >= _MIN_LITERAL), key=len, reverse=True)
+                self._literals = re.compile(b"|".join(re.escape(v) for v in vals)) if vals else re.compile(b"(?!)")
+            return self._literals
+
+    # --- text and bytes --------------------------------------------------------------------
+    def text(self, data: bytes) -> bytes:
+        """`data` with every secret pattern and every known secret value replaced."""
+        if not self.enabled or not data:
+            return data
+        lit = self._literal_re()
+        if lit.pattern != b"(?!)" and lit.search(data):
+            data = lit.sub(lambda m: self._by_value[m.group(0)].encode(), data)
+        if not _HINT.search(data):
+            return data
+        for rule, rx in _TEXT_RE:
+            data = rx.sub(lambda m, r=rule: self._sub(m, r), data)
+        return data
+
+    def _sub(self, m: re.Match, rule: str) -> bytes:
+        if "v" in m.re.groupindex:
+            val = m.group("v")
+            if val.startswith(PREFIX.encode()):
+                return m.group(0)
+            ph = self.placeholder(val, rule).encode()
+            s, e = m.span("v")
+            whole = m.group(0)
+            return whole[:s - m.start()] + ph + whole[e - m.start():]
+        return self.placeholder(m.group(0), rule).encode()
+
+    def string(self, s: str) -> str:
+        if not self.enabled or not s:
+            return s
+        raw = s.encode("utf-8", "surrogateescape")
+        out = self.text(raw)
+        return s if out is raw else out.decode("utf-8", "surrogateescape")
+
+    # --- objects ---------------------------------------------------------------------------
+    def obj(self, obj):
+        """A redacted copy of an API object (or any JSON-like value)."""
+        if not self.enabled:
+            return obj
+        if isinstance(obj, dict) and obj.get("kind") == "Secret":
+            obj = dict(obj)
+            for field in ("data", "stringData"):
+                if isinstance(obj.get(field), dict):
+                    obj[field] = {k: self._remember(str(v), "secret-data") if v not in (None, "") else v
+                                  for k, v in obj[field].items()}
+            meta = dict(obj.get("metadata") or {})
+            ann = dict(meta.get("annotations") or {})
+            last = "kubectl.kubernetes.io/last-applied-configuration"
+            if last in ann:
+                ann[last] = self._remember(ann[last], "secret-data")
+                meta["annotations"] = ann
+                obj["metadata"] = meta
+        return self._walk(obj)
+
+    def _walk(self, x, key: str = ""):
+        if isinstance(x, dict):
+            if isinstance(x.get("name"), str) and isinstance(x.get("value"), str) and _ENV_NAME.search(x["name"]) \
+                    and x["value"] and not x["value"].startswith(PREFIX):
+                x = {**x, "value": self._remember(x["value"], "password")}
+            return {k: self._walk(v, k) for k, v in x.items()}
+        if isinstance(x, list):
+            return [self._walk(v, key) for v in x]
+        if isinstance(x, str):
+            rule = _KEY_RULES.get(_norm_key(key))
+            if rule and x and not x.startswith(PREFIX):
+                return self._remember(x, rule)
+            return self.string(x)
+        return x
+
+    # --- the mapping -----------------------------------------------------------------------
+    def summary(self) -> dict:
+        return {"enabled": self.enabled, "rules": dict(sorted(self.counts.items())),
+                "distinctValues": len(set(self._by_value.values()))}
+
+    def save(self, path: Path) -> Path:
+        """Write placeholder -> value (0600) outside the bundle; returns the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            mapping: dict[str, list[str]] = {}
+            for val, ph in self._by_value.items():
+                mapping.setdefault(ph, []).append(val.decode("utf-8", "backslashreplace"))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(mapping, f, indent=1, sort_keys=True)
+        return path
+
+
+class StreamRedactor:
+    """Redacts a byte stream cut anywhere: whole lines go through `Redactor.text`; a PEM key
+    that spans chunks is dropped up to its END line."""
+
+    _BEGIN = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+    _END = re.compile(rb"-----END [A-Z0-9 ]*PRIVATE KEY-----")
+
+    def __init__(self, r: Redactor):
+        self.r = r
+        self.buf = b""
+        self.in_key = False
+
+    def feed(self, chunk: bytes) -> bytes:
+        if not self.r.enabled:
+            return chunk
+        data = self.buf + chunk
+        cut = data.rfind(b"\n")
+        if cut < 0 and len(data) < 1 << 20:
+            self.buf = data
+            return b""
+        cut = len(data) - 1 if cut < 0 else cut
+        block, self.buf = data[:cut + 1], data[cut + 1:]
+        return self._block(block)
+
+    def close(self) -> bytes:
+        block, self.buf = self.buf, b""
+        return self._block(block) if block else b""
+
+    def _block(self, block: bytes) -> bytes:
+        if self.in_key:
+            end = self._END.search(block)
+            if end is None:
+                return b""
+            self.in_key = False
+            block = block[end.end():]
+        out = self.r.text(block)
+        m = self._BEGIN.search(out)
+        if m and not self._END.search(out, m.end()):
+            self.in_key = True
+            out = out[:m.start()] + self.r.placeholder(out[m.start():], "private-key").encode() + b"\n"
+        return out

@@ -1,0 +1,133 @@
+"""kubectl mig-gather against the emulated clusters: the bundle's layout and index, mig-verify on the
+tarball agreeing with mig-verify live for every scenario, an unreachable cluster, an interrupted
+gather, and the in-cluster (must-gather image) mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+from lib import objects as o
+
+SCENARIOS = sorted(p.stem for p in (Path(__file__).parent / "scenarios").glob("*.yaml"))
+
+
+def gather(kubectl, s, dest: Path, *args, env=None):
+    e = {"XDG_STATE_HOME": str(dest.parent / "state")}
+    e.update(env or {})
+    return kubectl(s, "mig-gather", *args, "--dest-dir", str(dest), env=e)
+
+
+def bundle_of(r) -> tuple[Path, Path | None]:
+    lines = r.stdout.split()
+    return Path(lines[0]), (Path(lines[1]) if len(lines) > 1 else None)
+
+
+def test_bundle_layout_index_and_tarball(sim, kubectl, tmp_path):
+    s = sim("restic-timeout")
+    r = gather(kubectl, s, tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    root, tarball = bundle_of(r)
+    assert root.name.startswith("must-gather.local.") and tarball == tmp_path / "out" / "must-gather.tar.gz"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [root.name, "must-gather.tar.gz"]  # no partials
+    idx = json.loads((root / "gather.json").read_text())
+    assert {c["dir"]: c["roles"] for c in idx["clusters"]} == {
+        "host_host": ["host"], "source_ocp3-source": ["source"], "target_ocp4-target": ["target"]}
+    assert idx["complete"] is True and idx["missing"] == [] and idx["redaction"]["enabled"] is True
+    src = root / "source_ocp3-source"
+    # oc adm inspect's layout
+    assert (src / "namespaces/openshift-migration/velero.io/backups.yaml").is_file()
+    assert (src / "namespaces/openshift-migration/pods/velero-7d9c4b8f5-x2x7q/velero/velero/logs/current.log").is_file()
+    assert (src / "cluster-scoped-resources/core/nodes/ocp3-node-1.yaml").is_file()
+    assert (root / "host_host/namespaces/openshift-migration/migration.openshift.io/migrationcontrollers.yaml").is_file()
+    assert (src / "namespaces/rocket-chat/mig-gather-summary.yaml").is_file()
+    log = (src / "namespaces/openshift-migration/pods/velero-7d9c4b8f5-x2x7q/velero/velero/logs/current.log").read_text()
+    assert "timed out waiting for all PodVolumeBackups to complete" in log
+    report = json.loads((root / "mig-verify/f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b.json").read_text())
+    assert report["verdict"] == "FAILED" and report["timeline"]
+    assert "restic-timeout" in (root / "mig-verify/f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b.txt").read_text()
+    with tarfile.open(tarball) as tf:
+        names = tf.getnames()
+    assert f"{root.name}/gather.json" in names and all(n.startswith(root.name) for n in names)
+    mapping = Path(r.stderr.split("not in the bundle): ")[1].split()[0])
+    assert root not in mapping.parents and oct(mapping.stat().st_mode & 0o777) == "0o600"
+
+
+def _verify(kubectl, s, mig, *extra):
+    r = kubectl(s, "mig-verify", mig, "-o", "json", *extra)
+    assert r.returncode not in (64, 69, 77) and r.stdout, r.stderr
+    d = json.loads(r.stdout)
+    return d["verdict"], sorted(f["id"] for f in d["findings"]), r.returncode
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_verify_on_the_tarball_agrees_with_live(sim, kubectl, tmp_path, scenario):
+    s = sim(scenario)
+    r = gather(kubectl, s, tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    _, tarball = bundle_of(r)
+    migs = [o.name(m) for m in s.list("host", "MigMigration", "openshift-migration")]
+    assert migs
+    for mig in migs:
+        live = _verify(kubectl, s, mig)
+        offline = _verify(kubectl, None, mig, "--must-gather", str(tarball))
+        assert offline == live, (mig, live, offline)
+
+
+def test_one_cluster_unreachable_the_others_are_gathered(sim, kubectl, tmp_path):
+    s = sim("restic-timeout")
+    s.stop_cluster("target")
+    r = gather(kubectl, s, tmp_path / "out", "f7b5e1a2")
+    assert r.returncode == 69, r.stderr
+    assert "Traceback" not in r.stderr and "not collected: ocp4-target everything" in r.stderr
+    root, _ = bundle_of(r)
+    idx = json.loads((root / "gather.json").read_text())
+    assert idx["complete"] is False
+    assert [m["cluster"] for m in idx["missing"] if m["what"] == "everything"] == ["ocp4-target"]
+    assert (root / "source_ocp3-source/namespaces/openshift-migration/velero.io/backups.yaml").is_file()
+    assert not list((root / "target_ocp4-target").glob("**/*.yaml"))
+
+
+def test_an_interrupted_gather_leaves_nothing_that_looks_complete(sim, tmp_path, dist_dir):
+    s = sim("restic-timeout")
+    s.fault("source", path="/log", latency=5)
+    out = tmp_path / "out"
+    env = dict(os.environ, KUBECONFIG=s.kubeconfig, PATH=f"{dist_dir}:{os.environ['PATH']}", HOME=str(tmp_path),
+               XDG_STATE_HOME=str(tmp_path / "state"))
+    p = subprocess.Popen(["kubectl", "mig-gather", "--dest-dir", str(out)], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not list(out.glob(".must-gather.local.*.partial/*/version.yaml")):
+        time.sleep(0.05)
+    assert list(out.glob(".must-gather.local.*.partial"))
+    os.killpg(p.pid, signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    assert list(out.iterdir()) == []            # no bundle, no tarball, no partial left behind
+
+
+def test_in_cluster_mode_from_the_service_account(sim, tmp_path, dist_dir):
+    s = sim("restic-timeout")
+    host = s.cluster("host")
+    sa = tmp_path / "sa"
+    sa.mkdir()
+    (sa / "token").write_text(host.token)
+    (sa / "ca.crt").write_bytes(host.ca_pem)
+    port = host.url.rsplit(":", 1)[1]
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "KUBERNETES_SERVICE_HOST": "127.0.0.1",
+           "KUBERNETES_SERVICE_PORT": port, "MIG_TOOLS_SERVICEACCOUNT_DIR": str(sa)}
+    r = subprocess.run(["python3", str(dist_dir / "kubectl-mig_gather"), "--in-cluster", "--dest-dir",
+                        str(tmp_path / "must-gather")], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    root = Path(r.stdout.split()[0])
+    assert len(r.stdout.split()) == 1 and not (tmp_path / "must-gather" / "must-gather.tar.gz").exists()
+    idx = json.loads((root / "gather.json").read_text())
+    assert {c["dir"] for c in idx["clusters"]} == {"host_host", "source_ocp3-source", "target_ocp4-target"}
+    assert (root / "target_ocp4-target/namespaces/openshift-migration/velero.io/restores.yaml").is_file()
