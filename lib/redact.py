@@ -160,7 +160,7 @@ class Redactor:
         if isinstance(x, dict):
             if isinstance(x.get("name"), str) and isinstance(x.get("value"), str) and _ENV_NAME.search(x["name"]) \
                     and x["value"] and not x["value"].startswith(PREFIX):
-                x = {**x, "value": self._remember(x["value"], "password")}
+                x = {**x, "value": self._remember(x["value"], _KEY_RULES.get(_norm_key(x["name"]), "password"))}
             return {k: self._walk(v, k) for k, v in x.items()}
         if isinstance(x, list):
             return [self._walk(v, key) for v in x]
