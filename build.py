@@ -40,6 +40,11 @@ COMPILE_PYC = True
 
 # The oldest Python the zipapps support; dependencies are resolved for it (wheels only).
 MIN_PYTHON = "3.9"
+# PyYAML's C extension (libyaml) parses and writes YAML ~10x faster than its pure-Python fallback
+# (mig-gather writes thousands of objects). Wheels are per CPython version, so the zipapp carries
+# the extension built for each of these beside MIN_PYTHON's; each interpreter loads its own and
+# the others cost only archive size (~0.8 MB each, compressed), nothing at start-up.
+YAML_EXT_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 INTERPRETER = "/usr/bin/env python3"
 
 # Parts of the kubernetes package we never import (lib/kubeapi.py loads only the transport
@@ -68,7 +73,8 @@ def sha256(path: Path) -> str:
 def site_packages() -> Path:
     """Runtime dependencies installed once per requirements.txt content, for MIN_PYTHON."""
     req = ROOT / "requirements.txt"
-    key = hashlib.sha256(req.read_bytes() + MIN_PYTHON.encode() + repr(PRUNE).encode()).hexdigest()[:12]
+    key = hashlib.sha256(req.read_bytes() + MIN_PYTHON.encode() + repr(PRUNE).encode()
+                         + repr(YAML_EXT_PYTHONS).encode()).hexdigest()[:12]
     site = BUILD / f"site-{key}"
     if (site / ".complete").exists():
         return site
@@ -80,11 +86,32 @@ def site_packages() -> Path:
                     "--only-binary=:all:", "-r", str(req)], check=True)
     for rel in PRUNE:
         shutil.rmtree(tmp / rel, ignore_errors=True)
+    add_yaml_extensions(tmp)
     for cache in tmp.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
     (tmp / ".complete").touch()
     tmp.rename(site)
     return site
+
+
+def add_yaml_extensions(site: Path) -> None:
+    """Copy yaml/_yaml.cpython-3XX-*.so of the same PyYAML release for each YAML_EXT_PYTHONS."""
+    import zipfile
+
+    info = next(site.glob("[Pp]y[Yy][Aa][Mm][Ll]-*.dist-info"), None)
+    if info is None:
+        return
+    version = info.name[len("PyYAML-"):-len(".dist-info")]
+    wheels = BUILD / f"pyyaml-{version}-wheels"
+    for py in YAML_EXT_PYTHONS:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+                        "--no-deps", "--only-binary=:all:", "--python-version", py, "-d", str(wheels),
+                        f"PyYAML=={version}"], check=True)
+    for whl in wheels.glob("*.whl"):
+        with zipfile.ZipFile(whl) as z:
+            for name in z.namelist():
+                if name.startswith("yaml/_yaml.") and name.endswith(".so"):
+                    (site / name).write_bytes(z.read(name))
 
 
 def stage_sources(name: str, module: str) -> Path:

@@ -6,12 +6,14 @@ knows which kind it has. Roles are `host`, `source` and `target`.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from .client import Client
-from .clusters import Clusters
 from .errors import MigError
 from .resources import Resource
+
+if TYPE_CHECKING:          # the kubernetes transport is imported only where a live cluster is used
+    from .client import Client
+    from .clusters import Clusters
 
 
 class Source:

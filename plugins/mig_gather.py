@@ -29,6 +29,8 @@ def main(argv) -> int:
                      "redacted before anything is written.", EXAMPLES)
     p.add_argument("migration", nargs="?", help="MigMigration name, UID or prefix (default: all of them)")
     p.add_argument("--dest-dir", help="where to write (default: the current directory; /must-gather in-cluster)")
+    p.add_argument("--cluster", action="append", default=[], metavar="NAME|ROLE",
+                   help="only this cluster: a MigCluster name or host|source|target (repeatable; default all)")
     p.add_argument("--no-archive", action="store_true", help="do not write must-gather.tar.gz")
     p.add_argument("--namespaces", action="store_true",
                    help="full objects of the migrated namespaces (default: their workloads and a summary)")
@@ -41,7 +43,8 @@ def main(argv) -> int:
     clusters = Clusters(a.kubeconfig, a.context, a.request_timeout, a.source_context, a.target_context,
                         in_cluster_config=a.in_cluster)
     opt = gather.Options(a.migration, a.dest_dir or ("/must-gather" if a.in_cluster else "."),
-                         not (a.no_archive or a.in_cluster), not a.no_redact, a.namespaces, a.in_cluster)
+                         not (a.no_archive or a.in_cluster), not a.no_redact, a.namespaces, a.in_cluster,
+                         clusters=tuple(a.cluster))
     return gather.run(LiveSource(clusters, a.namespace), opt)
 
 

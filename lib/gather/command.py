@@ -34,6 +34,7 @@ class Options:
     full_namespaces: bool = False
     in_cluster: bool = False
     reports: int = 3           # mig-verify reports for the newest migrations when none is named
+    clusters: tuple = ()       # only these (MigCluster names or roles); default every cluster
 
 
 def _stamp() -> str:
@@ -94,9 +95,10 @@ def _exit_code(missing: list) -> int:
         else 1 if codes else 0
 
 
-def _reports(root: Path, src_ns: str, migrations: list[dict], redactor: Redactor) -> list:
-    """mig-verify on what was gathered (the same reading a support engineer will do)."""
-    from ..mustgather.layout import find_root
+def _reports(root: Path, src_ns: str, migrations: list[dict], redactor: Redactor, writers: dict) -> list:
+    """mig-verify on what was gathered (the same reading a support engineer will do), from the
+    objects kept in memory and the log files on disk."""
+    from ..mustgather.layout import find_root, scan
     from ..mustgather.source import MustGatherSource
     from ..timeline import as_list, chart
     from ..verify import verify
@@ -105,7 +107,11 @@ def _reports(root: Path, src_ns: str, migrations: list[dict], redactor: Redactor
     problems = []
     if not migrations:
         return problems
-    gathered = MustGatherSource(*find_root(root), src_ns, str(root))
+    top, index = find_root(root)
+    clusters = scan(top, index, objects=False)
+    for cd in clusters:
+        cd.objects = writers[cd.path.name].objects if cd.path.name in writers else []
+    gathered = MustGatherSource(top, index, src_ns, str(root), clusters)
     out = root / "mig-verify"
     out.mkdir(exist_ok=True)
     for m in migrations:
@@ -147,15 +153,24 @@ def run(src, opt: Options, out=None, err=None) -> int:
     except OSError as e:
         raise MigError(f"--dest-dir {dest}: {e.strerror or e}") from None
     jobs, migrations = cluster_jobs(src, opt.migration)
+    if opt.clusters:
+        unknown = [c for c in opt.clusters if not any(c == j.name or c in j.roles for j in jobs)]
+        if unknown:
+            raise MigError(f"--cluster {unknown[0]}: no such MigCluster or role "
+                           f"(known: {', '.join(j.name for j in jobs)}; roles host, source, target)")
+        jobs = [j for j in jobs if j.name in opt.clusters or set(j.roles) & set(opt.clusters)]
     gid = f"{_dt.datetime.now().strftime('%Y%m%d%H%M%S')}{random.randint(1000, 9999)}"
     final = dest / f"must-gather.local.{gid}"
     partial = dest / f".must-gather.local.{gid}.partial"
     redactor = Redactor(enabled=opt.redact)
     progress = Progress(0, "mig-gather logs", err)
     started = _stamp()
+    writers: dict = {}
+    threads: list = []
     try:
-        threads = [threading.Thread(target=ClusterGather(j, ClusterWriter(partial / j.dir, redactor), src.namespace,
-                                                         opt.full_namespaces, progress).run, name=j.dir, daemon=True)
+        writers = {j.dir: ClusterWriter(partial / j.dir, redactor) for j in jobs}
+        threads = [threading.Thread(target=ClusterGather(j, writers[j.dir], src.namespace, opt.full_namespaces,
+                                                         progress).run, name=j.dir, daemon=True)
                    for j in jobs]
         for t in threads:
             t.start()
@@ -167,13 +182,19 @@ def run(src, opt: Options, out=None, err=None) -> int:
                  "migration": opt.migration or "", "clusters": [j.to_dict() for j in jobs], "missing": []}
         (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
         index["missing"] = [dict(m, cluster=j.name) for j in jobs for m in j.missing]
-        index["missing"] += _reports(partial, src.namespace, migrations, redactor)
+        with_host = any("host" in j.roles for j in jobs)     # reports need the MTC CRs
+        index["missing"] += _reports(partial, src.namespace, migrations[:opt.reports] if with_host else [], redactor,
+                                     writers)
         index["redaction"] = redactor.summary()
         index["complete"] = not index["missing"]
         (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
         os.replace(partial, final)
         tarball = _archive(final, dest) if opt.archive else None
     except BaseException:
+        for w in writers.values():
+            w.stop.set()
+        for t in threads:
+            t.join(timeout=5)
         shutil.rmtree(partial, ignore_errors=True)
         raise
     for j in jobs:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .. import objects as o
 from ..errors import ApiError, MigError
 from . import spec
-from .write import ClusterWriter
+from .write import Abandoned, ClusterWriter
 
 
 @dataclass
@@ -59,6 +59,12 @@ class ClusterGather:
         return items
 
     def run(self) -> None:
+        try:
+            self._run()
+        except Abandoned:
+            pass
+
+    def _run(self) -> None:
         job = self.job
         if job.client is None:
             job.missing.append({"what": "everything", "why": job.error, "status": 0})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import yaml
@@ -24,24 +25,41 @@ def safe(name: str) -> str:
     return out if out not in (".", "..") else out.replace(".", "_")
 
 
+class Abandoned(Exception):
+    """The gather was interrupted: a worker stops where it is."""
+
+
 def _group(r: Resource) -> str:
     return r.group or "core"
 
 
 class ClusterWriter:
+    """Writes one cluster's subtree and keeps the redacted objects it wrote, so that mig-verify's
+    report reads the bundle without parsing it back."""
+
     def __init__(self, root: Path, redactor: Redactor):
         self.root = root
         self.r = redactor
+        self.objects: list = []
+        self._lock = threading.Lock()
+        self.stop = threading.Event()      # set when the gather is abandoned: write nothing more
         root.mkdir(parents=True, exist_ok=True)
 
-    def _dump(self, path: Path, data) -> None:
+    def _open(self, path: Path, mode: str):
+        if self.stop.is_set():
+            raise Abandoned()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w") as f:
+        return open(path, mode)
+
+    def _dump(self, path: Path, data) -> None:
+        with self._open(path, "w") as f:
             yaml.dump(data, f, Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True)
 
     def listing(self, r: Resource, items: list[dict], namespace: str | None) -> None:
         """namespaces/<ns>/<group>/<plural>.yaml (a List); cluster-scoped: one file per object."""
         items = [self.r.obj(x) for x in items]
+        with self._lock:
+            self.objects += items
         if r.kind == "Pod":
             for p in items:
                 name = safe(p["metadata"]["name"])
@@ -65,11 +83,12 @@ class ClusterWriter:
 
     def stream_log(self, chunks, path: Path, progress=None) -> int:
         """Write a log stream to `path` through the redactor; returns bytes read."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         sr = StreamRedactor(self.r)
         n = 0
-        with open(path, "wb") as f:
+        with self._open(path, "wb") as f:
             for chunk in chunks:
+                if self.stop.is_set():
+                    raise Abandoned()
                 n += len(chunk)
                 f.write(sr.feed(chunk))
                 if progress:

@@ -34,6 +34,23 @@ def _split_stamp(raw: bytes) -> tuple[str, bytes]:
     return "", raw
 
 
+def _stamp_run(chunk: bytes, start: int, end: int) -> tuple[str, int]:
+    """The stamp of the last line in chunk[start:end] (whole lines) and how many lines before it,
+    counting back, carry the same stamp: the resume point, without a pass over the region."""
+    line_start = chunk.rfind(b"\n", start, end - 1) + 1 if end - 1 > start else start
+    line_start = max(line_start, start)
+    stamp, _ = _split_stamp(chunk[line_start:min(end, line_start + 64)])
+    if not stamp:
+        return "", 0
+    key, n, pos = stamp.encode() + b" ", 1, line_start
+    while pos > start:
+        prev = max(chunk.rfind(b"\n", start, pos - 1) + 1, start)
+        if not chunk.startswith(key, prev):
+            break
+        n, pos = n + 1, prev
+    return stamp, n
+
+
 def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, tail=None, since_seconds=None,
               since_time=None, follow=False, timestamps=True) -> Iterator[tuple[str, bytes]]:
     """(stamp, line bytes) of one container, asked with timestamps; a cut stream is resumed from
@@ -47,41 +64,52 @@ def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, ta
         else:
             opts.update(tail_lines=tail, since_seconds=since_seconds, since_time=since_time)
         skip_before, skip_same = last, same
-        buf = b""
+        pending = b""
+
+        def one(raw: bytes):
+            """The slow path, line by line: skipping what a cut stream already gave, or no filter."""
+            nonlocal skip_before, skip_same, last, same
+            stamp, data = _split_stamp(raw)
+            if skip_before:
+                if stamp and stamp < skip_before:
+                    return None
+                if stamp == skip_before and skip_same > 0:
+                    skip_same -= 1
+                    return None
+                skip_before = ""
+            last, same = (last, same + 1) if stamp == last else (stamp, 1)
+            return (stamp, data) if needles is None or needles.match(data) else None
+
         try:
             for chunk in src.logs(t.cluster, t.namespace, t.pod, t.container, **opts):
-                buf += chunk
-                cut = buf.rfind(b"\n")
-                if cut < 0:
+                first = chunk.find(b"\n")
+                if first < 0:
+                    pending += chunk
                     continue
-                block, buf = buf[:cut + 1], buf[cut + 1:]
+                head, pending_tail = pending + chunk[:first + 1], chunk.rfind(b"\n") + 1
+                got = one(head)
+                if got:
+                    yield got
+                start, end, pending = first + 1, pending_tail, chunk[pending_tail:]
+                if start >= end:
+                    continue
                 if skip_before or needles is None:
-                    for raw in block.splitlines(keepends=True):
-                        stamp, data = _split_stamp(raw)
-                        if skip_before:
-                            if stamp and stamp < skip_before:
-                                continue
-                            if stamp == skip_before and skip_same > 0:
-                                skip_same -= 1
-                                continue
-                            skip_before = ""
-                        last, same = (last, same + 1) if stamp == last else (stamp, 1)
-                        if needles is None or needles.match(data):
-                            yield stamp, data
+                    for raw in chunk[start:end].splitlines(keepends=True):
+                        got = one(raw)
+                        if got:
+                            yield got
                     continue
-                # Fast path: the regex engine finds the matching lines in the whole block; the
-                # resume point only needs the block's last stamp and how many lines carry it.
-                tail_stamp, _ = _split_stamp(block[block.rfind(b"\n", 0, len(block) - 1) + 1:])
-                if tail_stamp:
-                    key = tail_stamp.encode() + b" "
-                    n = block.count(b"\n" + key) + (1 if block.startswith(key) else 0)
-                    last, same = (last, same + n) if tail_stamp == last else (tail_stamp, n)
-                for raw in needles.select(block):
+                # Fast path: the needles are found in the chunk in place (no copy); the resume point
+                # only needs the region's last stamp and how many lines carry it.
+                stamp, n = _stamp_run(chunk, start, end)
+                if stamp:
+                    last, same = (last, same + n) if stamp == last else (stamp, n)
+                for raw in needles.select(chunk, start, end):
                     yield _split_stamp(raw)
-            if buf:
-                stamp, data = _split_stamp(buf)
-                if needles is None or needles.match(data):
-                    yield stamp, data + b"\n"
+            if pending:
+                got = one(pending if pending.endswith(b"\n") else pending + b"\n")
+                if got:
+                    yield got
             return
         except ApiError as e:
             if e.status != 0 or resumes >= RESUMES:

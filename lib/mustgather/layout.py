@@ -114,8 +114,8 @@ def _objects(path: Path) -> list[dict]:
     return out
 
 
-def scan(top: Path, index: dict | None) -> list[ClusterDir]:
-    """The clusters of the bundle with their objects and log files."""
+def scan(top: Path, index: dict | None, objects: bool = True) -> list[ClusterDir]:
+    """The clusters of the bundle with their objects (unless `objects` is false) and log files."""
     if index:
         roots = [top / c["dir"] for c in index.get("clusters", []) if (top / c["dir"]).is_dir()]
     else:
@@ -138,7 +138,7 @@ def scan(top: Path, index: dict | None) -> list[ClusterDir]:
                 if lf:
                     cd.logs.append(lf)
                     continue
-            if not fn.endswith(OBJECT_SUFFIXES) or fn == "gather.json" or fn.startswith("."):
+            if not objects or not fn.endswith(OBJECT_SUFFIXES) or fn == "gather.json" or fn.startswith("."):
                 continue
             if cd is None:
                 host_fallback = host_fallback or []

@@ -30,10 +30,12 @@ def _kind(kind: str | Resource) -> str:
 class MustGatherSource(Source):
     live = False
 
-    def __init__(self, top: Path, index: dict | None, namespace: str, origin: str):
+    def __init__(self, top: Path, index: dict | None, namespace: str, origin: str,
+                 clusters: list[ClusterDir] | None = None):
+        """`clusters`: already scanned (mig-gather passes what it wrote, objects kept in memory)."""
         self.namespace = namespace
         self.origin = origin
-        self.clusters = scan(top, index)
+        self.clusters = clusters if clusters is not None else scan(top, index)
         self._roles = infer_roles(self.clusters)
         self._index = {id(cd): self._by_kind(cd) for cd in self.clusters}
         self.now = self._gathered_at(index, top)

@@ -25,6 +25,7 @@ Scenario files are documented in tests/emulator/README.md.
 from __future__ import annotations
 
 import base64
+import hashlib
 import datetime as dt
 import os
 import shutil
@@ -49,7 +50,7 @@ TEMPLATE_LIMIT = 5 << 20   # log files smaller than this may use ${...} template
 
 class Emulator:
     def __init__(self, clusters=("host", "source", "target"), workdir: str | Path | None = None, tls: bool = True,
-                 insecure_tls: bool = False, follow_idle_close: float = 2.0):
+                 insecure_tls: bool = False, follow_idle_close: float = 2.0, token_seed: str | None = None):
         self._tmp = None
         if workdir is None:
             self._tmp = tempfile.mkdtemp(prefix="mig-emulator-")
@@ -59,7 +60,11 @@ class Emulator:
         self.tls = tls or insecure_tls
         self.insecure_tls = insecure_tls
         resources, crds = table()
-        self.clusters = {n: Cluster(n, resources, crds, self.workdir) for n in clusters}
+        # token_seed: the same tokens in every process started with it (see `only` in start())
+        self.token_seed = token_seed
+        tok = (lambda n: f"{n}-{hashlib.sha256((token_seed + n).encode()).hexdigest()[:32]}") if token_seed else \
+            (lambda n: None)
+        self.clusters = {n: Cluster(n, resources, crds, self.workdir, tok(n)) for n in clusters}
         for c in self.clusters.values():
             c.logs.follow_idle_close = follow_idle_close
         self.kubeconfig = str(self.workdir / "kubeconfig")
@@ -69,15 +74,19 @@ class Emulator:
     # --- construction ------------------------------------------------------------------------
     @classmethod
     def from_scenario(cls, name_or_path: str, workdir=None, tls=True, insecure_tls=False, ports=None,
-                      start: bool = True, **kw) -> "Emulator":
+                      start: bool = True, only: str | None = None, **kw) -> "Emulator":
         path = scen.find(name_or_path)
         sim = cls(scen.cluster_names(path), workdir, tls, insecure_tls, **kw)
-        sim.start(ports, write_kubeconfig=False)
+        sim.start(ports, write_kubeconfig=False, only=only)
         sim.load(path)
         sim.write_kubeconfig()
         return sim
 
-    def start(self, ports=None, write_kubeconfig: bool = True) -> None:
+    def start(self, ports=None, write_kubeconfig: bool = True, only: str | None = None) -> None:
+        """Serve every cluster; with `only`, serve that one and just name the others' URLs (fixed
+        ports and a token seed make several processes, one per cluster, one estate: benchmarks)."""
+        if only and not (ports and self.token_seed):
+            raise ValueError("serving one cluster needs fixed ports and a token seed")
         contexts = {}
         if self.tls:
             ca_crt, key, crt = tlsmod.shared_pki()
@@ -88,15 +97,20 @@ class Emulator:
                 ctx = tlsmod.server_context(key, crt)
                 c.ca_pem = ca_crt.read_bytes()
             port = (ports or {}).get(name, 0) if isinstance(ports, dict) else (ports + i if ports else 0)
+            if only and name != only:
+                c.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
+                continue
             c.start(port, ctx)
             contexts[name] = c.url
-        self._wait_ready()
+        self._wait_ready(only)
         if write_kubeconfig:
             self.write_kubeconfig()
 
-    def _wait_ready(self, timeout: float = 10.0) -> None:
+    def _wait_ready(self, only: str | None = None, timeout: float = 10.0) -> None:
         ctx = ssl.create_default_context(cafile=str(self.ca_file)) if self.tls else None
         for c in self.clusters.values():
+            if only and c.name != only:
+                continue
             deadline = time.monotonic() + timeout
             while True:
                 try:

@@ -17,6 +17,7 @@ class Fault:
     drop: bool = False                 # close the connection without an answer
     cut_after_lines: int | None = None  # log streams: end abruptly after N lines
     cut_after_bytes: int | None = None  # log streams: end abruptly after N bytes
+    rate: float | None = None          # log streams: at most this many bytes per second (a WAN link)
     times: int | None = None           # how many requests it applies to (None: all)
     query: str | None = None           # regex searched in the query string
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 import subprocess
 from pathlib import Path
@@ -33,7 +34,15 @@ _CACHE: dict = {}
 
 
 def shared_pki() -> tuple[Path, Path, Path]:
-    """(ca.crt, server.key, server.crt) made once per process: RSA key generation is slow."""
+    """(ca.crt, server.key, server.crt) made once per process: RSA key generation is slow.
+    MIG_EMULATOR_PKI_DIR names a directory to share them between processes (made if empty)."""
+    shared = os.environ.get("MIG_EMULATOR_PKI_DIR")
+    if shared and "pki" not in _CACHE:
+        d = Path(shared)
+        if not (d / "server.crt").exists():
+            ca_key, ca_crt = make_ca(d)
+            make_server_cert(d, "server", ca_key, ca_crt)
+        _CACHE["pki"] = (d / "ca.crt", d / "server.key", d / "server.crt")
     if "pki" not in _CACHE:
         import atexit
         import shutil

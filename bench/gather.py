@@ -1,0 +1,94 @@
+"""mig-gather on a large estate (bench/estate.py: three clusters, thousands of objects, 1 GiB of logs):
+wall time of gathering the three clusters together against the slowest one alone (target: at most
+1.3x) and peak RSS (target: at most 150 MB, flat as the logs grow), through `kubectl mig-gather`.
+
+Each emulated cluster is its own process (as each real cluster is its own API server). The
+clusters are remote in real life: each emulated log stream is served at most at
+MIG_BENCH_STREAM_MBPS MB/s (default 24; 0 = as fast as loopback goes, then the 2 cores are the
+bottleneck and the figure says so). Knobs: MIG_BENCH_GATHER_MB (default 1024), MIG_BENCH_OBJECTS
+(per cluster, default 3000). Collection is timed with --no-archive; the tarball is timed apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench.estate import build
+from tests.simproc import plugin_env, serve_split
+
+TIME = shutil.which("time", path="/usr/bin:/bin")   # GNU time, for a child's own peak RSS
+
+
+def _run(cmd: list[str], env: dict, work: Path) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MB, stderr). The peak comes from GNU time when it is installed: a
+    child's own ru_maxrss starts at its parent's peak (see bench/logs.py), which would add ours."""
+    rss_file = work / "rss"
+    timed = [TIME, "-f", "%M", "-o", str(rss_file), *cmd] if TIME else cmd
+    t0 = time.perf_counter()
+    p = subprocess.Popen(timed, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {err}")
+    rss = int(rss_file.read_text().split()[-1]) / 1024 if TIME else usage.ru_maxrss / 1024
+    return wall, rss, err
+
+
+def _throttle(env: dict, rate_mbps: float) -> None:
+    if not rate_mbps:
+        return
+    body = json.dumps({"path": "/log$", "rate": rate_mbps * 1e6})
+    for ctx in ("host", "source", "target"):
+        subprocess.run(["kubectl", "--context", ctx, "create", "--raw", "/_emulator/faults", "-f", "-"],
+                       input=body, text=True, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _one_size(total_mb: int, objects: int, rate: float, work: Path) -> dict:
+    scenario = build(work / f"estate-{total_mb}", total_mb << 20, objects)
+    out: dict = {"logMiB": total_mb, "objectsPerCluster": objects, "streamMBps": rate or "unlimited"}
+    with serve_split(str(scenario), timeout=300) as kubeconfig:
+        env = plugin_env(kubeconfig, XDG_STATE_HOME=str(work / "state"), HOME=str(work))
+        _throttle(env, rate)
+        runs = {"all": []}
+        for role in ("host", "source", "target"):
+            runs[role] = ["--cluster", role]
+        for label, extra in runs.items():
+            dest = work / f"out-{total_mb}-{label}"
+            wall, rss, _ = _run(["kubectl", "mig-gather", "--no-archive", "--dest-dir", str(dest), *extra], env, work)
+            out[label] = {"seconds": round(wall, 2), "peakRssMB": round(rss, 1)}
+            shutil.rmtree(dest, ignore_errors=True)
+            print(f"  {total_mb} MiB, {label:6}: {wall:6.2f} s, peak RSS {rss:5.1f} MB", flush=True)
+        dest = work / f"out-{total_mb}-archive"
+        wall, rss, _ = _run(["kubectl", "mig-gather", "--dest-dir", str(dest)], env, work)
+        out["allWithArchive"] = {"seconds": round(wall, 2), "peakRssMB": round(rss, 1),
+                                 "tarballMB": round((dest / "must-gather.tar.gz").stat().st_size / 1e6, 1)}
+        print(f"  {total_mb} MiB, with tarball: {wall:6.2f} s, peak RSS {rss:5.1f} MB", flush=True)
+        shutil.rmtree(dest, ignore_errors=True)
+    slowest = max(out[r]["seconds"] for r in ("host", "source", "target"))
+    out["ratioAllToSlowest"] = round(out["all"]["seconds"] / slowest, 2)
+    shutil.rmtree(work / f"estate-{total_mb}", ignore_errors=True)
+    return out
+
+
+def main() -> dict:
+    total = int(os.environ.get("MIG_BENCH_GATHER_MB", "1024"))
+    objects = int(os.environ.get("MIG_BENCH_OBJECTS", "3000"))
+    rate = float(os.environ.get("MIG_BENCH_STREAM_MBPS", "24"))
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="mig-bench-gather-") as tmp:
+        for size in (max(total // 4, 1), total):
+            results[f"{size}MiB"] = r = _one_size(size, objects, rate, Path(tmp))
+            print(f"  {size} MiB: together/slowest alone = {r['ratioAllToSlowest']}x (target <= 1.3x), "
+                  f"peak RSS {r['all']['peakRssMB']} MB (target <= 150 MB)", flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2))
