@@ -16,6 +16,7 @@ import pytest
 
 from lib import objects as o
 
+ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted(p.stem for p in (Path(__file__).parent / "scenarios").glob("*.yaml"))
 
 
@@ -114,6 +115,8 @@ def test_an_interrupted_gather_leaves_nothing_that_looks_complete(sim, tmp_path,
 
 
 def test_in_cluster_mode_from_the_service_account(sim, tmp_path, dist_dir):
+    """The image's entrypoint (container/gather) with what a pod has: KUBERNETES_SERVICE_HOST/PORT and
+    the service account's token and CA (mounted elsewhere than /var/run/secrets here)."""
     s = sim("restic-timeout")
     host = s.cluster("host")
     sa = tmp_path / "sa"
@@ -122,12 +125,22 @@ def test_in_cluster_mode_from_the_service_account(sim, tmp_path, dist_dir):
     (sa / "ca.crt").write_bytes(host.ca_pem)
     port = host.url.rsplit(":", 1)[1]
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "KUBERNETES_SERVICE_HOST": "127.0.0.1",
-           "KUBERNETES_SERVICE_PORT": port, "MIG_TOOLS_SERVICEACCOUNT_DIR": str(sa)}
-    r = subprocess.run(["python3", str(dist_dir / "kubectl-mig_gather"), "--in-cluster", "--dest-dir",
-                        str(tmp_path / "must-gather")], env=env, capture_output=True, text=True, timeout=60)
+           "KUBERNETES_SERVICE_PORT": port, "MIG_TOOLS_SERVICEACCOUNT_DIR": str(sa),
+           "MIG_GATHER_ZIPAPP": str(dist_dir / "kubectl-mig_gather"), "MIG_GATHER_DEST": str(tmp_path / "must-gather")}
+    r = subprocess.run(["sh", str(ROOT / "container" / "gather")], env=env, capture_output=True, text=True,
+                       timeout=60)
     assert r.returncode == 0, r.stderr
     root = Path(r.stdout.split()[0])
     assert len(r.stdout.split()) == 1 and not (tmp_path / "must-gather" / "must-gather.tar.gz").exists()
+    assert "redaction mapping" not in r.stderr          # no user machine in a pod: the mapping is not kept
     idx = json.loads((root / "gather.json").read_text())
     assert {c["dir"] for c in idx["clusters"]} == {"host_host", "source_ocp3-source", "target_ocp4-target"}
     assert (root / "target_ocp4-target/namespaces/openshift-migration/velero.io/restores.yaml").is_file()
+
+
+def test_the_containerfile_ships_the_entrypoint_oc_adm_must_gather_runs():
+    text = (ROOT / "Containerfile").read_text()
+    copies = [line.split()[1:] for line in text.splitlines() if line.startswith("COPY ")]
+    assert ["dist/kubectl-mig_gather", "/usr/local/bin/kubectl-mig_gather"] in copies
+    assert ["container/gather", "/usr/bin/gather"] in copies and 'ENTRYPOINT ["/usr/bin/gather"]' in text
+    assert os.access(ROOT / "container" / "gather", os.X_OK)

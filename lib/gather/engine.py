@@ -113,8 +113,9 @@ class ClusterGather:
         path = self.w.log_path(self.ns, pod, container, previous)
         what = f"{'previous ' if previous else ''}log of {self.ns}/{pod} container {container}"
         try:
-            n = self.w.stream_log(self.job.client.log_stream(self.ns, pod, container, previous=previous,
-                                                             timestamps=True), path, self.progress)
+            stream = self.job.client.log_stream(self.ns, pod, container, previous=previous, timestamps=True,
+                                                chunk=1 << 20)       # large reads: less work per byte
+            n = self.w.stream_log(stream, path, self.progress)
         except ApiError as e:
             if path.exists() and path.stat().st_size == 0:
                 path.unlink()

@@ -44,6 +44,8 @@ def _stamp_run(chunk: bytes, start: int, end: int) -> tuple[str, int]:
         return "", 0
     key, n, pos = stamp.encode() + b" ", 1, line_start
     while pos > start:
+        if n > 64:      # many lines share the stamp: one counting pass is cheaper than walking back
+            return stamp, chunk.count(b"\n" + key, start, end) + chunk.startswith(key, start)
         prev = max(chunk.rfind(b"\n", start, pos - 1) + 1, start)
         if not chunk.startswith(key, prev):
             break
