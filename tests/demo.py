@@ -11,6 +11,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 
 from tests.simproc import ROOT, plugin_env, serve
 
@@ -60,6 +61,10 @@ def main(argv: list[str]) -> int:
             steps += [["kubectl", "mig-logs", name, "--level", "error"]]
         if "kubectl-mig_rollback" in built and project:
             steps += [["kubectl", "mig-rollback", project]]
+        dest = tempfile.mkdtemp(prefix="mig-demo-gather-")
+        if "kubectl-mig_gather" in built:
+            steps += [["kubectl", "mig-gather", name, "--dest-dir", dest],
+                      ["kubectl", "mig-verify", name, "--must-gather", f"{dest}/must-gather.tar.gz"]]
         for cmd in steps:
             _sh(cmd, env)
     return 0

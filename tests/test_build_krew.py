@@ -8,6 +8,7 @@ uri, a 64-hex sha256, bin, from/to files and an os/arch selector.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import tarfile
@@ -105,11 +106,14 @@ def test_manifest_validates_and_archive_installs_a_working_plugin(plugin, dist_d
     assert f"kubectl {name}" in helped.stdout and "Examples:" in helped.stdout
 
 
-def test_zipapps_run_on_the_oldest_supported_python(dist_dir):
+def test_zipapps_run_on_the_oldest_supported_python(dist_dir, tmp_path):
     py39 = Path("/root/.pyenv/versions/3.9.18/bin/python")
     if not py39.exists():
         pytest.skip("no Python 3.9 on this machine")
+    # Its own SHIV_ROOT: an extraction byte-compiled by 3.9 would leave the default one without
+    # .pyc for the usual python3 (and PYTHONDONTWRITEBYTECODE=1 would then recompile every run).
+    env = dict(os.environ, SHIV_ROOT=str(tmp_path / "shiv"))
     for plugin in build.PLUGINS:
         r = subprocess.run([str(py39), str(dist_dir / f"kubectl-mig_{plugin}"), "x", "--kubeconfig", "/nonexistent"],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60, env=env)
         assert r.returncode == 1 and r.stderr.startswith("error: kubeconfig /nonexistent"), (plugin, r.stderr)
