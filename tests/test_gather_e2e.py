@@ -96,6 +96,19 @@ def test_one_cluster_unreachable_the_others_are_gathered(sim, kubectl, tmp_path)
     assert not list((root / "target_ocp4-target").glob("**/*.yaml"))
 
 
+def test_a_forbidden_list_is_recorded_and_the_rest_gathered(sim, kubectl, tmp_path):
+    s = sim("restic-timeout")
+    s.fault("target", method="GET", path="/secrets$", status=403)
+    r = gather(kubectl, s, tmp_path / "out", "--no-archive")
+    assert r.returncode == 77, r.stderr
+    root, tarball = bundle_of(r)
+    assert tarball is None
+    idx = json.loads((root / "gather.json").read_text())
+    assert [(m["cluster"], m["what"], m["status"]) for m in idx["missing"]] == [
+        ("ocp4-target", "Secret in openshift-migration", 403)]
+    assert (root / "target_ocp4-target/namespaces/openshift-migration/velero.io/restores.yaml").is_file()
+
+
 def test_an_interrupted_gather_leaves_nothing_that_looks_complete(sim, tmp_path, dist_dir):
     s = sim("restic-timeout")
     s.fault("source", path="/log", latency=5)

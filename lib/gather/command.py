@@ -147,11 +147,6 @@ def mapping_path(gid: str) -> Path:
 
 def run(src, opt: Options, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    dest = Path(opt.dest_dir)
-    try:
-        dest.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise MigError(f"--dest-dir {dest}: {e.strerror or e}") from None
     jobs, migrations = cluster_jobs(src, opt.migration)
     if opt.clusters:
         unknown = [c for c in opt.clusters if not any(c == j.name or c in j.roles for j in jobs)]
@@ -159,6 +154,11 @@ def run(src, opt: Options, out=None, err=None) -> int:
             raise MigError(f"--cluster {unknown[0]}: no such MigCluster or role "
                            f"(known: {', '.join(j.name for j in jobs)}; roles host, source, target)")
         jobs = [j for j in jobs if j.name in opt.clusters or set(j.roles) & set(opt.clusters)]
+    dest = Path(opt.dest_dir)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MigError(f"--dest-dir {dest}: {e.strerror or e}") from None
     gid = f"{_dt.datetime.now().strftime('%Y%m%d%H%M%S')}{random.randint(1000, 9999)}"
     final = dest / f"must-gather.local.{gid}"
     partial = dest / f".must-gather.local.{gid}.partial"
