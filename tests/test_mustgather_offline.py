@@ -174,6 +174,11 @@ def test_hostile_archives_are_refused_with_one_line(kubectl, tmp_path):
         assert "Traceback" not in r.stderr
     assert not outside.exists() and not (tmp_path.parent / "evil.yaml").exists()
 
+    index = json.dumps({"clusters": [{"dir": "../../../../../etc", "roles": ["host"]}]}).encode()
+    sneaky = _tar(tmp_path / "sneaky.tar.gz", [_file("mg/gather.json", index)])
+    r = kubectl(None, "mig-crs", "--must-gather", str(sneaky))
+    assert r.returncode == 1 and "no cluster data found" in r.stderr, r.stderr     # gather.json cannot point out
+
     bomb = tmp_path / "bomb.tar.gz"
     with tarfile.open(bomb, "w:gz", compresslevel=1) as tf:
         ti = tarfile.TarInfo("mg/zeros.log")

@@ -116,8 +116,9 @@ def _objects(path: Path) -> list[dict]:
 
 def scan(top: Path, index: dict | None, objects: bool = True) -> list[ClusterDir]:
     """The clusters of the bundle with their objects (unless `objects` is false) and log files."""
-    if index:
-        roots = [top / c["dir"] for c in index.get("clusters", []) if (top / c["dir"]).is_dir()]
+    if index:   # gather.json comes from the archive too: only plain directory names count
+        roots = [top / d for d in (str(c.get("dir", "")) for c in index.get("clusters", []))
+                 if d and "/" not in d and "\\" not in d and d not in (".", "..") and (top / d).is_dir()]
     else:
         roots = _cluster_dirs(top)
     if not roots:
