@@ -1,6 +1,8 @@
-"""Wall time of `kubectl mig-verify <migration>` and `kubectl mig-crs <prefix>` against the emulator.
+"""Wall time of `kubectl mig-verify <migration>` and `kubectl mig-crs <prefix>` against the emulator,
+on the restic-timeout scenario and on a stage migration with 2,000 PodVolumeRestores (sock-shop
+plus generated objects; issue: at most 25 API requests there).
 
-The emulator serves the restic-timeout scenario out of process; each command runs once to warm up
+The emulator serves each scenario out of process; each command runs once to warm up
 (zipapp unpacked, bytecode written), then MIG_BENCH_RUNS times (default 5) and the median is
 reported. mig-verify exits 1 there (the migration failed): that is expected. The API requests one
 run makes are counted per cluster through the emulator's /_emulator/requests control endpoint.
@@ -14,11 +16,13 @@ import os
 import ssl
 import statistics
 import subprocess
+import tempfile
 import time
 import urllib.request
 
 import yaml
 
+from tests.emulator.scenario import SCENARIO_DIR
 from tests.simproc import plugin_env, serve
 
 SCENARIO = "restic-timeout"
@@ -27,6 +31,33 @@ COMMANDS = {
     "mig-verify": (["kubectl", "mig-verify", MIGRATION], 1),   # (command, expected exit code)
     "mig-crs": (["kubectl", "mig-crs", MIGRATION[:8]], 0),
 }
+BIG = "big-stage-migration"
+BIG_COMMANDS = {
+    "mig-verify (2,000 PodVolumeRestores)": (["kubectl", "mig-verify", BIG], 0),
+    "mig-crs (2,000 PodVolumeRestores)": (["kubectl", "mig-crs", BIG], 0),
+}
+
+
+def big_scenario(path: str, pvrs: int = 2000) -> str:
+    """sock-shop-success plus a completed stage migration whose Restore has `pvrs` PodVolumeRestores."""
+    ns, uid = "openshift-migration", "0b1c2d3e-0000-11ea-b7f5-0a580a83000e"
+    target = [{"apiVersion": "velero.io/v1", "kind": "Restore", "metadata": {
+        "name": f"{BIG}-r1", "namespace": ns, "labels": {"migmigration": uid, "migration-stage-restore": uid}},
+        "spec": {"backupName": f"{BIG}-b1"}, "status": {"phase": "Completed"}}]
+    target += [{"apiVersion": "velero.io/v1", "kind": "PodVolumeRestore", "metadata": {
+        "name": f"{BIG}-r1-{i:04d}", "namespace": ns, "labels": {"velero.io/restore-name": f"{BIG}-r1"}},
+        "spec": {"volume": f"v{i}", "pod": {"namespace": "sock-shop", "name": f"p{i}"}},
+        "status": {"phase": "Completed", "resticPod": "restic-nr2v5"}} for i in range(pvrs)]
+    host = [{"apiVersion": "migration.openshift.io/v1alpha1", "kind": "MigMigration", "metadata": {
+        "name": BIG, "namespace": ns, "uid": uid, "creationTimestamp": "2019-08-30T01:00:00Z"},
+        "spec": {"migPlanRef": {"name": "socks-shop-mig-plan", "namespace": ns}, "stage": True},
+        "status": {"phase": "Completed", "startTimestamp": "2019-08-30T01:00:00Z", "conditions": [
+            {"type": "Succeeded", "status": "True", "category": "Advisory", "lastTransitionTime": "2019-08-30T02:00:00Z"}]}}]
+    with open(path, "w") as f:
+        yaml.safe_dump({"description": "benchmark: 2,000 PodVolumeRestores",
+                        "include": [str(SCENARIO_DIR / "sock-shop-success.yaml")],
+                        "objects": {"host": host, "target": target}}, f)
+    return path
 
 
 def _time(cmd: list[str], env: dict, rc: int) -> float:
@@ -66,13 +97,11 @@ class _Requests:
         return {name: len(self._call(name, "GET")["requests"]) for name in self.clusters}
 
 
-def main() -> dict:
-    runs = int(os.environ.get("MIG_BENCH_RUNS", "5"))
-    out: dict = {}
-    with serve(SCENARIO) as kubeconfig:
+def _measure(scenario: str, commands: dict, runs: int, out: dict) -> None:
+    with serve(scenario) as kubeconfig:
         env = plugin_env(kubeconfig)
         reqs = _Requests(kubeconfig)
-        for label, (cmd, rc) in COMMANDS.items():
+        for label, (cmd, rc) in commands.items():
             reqs.reset()
             _time(cmd, env, rc)                                  # warm-up, and the run counted
             counts = reqs.counts()
@@ -82,6 +111,14 @@ def main() -> dict:
             per = ", ".join(f"{k} {v}" for k, v in counts.items())
             print(f"{label}: median {median:.3f}s of {runs}; {sum(counts.values())} API requests ({per})",
                   flush=True)
+
+
+def main() -> dict:
+    runs = int(os.environ.get("MIG_BENCH_RUNS", "5"))
+    out: dict = {}
+    _measure(SCENARIO, COMMANDS, runs, out)
+    with tempfile.TemporaryDirectory(prefix="mig-bench-verify-") as tmp:
+        _measure(big_scenario(os.path.join(tmp, "big.yaml")), BIG_COMMANDS, runs, out)
     return out
 
 
