@@ -184,6 +184,8 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
         req = Request(method, path, query, user=token or "")
+        if not path.startswith("/_emulator"):
+            c.faults.record(req)       # before answering: a client that got its answer finds it counted
         faults = [] if path.startswith("/_emulator") else c.faults.take(method, path, query)
         self.faults = faults
         try:
@@ -210,8 +212,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, status_body(500, "InternalError", f"emulator error: {type(e).__name__}: {e}"))
         finally:
             req.status = self._status
-            if not path.startswith("/_emulator"):
-                c.faults.record(req)
 
     # --- routing -----------------------------------------------------------------------------
     def _route(self, method: str, path: str, token: str | None) -> None:
