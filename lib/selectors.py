@@ -1,4 +1,5 @@
-"""Label and field selectors as the API server parses them (the emulator serves them; a must-gather source filters with them)."""
+"""Label and field selectors as the API server parses them: the emulator serves them, and a
+must-gather source filters with them."""
 
 from __future__ import annotations
 

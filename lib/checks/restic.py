@@ -13,6 +13,11 @@ from .registry import Finding, check, ref
 TIMEOUT = re.compile(r"timed out waiting for all PodVolume(Backup|Restore)s to complete")
 
 
+def _cite(e) -> str:
+    """A log line as evidence: cluster/pod/container, the API server's timestamp if any, the line."""
+    return f"{e.cluster}/{e.pod}/{e.container}" + (f" {e.stamp}" if e.stamp else "") + f": {e.line.raw}"
+
+
 def _timeout_setting(f) -> str:
     mc = f.controller()
     return str(o.spec(mc).get("restic_timeout") or "1h") if mc else "1h"
@@ -42,7 +47,7 @@ def restic_timeout(f):
     kind = "PodVolumeBackup" if "Backup" in TIMEOUT.search(first.line.raw).group(1) else "PodVolumeRestore"
     vols = f.graph.pvbs if kind == "PodVolumeBackup" else f.graph.pvrs
     pending = [v for v in vols if o.phase(v) in ("New", "InProgress", "")]
-    evidence = [f"{e.cluster}/{e.pod}/{e.container}" + (f" {e.stamp}" if e.stamp else "") + f": {e.line.raw}" for e in hits[:3]]
+    evidence = [_cite(e) for e in hits[:3]]
     longest = 0.0
     for v in vols:
         start = o.parse_time(o.status(v).get("startTimestamp"))
@@ -117,7 +122,7 @@ def restic_restore_errors(f):
                                 f", restic pod {rp or '?'}")
                 if rp:
                     for e in f.log(["target"], ["restic"], pod=rp, level="error")[:5]:
-                        evidence.append(f"target/{e.pod}/{e.container}" + (f" {e.stamp}" if e.stamp else "") + f": {e.line.raw}")
+                        evidence.append(_cite(e))
                     fix.append(f"oc logs {rp} -n {f.src.namespace} --context <target>")
                 fix.append(f"Check the data of volume {o.spec(pvr).get('volume')} (PVC of pod "
                            f"{pod.get('namespace')}/{pod.get('name')}) on the target before using it.")

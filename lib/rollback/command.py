@@ -120,8 +120,8 @@ def confirm(opt: Options, stdin=None, err=None) -> bool:
 def summary(plan: Plan, outcome, err) -> None:
     for cluster in ("target", "source"):
         done = [a for a in outcome.done if a.cluster == cluster]
-        err.write(f"{cluster}: {len(done)} changed" + (f" ({', '.join(sorted({a.verb for a in done}))})" if done else "")
-                  + "\n")
+        verbs = ", ".join(sorted({a.verb for a in done}))
+        err.write(f"{cluster}: {len(done)} changed" + (f" ({verbs})" if done else "") + "\n")
     for a, why in outcome.skipped:
         err.write(f"skipped {a.cluster} {a.kind}/{a.name}: {why}\n")
     for a in outcome.remaining:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ..errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError
+from ..errors import ApiError, MigError
 from .journal import Journal
 from .plan import Action, Plan
 
@@ -94,7 +94,6 @@ def execute(src, plan: Plan, journal: Journal, progress=None) -> Outcome:
             out.remaining = [a for a in plan.actions if a not in out.done and a not in [s for s, _ in out.skipped]]
             out.stopped = str(e)
             journal.record("stopped", error=str(e))
-            code = EXIT_FORBIDDEN if e.status in (401, 403) else (EXIT_UNREACHABLE if e.status in (0, 429) or e.status >= 500 else 1)
-            raise Stopped(f"rollback stopped: {e}", code, out) from None
+            raise Stopped(f"rollback stopped: {e}", e.code, out) from None
     journal.record("complete")
     return out

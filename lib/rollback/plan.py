@@ -152,7 +152,8 @@ def source_actions(ctx: Context, objs: list[dict], replicas: int | None) -> tupl
                               f"oc scale --replicas=1 {kind.lower()}/{o.name(x)} -n {ctx.src_ns} (or --replicas N)")
         elif kind == "CronJob" and SUSPEND in ann:
             acts.append(Action(change=f"suspend {spec.get('suspend')} -> false", reason=f"{SUSPEND}",
-                               patch={"metadata": {"annotations": {SUSPEND: None}}, "spec": {"suspend": False}}, **base))
+                               patch={"metadata": {"annotations": {SUSPEND: None}}, "spec": {"suspend": False}},
+                               **base))
         elif kind == "Job" and REPLICAS in ann:
             want = int(ann[REPLICAS])
             acts.append(Action(change=f"parallelism {spec.get('parallelism')} -> {want}", reason=f"{REPLICAS}={want}",
@@ -164,7 +165,8 @@ def source_actions(ctx: Context, objs: list[dict], replicas: int | None) -> tupl
             try:
                 orig = json.loads(ann.get(NODE_SELECTOR) or "{}") or {}
             except ValueError:
-                manual.append(f"DaemonSet {ctx.src_ns}/{o.name(x)}: {NODE_SELECTOR} is not JSON; set its nodeSelector by hand")
+                manual.append(f"DaemonSet {ctx.src_ns}/{o.name(x)}: {NODE_SELECTOR} is not JSON; "
+                              "set its nodeSelector by hand")
                 continue
             sel = {k: None for k in cur if k not in orig}
             sel.update(orig)
