@@ -8,7 +8,8 @@ rest other migrations with random uids. Timed, best of 3, each in a fresh proces
   ours      lib.logs.stream.raw_lines (1 MiB chunks cut at the last newline) with a Needles built
             from the migration's objects, the selected lines written to OUT
 OUT is a file, not /dev/null: GNU grep stops at the first match when its output is /dev/null.
-Both outputs must be identical. Peak RSS of each child comes from os.wait4.
+Both outputs must be identical. Peak RSS of each child comes from GNU time (os.wait4 as a fallback:
+its figure includes the parent's own peak, see _run).
 Done at MIG_BENCH_LOG_MB/4 and MIG_BENCH_LOG_MB megabytes (default 1024).
 Target: ours within 3x of grep's time, and a peak RSS that stays flat as the log grows.
 """
