@@ -15,40 +15,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
+from bench import measure
 from bench.estate import build
-from tests.simproc import plugin_env, serve_split
-
-TIME = shutil.which("time", path="/usr/bin:/bin")   # GNU time, for a child's own peak RSS
+from tests.simproc import control, plugin_env, serve_split
 
 
-def _run(cmd: list[str], env: dict, work: Path) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stderr). The peak comes from GNU time when it is installed: a
-    child's own ru_maxrss starts at its parent's peak (see bench/logs.py), which would add ours."""
-    rss_file = work / "rss"
-    timed = [TIME, "-f", "%M", "-o", str(rss_file), *cmd] if TIME else cmd
-    t0 = time.perf_counter()
-    p = subprocess.Popen(timed, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = p.stderr.read().decode(errors="replace")
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {err}")
-    rss = int(rss_file.read_text().split()[-1]) / 1024 if TIME else usage.ru_maxrss / 1024
-    return wall, rss, err
 
-
-def _throttle(env: dict, rate_mbps: float) -> None:
-    if not rate_mbps:
-        return
-    body = json.dumps({"path": "/log$", "rate": rate_mbps * 1e6})
-    for ctx in ("host", "source", "target"):
-        subprocess.run(["kubectl", "--context", ctx, "create", "--raw", "/_emulator/faults", "-f", "-"],
-                       input=body, text=True, env=env, check=True, stdout=subprocess.DEVNULL)
+def _throttle(kubeconfig: str, rate_mbps: float) -> None:
+    if rate_mbps:
+        for ctx in ("host", "source", "target"):
+            control(kubeconfig, ctx, "POST", "faults", {"path": "/log$", "rate": rate_mbps * 1e6})
 
 
 def _one_size(total_mb: int, objects: int, rate: float, work: Path) -> dict:
@@ -56,18 +35,19 @@ def _one_size(total_mb: int, objects: int, rate: float, work: Path) -> dict:
     out: dict = {"logMiB": total_mb, "objectsPerCluster": objects, "streamMBps": rate or "unlimited"}
     with serve_split(str(scenario), timeout=300) as kubeconfig:
         env = plugin_env(kubeconfig, XDG_STATE_HOME=str(work / "state"), HOME=str(work))
-        _throttle(env, rate)
+        _throttle(kubeconfig, rate)
         runs = {"all": []}
         for role in ("host", "source", "target"):
             runs[role] = ["--cluster", role]
         for label, extra in runs.items():
             dest = work / f"out-{total_mb}-{label}"
-            wall, rss, _ = _run(["kubectl", "mig-gather", "--no-archive", "--dest-dir", str(dest), *extra], env, work)
+            wall, rss, _ = measure.run(["kubectl", "mig-gather", "--no-archive", "--dest-dir", str(dest), *extra],
+                                       env=env)
             out[label] = {"seconds": round(wall, 2), "peakRssMB": round(rss, 1)}
             shutil.rmtree(dest, ignore_errors=True)
             print(f"  {total_mb} MiB, {label:6}: {wall:6.2f} s, peak RSS {rss:5.1f} MB", flush=True)
         dest = work / f"out-{total_mb}-archive"
-        wall, rss, _ = _run(["kubectl", "mig-gather", "--dest-dir", str(dest)], env, work)
+        wall, rss, _ = measure.run(["kubectl", "mig-gather", "--dest-dir", str(dest)], env=env)
         out["allWithArchive"] = {"seconds": round(wall, 2), "peakRssMB": round(rss, 1),
                                  "tarballMB": round((dest / "must-gather.tar.gz").stat().st_size / 1e6, 1)}
         print(f"  {total_mb} MiB, with tarball: {wall:6.2f} s, peak RSS {rss:5.1f} MB", flush=True)

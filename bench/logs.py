@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 
+from bench.measure import run as run_measured
 from tests.simproc import ROOT
 
 UID = "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b"   # the migration's name, which its Backups etc. carry
@@ -32,7 +32,6 @@ RUNS = 3
 CHUNK = 1 << 20
 BLOCK = 4 << 20      # the generator writes blocks of about this size
 BLOCKS = 16          # distinct blocks, written in turn
-TIME = shutil.which("time", path="/usr/bin:/bin")   # GNU time, for the peak RSS of a child
 
 
 # --- the migration, as Needles sees it (no graph: a bare object with its attributes) ---------
@@ -127,25 +126,10 @@ def _filter(path: str, out_path: str) -> None:
 
 # --- measurement -----------------------------------------------------------------------------
 def _run(cmd: list[str], out_path: str) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one child writing its stdout to out_path.
-
-    A child's ru_maxrss (os.wait4) starts at its parent's peak RSS (exec records the old address
-    space's high-water mark), so the benchmark's own ~100 MiB would hide grep's 2 MiB: GNU time,
-    a small process, starts the command and reports its peak instead when it is installed."""
-    rss_file = out_path + ".rss"
-    timed = [TIME, "-f", "%M", "-o", rss_file, *cmd] if TIME else cmd
+    """(wall seconds, peak RSS MiB) of one child writing its stdout to out_path."""
     with open(out_path, "wb") as out:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(timed, stdout=out, cwd=ROOT)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode not in (0, 1):  # grep: 1 = nothing matched
-        raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}")
-    if TIME:
-        with open(rss_file) as f:
-            return wall, int(f.read().split()[-1]) / 1024
-    return wall, ru.ru_maxrss / 1024
+        wall, rss, _ = run_measured(cmd, stdout=out, cwd=ROOT, ok=(0, 1))   # grep: 1 = nothing matched
+    return wall, rss
 
 
 def _best(cmd: list[str], out_path: str) -> tuple[float, float]:

@@ -10,20 +10,16 @@ run makes are counted per cluster through the emulator's /_emulator/requests con
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-import ssl
 import statistics
 import subprocess
 import tempfile
 import time
-import urllib.request
 
 import yaml
 
 from tests.emulator.scenario import SCENARIO_DIR
-from tests.simproc import plugin_env, serve
+from tests.simproc import control, plugin_env, serve
 
 SCENARIO = "restic-timeout"
 MIGRATION = "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b"
@@ -68,43 +64,19 @@ def _time(cmd: list[str], env: dict, rc: int) -> float:
     return time.perf_counter() - t0
 
 
-class _Requests:
-    """The emulated clusters' request logs (token and CA from the kubeconfig)."""
-
-    def __init__(self, kubeconfig: str):
-        cfg = yaml.safe_load(open(kubeconfig))
-        tokens = {u["name"]: u["user"]["token"] for u in cfg["users"]}
-        clusters = {c["name"]: c["cluster"] for c in cfg["clusters"]}
-        self.clusters = {}
-        for ctx in cfg["contexts"]:
-            cl = clusters[ctx["context"]["cluster"]]
-            tls = ssl.create_default_context(cadata=base64.b64decode(cl["certificate-authority-data"]).decode()) \
-                if "certificate-authority-data" in cl else None
-            self.clusters[ctx["name"]] = (cl["server"], tokens[ctx["context"]["user"]], tls)
-
-    def _call(self, name: str, method: str) -> dict:
-        server, token, tls = self.clusters[name]
-        req = urllib.request.Request(f"{server}/_emulator/requests", method=method,
-                                     headers={"Authorization": f"Bearer {token}"})
-        with urllib.request.urlopen(req, context=tls, timeout=10) as r:
-            return json.load(r)
-
-    def reset(self) -> None:
-        for name in self.clusters:
-            self._call(name, "DELETE")
-
-    def counts(self) -> dict:
-        return {name: len(self._call(name, "GET")["requests"]) for name in self.clusters}
+def _requests(kubeconfig: str, method: str) -> dict:
+    """Each cluster's request log (GET, as a count) or its reset (DELETE), through the control API."""
+    return {ctx: len(control(kubeconfig, ctx, method, "requests").get("requests", []))
+            for ctx in ("host", "source", "target")}
 
 
 def _measure(scenario: str, commands: dict, runs: int, out: dict) -> None:
     with serve(scenario) as kubeconfig:
         env = plugin_env(kubeconfig)
-        reqs = _Requests(kubeconfig)
         for label, (cmd, rc) in commands.items():
-            reqs.reset()
+            _requests(kubeconfig, "DELETE")
             _time(cmd, env, rc)                                  # warm-up, and the run counted
-            counts = reqs.counts()
+            counts = _requests(kubeconfig, "GET")
             median = statistics.median(_time(cmd, env, rc) for _ in range(runs))
             out[label] = {"median_s": round(median, 3), "runs": runs, "requests": counts,
                           "requests_total": sum(counts.values())}

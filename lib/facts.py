@@ -51,12 +51,7 @@ class Facts:
 
     # --- derived -----------------------------------------------------------------------------
     def namespace_pairs(self) -> list[tuple[str, str]]:
-        """(source, destination) namespaces of the plan: entries are `ns` or `src:dest`."""
-        out = []
-        for entry in o.spec(self.plan or {}).get("namespaces") or []:
-            s, _, d = str(entry).partition(":")
-            out.append((s, d or s))
-        return out
+        return o.namespace_pairs(self.plan)
 
     def is_final(self) -> bool:
         return bool(self.mig) and not o.spec(self.mig).get("stage") and not o.spec(self.mig).get("rollback")

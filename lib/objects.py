@@ -99,6 +99,15 @@ def created(o: dict) -> _dt.datetime | None:
     return parse_time(meta(o).get("creationTimestamp"))
 
 
+def namespace_pairs(plan: dict | None) -> list[tuple[str, str]]:
+    """(source, destination) namespaces of a MigPlan: its entries are `ns` or `src:dest`."""
+    out = []
+    for entry in spec(plan or {}).get("namespaces") or []:
+        s, _, d = str(entry).partition(":")
+        out.append((s, d or s))
+    return out
+
+
 def now() -> _dt.datetime:
     return _dt.datetime.now(UTC)
 

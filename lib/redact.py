@@ -102,11 +102,11 @@ class Redactor:
         self._by_value: dict[bytes, str] = {}
         self._seq: Counter = Counter()
         self._lock = threading.Lock()
-        self._literals: re.Pattern | None = None
-        self._literal_count = 0
+        self._literals: re.Pattern | None = None      # known values to chase; rebuilt when one is added
 
     # --- placeholders ----------------------------------------------------------------------
-    def placeholder(self, value: bytes, rule: str, remember: bool = False) -> str:
+    def placeholder(self, value: bytes, rule: str) -> str:
+        """The value's placeholder, the same for the whole bundle; counted under `rule`."""
         with self._lock:
             self.counts[rule] += 1
             ph = self._by_value.get(value)
@@ -114,14 +114,15 @@ class Redactor:
                 self._seq[rule] += 1
                 ph = f"{PREFIX}{rule.upper()}-{self._seq[rule]}"
                 self._by_value[value] = ph
-            if remember and len(value) >= _MIN_LITERAL:
-                self._literal_count += 1          # rebuild the literal matcher lazily
-                self._literals = None
             return ph
 
     def _remember(self, value: str, rule: str) -> str:
         raw = value.encode("utf-8", "surrogateescape")
-        ph = self.placeholder(raw, rule, remember=True)
+        new = raw not in self._by_value
+        ph = self.placeholder(raw, rule)
+        if new and _chased(raw):
+            with self._lock:
+                self._literals = None          # chase it from now on
         # Secret data is base64: its decoded form is the same secret and gets the same placeholder.
         if rule == "secret-data":
             try:

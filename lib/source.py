@@ -21,6 +21,7 @@ class Source:
 
     namespace: str = "openshift-migration"
     live = False
+    now = None        # the time to judge by, if not the present (a must-gather: when it was gathered)
 
     def bind(self, role: str, migcluster: dict | None) -> None:
         """Say which MigCluster plays `role` (source/target); host is always bound."""

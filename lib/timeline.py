@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from . import objects as o
 from .graph import velero_role
 
@@ -18,7 +20,7 @@ def rows(report) -> list[tuple[str, object, object]]:
     if not out:
         start = o.parse_time(o.status(m).get("startTimestamp")) or o.created(m)
         dur = report.duration() if o.phase(m) == "Completed" else None
-        end = start + __import__("datetime").timedelta(seconds=dur) if start and dur is not None else None
+        end = start + _dt.timedelta(seconds=dur) if start and dur is not None else None
         out.append((f"migration ({o.phase(m)})", start, end))
     for v in (g.backups + g.restores) if g else []:
         st = o.status(v)

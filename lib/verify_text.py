@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import objects as o
 from .graph import migration_type
 from .render import paint
+from .timeline import as_list, chart
 
 COLOR = {"error": "31", "warning": "33", "info": "36"}
 VERDICT_COLOR = {"SUCCEEDED": "32", "SUCCEEDED WITH WARNINGS": "33", "FAILED": "31", "RUNNING": "36", "STUCK": "31"}
@@ -35,3 +36,16 @@ def text(report, color: bool = False) -> str:
         out.append("")
         out.append(f"NOT CHECKED: {p}")
     return "\n".join(out) + "\n"
+
+
+def with_timeline(report, timeline: bool, color: bool = False) -> str:
+    """The report as text, followed by the time chart when asked."""
+    return text(report, color) + ("\n" + chart(report) if timeline else "")
+
+
+def data(report, timeline: bool) -> dict:
+    """The report as the documented -o json|yaml schema, with `timeline` when asked."""
+    out = report.to_dict()
+    if timeline:
+        out["timeline"] = as_list(report)
+    return out

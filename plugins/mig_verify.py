@@ -6,9 +6,8 @@ import sys
 
 from lib import cli, flags, render
 from lib.session import open_source
-from lib.timeline import as_list, chart
 from lib.verify import verify
-from lib.verify_text import text
+from lib.verify_text import data, with_timeline
 
 EXAMPLES = """\
   # verdict, findings with evidence and fixes
@@ -34,14 +33,9 @@ def main(argv) -> int:
     fmt = render.check_format(a.output, ("table", "json", "yaml"))
     report = verify(open_source(a), a.migration, a.stuck_after)
     if fmt == "table":
-        sys.stdout.write(text(report, render.use_color(sys.stdout)))
-        if a.timeline:
-            sys.stdout.write("\n" + chart(report))
+        sys.stdout.write(with_timeline(report, a.timeline, render.use_color(sys.stdout)))
     else:
-        data = report.to_dict()
-        if a.timeline:
-            data["timeline"] = as_list(report)
-        render.dump(data, fmt)
+        render.dump(data(report, a.timeline), fmt)
     for prob in report.problems:
         cli.warn(f"warning: {prob}")
     return report.exit_code

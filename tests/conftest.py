@@ -64,3 +64,19 @@ def table_rows(stdout: str) -> list[dict]:
         cells = [ln[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
         rows.append(dict(zip(names, cells)))
     return rows
+
+
+def gather(kubectl, s, dest, *args, env=None):
+    """`kubectl mig-gather ARGS --dest-dir DEST`, its redaction mapping kept beside DEST."""
+    from pathlib import Path
+
+    e = {"XDG_STATE_HOME": str(Path(dest).parent / "state"), **(env or {})}
+    return kubectl(s, "mig-gather", *args, "--dest-dir", str(dest), env=e)
+
+
+def bundle_of(r):
+    """(bundle directory, tarball or None) from mig-gather's stdout."""
+    from pathlib import Path
+
+    lines = r.stdout.split()
+    return Path(lines[0]), (Path(lines[1]) if len(lines) > 1 else None)

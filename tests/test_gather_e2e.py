@@ -15,20 +15,10 @@ from pathlib import Path
 import pytest
 
 from lib import objects as o
+from tests.conftest import bundle_of, gather
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted(p.stem for p in (Path(__file__).parent / "scenarios").glob("*.yaml"))
-
-
-def gather(kubectl, s, dest: Path, *args, env=None):
-    e = {"XDG_STATE_HOME": str(dest.parent / "state")}
-    e.update(env or {})
-    return kubectl(s, "mig-gather", *args, "--dest-dir", str(dest), env=e)
-
-
-def bundle_of(r) -> tuple[Path, Path | None]:
-    lines = r.stdout.split()
-    return Path(lines[0]), (Path(lines[1]) if len(lines) > 1 else None)
 
 
 def test_bundle_layout_index_and_tarball(sim, kubectl, tmp_path):

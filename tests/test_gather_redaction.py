@@ -10,6 +10,8 @@ import re
 import tarfile
 from pathlib import Path
 
+from tests.conftest import bundle_of, gather
+
 NS = "openshift-migration"
 CLOUD_FILE = ("[default]\naws_access_key_id=AKIACANARY0000000001\n"
               "aws_secret_access_key=CanarySecretKey0002/abcdefghijklmnopqrst\n")
@@ -76,9 +78,9 @@ def test_no_canary_anywhere_in_the_bundle_and_placeholders_are_consistent(sim, k
     assert len(CANARIES) >= 15
     s = sim("restic-timeout")
     plant(s)
-    r = kubectl(s, "mig-gather", "--dest-dir", str(tmp_path / "out"), env={"XDG_STATE_HOME": str(tmp_path / "st")})
+    r = gather(kubectl, s, tmp_path / "out")
     assert r.returncode == 0, r.stderr
-    tarball = Path(r.stdout.split()[1])
+    _, tarball = bundle_of(r)
     extracted = tmp_path / "x"
     with tarfile.open(tarball) as tf:
         tf.extractall(extracted)
@@ -125,9 +127,8 @@ def test_no_redact_must_be_explicit(sim, kubectl, tmp_path):
     s = sim("sock-shop-success")
     s.put("host", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x", "namespace": NS},
                    "type": "Opaque", "data": {"k": _b64(C["C9"])}})
-    r = kubectl(s, "mig-gather", "--no-redact", "--no-archive", "--dest-dir", str(tmp_path),
-                env={"XDG_STATE_HOME": str(tmp_path / "st")})
+    r = gather(kubectl, s, tmp_path / "out", "--no-redact", "--no-archive")
     assert r.returncode == 0 and "secrets are in the bundle in clear" in r.stderr
-    root = Path(r.stdout.split()[0])
+    root, _ = bundle_of(r)
     assert _b64(C["C9"]) in (root / "host_host/namespaces/openshift-migration/core/secrets.yaml").read_text()
     assert json.loads((root / "gather.json").read_text())["redaction"]["enabled"] is False

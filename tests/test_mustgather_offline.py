@@ -15,6 +15,7 @@ import pytest
 
 from lib import objects as o
 from lib.resources import BY_KIND
+from tests.conftest import bundle_of, gather
 
 NS = "openshift-migration"
 MIG = "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b"
@@ -23,9 +24,9 @@ MIG = "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b"
 @pytest.fixture
 def gathered(sim, kubectl, tmp_path):
     s = sim("restic-timeout")
-    r = kubectl(s, "mig-gather", "--dest-dir", str(tmp_path / "g"), env={"XDG_STATE_HOME": str(tmp_path / "st")})
+    r = gather(kubectl, s, tmp_path / "g")
     assert r.returncode == 0, r.stderr
-    root, tarball = (Path(p) for p in r.stdout.split())
+    root, tarball = bundle_of(r)
     return s, root, tarball
 
 
@@ -48,9 +49,9 @@ def test_every_plugin_reads_the_tarball(gathered, kubectl):
 
 def test_rollback_plans_from_a_bundle_as_it_would_live(sim, kubectl, tmp_path):
     s = sim("rollback-needed")
-    r = kubectl(s, "mig-gather", "--namespaces", "--dest-dir", str(tmp_path), env={"XDG_STATE_HOME": str(tmp_path)})
+    r = gather(kubectl, s, tmp_path / "g", "--namespaces")
     assert r.returncode == 0, r.stderr
-    tarball = r.stdout.split()[1]
+    tarball = str(bundle_of(r)[1])
     live = _json(kubectl(s, "mig-rollback", "parts-prod", "-o", "json", env={"XDG_STATE_HOME": str(tmp_path)}))
     offline = _json(kubectl(None, "mig-rollback", "parts-prod", "-o", "json", "--must-gather", tarball,
                             env={"XDG_STATE_HOME": str(tmp_path)}))

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from lib import objects as o
 
 CASES = {
     # scenario: (migration, verdict, exit code, finding ids that must be there, ids that must not)

@@ -41,4 +41,4 @@ def velero_objects(f):
                                   [f"PodVolumeRestore {o.name(p)}: phase Failed, volume {o.spec(p).get('volume')}, "
                                    f"message: {o.status(p).get('message', '')}" for p in failed],
                                   ["Do not use the application on the target with this data; roll back "
-                                   f"(oc mig-rollback) and migrate again once the restic pods are healthy."])
+                                   "(oc mig-rollback) and migrate again once the restic pods are healthy."])

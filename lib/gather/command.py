@@ -18,10 +18,11 @@ from pathlib import Path
 from .. import __version__
 from .. import objects as o
 from ..errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError
-from ..graph import build, list_migrations
+from ..graph import list_migrations, resolve_migration
 from ..progress import Progress
 from ..redact import Redactor
-from .engine import ClusterGather, ClusterJob
+from ..state import state_dir
+from .engine import ClusterGather, ClusterJob, miss
 from .write import ClusterWriter, safe
 
 
@@ -42,30 +43,29 @@ def _stamp() -> str:
 
 
 def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
-    """One job per MigCluster (the host's own if none is the host), roles from the plans, and the
-    migrated namespaces each cluster holds; plus the migrations to report on."""
+    """One job per MigCluster (the host's own if none is the host), roles from the plan of the
+    migration named (or of the newest one), and the migrated namespaces each cluster holds; plus
+    the migrations to report on."""
     ns = src.namespace
     host = src.clusters.host
     mcs = host.list("MigCluster", ns)
     plans = host.list("MigPlan", ns)
     migrations = list_migrations(src)
-    graph = build(src, ref) if ref else None
-    if graph is not None:
-        plans = [graph.plan] if graph.plan else []
-        migrations = [graph.migration]
+    if ref:
+        migrations = [resolve_migration(migrations, ref, ns)]
+    role_plan = (o.spec(migrations[0]).get("migPlanRef") or {}).get("name") if migrations else None
+    if ref:
+        plans = [p for p in plans if o.name(p) == role_plan]
     roles: dict[str, list] = {o.name(m): (["host"] if o.spec(m).get("isHostCluster") else []) for m in mcs}
     spaces: dict[str, list] = {o.name(m): [] for m in mcs}
-    newest_plan = (o.spec(migrations[0]).get("migPlanRef") or {}).get("name") if migrations else None
     for p in plans:
-        for entry in o.spec(p).get("namespaces") or []:
-            s, _, d = str(entry).partition(":")
-            for key, role, n in (("srcMigClusterRef", "source", s), ("destMigClusterRef", "target", d or s)):
+        for s, d in o.namespace_pairs(p):
+            for key, role, n in (("srcMigClusterRef", "source", s), ("destMigClusterRef", "target", d)):
                 mc = (o.spec(p).get(key) or {}).get("name")
                 if mc not in roles:
                     continue
-                if o.name(p) == newest_plan or graph is not None:      # roles: of the migration asked about
-                    if role not in roles[mc]:
-                        roles[mc].append(role)
+                if o.name(p) == role_plan and role not in roles[mc]:
+                    roles[mc].append(role)
                 if n not in spaces[mc]:
                     spaces[mc].append(n)
     jobs = []
@@ -75,11 +75,10 @@ def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
                          namespaces=spaces[name])
         role = next((r for r in ("source", "target") if r in job.roles), "remote")
         try:
-            job.client = host if "host" in job.roles else src.clusters.for_role(role, m)
-            if "host" not in job.roles and src.clusters.overrides.get(role):
-                job.client = src.clusters.for_role(role, None)
+            job.client = host if "host" in job.roles else \
+                src.clusters.for_role(role, None if src.clusters.overrides.get(role) else m)
         except (ApiError, MigError) as e:
-            job.error = str(e)
+            job.error = e
         jobs.append(job)
     if not any("host" in j.roles for j in jobs):
         jobs.insert(0, ClusterJob("host", "host_host", ["host"], host))
@@ -87,31 +86,26 @@ def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
 
 
 def _exit_code(missing: list) -> int:
-    """77 if a cluster refused us, 69 if one could not be reached or failed, 1 for anything else missing."""
-    codes = {EXIT_FORBIDDEN if m.get("status") in (401, 403)
-             else EXIT_UNREACHABLE if m.get("status") in (0, None, 429) or m.get("status") >= 500 else 1
-             for m in missing}
-    return EXIT_FORBIDDEN if EXIT_FORBIDDEN in codes else EXIT_UNREACHABLE if EXIT_UNREACHABLE in codes \
-        else 1 if codes else 0
+    """The gravest code among what is missing: 77 refused, then 69 unreachable, then 1; 0 if nothing."""
+    codes = {m["code"] for m in missing}
+    return next((c for c in (EXIT_FORBIDDEN, EXIT_UNREACHABLE) if c in codes), 1 if codes else 0)
 
 
-def _reports(root: Path, src_ns: str, migrations: list[dict], redactor: Redactor, writers: dict) -> list:
+def _reports(root: Path, index: dict, migrations: list[dict], redactor: Redactor, writers: dict) -> list:
     """mig-verify on what was gathered (the same reading a support engineer will do), from the
     objects kept in memory and the log files on disk."""
-    from ..mustgather.layout import find_root, scan
+    from ..mustgather.layout import scan
     from ..mustgather.source import MustGatherSource
-    from ..timeline import as_list, chart
     from ..verify import verify
-    from ..verify_text import text
+    from ..verify_text import data, with_timeline
 
     problems = []
     if not migrations:
         return problems
-    top, index = find_root(root)
-    clusters = scan(top, index, objects=False)
+    clusters = scan(root, index, objects=False)
     for cd in clusters:
-        cd.objects = writers[cd.path.name].objects if cd.path.name in writers else []
-    gathered = MustGatherSource(top, index, src_ns, str(root), clusters)
+        cd.objects = writers[cd.path.name].objects
+    gathered = MustGatherSource(root, index, index["namespace"], str(root), clusters)
     out = root / "mig-verify"
     out.mkdir(exist_ok=True)
     for m in migrations:
@@ -119,11 +113,11 @@ def _reports(root: Path, src_ns: str, migrations: list[dict], redactor: Redactor
         try:
             rep = verify(gathered, name)
         except (ApiError, MigError) as e:
-            problems.append({"what": f"mig-verify report of {name}", "why": str(e), "status": 1})
+            problems.append(miss(f"mig-verify report of {name}", e))
             continue
-        (out / f"{safe(name)}.txt").write_text(redactor.string(text(rep) + "\n" + chart(rep)))
-        data = {**rep.to_dict(), "timeline": as_list(rep)}
-        (out / f"{safe(name)}.json").write_text(redactor.string(json.dumps(data, indent=2, sort_keys=True)) + "\n")
+        (out / f"{safe(name)}.txt").write_text(redactor.string(with_timeline(rep, True)))
+        (out / f"{safe(name)}.json").write_text(redactor.string(json.dumps(data(rep, True), indent=2,
+                                                                           sort_keys=True)) + "\n")
     return problems
 
 
@@ -141,8 +135,7 @@ def _archive(final: Path, dest: Path) -> Path:
 
 
 def mapping_path(gid: str) -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "mig-tools" / "redactions" / f"must-gather.local.{gid}.json"
+    return state_dir() / "redactions" / f"must-gather.local.{gid}.json"
 
 
 def run(src, opt: Options, out=None, err=None) -> int:
@@ -179,14 +172,11 @@ def run(src, opt: Options, out=None, err=None) -> int:
         progress.close()
         index = {"apiVersion": "mig-tools/v1", "kind": "Gather", "tool": "mig-gather", "version": __version__,
                  "id": gid, "started": started, "finished": _stamp(), "namespace": src.namespace,
-                 "migration": opt.migration or "", "clusters": [j.to_dict() for j in jobs], "missing": []}
-        (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
-        index["missing"] = [dict(m, cluster=j.name) for j in jobs for m in j.missing]
+                 "migration": opt.migration or "", "clusters": [j.to_dict() for j in jobs]}
+        missing = [dict(m, cluster=j.name) for j in jobs for m in j.missing]
         with_host = any("host" in j.roles for j in jobs)     # reports need the MTC CRs
-        index["missing"] += _reports(partial, src.namespace, migrations[:opt.reports] if with_host else [], redactor,
-                                     writers)
-        index["redaction"] = redactor.summary()
-        index["complete"] = not index["missing"]
+        missing += _reports(partial, index, migrations[:opt.reports] if with_host else [], redactor, writers)
+        index.update(missing=missing, redaction=redactor.summary(), complete=not missing)
         (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
         os.replace(partial, final)
         tarball = _archive(final, dest) if opt.archive else None
@@ -202,12 +192,17 @@ def run(src, opt: Options, out=None, err=None) -> int:
                   + (f", {len(j.missing)} not collected" if j.missing else "") + "\n")
     for m in index["missing"]:
         err.write(f"not collected: {m.get('cluster', '')} {m['what']}: {m['why']}\n")
+    code = _exit_code(index["missing"])
     if opt.redact and not opt.in_cluster:
-        err.write(f"redaction mapping (keep it private, it is not in the bundle): "
-                  f"{redactor.save(mapping_path(gid))}\n")
+        try:
+            err.write(f"redaction mapping (keep it private, it is not in the bundle): "
+                      f"{redactor.save(mapping_path(gid))}\n")
+        except OSError as e:
+            err.write(f"error: could not keep the redaction mapping at {mapping_path(gid)}: {e.strerror or e}\n")
+            code = code or 1
     elif not opt.redact:
         err.write("warning: --no-redact: secrets are in the bundle in clear\n")
     out.write(f"{final}\n")
     if tarball:
         out.write(f"{tarball}\n")
-    return _exit_code(index["missing"])
+    return code

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .. import objects as o
-from ..errors import ApiError, MigError
+from ..errors import EXIT_ERROR, ApiError, MigError
 from . import spec
 from .write import Abandoned, ClusterWriter
 
@@ -20,19 +20,26 @@ class ClusterJob:
     dir: str                      # subtree, <role>_<name>
     roles: list
     client: object = None         # lib.client.Client, or None when it could not be built
-    error: str = ""               # why there is no client
+    error: MigError | None = None  # why there is no client
     namespaces: list = field(default_factory=list)    # migrated namespaces on this cluster
     # results
-    missing: list = field(default_factory=list)       # {"what", "why", "status"}
+    missing: list = field(default_factory=list)       # {"what", "why", "status", "code"}: see miss()
     counts: dict = field(default_factory=dict)        # kind -> objects written
     log_bytes: int = 0
     logs: int = 0
     version: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "dir": self.dir, "roles": self.roles, "migCluster": self.name,
+        return {"name": self.name, "dir": self.dir, "roles": self.roles,
                 "version": self.version.get("gitVersion", ""), "objects": dict(sorted(self.counts.items())),
                 "logs": self.logs, "logBytes": self.log_bytes, "missing": self.missing}
+
+
+def miss(what: str, e: Exception) -> dict:
+    """What could not be collected: why, the HTTP status if any, and the exit code it implies
+    (the error's own: 77 refused, 69 unreachable or failing, 1 anything else)."""
+    return {"what": what, "why": f"{e.filename}: {e.strerror}" if isinstance(e, OSError) else str(e),
+            "status": getattr(e, "status", None), "code": getattr(e, "code", EXIT_ERROR)}
 
 
 class ClusterGather:
@@ -42,7 +49,7 @@ class ClusterGather:
 
     def _miss(self, what: str, e: Exception) -> None:
         with self.lock:
-            self.job.missing.append({"what": what, "why": str(e), "status": getattr(e, "status", None)})
+            self.job.missing.append(miss(what, e))
 
     def _list(self, r, namespace: str | None) -> list[dict]:
         try:
@@ -63,17 +70,19 @@ class ClusterGather:
             self._run()
         except Abandoned:
             pass
+        except OSError as e:       # the bundle could not be written (disk full, permissions)
+            self._miss("the rest of this cluster: writing the bundle failed", e)
 
     def _run(self) -> None:
         job = self.job
-        if job.client is None:
-            job.missing.append({"what": "everything", "why": job.error, "status": 0})
+        if job.error is not None:
+            self._miss("everything", job.error)
             return
         try:
             job.version = job.client.version()
             offered = job.client.discover()
         except (ApiError, MigError) as e:
-            job.missing.append({"what": "everything", "why": str(e), "status": getattr(e, "status", 0)})
+            self._miss("everything", e)
             return
         self.w.document("version.yaml", job.version)
         tasks = [(r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]

@@ -27,7 +27,8 @@ class Entry:
     data: bytes           # the raw bytes of the line, without the timestamp prefix
 
 
-def _split_stamp(raw: bytes) -> tuple[str, bytes]:
+def split_stamp(raw: bytes) -> tuple[str, bytes]:
+    """(the API server's RFC 3339 timestamp, the rest) of a line asked with timestamps; ("", line) without."""
     sp = raw.find(b" ")
     if sp > 0 and raw[:4].isdigit():
         return raw[:sp].decode("ascii", "replace"), raw[sp + 1:]
@@ -39,7 +40,7 @@ def _stamp_run(chunk: bytes, start: int, end: int) -> tuple[str, int]:
     counting back, carry the same stamp: the resume point, without a pass over the region."""
     line_start = chunk.rfind(b"\n", start, end - 1) + 1 if end - 1 > start else start
     line_start = max(line_start, start)
-    stamp, _ = _split_stamp(chunk[line_start:min(end, line_start + 64)])
+    stamp, _ = split_stamp(chunk[line_start:min(end, line_start + 64)])
     if not stamp:
         return "", 0
     key, n, pos = stamp.encode() + b" ", 1, line_start
@@ -71,7 +72,7 @@ def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, ta
         def one(raw: bytes):
             """The slow path, line by line: skipping what a cut stream already gave, or no filter."""
             nonlocal skip_before, skip_same, last, same
-            stamp, data = _split_stamp(raw)
+            stamp, data = split_stamp(raw)
             if skip_before:
                 if stamp and stamp < skip_before:
                     return None
@@ -107,7 +108,7 @@ def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, ta
                 if stamp:
                     last, same = (last, same + n) if stamp == last else (stamp, n)
                 for raw in needles.select(chunk, start, end):
-                    yield _split_stamp(raw)
+                    yield split_stamp(raw)
             if pending:
                 got = one(pending if pending.endswith(b"\n") else pending + b"\n")
                 if got:

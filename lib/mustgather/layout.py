@@ -54,14 +54,15 @@ class ClusterDir:
 
 
 def find_root(top: Path) -> tuple[Path, dict | None]:
-    """The bundle's top (where gather.json is, if anywhere near) and its index."""
-    for cand in [top] + sorted(p for p in top.iterdir() if p.is_dir()):
-        idx = cand / "gather.json"
-        if idx.is_file():
-            try:
-                return cand, json.loads(idx.read_text())
-            except ValueError as e:
-                raise MigError(f"must-gather {top}: gather.json is not valid JSON ({e})") from None
+    """The bundle's top (where gather.json is, if anywhere near) and its index. Near: our tarball
+    holds must-gather.local.<id>/, and `oc adm must-gather` puts the image's output one level lower."""
+    for pattern in ("gather.json", "*/gather.json", "*/*/gather.json"):
+        for idx in sorted(top.glob(pattern)):
+            if idx.is_file():
+                try:
+                    return idx.parent, json.loads(idx.read_text())
+                except ValueError as e:
+                    raise MigError(f"must-gather {idx}: gather.json is not valid JSON ({e})") from None
     return top, None
 
 
@@ -125,40 +126,34 @@ def scan(top: Path, index: dict | None, objects: bool = True) -> list[ClusterDir
         raise MigError(f"must-gather {top}: no cluster data found (no namespaces/ or cluster-scoped-resources/ "
                        "directory, no gather.json)")
     clusters = {r: ClusterDir(r.name if r != top else "cluster", r) for r in roots}
-    host_fallback = None
+    outside = ClusterDir("outside", top)         # files above every cluster (the MTC image's migplan-*/)
     for dirpath, dirnames, filenames in os.walk(top):
         d = Path(dirpath)
         if d == top:
             dirnames[:] = [x for x in dirnames if x != "mig-verify"]
+        owner = _owner(d, roots)
+        cd = clusters[owner] if owner else outside
         for fn in filenames:
             p = d / fn
-            owner = _owner(d, roots)
-            cd = clusters.get(owner) if owner else None
-            if cd is not None:
-                lf = _log_file(p.relative_to(owner).parts, p)
-                if lf:
-                    cd.logs.append(lf)
-                    continue
-            if not objects or not fn.endswith(OBJECT_SUFFIXES) or fn == "gather.json" or fn.startswith("."):
-                continue
-            if cd is None:
-                host_fallback = host_fallback or []
-                target = host_fallback
-            else:
-                target = cd.objects
-            try:
-                target += _objects(p)
-            except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError):
-                (cd.unreadable if cd else []).append(str(p.relative_to(top)))
+            lf = _log_file(p.relative_to(owner).parts, p) if owner else None
+            if lf:
+                cd.logs.append(lf)
+            elif objects and fn.endswith(OBJECT_SUFFIXES) and fn != "gather.json" and not fn.startswith("."):
+                try:
+                    cd.objects += _objects(p)
+                except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError):
+                    cd.unreadable.append(str(p.relative_to(top)))
     out = list(clusters.values())
     if index:
         by_dir = {c["dir"]: c for c in index.get("clusters", [])}
         for cd in out:
             meta = by_dir.get(cd.path.name, {})
             cd.roles = list(meta.get("roles", []))
-            cd.name = meta.get("migCluster") or cd.name
-    if host_fallback:
-        (next((c for c in out if "host" in c.roles), None) or _most(out, _MIG_KINDS) or out[0]).objects += host_fallback
+            cd.name = meta.get("name") or cd.name
+    if outside.objects or outside.unreadable:      # they belong to the host
+        host = next((c for c in out if "host" in c.roles), None) or _most(out, _MIG_KINDS) or out[0]
+        host.objects += outside.objects
+        host.unreadable += outside.unreadable
     return out
 
 

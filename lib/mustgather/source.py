@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
-import re
 from pathlib import Path
 from typing import Iterator
 
 from .. import objects as o
 from ..errors import ApiError, MigError
+from ..logs.stream import split_stamp
 from ..resources import BY_KIND, Resource, resource
 from ..selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 from ..source import Source
 from .layout import ClusterDir, infer_roles, scan
-
-_STAMP = re.compile(rb"^(\d{4}-\d\d-\d\dT[0-9:.]+Z) ")
-
 
 def _kind(kind: str | Resource) -> str:
     if isinstance(kind, Resource):
@@ -59,6 +56,10 @@ class MustGatherSource(Source):
         return _dt.datetime.fromtimestamp(newest, _dt.timezone.utc)
 
     # --- roles ---------------------------------------------------------------------------------
+    def _objects(self, role: str, kind: str | Resource) -> dict:
+        """(namespace, name) -> object of one kind in the cluster playing `role`."""
+        return self._index[id(self._cluster(role))].get(_kind(kind), {})
+
     def _cluster(self, role: str) -> ClusterDir:
         cd = self._roles.get(role)
         if cd is None:
@@ -91,13 +92,12 @@ class MustGatherSource(Source):
             lterms, fterms = parse_labels(labels), parse_fields(fields)
         except SelectorError as e:
             raise MigError(f"bad selector: {e}") from None
-        objs = self._index[id(self._cluster(role))].get(_kind(kind), {})
-        return [x for (ns, _), x in sorted(objs.items())
+        return [x for (ns, _), x in sorted(self._objects(role, kind).items())
                 if (namespace is None or ns == namespace) and match_labels(lterms, o.labels(x))
                 and match_fields(fterms, x)]
 
     def get(self, role, kind, name, namespace=None):
-        return self._index[id(self._cluster(role))].get(_kind(kind), {}).get((namespace or "", name))
+        return self._objects(role, kind).get((namespace or "", name))
 
     def discover(self, role):
         out = {}
@@ -139,10 +139,10 @@ class MustGatherSource(Source):
         def lines():
             with open(path, "rb") as f:
                 for line in f:
-                    m = _STAMP.match(line)
-                    if since and m and m.group(1).decode() < since:
+                    stamp, rest = split_stamp(line)
+                    if since and stamp and stamp < since:
                         continue
-                    yield line if timestamps or not m else line[m.end():]
+                    yield line if timestamps else rest
 
         if tail is not None:
             yield from collections.deque(lines(), maxlen=max(int(tail), 0))

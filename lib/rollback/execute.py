@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from .. import objects as o
 from ..errors import ApiError, MigError
 from .journal import Journal
 from .plan import Action, Plan
@@ -58,12 +59,19 @@ def _apply(client, a: Action, journal: Journal) -> str:
     raise MigError(f"{a.key}: still conflicting after {CONFLICT_RETRIES} attempts")
 
 
+def _still_there(client, pending: list[Action]) -> list[Action]:
+    """The deletions not finished yet: one list per kind and namespace, never a get per object."""
+    alive: set = set()
+    for kind, ns in {(a.kind, a.namespace) for a in pending}:
+        alive |= {(kind, o.uid(x)) for x in client.list(kind, ns or None)}
+    return [a for a in pending if (a.kind, a.uid) in alive]
+
+
 def _wait_gone(client, actions: list[Action]) -> None:
     deadline = time.monotonic() + WAIT_GONE_S
     pending = [a for a in actions if a.verb == "delete"]
     while pending and time.monotonic() < deadline:
-        pending = [a for a in pending if (lambda c: c is not None and (c.get("metadata") or {}).get("uid") == a.uid)(
-            client.get_or_none(a.kind, a.name, a.namespace or None))]
+        pending = _still_there(client, pending)
         if pending:
             time.sleep(0.5)
     if pending:

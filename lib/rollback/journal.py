@@ -8,10 +8,12 @@ import json
 import os
 from pathlib import Path
 
+from ..errors import MigError
+from ..state import state_dir
+
 
 def default_path(plan_uid: str, project: str) -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "mig-tools" / f"rollback-{plan_uid}-{project}.jsonl"
+    return state_dir() / f"rollback-{plan_uid}-{project}.jsonl"
 
 
 class Journal:
@@ -21,8 +23,12 @@ class Journal:
     def entries(self) -> list[dict]:
         if not self.path.exists():
             return []
+        try:
+            text = self.path.read_text()
+        except OSError as e:
+            raise MigError(f"journal {self.path}: {e.strerror or e}") from None
         out = []
-        for line in self.path.read_text().splitlines():
+        for line in text.splitlines():
             try:
                 out.append(json.loads(line))
             except ValueError:
@@ -39,10 +45,13 @@ class Journal:
         return any(e.get("event") in ("start", "done") for e in self.entries())
 
     def record(self, event: str, step: str = "", **data) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         rec = {"time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "event": event,
                "step": step, **data}
-        with open(self.path, "a") as f:
-            f.write(json.dumps(rec, sort_keys=True) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a") as f:
+                f.write(json.dumps(rec, sort_keys=True) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:       # nothing is changed that the journal could not record first
+            raise MigError(f"journal {self.path}: {e.strerror or e}") from None

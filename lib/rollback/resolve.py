@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .. import objects as o
 from ..errors import MigError
-from ..graph import build, list_migrations
+from ..graph import build, list_migrations, resolve_migration
 
 PLAN_LABEL = "migration.openshift.io/migrated-by-migplan"
 
@@ -17,7 +17,6 @@ class Context:
     migration: dict | None
     src_ns: str
     dest_ns: str
-    graph: object
 
     @property
     def plan_uid(self) -> str:
@@ -28,33 +27,25 @@ class Context:
         return f"{PLAN_LABEL}={self.plan_uid}"
 
 
-def _pairs(plan: dict) -> list[tuple[str, str]]:
-    out = []
-    for entry in o.spec(plan).get("namespaces") or []:
-        s, _, d = str(entry).partition(":")
-        out.append((s, d or s))
-    return out
-
-
 def resolve(src, project: str | None, plan_name: str | None = None, migration: str | None = None) -> Context:
     ns = src.namespace
     if migration:
-        g = build(src, migration)
-        plan_name = o.name(g.plan) if g.plan else None
+        mig = resolve_migration(list_migrations(src), migration, ns)
+        plan_name = (o.spec(mig).get("migPlanRef") or {}).get("name")
         if not plan_name:
-            raise MigError(f"migration {migration} has no MigPlan any more in namespace {ns}")
+            raise MigError(f"migration {o.name(mig)} names no MigPlan")
     if not plan_name:
         if not project:
             raise MigError("name the project (the namespace on the target), or pass --plan or --migration")
-        plans = [p for p in src.list("host", "MigPlan", ns) if any(d == project for _, d in _pairs(p))]
+        plans = [p for p in src.list("host", "MigPlan", ns) if any(d == project for _, d in o.namespace_pairs(p))]
         if not plans:
             raise MigError(f'no MigPlan in namespace {ns} migrates a namespace to "{project}"')
         if len(plans) > 1:
             raise MigError(f'several MigPlans migrate to "{project}": '
                            f"{', '.join(sorted(o.name(p) for p in plans))}; pass --plan")
         plan_name = o.name(plans[0])
-    g = build(src, None, plan_name)
-    pairs = _pairs(g.plan)
+    g = build(src, None, plan_name)          # also binds the plan's source and target clusters
+    pairs = o.namespace_pairs(g.plan)
     if project:
         pair = next(((s, d) for s, d in pairs if d == project), None)
         if pair is None:
@@ -64,9 +55,8 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
         pair = pairs[0]
     else:
         raise MigError(f"MigPlan {plan_name} migrates several namespaces; name the project")
-    migs = [m for m in list_migrations(src) if o.spec(m).get("migPlanRef", {}).get("name") == plan_name
-            and not o.spec(m).get("rollback")]
-    return Context(g.plan, migs[0] if migs else None, pair[0], pair[1], g)
+    migs = [m for m in g.migrations if not o.spec(m).get("rollback")]      # newest first
+    return Context(g.plan, migs[0] if migs else None, pair[0], pair[1])
 
 
 def running(mig: dict | None) -> bool:

@@ -25,8 +25,8 @@ Scenario files are documented in tests/emulator/README.md.
 from __future__ import annotations
 
 import base64
-import hashlib
 import datetime as dt
+import hashlib
 import os
 import shutil
 import ssl
@@ -62,14 +62,17 @@ class Emulator:
         resources, crds = table()
         # token_seed: the same tokens in every process started with it (see `only` in start())
         self.token_seed = token_seed
-        tok = (lambda n: f"{n}-{hashlib.sha256((token_seed + n).encode()).hexdigest()[:32]}") if token_seed else \
-            (lambda n: None)
-        self.clusters = {n: Cluster(n, resources, crds, self.workdir, tok(n)) for n in clusters}
+        self.clusters = {n: Cluster(n, resources, crds, self.workdir, self._seeded_token(n)) for n in clusters}
         for c in self.clusters.values():
             c.logs.follow_idle_close = follow_idle_close
         self.kubeconfig = str(self.workdir / "kubeconfig")
         self.ca_file: Path | None = None
         self.description = ""
+
+    def _seeded_token(self, name: str) -> str | None:
+        if not self.token_seed:
+            return None         # a random one
+        return f"{name}-{hashlib.sha256((self.token_seed + name).encode()).hexdigest()[:32]}"
 
     # --- construction ------------------------------------------------------------------------
     @classmethod

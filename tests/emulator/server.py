@@ -459,9 +459,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         self._status = 200
-        rate = next((f.rate for f in self.faults if f.rate), None)
+        self._rate, self._t0, self._sent = next((f.rate for f in self.faults if f.rate), None), time.monotonic(), 0
         if lf and timestamps and not (follow or tail is not None or since or limit or cut_lines or cut_bytes):
-            return self._log_blocks(lf.path, rate)
+            return self._log_blocks(lf.path)
         lines = c.logs.stream(lf, follow, tail, since, timestamps, limit) if lf else iter(())
         n_lines = n_bytes = 0
         buf = []
@@ -482,32 +482,33 @@ class _Handler(BaseHTTPRequestHandler):
         self._flush(buf)
         if cut_lines is not None and n_lines >= cut_lines or cut_bytes is not None and n_bytes >= cut_bytes:
             return self._drop()
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
+        self._chunk(b"")
 
-    def _log_blocks(self, path, rate: float | None) -> None:
+    def _log_blocks(self, path) -> None:
         """The whole log as stored (with timestamps), in large blocks: benchmarks stream gigabytes."""
-        t0, sent = time.monotonic(), 0
         with open(path, "rb") as f:
             while True:
                 data = f.read(256 << 10)
                 if not data:
                     break
-                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                sent += len(data)
-                if rate:
-                    ahead = sent / rate - (time.monotonic() - t0)
-                    if ahead > 0:
-                        time.sleep(ahead)
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
+                self._chunk(data)
+        self._chunk(b"")
 
     def _flush(self, buf: list) -> None:
         data = b"".join(buf)
         buf.clear()
         if data:
-            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
+            self._chunk(data)
+
+    def _chunk(self, data: bytes) -> None:
+        """One chunk of the chunked body (the empty one ends it), no faster than a `rate` fault allows."""
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+        self._sent += len(data)
+        if self._rate:
+            ahead = self._sent / self._rate - (time.monotonic() - self._t0)
+            if ahead > 0:
+                time.sleep(ahead)
 
 
 # --- discovery --------------------------------------------------------------------------------

@@ -33,26 +33,30 @@ def make_server_cert(d: Path, name: str, ca_key: Path, ca_crt: Path) -> tuple[Pa
 _CACHE: dict = {}
 
 
+def make_pki(d: Path) -> tuple[Path, Path, Path]:
+    """(ca.crt, server.key, server.crt) in directory d."""
+    ca_key, ca_crt = make_ca(d)
+    key, crt = make_server_cert(d, "server", ca_key, ca_crt)
+    return ca_crt, key, crt
+
+
 def shared_pki() -> tuple[Path, Path, Path]:
     """(ca.crt, server.key, server.crt) made once per process: RSA key generation is slow.
-    MIG_EMULATOR_PKI_DIR names a directory to share them between processes (made if empty)."""
-    shared = os.environ.get("MIG_EMULATOR_PKI_DIR")
-    if shared and "pki" not in _CACHE:
-        d = Path(shared)
-        if not (d / "server.crt").exists():
-            ca_key, ca_crt = make_ca(d)
-            make_server_cert(d, "server", ca_key, ca_crt)
-        _CACHE["pki"] = (d / "ca.crt", d / "server.key", d / "server.crt")
+    MIG_EMULATOR_PKI_DIR names a directory where make_pki() already put them, to share them
+    between processes (tests.simproc.serve_split)."""
     if "pki" not in _CACHE:
-        import atexit
-        import shutil
-        import tempfile
+        shared = os.environ.get("MIG_EMULATOR_PKI_DIR")
+        if shared:
+            d = Path(shared)
+            _CACHE["pki"] = (d / "ca.crt", d / "server.key", d / "server.crt")
+        else:
+            import atexit
+            import shutil
+            import tempfile
 
-        d = Path(tempfile.mkdtemp(prefix="mig-emulator-pki-"))
-        atexit.register(shutil.rmtree, d, True)
-        ca_key, ca_crt = make_ca(d)
-        key, crt = make_server_cert(d, "server", ca_key, ca_crt)
-        _CACHE["pki"] = (ca_crt, key, crt)
+            d = Path(tempfile.mkdtemp(prefix="mig-emulator-pki-"))
+            atexit.register(shutil.rmtree, d, True)
+            _CACHE["pki"] = make_pki(d)
     return _CACHE["pki"]
 
 
