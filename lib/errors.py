@@ -50,3 +50,8 @@ class ApiError(MigError):
     @property
     def conflict(self) -> bool:
         return self.status == 409
+
+
+class NotCollected(MigError):
+    """What was asked for was never gathered (a must-gather without that kind, namespace or cluster):
+    unknown, not absent. Checks that meet it are reported under `unchecked`."""

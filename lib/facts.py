@@ -1,61 +1,229 @@
 """What mig-verify's checks look at, fetched at most once per run through the Source (label-selected
-lists, never a get per object) and only when a check asks: a healthy migration costs few requests."""
+lists, never a get per object) and only when a check asks: a healthy migration costs few requests.
+
+Facts knows which check is reading (run_all says so), so it can hold checks to their declarations
+(`strict`) and record under `problems` every input a check wanted and could not read.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
 
 from . import objects as o
-from .errors import ApiError, MigError
+from . import pods as podlib
+from .errors import ApiError, MigError, NotCollected
 from .graph import Graph
+from .resources import Resource, resource
+from .source import Source
+
+if TYPE_CHECKING:
+    from .checks.registry import Check
+    from .logs.stream import Entry
+
+
+class _Cached:
+    """The Source with its list calls remembered, so the log reader and the checks share one pod list."""
+
+    def __init__(self, src: Source):
+        self._src = src
+        self._lists: dict = {}
+
+    def __getattr__(self, attr):
+        return getattr(self._src, attr)
+
+    def list(self, role, kind, namespace=None, labels=None, fields=None):
+        key = (role, kind.kind if isinstance(kind, Resource) else kind, namespace, labels, fields)
+        if key not in self._lists:
+            self._lists[key] = self._src.list(role, kind, namespace, labels, fields)
+        return self._lists[key]
 
 
 class Facts:
-    def __init__(self, src, graph: Graph, now: _dt.datetime, stuck_after: float):
+    def __init__(self, src: Source, graph: Graph, now: _dt.datetime, stuck_after: float, strict: bool = False):
         self.src, self.graph, self.now, self.stuck_after = src, graph, now, stuck_after
-        self.mig = graph.migration
+        self.mig = graph.migration or {}
         self.plan = graph.plan
-        self._cache: dict = {}
+        self.strict = strict
+        self.problems: List[str] = []            # what could not be checked, and why (the report's `unchecked`)
+        self.unchecked_detail: List[str] = []    # tracebacks, shown with -v
+        self.undeclared: List[str] = []          # reads a check did not declare (strict mode: a test fails on them)
+        self._cached = _Cached(src)
+        self._current: Optional[Check] = None
+
+    # --- the check being run -------------------------------------------------------------------
+    def begin(self, check: Check) -> None:
+        self._current = check
+
+    def end(self) -> None:
+        self._current = None
+
+    def unchecked(self, why: str) -> None:
+        """Record an input that could not be read (once)."""
+        if why not in self.problems:
+            self.problems.append(why)
+
+    def _declared(self, role: str, kind: str, scope: str) -> None:
+        c = self._current
+        if c is None or not self.strict:
+            return
+        table = c.app_kinds if scope == "app" else c.kinds
+        if kind not in (table.get(role) or ()):
+            what = f"check {c.id} reads {kind} ({scope}) on {role} without declaring it"
+            if what not in self.undeclared:
+                self.undeclared.append(what)
 
     # --- cached reads ------------------------------------------------------------------------
     def reachable(self, role: str) -> bool:
         return role in self.src.roles() and role not in self.graph.unreachable
 
-    def listed(self, role: str, kind: str, namespace: str | None = None, labels: str | None = None) -> list[dict]:
-        key = (role, kind, namespace, labels)
-        if key not in self._cache:
-            self._cache[key] = self.src.list(role, kind, namespace, labels) if self.reachable(role) else []
-        return self._cache[key]
+    def resolve(self, role: str, kind: str) -> Resource:
+        """A kind the tool knows, or one the cluster serves (API discovery); else a MigError."""
+        try:
+            return resource(kind)
+        except KeyError:
+            pass
+        if self.reachable(role):
+            for r in self.src.discover(role):
+                if r.kind == kind or r.key == kind:
+                    return r
+        raise MigError(f"{role}: kind {kind} is not served by the cluster (or not in the must-gather)")
 
-    def pods(self, role: str) -> list[dict]:
-        return self.listed(role, "Pod", self.src.namespace)
+    def _require(self, role: str) -> None:
+        if role in self.graph.unreachable:
+            raise ApiError(f"{role} cluster not read: {self.graph.unreachable[role]}", 0, "", role)
+        if role not in self.src.roles():
+            raise NotCollected(f"{role} cluster is not known (not in the must-gather, or no MigCluster)")
 
-    def controller(self) -> dict | None:
-        items = self.listed("host", "MigrationController", self.src.namespace)
+    def listed(self, role: str, kind: str, namespace: Optional[str] = None, labels: Optional[str] = None
+               ) -> List[dict]:
+        """Objects of `kind` on `role`: in MTC's namespace (or `namespace`), or cluster-scoped.
+        Raises (so the check is reported unchecked) when they could not be read or were not collected."""
+        self._declared(role, kind, "mtc")
+        self._require(role)
+        r = self.resolve(role, kind)
+        ns = (namespace or self.src.namespace) if r.namespaced else None
+        return self._cached.list(role, r, ns, labels)
+
+    def app(self, role: str, kind: str) -> List[dict]:
+        """Objects of `kind` in the plan's application namespaces on `role` (source or destination names)."""
+        self._declared(role, kind, "app")
+        self._require(role)
+        r = self.resolve(role, kind)
+        out: List[dict] = []
+        for ns in self.app_namespaces(role):
+            out += self._cached.list(role, r, ns if r.namespaced else None)
+            if not r.namespaced:
+                break
+        return out
+
+    def app_namespaces(self, role: str) -> List[str]:
+        pairs = self.namespace_pairs()
+        return list(dict.fromkeys(d if role == "target" else s for s, d in pairs))
+
+    def pods(self, role: str) -> List[dict]:
+        return self.listed(role, "Pod")
+
+    def controller(self, role: str = "host") -> Optional[dict]:
+        items = self.listed(role, "MigrationController")
         return next((i for i in items if o.name(i) == "migration-controller"), items[0] if items else None)
 
-    def log(self, roles, sources, pod: str | None = None, level: str | None = None) -> list:
-        """Entries about this migration (lib.logs, the code mig-logs uses); unreadable pods are skipped."""
-        from .logs import lines
+    def log(self, roles: Iterable[str], sources: Iterable[str], pod: Optional[str] = None,
+            level: Optional[str] = None) -> List[Entry]:
+        """Entries about this migration (lib.logs, the code mig-logs uses). What could not be read, and
+        what the pods' logs cannot cover any more (a restarted or replaced pod), goes to `unchecked`."""
+        from .logs.filter import Needles
+        from .logs.select import targets
+        from .logs.stream import merged
 
+        roles, sources = list(roles), list(sources)
+        c = self._current
+        if c is not None and self.strict:
+            for r in roles:
+                for s in sources:
+                    if not c.reads_log(r, s) and f"check {c.id} reads {s} logs on {r} without declaring it" \
+                            not in self.undeclared:
+                        self.undeclared.append(f"check {c.id} reads {s} logs on {r} without declaring it")
         key = ("log", tuple(roles), tuple(sources), pod, level)
-        if key not in self._cache:
-            errors: list = []
-            roles = [r for r in roles if self.reachable(r)]
-            try:
-                self._cache[key] = list(lines(self.src, self.graph, roles=roles, sources=sources, pod=pod,
-                                              level=level, errors=errors))
-            except (ApiError, MigError):
-                self._cache[key] = []
-        return self._cache[key]
+        cache = self._cached._lists
+        if key in cache:
+            return cache[key]
+        readable = []
+        for r in roles:
+            if r in self.graph.unreachable:
+                self.unchecked(f"{'/'.join(sources)} logs on {r}: cluster not read ({self.graph.unreachable[r]})")
+            elif r not in self.src.roles():
+                self.unchecked(f"{'/'.join(sources)} logs on {r}: the cluster is not known")
+            else:
+                readable.append(r)
+        errors: list = []
+        try:
+            tgts = targets(self._cached, self.graph, readable, sources, pod, None, None, errors)
+        except (ApiError, MigError) as e:
+            self.unchecked(f"{'/'.join(sources)} logs: {e}")
+            cache[key] = []
+            return []
+        needles = Needles(self.graph) if self.graph.migration_uids else None
+
+        def on_error(t, e):
+            errors.append((t.cluster, t, str(e)))
+
+        out = list(merged(self._cached, tgts, needles, level, on_error))
+        restarted = [t for t in tgts if self._restarted(t.cluster, t.pod, t.container)]
+        if restarted:
+            prev = list(merged(self._cached, restarted, needles, level, on_error, previous=True))
+            out = sorted(prev + out, key=lambda e: e.stamp)
+        for role, t, why in errors:
+            where = f"{role}/{t.pod}/{t.container}" if t is not None else role
+            self.unchecked(f"logs of {where}: {why}")
+        for why in self._coverage(tgts):
+            self.unchecked(why)
+        cache[key] = out
+        return out
+
+    # --- log coverage ----------------------------------------------------------------------------
+    def _pod(self, role: str, name: str) -> Optional[dict]:
+        try:
+            return next((p for p in self._cached.list(role, resource("Pod"), self.src.namespace) if o.name(p) == name),
+                        None)
+        except (ApiError, MigError):
+            return None
+
+    def _restarted(self, role: str, pod: str, container: str) -> bool:
+        p = self._pod(role, pod)
+        return bool(p) and any(cs.get("name") == container and int(cs.get("restartCount") or 0) > 0
+                               for cs in o.status(p or {}).get("containerStatuses") or [])
+
+    def _coverage(self, tgts) -> Iterator[str]:
+        """Pods started after the migration did: what their predecessors logged is gone from pod logs."""
+        start = o.parse_time(o.status(self.mig).get("startTimestamp")) or o.created(self.mig) if self.mig else None
+        if start is None:
+            return
+        seen = set()
+        for t in tgts:
+            if (t.cluster, t.pod) in seen:
+                continue
+            seen.add((t.cluster, t.pod))
+            p = self._pod(t.cluster, t.pod)
+            began = o.created(p) if p else None
+            if began and began > start and t.source in ("velero", "controller"):
+                yield (f"{t.source} logs on {t.cluster} before {o.format_time(began)}: pod {t.pod} was created "
+                       f"after the migration started ({o.format_time(start)}); its predecessor's log is gone")
 
     # --- derived -----------------------------------------------------------------------------
-    def namespace_pairs(self) -> list[tuple[str, str]]:
+    def namespace_pairs(self) -> List[Tuple[str, str]]:
         return o.namespace_pairs(self.plan)
 
     def is_final(self) -> bool:
         return bool(self.mig) and not o.spec(self.mig).get("stage") and not o.spec(self.mig).get("rollback")
 
-    def age(self, ts) -> float | None:
+    def age(self, ts) -> Optional[float]:
         t = o.parse_time(ts)
         return (self.now - t).total_seconds() if t else None
+
+
+def restic_pod_served(graph: Graph, role: str, pod: dict) -> bool:
+    """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name."""
+    vols = graph.pvbs if role == "source" else graph.pvrs
+    return any(o.spec(v).get("node") == podlib.node(pod) or o.status(v).get("resticPod") == o.name(pod)
+               for v in vols)

@@ -6,7 +6,8 @@ knows which kind it has. Roles are `host`, `source` and `target`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+import datetime as _dt
+from typing import TYPE_CHECKING, Iterator, Optional, Protocol
 
 from .errors import MigError
 from .resources import Resource
@@ -16,12 +17,14 @@ if TYPE_CHECKING:          # the kubernetes transport is imported only where a l
     from .clusters import Clusters
 
 
-class Source:
-    """Read-only access to the clusters of a migration, by role."""
+class Source(Protocol):
+    """Read-only access to the clusters of a migration, by role. Live clusters and must-gathers
+    implement it (subclassing it for the defaults below); a kind, namespace or cluster a must-gather
+    did not collect raises NotCollected, never reads as empty."""
 
     namespace: str = "openshift-migration"
-    live = False
-    now = None        # the time to judge by, if not the present (a must-gather: when it was gathered)
+    live: bool = False
+    now: Optional[_dt.datetime] = None   # the time to judge by, if not the present (a must-gather: when gathered)
 
     def bind(self, role: str, migcluster: dict | None) -> None:
         """Say which MigCluster plays `role` (source/target); host is always bound."""

@@ -1,10 +1,28 @@
-"""mig-verify's checks. A check is one small function, registered with its id, that looks at the
-Facts of one migration and yields Findings (id, severity, title, evidence, fix) — adding a check is
-adding one function and one scenario. Importing this package registers them all."""
+"""mig-verify's checks. A check is one small function in a module of this package, registered with
+`@check` (its ids and what it reads), that looks at the Facts of one migration and yields Findings.
+Modules are found by discovery: adding a check is adding one function and one scenario."""
 
 from __future__ import annotations
 
-from . import infra, known_issues, migration, restic, stuck, target, velero, volumes  # noqa: F401
-from .registry import CHECKS, Finding, run_all
+import importlib
+import pkgutil
 
-__all__ = ["CHECKS", "Finding", "run_all"]
+from .registry import CHECKS, Check, Finding, Need, check, needed, ref, run_all
+
+__all__ = ["CHECKS", "Check", "Finding", "Need", "check", "discover", "modules", "needed", "ref", "run_all"]
+
+_LOADED: list[str] = []
+
+
+def modules() -> list[str]:
+    """Every check module of this package (all but the registry)."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "registry" and not m.name.startswith("_"))
+
+
+def discover() -> list[str]:
+    """Import every check module once, so that each registers its checks."""
+    if not _LOADED:
+        for name in modules():
+            importlib.import_module(f"{__name__}.{name}")
+            _LOADED.append(name)
+    return list(_LOADED)

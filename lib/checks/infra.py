@@ -24,9 +24,9 @@ def mtc_pods(f):
             why = podlib.problems(p)
             if why:
                 sev = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
-                yield Finding("mtc-pod-unhealthy", sev, f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", role,
-                              [ref(p)], [f"Pod {o.name(p)}: {', '.join(why)}"],
-                              [f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",
+                yield Finding(id="mtc-pod-unhealthy", severity=sev, title=f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", cluster=role,
+                              objects=[ref(p)], evidence=[f"Pod {o.name(p)}: {', '.join(why)}"],
+                              fix=[f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",
                                f"oc logs {o.name(p)} -n {f.src.namespace} --all-containers --previous --context <{role}>"])
 
 
@@ -47,10 +47,10 @@ def locations(f):
         for b in bsls:
             phase = o.phase(b)
             if phase and phase != "Available" and not bucket_gone(b):
-                yield Finding("bsl-unavailable", "warning" if completed_ok(f) else "error", f"BackupStorageLocation {o.name(b)} is {phase}", role,
-                              [ref(b)], [f"BackupStorageLocation {o.name(b)}: phase {phase}: "
+                yield Finding(id="bsl-unavailable", severity="warning" if completed_ok(f) else "error", title=f"BackupStorageLocation {o.name(b)} is {phase}", cluster=role,
+                              objects=[ref(b)], evidence=[f"BackupStorageLocation {o.name(b)}: phase {phase}: "
                                          f"{o.status(b).get('message', '')}".rstrip(": ")],
-                              ["Check the MigStorage bucket and credentials, then: "
+                              fix=["Check the MigStorage bucket and credentials, then: "
                                f"oc describe migstorage {o.name(f.graph.storage or {}) or '<storage>'} -n {f.src.namespace}"])
 
 
@@ -63,8 +63,8 @@ def config_ready(f):
             continue
         bad = [c for c in o.conditions(obj) if c.get("category") in ("Critical", "Error")
                and str(c.get("status", "True")) == "True"]
-        yield Finding(fid, "warning" if completed_ok(f) else "error", f"{kind} {o.name(obj)} is not Ready", "host",
-                      [ref(obj)],
-                      [f"{kind} {o.name(obj)}: {c.get('type')} ({c.get('category')}): {c.get('message', '')}"
+        yield Finding(id=fid, severity="warning" if completed_ok(f) else "error", title=f"{kind} {o.name(obj)} is not Ready", cluster="host",
+                      objects=[ref(obj)],
+                      evidence=[f"{kind} {o.name(obj)}: {c.get('type')} ({c.get('category')}): {c.get('message', '')}"
                        for c in bad] or [f"{kind} {o.name(obj)} has no Ready condition"],
-                      [f"oc describe {kind.lower()} {o.name(obj)} -n {f.src.namespace}"])
+                      fix=[f"oc describe {kind.lower()} {o.name(obj)} -n {f.src.namespace}"])

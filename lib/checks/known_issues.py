@@ -34,13 +34,13 @@ def scc_overlap(f):
                 continue
             theirs = _range(o.annotations(other).get("openshift.io/sa.scc.uid-range", ""))
             if theirs and mine[0] < theirs[1] and theirs[0] < mine[1]:
-                yield Finding("scc-range-overlap", "warning",
-                              f"namespace {o.name(ns)} kept a UID range that overlaps namespace {o.name(other)} "
-                              "on the target (BZ#1748440)", "target", [ref(ns), ref(other)],
-                              [f"{o.name(ns)}: sa.scc.uid-range {o.annotations(ns)['openshift.io/sa.scc.uid-range']}",
+                yield Finding(id="scc-range-overlap", severity="warning",
+                              title=f"namespace {o.name(ns)} kept a UID range that overlaps namespace {o.name(other)} "
+                              "on the target (BZ#1748440)", cluster="target", objects=[ref(ns), ref(other)],
+                              evidence=[f"{o.name(ns)}: sa.scc.uid-range {o.annotations(ns)['openshift.io/sa.scc.uid-range']}",
                                f"{o.name(other)}: sa.scc.uid-range "
                                f"{o.annotations(other)['openshift.io/sa.scc.uid-range']}"],
-                              ["Give one namespace a free range (pods then run with other UIDs; fix file ownership "
+                              fix=["Give one namespace a free range (pods then run with other UIDs; fix file ownership "
                                "on its volumes): oc annotate namespace " + o.name(ns) + " " +
                                " ".join(f"{k}-" for k in SCC_KEYS) + " and let OpenShift allocate new ones "
                                "(re-create the namespace's pods)."])
@@ -58,13 +58,13 @@ def storage_bucket(f):
     for role, bsls in f.graph.bsls.items():
         gone = [b for b in bsls if bucket_gone(b)]
         if gone or (f.reachable(role) and role not in f.graph.unreachable and not bsls and f.graph.backups):
-            yield Finding("storage-bucket-gone", "error",
-                          f"MigStorage {o.name(st)} says Ready but its bucket/BackupStorageLocation is gone (BZ#1738564)",
-                          role, [ref(st)] + [ref(b) for b in gone],
-                          [f"MigStorage {o.name(st)}: Ready"] +
+            yield Finding(id="storage-bucket-gone", severity="error",
+                          title=f"MigStorage {o.name(st)} says Ready but its bucket/BackupStorageLocation is gone (BZ#1738564)",
+                          cluster=role, objects=[ref(st)] + [ref(b) for b in gone],
+                          evidence=[f"MigStorage {o.name(st)}: Ready"] +
                           [f"BackupStorageLocation {o.name(b)}: {o.phase(b)}: {o.status(b).get('message', '')}"
                            for b in gone] + ([] if gone else [f"no BackupStorageLocation on the {role} cluster"]),
-                          ["Re-create the bucket, or point the MigStorage at an existing one: "
+                          fix=["Re-create the bucket, or point the MigStorage at an existing one: "
                            f"oc edit migstorage {o.name(st)} -n {f.src.namespace}"])
 
 
@@ -100,10 +100,10 @@ def cluster_scoped(f):
                                 f"oc adm policy add-scc-to-user {o.name(scc)} -z {u.split(':')[-1]} "
                                 f"-n {u.split(':')[2]} --context <target>"))
     if missing:
-        yield Finding("cluster-scoped-missing", "warning",
-                      "cluster-scoped resources the application needs are missing on the target (MTC does not "
-                      "migrate them)", "target", [], [f"{what}: {why}" for what, why, _ in missing],
-                      [cmd for _, _, cmd in missing])
+        yield Finding(id="cluster-scoped-missing", severity="warning",
+                      title="cluster-scoped resources the application needs are missing on the target (MTC does not "
+                      "migrate them)", cluster="target", objects=[], evidence=[f"{what}: {why}" for what, why, _ in missing],
+                      fix=[cmd for _, _, cmd in missing])
 
 
 @check("rollback-needed")
@@ -118,9 +118,9 @@ def rollback_needed(f):
         ev.append(f"the plan has custom PV settings for {len(custom)} volumes, which a failed migration does not "
                   "keep for quiesced pods (BZ#1784899)")
     project = (f.namespace_pairs() or [("", "")])[0][1]
-    yield Finding("rollback-needed", "error", "the application is stopped: roll back before anything else",
-                  "source", [ref(mig)], ev,
-                  [f"oc mig-rollback {project} --plan {o.name(f.plan or {})}    # review the plan, then add --yes",
+    yield Finding(id="rollback-needed", severity="error", title="the application is stopped: roll back before anything else",
+                  cluster="source", objects=[ref(mig)], evidence=ev,
+                  fix=[f"oc mig-rollback {project} --plan {o.name(f.plan or {})}    # review the plan, then add --yes",
                    f"oc delete migplan {o.name(f.plan or {})} -n {f.src.namespace}   # then re-create it with "
                    "its PV settings (BZ#1784899)"])
 
@@ -130,9 +130,9 @@ def verify_slow(f):
     pvs = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
            if (pv.get("selection") or {}).get("verify") and (pv.get("selection") or {}).get("copyMethod", "filesystem") == "filesystem"]
     if pvs:
-        yield Finding("verify-slow", "info", "verify is on for filesystem copies: expect the copy to be slow",
-                      "host", [ref(f.plan)],
-                      [f"PV {pv.get('name')} (PVC {o.dig(pv, 'pvc', 'name')}): copyMethod filesystem, verify true"
+        yield Finding(id="verify-slow", severity="info", title="verify is on for filesystem copies: expect the copy to be slow",
+                      cluster="host", objects=[ref(f.plan)],
+                      evidence=[f"PV {pv.get('name')} (PVC {o.dig(pv, 'pvc', 'name')}): copyMethod filesystem, verify true"
                        for pv in pvs],
-                      ["Velero computes a checksum of every file when it restores it; turn verify off in the plan "
+                      fix=["Velero computes a checksum of every file when it restores it; turn verify off in the plan "
                        "for large volumes if that time is not affordable."])

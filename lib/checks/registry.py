@@ -1,39 +1,126 @@
-"""The Finding record and the registry every check adds itself to."""
+"""The Finding record, the declaration of what a check reads, and the registry checks add themselves to.
+
+A check declares what it needs (kinds per cluster role, in MTC's namespace or the plan's
+application namespaces, and log components per role); mig-gather's collection, the live reads and
+the tests all follow from those declarations (`needed()`).
+"""
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Tuple
 
-from ..errors import ApiError, MigError
+if TYPE_CHECKING:
+    from ..facts import Facts
 
-SEVERITIES = ("error", "warning", "info")
+Severity = Literal["error", "warning", "info"]
+Role = Literal["host", "source", "target"]
+Scope = Literal["mtc", "app"]         # MTC's namespace (or cluster-scoped), or the plan's application namespaces
+SEVERITIES: Tuple[Severity, ...] = ("error", "warning", "info")
+ROLES: Tuple[Role, ...] = ("host", "source", "target")
 
 
-@dataclass
 class Finding:
-    id: str
-    severity: str                      # error | warning | info
-    title: str
-    cluster: str = ""                  # host | source | target
-    objects: list = field(default_factory=list)     # [{kind, name, namespace}]
-    evidence: list = field(default_factory=list)    # one line each
-    fix: list = field(default_factory=list)         # commands or steps, one each
+    """One finding: built by keyword, so a reader of a check sees what each value is."""
+
+    __slots__ = ("id", "severity", "title", "cluster", "objects", "evidence", "fix")
+
+    def __init__(self, *, id: str, severity: Severity, title: str, cluster: str = "",
+                 objects: Optional[List[dict]] = None, evidence: Optional[List[str]] = None,
+                 fix: Optional[List[str]] = None):
+        if severity not in SEVERITIES:
+            raise ValueError(f"finding {id}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+        self.id, self.severity, self.title, self.cluster = id, severity, title, cluster
+        self.objects: List[dict] = list(objects or [])
+        self.evidence: List[str] = list(evidence or [])
+        self.fix: List[str] = list(fix or [])
 
     def to_dict(self) -> dict:
         return {"id": self.id, "severity": self.severity, "title": self.title, "cluster": self.cluster,
                 "objects": self.objects, "evidence": self.evidence, "fix": self.fix}
 
+    def __repr__(self) -> str:
+        return f"Finding(id={self.id!r}, severity={self.severity!r}, title={self.title!r})"
 
-CHECKS: list[tuple[str, Callable]] = []
+
+CheckFn = Callable[["Facts"], Optional[Iterable[Finding]]]
+KindMap = Mapping[str, Tuple[str, ...]]          # role -> kinds
 
 
-def check(*ids: str):
-    """Register a check function producing findings with these ids."""
-    def deco(fn):
-        CHECKS.append((",".join(ids), fn))
+@dataclass(frozen=True)
+class Need:
+    """One list a check reads: `kind` on the cluster playing `role`, in `scope`."""
+
+    role: str
+    kind: str
+    scope: Scope = "mtc"
+
+
+@dataclass(frozen=True)
+class Check:
+    ids: Tuple[str, ...]
+    fn: CheckFn
+    kinds: KindMap = field(default_factory=dict)
+    app_kinds: KindMap = field(default_factory=dict)
+    logs: KindMap = field(default_factory=dict)
+    when: Optional[Callable[["Facts"], bool]] = None
+    doc: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.ids[0]
+
+    @property
+    def label(self) -> str:
+        return ",".join(self.ids)
+
+    @property
+    def needs(self) -> List[Need]:
+        out = [Need(r, k, "mtc") for r, ks in self.kinds.items() for k in ks]
+        return out + [Need(r, k, "app") for r, ks in self.app_kinds.items() for k in ks]
+
+    def reads_log(self, role: str, component: str) -> bool:
+        return component in (self.logs.get(role) or ())
+
+
+CHECKS: List[Check] = []
+
+
+def check(*ids: str, kinds: Optional[KindMap] = None, app_kinds: Optional[KindMap] = None,
+          logs: Optional[KindMap] = None, when: Optional[Callable[["Facts"], bool]] = None
+          ) -> Callable[[CheckFn], CheckFn]:
+    """Register a check yielding findings with these ids, with what it reads (see the module doc)."""
+    for decl in (kinds, app_kinds, logs):
+        bad = set(decl or {}) - set(ROLES)
+        if bad:
+            raise ValueError(f"check {ids[0]}: unknown role(s) {sorted(bad)}")
+
+    def deco(fn: CheckFn) -> CheckFn:
+        if any(i in c.ids for c in CHECKS for i in ids):
+            raise ValueError(f"check id {ids} registered twice")
+        CHECKS.append(Check(tuple(ids), fn, _freeze(kinds), _freeze(app_kinds), _freeze(logs), when,
+                            (fn.__doc__ or "").strip().split("\n")[0]))
         return fn
     return deco
+
+
+def _freeze(m: Optional[KindMap]) -> Dict[str, Tuple[str, ...]]:
+    return {r: tuple(v) for r, v in (m or {}).items()}
+
+
+def needed() -> Tuple[List[Need], Dict[str, Tuple[str, ...]]]:
+    """The union of every check's declarations: the lists and the log components per role."""
+    from . import discover
+
+    discover()
+    needs: List[Need] = []
+    logs: Dict[str, Tuple[str, ...]] = {}
+    for c in CHECKS:
+        needs += [n for n in c.needs if n not in needs]
+        for role, comps in c.logs.items():
+            logs[role] = tuple(dict.fromkeys(logs.get(role, ()) + comps))
+    return needs, logs
 
 
 def ref(obj: dict) -> dict:
@@ -44,18 +131,27 @@ def ref(obj: dict) -> dict:
     return r
 
 
-def run_all(facts) -> tuple[list[Finding], list[str]]:
-    """Every check's findings, most severe first; a check that cannot read a cluster is reported, not fatal."""
-    out: list[Finding] = []
-    problems: list[str] = []
-    for ids, fn in CHECKS:
+def run_all(facts: "Facts", verbose: bool = False) -> Tuple[List[Finding], List[str]]:
+    """Every check's findings, most severe first, and what could not be checked. A check that fails
+    in any way is one `unchecked` entry; the others still run."""
+    from ..errors import MigError
+    from . import discover
+
+    discover()
+    out: List[Finding] = []
+    for c in CHECKS:
+        facts.begin(c)
         try:
-            out.extend(fn(facts) or [])
-        except (ApiError, MigError) as e:
-            problems.append(f"check {ids}: {e}")
+            if c.when is not None and not c.when(facts):
+                continue
+            out.extend(c.fn(facts) or [])
+        except MigError as e:
+            facts.unchecked(f"check {c.label}: {e}")
+        except Exception as e:  # a bug in one check never takes the report down
+            facts.unchecked(f"check {c.label}: internal error: {type(e).__name__}: {e}")
+            if verbose:
+                facts.unchecked_detail.append(traceback.format_exc())
+        finally:
+            facts.end()
     out.sort(key=lambda f: SEVERITIES.index(f.severity))
-    return out, problems
-
-
-def iterate(items: Iterable) -> list:
-    return list(items or [])
+    return out, facts.problems

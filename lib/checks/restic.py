@@ -63,10 +63,10 @@ def restic_timeout(f):
                         f" on node {o.spec(v).get('node') or '?'}{done}")
     current = _timeout_setting(f)
     value = suggest_timeout(current, longest / max(min(1.0, _fraction_done(pending)), 0.01) if pending else longest)
-    yield Finding("restic-timeout", "error",
-                  f"Restic timed out after restic_timeout={current} waiting for {kind}s", first.cluster,
-                  [ref(v) for v in pending] or [], evidence,
-                  [f"oc patch migrationcontroller migration-controller -n {f.src.namespace} --type merge "
+    yield Finding(id="restic-timeout", severity="error",
+                  title=f"Restic timed out after restic_timeout={current} waiting for {kind}s", cluster=first.cluster,
+                  objects=[ref(v) for v in pending] or [], evidence=evidence,
+                  fix=[f"oc patch migrationcontroller migration-controller -n {f.src.namespace} --type merge "
                    f"-p '{{\"spec\":{{\"restic_timeout\":\"{value}\"}}}}'",
                    "Then run the migration again. restic_timeout takes h, m and s units (e.g. 3h30m15s); "
                    "a high value also delays the report of real errors."])
@@ -129,5 +129,5 @@ def restic_restore_errors(f):
         title = ("Restic verify errors: the restored data of some volumes did not match; the migration "
                  "is not failed by them, but those volumes' data must be checked") if fid == "restic-verify-errors" \
             else "Restic errors restoring volumes: their data may be missing on the target"
-        yield Finding(fid, sev, title, "target", objs, evidence,
-                      fix + [f"oc describe restore {rname} -n {f.src.namespace} --context <target>"])
+        yield Finding(id=fid, severity=sev, title=title, cluster="target", objects=objs, evidence=evidence,
+                      fix=fix + [f"oc describe restore {rname} -n {f.src.namespace} --context <target>"])

@@ -58,9 +58,9 @@ def stuck(f):
         vol = f", volume {o.spec(w).get('volume')}" if o.spec(w).get("volume") else ""
         ev.append(f"waits on {w['kind']} {o.name(w)}: phase {st.get('phase') or 'New'}{vol}{extra}"
                   f", started {st.get('startTimestamp') or 'not yet'}")
-    yield Finding("migration-stuck", "error", f"migration stuck in {phase} for {o.human_duration(idle)}", "host",
-                  objs, ev,
-                  [f"oc mig-logs {o.name(f.mig)} --log-source restic --log-source velero -f",
+    yield Finding(id="migration-stuck", severity="error", title=f"migration stuck in {phase} for {o.human_duration(idle)}", cluster="host",
+                  objects=objs, evidence=ev,
+                  fix=[f"oc mig-logs {o.name(f.mig)} --log-source restic --log-source velero -f",
                    "If the restic pod of a waiting volume is not Running, delete it so its DaemonSet recreates it: "
                    f"oc delete pod <restic-pod> -n {f.src.namespace} --context <cluster>",
                    f"To give up: oc patch migmigration {o.name(f.mig)} -n {f.src.namespace} --type merge "

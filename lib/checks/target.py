@@ -46,8 +46,8 @@ def target_has_everything(f):
             ev.append(f"Pod {o.namespace(p)}/{o.name(p)} is {o.phase(p) or 'Pending'} on the target")
             objs.append(ref(p))
     if ev:
-        yield Finding("target-incomplete", "error", "the target does not have everything the source had", "target",
-                      objs, ev, [f"oc get all,pvc -n {d} --context <target>" for _, d in pairs])
+        yield Finding(id="target-incomplete", severity="error", title="the target does not have everything the source had", cluster="target",
+                      objects=objs, evidence=ev, fix=[f"oc get all,pvc -n {d} --context <target>" for _, d in pairs])
 
 
 def _planned_class(f, pvc_name: str) -> str | None:

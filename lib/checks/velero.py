@@ -23,22 +23,22 @@ def velero_objects(f):
                 if st.get("failureReason"):
                     ev.append(f"failureReason: {st['failureReason']}")
                 ev += [f"validationErrors: {x}" for x in st.get("validationErrors") or []]
-                yield Finding(f"velero-{kind}-failed", "error", f"Velero {kind} {phase}: {velero_role(v)}", role,
-                              [ref(v)], ev,
-                              [f"oc logs deployment/velero -n {ns} --context <{role}> | grep {name}",
+                yield Finding(id=f"velero-{kind}-failed", severity="error", title=f"Velero {kind} {phase}: {velero_role(v)}", cluster=role,
+                              objects=[ref(v)], evidence=ev,
+                              fix=[f"oc logs deployment/velero -n {ns} --context <{role}> | grep {name}",
                                f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level error"])
             elif phase == "Completed" and int(st.get("warnings") or 0):
-                yield Finding("velero-warnings", "info", f"Velero {kind} completed with {st['warnings']} warnings",
-                              role, [ref(v)], [f"{v['kind']} {name}: warnings {st['warnings']}"],
-                              [f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level warning"])
+                yield Finding(id="velero-warnings", severity="info", title=f"Velero {kind} completed with {st['warnings']} warnings",
+                              cluster=role, objects=[ref(v)], evidence=[f"{v['kind']} {name}: warnings {st['warnings']}"],
+                              fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level warning"])
             if kind == "restore" and phase == "Completed":
                 failed = [p for p in f.graph.pvrs_of(v) if o.phase(p) == "Failed"]
                 if failed:
-                    yield Finding("restore-pvr-failed", "error",
-                                  "Restore says Completed but PodVolumeRestores failed: the volume data was not restored",
-                                  role, [ref(v)] + [ref(p) for p in failed],
-                                  [f"Restore {name}: phase Completed"] +
+                    yield Finding(id="restore-pvr-failed", severity="error",
+                                  title="Restore says Completed but PodVolumeRestores failed: the volume data was not restored",
+                                  cluster=role, objects=[ref(v)] + [ref(p) for p in failed],
+                                  evidence=[f"Restore {name}: phase Completed"] +
                                   [f"PodVolumeRestore {o.name(p)}: phase Failed, volume {o.spec(p).get('volume')}, "
                                    f"message: {o.status(p).get('message', '')}" for p in failed],
-                                  ["Do not use the application on the target with this data; roll back "
+                                  fix=["Do not use the application on the target with this data; roll back "
                                    "(oc mig-rollback) and migrate again once the restic pods are healthy."])

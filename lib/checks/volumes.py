@@ -27,9 +27,9 @@ def pod_volumes(f):
     for role, vols, kind in (("source", f.graph.pvbs, "PodVolumeBackup"), ("target", f.graph.pvrs, "PodVolumeRestore")):
         failed = [v for v in vols if o.phase(v) == "Failed"]
         for v in failed:
-            yield Finding("pod-volume-failed", "error", f"{kind} failed: volume {o.spec(v).get('volume')}", role,
-                          [ref(v)], [f"{kind} {o.name(v)}: phase Failed: {o.status(v).get('message', '')}"],
-                          [f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source restic --level error"])
+            yield Finding(id="pod-volume-failed", severity="error", title=f"{kind} failed: volume {o.spec(v).get('volume')}", cluster=role,
+                          objects=[ref(v)], evidence=[f"{kind} {o.name(v)}: phase Failed: {o.status(v).get('message', '')}"],
+                          fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source restic --level error"])
         done = [d for d in (_duration(f, v) for v in vols if o.phase(v) == "Completed") if d is not None]
         if done and o.phase(f.mig) != "Completed":
             typical = statistics.median(done)
@@ -37,12 +37,12 @@ def pod_volumes(f):
                 if o.phase(v) in ("New", "InProgress", ""):
                     d = _duration(f, v)
                     if d and d > max(SLOW_FACTOR * typical, SLOW_MIN_S):
-                        yield Finding("pod-volume-slow", "warning",
-                                      f"{kind} {o.phase(v) or 'New'} for {o.human_duration(d)}, its siblings took "
-                                      f"{o.human_duration(typical)}", role, [ref(v)],
-                                      [f"{kind} {o.name(v)}: volume {o.spec(v).get('volume')}, phase "
+                        yield Finding(id="pod-volume-slow", severity="warning",
+                                      title=f"{kind} {o.phase(v) or 'New'} for {o.human_duration(d)}, its siblings took "
+                                      f"{o.human_duration(typical)}", cluster=role, objects=[ref(v)],
+                                      evidence=[f"{kind} {o.name(v)}: volume {o.spec(v).get('volume')}, phase "
                                        f"{o.phase(v) or 'New'} since {o.status(v).get('startTimestamp') or '?'}"],
-                                      [f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source restic -f"])
+                                      fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source restic -f"])
         # restic pods that served these volumes: by node (PVB spec.node) or by name (PVR status.resticPod)
         nodes = {o.spec(v).get("node") for v in vols if o.spec(v).get("node")}
         names = {o.status(v).get("resticPod") for v in vols if o.status(v).get("resticPod")}
@@ -53,8 +53,8 @@ def pod_volumes(f):
                 continue
             why = podlib.problems(p)
             if why:
-                yield Finding("restic-pod-unhealthy", "error", f"restic pod {o.name(p)} that moves this migration's "
-                              f"volumes is unhealthy", role, [ref(p)],
-                              [f"Pod {o.name(p)} on node {podlib.node(p)}: {', '.join(why)}"],
-                              [f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",
+                yield Finding(id="restic-pod-unhealthy", severity="error", title=f"restic pod {o.name(p)} that moves this migration's "
+                              f"volumes is unhealthy", cluster=role, objects=[ref(p)],
+                              evidence=[f"Pod {o.name(p)} on node {podlib.node(p)}: {', '.join(why)}"],
+                              fix=[f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",
                                f"oc logs {o.name(p)} -n {f.src.namespace} --previous --context <{role}>"])

@@ -62,6 +62,30 @@ def _link_target_ok(name: str, target: str, hard: bool) -> bool:
     return not (resolved == ".." or resolved.startswith("../"))
 
 
+def _copy(archive: Path, tf: tarfile.TarFile, m: tarfile.TarInfo, out: Path, total: int, counter: _Counting) -> int:
+    """Write one regular file; returns the bytes extracted so far. Reading errors are the
+    archive's; writing errors (a full disk) are said as such."""
+    src = tf.extractfile(m)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        f = open(out, "wb")
+    except OSError as e:
+        raise MigError(f"must-gather {archive}: cannot extract into {out.parent}: {e.strerror or e}") from None
+    with f:
+        while True:
+            data = src.read(_CHUNK)
+            if not data:
+                return total
+            total += len(data)
+            try:
+                f.write(data)
+            except OSError as e:
+                raise MigError(f"must-gather {archive}: cannot extract into {out.parent}: {e.strerror or e}") \
+                    from None
+            if total > RATIO_FLOOR and total > MAX_RATIO * max(counter.n, 1):
+                raise _refuse(archive, m.name, f"compression ratio over {MAX_RATIO}:1 (a decompression bomb?)")
+
+
 def extract(archive: Path, dest: Path) -> None:
     """Extract `archive` into the empty directory `dest`, or raise MigError and leave nothing behind."""
     total = entries = 0
@@ -86,23 +110,12 @@ def extract(archive: Path, dest: Path) -> None:
                     if not _link_target_ok(name, m.linkname, m.islnk()):
                         raise _refuse(archive, m.name, f"link to {m.linkname!r} points outside the archive")
                     # Links inside the archive are not needed to read a must-gather: skip them.
-                elif m.ischr() or m.isblk() or m.isfifo() or m.isdev():
+                elif m.isdev():           # character or block device, or FIFO
                     raise _refuse(archive, m.name, "device file or FIFO")
                 elif m.isfile():
                     if total + m.size > MAX_BYTES:
                         raise _refuse(archive, m.name, f"archive expands past {MAX_BYTES >> 20} MiB")
-                    out.parent.mkdir(parents=True, exist_ok=True)
-                    src = tf.extractfile(m)
-                    with open(out, "wb") as f:
-                        while True:
-                            data = src.read(_CHUNK)
-                            if not data:
-                                break
-                            total += len(data)
-                            f.write(data)
-                            if total > RATIO_FLOOR and total > MAX_RATIO * max(counter.n, 1):
-                                raise _refuse(archive, m.name, f"compression ratio over {MAX_RATIO}:1 "
-                                                               "(a decompression bomb?)")
+                    total = _copy(archive, tf, m, out, total, counter)
                 # other types (e.g. GNU sparse headers) carry nothing we read
     except MigError:
         shutil.rmtree(dest, ignore_errors=True)
