@@ -1,9 +1,11 @@
 """Redaction before anything is written: objects (by field) and text or log bytes (by pattern).
 
 The same secret value always gets the same placeholder (`REDACTED-<RULE>-<n>`) across a whole
-bundle, so evidence stays correlatable. Values found in structured places (Secret data, token or
-password fields, env vars) are remembered and then replaced wherever they appear again, e.g. in
-a log line. The mapping placeholder -> value is saved only on the user's machine (`save`).
+bundle, so evidence stays correlatable. Values found in structured places (Secret data, fields,
+env vars, ConfigMap keys, annotations and arguments named like secrets, kubeconfigs) or by a text
+pattern are remembered and then replaced wherever they appear again, in any case, base64-encoded
+(at any alignment), URL-encoded or JSON-escaped. The mapping placeholder -> value is saved only
+on the user's machine (`save`). The rules themselves are in lib/redact_rules.py.
 """
 
 from __future__ import annotations
@@ -14,73 +16,120 @@ import json
 import os
 import re
 import threading
+import urllib.parse
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
+from . import redact_rules as rules
+
 PREFIX = "REDACTED-"
+_PREFIX_B = PREFIX.encode()
 _MIN_LITERAL = 8          # shorter known values (e.g. "admin", "true") are not chased through text
-
-# Text patterns over bytes; the group named `v` is what gets replaced (the whole match without it).
-_TEXT = [
-    ("private-key", rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:(?!-----END).)*?-----END [A-Z0-9 ]*PRIVATE KEY-----"),
-    ("jwt", rb"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
-    ("token", rb"\bsha256~[A-Za-z0-9_-]{20,}"),
-    ("token", rb"(?i:\bauthorization[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic)\s+)?)(?P<v>[^\s\"',;]+)"),
-    ("token", rb"(?i:\b(?:bearer|basic)\s+)(?P<v>[A-Za-z0-9._~+/=-]{8,})"),
-    ("aws-access-key", rb"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}\b"),
-    ("url-password", rb"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@\"']+:(?P<v>[^\s@/\"']+)@"),
-    ("password", rb"(?i:(?:passwd|password|pwd|secret|token|api[_-]?key|access[_-]?key|credentials?|private[_-]?key"
-                 rb"|client-key-data)[\"']?\s*[:=]\s*[\"']?)(?P<v>[^\s\"',;&}\]]+)"),
-]
-_TEXT_RE = [(rule, re.compile(p, re.S)) for rule, p in _TEXT]
-_PEM = _TEXT_RE[0]
-# Lines are only looked at closely when they hold one of these; each is one bytes.find pass
-# (~1.5 GB/s), where one regex alternation would be ~100 MB/s. Lower case, on the lowered text:
-_KEYWORDS = (b"authorization", b"bearer", b"passw", b"pwd", b"secret", b"token", b"key", b"credential", b"://")
-# Case-sensitive, on the text itself (a JWT starts eyJ; OpenShift tokens sha256~; AWS key ids):
-_EXACT = (b"eyJ", b"sha256~")
-_AWS = re.compile(rb"A(?:KIA|SIA|IDA|ROA)")
-
-# Structured fields whose string value is a secret, by key (compared without '_' and '-', lower case).
-_KEY_RULES = {"password": "password", "passwd": "password", "pwd": "password", "token": "token",
-              "satoken": "token", "bearertoken": "token", "secret": "password", "secretkey": "aws-secret-key",
-              "secretaccesskey": "aws-secret-key", "awssecretaccesskey": "aws-secret-key",
-              "accesskey": "aws-access-key", "accesskeyid": "aws-access-key", "awsaccesskeyid": "aws-access-key",
-              "apikey": "password", "privatekey": "private-key", "clientkeydata": "private-key",
-              "credentials": "cloud-credentials", "credential": "cloud-credentials", "cloud": "cloud-credentials",
-              "kubeconfig": "kubeconfig", "authorization": "token"}
-_ENV_NAME = re.compile(r"(?i)pass(word|wd)?|secret|token|api_?key|access_?key|credential|private_?key|auth")
-
-
+_MAX_LITERAL = 8192
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _NEVER = re.compile(b"(?!)")
 _NAME_LIKE = re.compile(rb"[a-z0-9]([a-z0-9._-]*[a-z0-9])?|[0-9]+")
+_EMBEDDED_MAX = 1 << 20   # strings parsed as embedded documents (kubeconfigs, JSON) up to this size
+
+# Structured fields whose name alone decides (compared without '_' and '-', lower case); other names
+# go through redact_rules.classify.
+_KEY_RULES = {"satoken": "token", "bearertoken": "token", "secretkey": "aws-secret-key",
+              "secretaccesskey": "aws-secret-key", "awssecretaccesskey": "aws-secret-key",
+              "accesskey": "aws-access-key", "accesskeyid": "aws-access-key", "awsaccesskeyid": "aws-access-key",
+              "cloud": "cloud-credentials", "credentials": "cloud-credentials", "kubeconfig": "kubeconfig"}
+# Fields named so in Kubernetes objects refer to a key of a Secret or a label, never hold a secret.
+_REFERENCE_FIELDS = {"key", "keys", "secretkeyref", "operator"}
 
 
 def _chased(v: bytes) -> bool:
     """Known values worth looking for anywhere: one token that looks like a credential. Names such
     as a Secret's `namespace` value (openshift-migration) or UUIDs would blank out evidence."""
-    return (_MIN_LITERAL <= len(v) <= 512 and not any(c in v for c in b" \t\r\n")
-            and _NAME_LIKE.fullmatch(v) is None)
+    return (_MIN_LITERAL <= len(v) <= _MAX_LITERAL and not any(c in v for c in b" \t\r\n")
+            and _NAME_LIKE.fullmatch(v) is None and not v.startswith(_PREFIX_B))
+
+
+def forms(v: bytes) -> set[bytes]:
+    """The ways `v` is written inside other text: itself, URL-encoded, JSON-escaped, and the part of
+    its base64 (standard and URL-safe) that does not depend on its neighbours, at each of the three
+    alignments. Lower case: they are looked for without regard to case."""
+    out = {v, urllib.parse.quote_from_bytes(v, safe=b"").encode(), urllib.parse.quote_from_bytes(v).encode(),
+           urllib.parse.quote_plus(v, safe=b"").encode(),
+           v.replace(b"\\", b"\\\\").replace(b'"', b'\\"'), v.replace(b"\\", b"\\\\").replace(b"/", b"\\/")}
+    n = len(v)
+    for k in range(3):
+        for enc in (base64.b64encode, base64.urlsafe_b64encode):
+            e = enc(b"\0" * k + v)
+            out.add(e[-(-8 * k // 6):(8 * (k + n)) // 6])
+    return {f.lower() for f in out if len(f) >= _MIN_LITERAL}
 
 
 def _trie(words) -> bytes:
     """One regex for many literals, shaped as a trie: the engine branches on each byte instead of
-    trying every alternative at every position (~50 MB/s with hundreds of words, not ~5)."""
+    trying every alternative at every position. Built without recursion (a 500-byte value is 500
+    levels deep); only branch points open a group."""
     root: dict = {}
     for w in words:
         node = root
         for b in w:
             node = node.setdefault(b, {})
         node[None] = {}
-
-    def emit(node) -> bytes:
-        alts = [re.escape(bytes([b])) + emit(node[b]) for b in sorted(k for k in node if k is not None)]
+    # post-order: each node's pattern from its children's, by an explicit stack
+    done: dict = {}
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        kids = sorted(k for k in node if k is not None)
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((node[k], False) for k in kids)
+            continue
+        alts = [re.escape(bytes([b])) + done.pop(id(node[b])) for b in kids]
         if not alts:
-            return b""
-        body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
-        return b"(?:" + body + b")?" if None in node else body
+            pat = b""
+        else:
+            body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
+            pat = b"(?:" + body + b")?" if None in node else body
+        done[id(node)] = pat
+    return done[id(root)]
 
-    return emit(root)
+
+def _compile_literals(words: list[bytes]) -> re.Pattern:
+    """The trie of `words` (case-insensitive); split in parts if one is too deep for the compiler."""
+    if not words:
+        return _NEVER
+    try:
+        return re.compile(_trie(words), re.I)
+    except (RecursionError, OverflowError, AssertionError, re.error):
+        if len(words) == 1:
+            return re.compile(re.escape(words[0]), re.I)
+        half = len(words) // 2
+        a, b = _compile_literals(words[:half]), _compile_literals(words[half:])
+        return re.compile(b"(?:" + a.pattern + b")|(?:" + b.pattern + b")", re.I) if _depth_ok(a, b) else \
+            _Either(a, b)
+
+
+def _depth_ok(a: re.Pattern, b: re.Pattern) -> bool:
+    try:
+        re.compile(b"(?:" + a.pattern + b")|(?:" + b.pattern + b")", re.I)
+        return True
+    except (RecursionError, OverflowError, AssertionError, re.error):
+        return False
+
+
+class _Either:
+    """Two literal patterns searched one after the other (only for tries too deep to join)."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+        self.pattern = b""
+
+    def search(self, data):
+        return self.a.search(data) or self.b.search(data)
+
+    def sub(self, fn, data):
+        return self.b.sub(fn, self.a.sub(fn, data))
 
 
 def _line_at(data: bytes, i: int) -> tuple[int, int]:
@@ -90,7 +139,22 @@ def _line_at(data: bytes, i: int) -> tuple[int, int]:
 
 
 def _norm_key(k: str) -> str:
-    return k.replace("_", "").replace("-", "").lower()
+    return k.replace("_", "").replace("-", "").replace(".", "").lower()
+
+
+def _field_rule(key: str) -> str | None:
+    if not key or key.lower() in _REFERENCE_FIELDS:
+        return None
+    return _KEY_RULES.get(_norm_key(key)) or rules.classify(key)
+
+
+def _credential_like(v: bytes) -> bool:
+    """A single word that looks generated: long enough, letters and digits or mixed case."""
+    if len(v) < 8 or any(c in v for c in b" \t"):
+        return False
+    has_digit = any(48 <= c <= 57 for c in v)
+    has_upper, has_lower = any(65 <= c <= 90 for c in v), any(97 <= c <= 122 for c in v)
+    return (has_digit and (has_upper or has_lower)) or (has_upper and has_lower) or len(v) >= 20
 
 
 class Redactor:
@@ -100,75 +164,108 @@ class Redactor:
         self.enabled = enabled
         self.counts: Counter = Counter()
         self._by_value: dict[bytes, str] = {}
+        self._chase: dict[bytes, str] = {}       # lower-case form -> placeholder
         self._seq: Counter = Counter()
         self._lock = threading.Lock()
-        self._literals: re.Pattern | None = None      # known values to chase; rebuilt when one is added
+        self._literals = None                     # the compiled chase; None when a value was added
+        self._local = threading.local()           # .learning: remember without counting
 
     # --- placeholders ----------------------------------------------------------------------
     def placeholder(self, value: bytes, rule: str) -> str:
         """The value's placeholder, the same for the whole bundle; counted under `rule`."""
         with self._lock:
-            self.counts[rule] += 1
+            if not getattr(self._local, "learning", False):
+                self.counts[rule] += 1
             ph = self._by_value.get(value)
             if ph is None:
                 self._seq[rule] += 1
                 ph = f"{PREFIX}{rule.upper()}-{self._seq[rule]}"
                 self._by_value[value] = ph
+                if _chased(value):
+                    self._add_forms(value, ph)
             return ph
 
-    def _remember(self, value: str, rule: str) -> str:
-        raw = value.encode("utf-8", "surrogateescape")
-        new = raw not in self._by_value
+    def _add_forms(self, value: bytes, ph: str) -> None:
+        """Chase `value` from now on (the lock is held)."""
+        added = False
+        for f in forms(value):
+            if f not in self._chase:
+                self._chase[f] = ph
+                added = True
+        if added:
+            self._literals = None
+
+    def _also(self, value: bytes, ph: str) -> None:
+        """Another form of a secret already placed (its decoded value, a value inside it)."""
+        value = value.strip()
+        if len(value) < _MIN_LITERAL:
+            return
+        with self._lock:
+            self._by_value.setdefault(value, ph)
+            if _chased(value):
+                self._add_forms(value, ph)
+
+    def _remember(self, value, rule: str) -> str:
+        raw = value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogateescape")
         ph = self.placeholder(raw, rule)
-        if new and _chased(raw):
-            with self._lock:
-                self._literals = None          # chase it from now on
-        # Secret data is base64: its decoded form is the same secret and gets the same placeholder.
-        if rule == "secret-data":
+        if rule in ("secret-data", "binary-data"):
             try:
                 plain = base64.b64decode(raw, validate=True)
             except (binascii.Error, ValueError):
                 plain = b""
-            if len(plain) >= _MIN_LITERAL:
-                with self._lock:
-                    self._by_value.setdefault(plain, ph)
-                    for line in plain.splitlines():      # e.g. a cloud credentials file, line by line values
-                        k, sep, v = line.partition(b"=")
-                        if sep and len(v.strip()) >= _MIN_LITERAL:
-                            self._by_value.setdefault(v.strip(), ph)
-                    self._literals = None
+            if plain:
+                self._also(plain, ph)
+                self._inner(plain, ph)
         return ph
 
-    def _literal_re(self) -> re.Pattern:
+    def _inner(self, plain: bytes, ph: str) -> None:
+        """Secrets inside a secret's decoded value: a credentials file's values (key=value lines),
+        a docker config's `auth` (user:password), a kubeconfig's tokens and keys."""
+        for line in plain.splitlines():
+            k, sep, v = line.partition(b"=")
+            if not sep:
+                k, sep, v = line.partition(b":")
+            if sep and k.strip() and not k.strip().startswith(b"#"):
+                self._also(v.strip().strip(b"\"'"), ph)
+        if len(plain) > _EMBEDDED_MAX or not plain.lstrip()[:1] in (b"{", b"a", b"k", b"c", b"u", b"p"):
+            return
+        doc = _load(plain)
+        if isinstance(doc, (dict, list)):
+            self.learn(doc)
+
+    def _literal_re(self):
         with self._lock:
             if self._literals is None:
-                vals = [v for v in self._by_value if _chased(v)]
-                self._literals = re.compile(_trie(vals)) if vals else _NEVER
+                self._literals = _compile_literals(sorted(self._chase))
             return self._literals
 
     # --- text and bytes --------------------------------------------------------------------
     def text(self, data: bytes, everywhere: bool = True) -> bytes:
         """`data` with every secret pattern and known secret value replaced. Only the lines that
-        hold a keyword go through the patterns, so ordinary log lines cost a few scans. Known
-        values are chased through all of `data` (objects), or (`everywhere=False`, logs: a pass
-        per byte would cost more than the rest together) through the lines holding a keyword."""
+        hold a keyword go through the patterns, so ordinary log lines cost a few scans; known
+        values are chased through all of `data`. `everywhere` is false for a block of a stream:
+        a private key without its END line is then the stream's to handle (StreamRedactor)."""
         if not self.enabled or not data:
             return data
         lit = self._literal_re()
-        if everywhere and lit is not _NEVER and lit.search(data):
+        if lit is not _NEVER and lit.search(data):
             data = self._literals_out(lit, data)
-        if b"PRIVATE KEY-----" in data:
-            data = _PEM[1].sub(lambda m: self._sub(m, _PEM[0]), data)
+        if b"PRIVATE KEY" in data:
+            data = rules.PRIVATE_KEY.sub(lambda m: self._whole(m, "private-key"), data)
+            if everywhere:
+                m = rules.PRIVATE_BEGIN.search(data)
+                if m:             # no END: the rest is the key
+                    data = data[:m.start()] + self.placeholder(data[m.start():], "private-key").encode()
         low = data.lower()
         spans = set()
-        hits = [(low, kw) for kw in _KEYWORDS] + [(data, kw) for kw in _EXACT]
+        hits = [(low, kw) for kw in rules.KEYWORDS] + [(data, kw) for kw in rules.EXACT]
         for text, kw in hits:
             i = text.find(kw)
             while i >= 0:
                 span = _line_at(data, i)
                 spans.add(span)
                 i = text.find(kw, span[1])
-        for m in _AWS.finditer(data):
+        for m in rules.AWS.finditer(data):
             spans.add(_line_at(data, m.start()))
         if not spans:
             return data
@@ -176,33 +273,86 @@ class Redactor:
         for start, end in sorted(spans):
             if start < pos:
                 continue
-            line = data[start:end]
-            if not everywhere and lit is not _NEVER:
-                line = self._literals_out(lit, line)
-            for rule, rx in _TEXT_RE[1:]:
-                line = rx.sub(lambda m, r=rule: self._sub(m, r), line)
-            out += [data[pos:start], line]
+            out += [data[pos:start], self._line(data[start:end])]
             pos = end
         out.append(data[pos:])
         return b"".join(out)
 
-    def _literals_out(self, lit: re.Pattern, data: bytes) -> bytes:
-        def one(m):
-            with self._lock:
-                self.counts["known-value"] += 1     # a value already redacted elsewhere, found again
-            return self._by_value[m.group(0)].encode()
-        return lit.sub(one, data)
+    def _line(self, line: bytes) -> bytes:
+        line = rules.URL_PASSWORD.sub(lambda m: self._group(m, "v", "url-password"), line)
+        line = rules.AUTH_HEADER.sub(self._header, line)
+        for rule, rx in rules.WHOLE:
+            line = rx.sub(lambda m, r=rule: self._whole(m, r), line)
+        line = rules.BEARER.sub(lambda m: self._group(m, "v", "token"), line)
+        line = rules.FLAG.sub(self._kv, line)
+        return rules.KV.sub(self._kv, line)
 
-    def _sub(self, m: re.Match, rule: str) -> bytes:
-        if "v" in m.re.groupindex:
-            val = m.group("v")
-            if val.startswith(PREFIX.encode()):
-                return m.group(0)
-            ph = self.placeholder(val, rule).encode()
-            s, e = m.span("v")
-            whole = m.group(0)
-            return whole[:s - m.start()] + ph + whole[e - m.start():]
+    def _header(self, m: re.Match) -> bytes:
+        """An Authorization (or token, cookie) header: its value up to the quote or bracket that
+        opened it, else to the end of the line; the scheme (Bearer, AWS4-HMAC-SHA256) stays."""
+        sep, val = m.group("sep"), m.group("v")
+        before = m.string[m.start() - 1:m.start()]
+        stop = sep[-1:] if sep[-1:] in (b'"', b"'") else b"]" if b"[" in sep else \
+            before if before in (b'"', b"'") else b""
+        if stop and stop in val:
+            val = val[:val.index(stop)]
+        val = val.rstrip(b"\\ \t")
+        if len(val) < 3 or val.startswith(_PREFIX_B):
+            return m.group(0)
+        s = m.start("v")
+        return self._replace(m, s, s + len(val), "token")
+
+    def _kv(self, m: re.Match) -> bytes:
+        name = m.group("k").decode("ascii", "replace")
+        rule = rules.classify(name.lstrip("-."))
+        group = "v" if m.group("v") is not None else "u"
+        val = m.group(group)
+        if _PREFIX_B in val:                      # up to what an earlier rule replaced
+            val = val[:val.index(_PREFIX_B)].rstrip()
+        if rule is None or not val:
+            return m.group(0)
+        vs = m.start(group)
+        if group == "u" and "colon" in m.re.groupindex and m.group("colon") is not None and not m.group("kq"):
+            # a bare name and a colon: structured (line start, after a bracket or comma) or prose
+            before = m.string[:m.start()].rsplit(b"\n", 1)[-1].rstrip()
+            if before.strip(b" \t-") and not before.endswith((b"{", b"[", b",", b"(")):
+                first = val.split()[0] if val.split() else b""
+                if not _credential_like(first) or rules.keep_value(name, rule, first):
+                    return m.group(0)
+                return self._replace(m, vs, vs + len(first), rule)
+        if rules.keep_value(name, rule, val):
+            return m.group(0)
+        if rule == "key" and group == "u" and rules.ambiguous(name) and not _credential_like(val.split()[0]):
+            return m.group(0)
+        return self._replace(m, vs, vs + len(val), rule)
+
+    def _replace(self, m: re.Match, s: int, e: int, rule: str) -> bytes:
+        whole = m.group(0)
+        val = m.string[s:e]
+        ph = self.placeholder(val, rule).encode()
+        return whole[:s - m.start()] + ph + whole[e - m.start():]
+
+    def _group(self, m: re.Match, group: str, rule: str) -> bytes:
+        val = m.group(group)
+        if not val or val.startswith(_PREFIX_B) or len(val.strip()) < 3:
+            return m.group(0)
+        return self._replace(m, *m.span(group), rule)
+
+    def _whole(self, m: re.Match, rule: str) -> bytes:
         return self.placeholder(m.group(0), rule).encode()
+
+    def _literals_out(self, lit, data: bytes) -> bytes:
+        learning = getattr(self._local, "learning", False)
+
+        def one(m):
+            ph = self._chase.get(m.group(0).lower())
+            if ph is None:
+                return m.group(0)
+            if not learning:
+                with self._lock:
+                    self.counts["known-value"] += 1     # a value already redacted elsewhere, found again
+            return ph.encode()
+        return lit.sub(one, data)
 
     def string(self, s: str) -> str:
         if not self.enabled or not s:
@@ -212,38 +362,118 @@ class Redactor:
         return s if out is raw else out.decode("utf-8", "surrogateescape")
 
     # --- objects ---------------------------------------------------------------------------
+    def learn(self, obj) -> None:
+        """Remember the secrets of `obj` (placed and chased from now on) without counting them:
+        run over every object before any is written, so a value is replaced in objects and logs
+        gathered before the object that holds it."""
+        if not self.enabled:
+            return
+        prev = getattr(self._local, "learning", False)
+        self._local.learning = True
+        try:
+            self.obj(obj)
+        finally:
+            self._local.learning = prev
+
     def obj(self, obj):
         """A redacted copy of an API object (or any JSON-like value)."""
         if not self.enabled:
             return obj
-        if isinstance(obj, dict) and obj.get("kind") == "Secret":
-            obj = dict(obj)
+        if isinstance(obj, dict):
+            obj = self._kind_fields(obj)
+        return self._walk(obj)
+
+    def _kind_fields(self, obj: dict) -> dict:
+        kind = obj.get("kind")
+        obj = dict(obj)
+        if kind == "Secret":
             for field in ("data", "stringData"):
                 if isinstance(obj.get(field), dict):
                     obj[field] = {k: self._remember(str(v), "secret-data") if v not in (None, "") else v
                                   for k, v in obj[field].items()}
-            meta = dict(obj.get("metadata") or {})
-            ann = dict(meta.get("annotations") or {})
-            last = "kubectl.kubernetes.io/last-applied-configuration"
-            if last in ann:
-                ann[last] = self._remember(ann[last], "secret-data")
-                meta["annotations"] = ann
-                obj["metadata"] = meta
-        return self._walk(obj)
+        elif kind == "ConfigMap" and isinstance(obj.get("binaryData"), dict):
+            obj["binaryData"] = {k: self._remember(str(v), "binary-data") if v not in (None, "") else v
+                                 for k, v in obj["binaryData"].items()}
+        if kind == "ConfigMap" and isinstance(obj.get("data"), dict):
+            obj["data"] = {k: self._named(k, v, rules.classify(k)) for k, v in obj["data"].items()}
+        meta = obj.get("metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
+            meta = dict(meta)
+            meta["annotations"] = {k: self._annotation(k, v) for k, v in meta["annotations"].items()}
+            obj["metadata"] = meta
+        return obj
+
+    def _annotation(self, key: str, value):
+        if not isinstance(value, str) or not value:
+            return value
+        if key == _LAST_APPLIED:
+            # the whole previous object, a Secret's data included: its secrets are learnt, it goes
+            doc = _load(value.encode("utf-8", "surrogateescape"))
+            if isinstance(doc, (dict, list)):
+                self.learn(doc)
+            return self._remember(value, "last-applied")
+        return self._named(key, value, rules.classify(key))
+
+    def _named(self, name: str, value, rule: str | None):
+        """A value stored under `name` (an env var, a ConfigMap key, an annotation, a field)."""
+        if not isinstance(value, str) or not value:
+            return self._walk(value, name)
+        raw = value.encode("utf-8", "surrogateescape")
+        if rule and not value.startswith(PREFIX) and not rules.keep_value(name, rule, raw):
+            self._embedded(raw)
+            return self._remember(value, rule)
+        self._embedded(raw)
+        return self.string(value)
+
+    def _embedded(self, raw: bytes) -> None:
+        """Learn the secrets of a kubeconfig or JSON document held in a string."""
+        if len(raw) > _EMBEDDED_MAX or b"\n" not in raw and not raw.lstrip().startswith(b"{"):
+            return
+        if not (b"kind: Config" in raw or b'"kind":"Config"' in raw.replace(b" ", b"") or b"users:" in raw
+                or raw.lstrip().startswith(b"{")):
+            return
+        doc = _load(raw)
+        if isinstance(doc, (dict, list)):
+            self.learn(doc)
+
+    def _args(self, items: list) -> list:
+        """`args`/`command`: `--password X`, `--token=X`, `-p X` values by the flag's name."""
+        out = []
+        pending: str | None = None
+        for x in items:
+            if not isinstance(x, str):
+                out.append(self._walk(x))
+                pending = None
+                continue
+            if pending and not x.startswith("-"):
+                out.append(self._named(pending, x, rules.classify(pending)))
+                pending = None
+                continue
+            pending = None
+            if x.startswith("-"):
+                flag, eq, val = x.lstrip("-").partition("=")
+                rule = rules.classify(flag) if flag else None
+                if eq and rule:
+                    out.append(x[:len(x) - len(val)] + self._named(flag, val, rule) if val else x)
+                    continue
+                if rule and not eq:
+                    pending = flag
+            out.append(self.string(x))
+        return out
 
     def _walk(self, x, key: str = ""):
         if isinstance(x, dict):
-            if isinstance(x.get("name"), str) and isinstance(x.get("value"), str) and _ENV_NAME.search(x["name"]) \
-                    and x["value"] and not x["value"].startswith(PREFIX):
-                x = {**x, "value": self._remember(x["value"], _KEY_RULES.get(_norm_key(x["name"]), "password"))}
+            if isinstance(x.get("name"), str) and "value" in x and isinstance(x.get("value"), str):
+                rule = _KEY_RULES.get(_norm_key(x["name"])) or rules.classify(x["name"])
+                x = {**x, "value": self._named(x["name"], x["value"], rule)}
+                return {k: (v if k == "value" else self._walk(v, k)) for k, v in x.items()}
             return {k: self._walk(v, k) for k, v in x.items()}
         if isinstance(x, list):
+            if key in ("args", "command") and all(isinstance(v, str) for v in x):
+                return self._args(x)
             return [self._walk(v, key) for v in x]
         if isinstance(x, str):
-            rule = _KEY_RULES.get(_norm_key(key))
-            if rule and x and not x.startswith(PREFIX):
-                return self._remember(x, rule)
-            return self.string(x)
+            return self._named(key, x, _field_rule(key)) if x else x
         return x
 
     # --- the mapping -----------------------------------------------------------------------
@@ -265,12 +495,26 @@ class Redactor:
         return path
 
 
-class StreamRedactor:
-    """Redacts a byte stream cut anywhere: whole lines go through `Redactor.text`; a PEM key
-    that spans chunks is dropped up to its END line."""
+def _load(raw: bytes):
+    """A JSON or YAML document, or None; aliases refused (a string is not trusted to be small)."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        pass
+    if b"&" in raw and b"*" in raw:
+        return None
+    try:
+        return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
 
-    _BEGIN = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
-    _END = re.compile(rb"-----END [A-Z0-9 ]*PRIVATE KEY-----")
+
+class StreamRedactor:
+    """Redacts a byte stream cut anywhere: whole lines go through `Redactor.text` (a line longer
+    than MAX_LINE is cut at its last blank, so no word is split); a private key that spans blocks
+    is dropped up to its END line."""
+
+    MAX_LINE = 16 << 20
 
     def __init__(self, r: Redactor):
         self.r = r
@@ -280,29 +524,36 @@ class StreamRedactor:
     def feed(self, chunk: bytes) -> bytes:
         if not self.r.enabled:
             return chunk
-        data = self.buf + chunk
+        data = self.buf + chunk if self.buf else chunk
         cut = data.rfind(b"\n")
-        if cut < 0 and len(data) < 1 << 20:
-            self.buf = data
-            return b""
-        cut = len(data) - 1 if cut < 0 else cut
+        if cut < 0:
+            if len(data) < self.MAX_LINE:
+                self.buf = data
+                return b""
+            cut = max(data.rfind(b" ", 0, len(data) - 4096), data.rfind(b"\t", 0, len(data) - 4096))
+            cut = len(data) - 4097 if cut < 0 else cut
         block, self.buf = data[:cut + 1], data[cut + 1:]
         return self._block(block)
 
     def close(self) -> bytes:
         block, self.buf = self.buf, b""
-        return self._block(block) if block else b""
+        out = self._block(block) if block else b""
+        self.in_key = False
+        return out
 
     def _block(self, block: bytes) -> bytes:
+        head = b""
         if self.in_key:
-            end = self._END.search(block)
+            end = rules.PRIVATE_END.search(block)
             if end is None:
                 return b""
             self.in_key = False
             block = block[end.end():]
-        out = self.r.text(block, everywhere=False)
-        m = self._BEGIN.search(out)
-        if m and not self._END.search(out, m.end()):
+        tail = b""
+        begins = list(rules.PRIVATE_BEGIN.finditer(block))
+        if begins and not rules.PRIVATE_END.search(block, begins[-1].end()):
+            b = begins[-1].start()
             self.in_key = True
-            out = out[:m.start()] + self.r.placeholder(out[m.start():], "private-key").encode() + b"\n"
-        return out
+            tail = self.r.placeholder(block[b:], "private-key").encode() + b"\n"
+            block = block[:b]
+        return head + self.r.text(block, everywhere=False) + tail
