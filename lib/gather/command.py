@@ -160,10 +160,12 @@ def run(src, opt: Options, out=None, err=None) -> int:
     started = _stamp()
     writers: dict = {}
     threads: list = []
+    listed = None
     try:
         writers = {j.dir: ClusterWriter(partial / j.dir, redactor) for j in jobs}
+        listed = threading.Barrier(len(jobs)) if jobs else None
         threads = [threading.Thread(target=ClusterGather(j, writers[j.dir], src.namespace, opt.full_namespaces,
-                                                         progress).run, name=j.dir, daemon=True)
+                                                         progress, listed).run, name=j.dir, daemon=True)
                    for j in jobs]
         for t in threads:
             t.start()
@@ -176,6 +178,8 @@ def run(src, opt: Options, out=None, err=None) -> int:
         missing = [dict(m, cluster=j.name) for j in jobs for m in j.missing]
         with_host = any("host" in j.roles for j in jobs)     # reports need the MTC CRs
         missing += _reports(partial, index, migrations[:opt.reports] if with_host else [], redactor, writers)
+        missing = [dict(m, what=redactor.string(str(m["what"])), why=redactor.string(str(m["why"])))
+                   for m in missing]     # errors may quote a URL or a header with its credentials
         index.update(missing=missing, redaction=redactor.summary(), complete=not missing)
         (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
         os.replace(partial, final)
@@ -183,6 +187,8 @@ def run(src, opt: Options, out=None, err=None) -> int:
     except BaseException:
         for w in writers.values():
             w.stop.set()
+        if listed is not None:
+            listed.abort()
         for t in threads:
             t.join(timeout=5)
         shutil.rmtree(partial, ignore_errors=True)

@@ -43,9 +43,14 @@ def miss(what: str, e: Exception) -> dict:
 
 
 class ClusterGather:
-    def __init__(self, job: ClusterJob, writer: ClusterWriter, mtc_ns: str, full_namespaces: bool, progress=None):
+    def __init__(self, job: ClusterJob, writer: ClusterWriter, mtc_ns: str, full_namespaces: bool, progress=None,
+                 listed: threading.Barrier | None = None):
+        """`listed`: every cluster's gather waits there once its objects are listed and their
+        secrets learnt, so that no object or log is written before every secret is known."""
         self.job, self.w, self.ns, self.full, self.progress = job, writer, mtc_ns, full_namespaces, progress
         self.lock = threading.Lock()
+        self.listed = listed
+        self.lists: list = []            # (resource, items, namespace) listed, written after the barrier
 
     def _miss(self, what: str, e: Exception) -> None:
         with self.lock:
@@ -59,7 +64,10 @@ class ClusterGather:
                 return []
             self._miss(f"{r.kind} in {namespace}" if r.namespaced and namespace else r.kind, e)
             return []
-        self.w.listing(r, items, namespace if r.namespaced else None)
+        for x in items:
+            self.w.r.learn(x)
+        with self.lock:
+            self.lists.append((r, items, namespace if r.namespaced else None))
         if items:
             with self.lock:
                 self.job.counts[r.kind] = self.job.counts.get(r.kind, 0) + len(items)
@@ -67,24 +75,37 @@ class ClusterGather:
 
     def run(self) -> None:
         try:
-            self._run()
+            try:
+                results = self._list_all()
+            finally:
+                self._wait()
+            if results is not None:
+                self._write(results)
         except Abandoned:
             pass
         except OSError as e:       # the bundle could not be written (disk full, permissions)
             self._miss("the rest of this cluster: writing the bundle failed", e)
 
-    def _run(self) -> None:
+    def _wait(self) -> None:
+        if self.listed is None:
+            return
+        try:
+            self.listed.wait(timeout=spec.LIST_WAIT)
+        except threading.BrokenBarrierError:
+            pass
+
+    def _list_all(self) -> dict | None:
+        """Every list of this cluster, secrets learnt; None when the cluster gave nothing."""
         job = self.job
         if job.error is not None:
             self._miss("everything", job.error)
-            return
+            return None
         try:
             job.version = job.client.version()
             offered = job.client.discover()
         except (ApiError, MigError) as e:
             self._miss("everything", e)
-            return
-        self.w.document("version.yaml", job.version)
+            return None
         tasks = [(r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]
         tasks += [(r, None) for r in spec.by_kind(offered, spec.CLUSTER_KINDS)]
         for ns in job.namespaces:
@@ -94,6 +115,13 @@ class ClusterGather:
         with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"list-{job.dir}") as ex:
             for (r, ns), fut in [((r, ns), ex.submit(self._list, r, ns)) for r, ns in tasks]:
                 results[(r.kind, ns)] = fut.result()
+        return results
+
+    def _write(self, results: dict) -> None:
+        job = self.job
+        self.w.document("version.yaml", job.version)
+        for r, items, namespace in self.lists:
+            self.w.listing(r, items, namespace)
         for ns in job.namespaces:
             self._summary(ns, {k: v for (k, n), v in results.items() if n == ns})
         self._logs(results.get(("Pod", self.ns), []))

@@ -22,6 +22,7 @@ NEVER_IN_FULL = {"Event"}     # events of an application namespace are noise nex
 
 LOG_CONCURRENCY = 4           # log streams at once per cluster
 LIST_CONCURRENCY = 4          # list calls at once per cluster
+LIST_WAIT = 900               # seconds a listed cluster waits for the others before writing
 
 
 def cr_resources(offered: list[Resource]) -> list[Resource]:
