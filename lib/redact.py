@@ -31,7 +31,8 @@ _MAX_LITERAL = 8192
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _NEVER = re.compile(b"(?!)")
 _NAME_LIKE = re.compile(rb"[a-z0-9]([a-z0-9._-]*[a-z0-9])?|[0-9]+")
-_EMBEDDED_MAX = 1 << 20   # strings parsed as embedded documents (kubeconfigs, JSON) up to this size
+_EMBEDDED_MAX = 1 << 20
+_FOLD = 256               # values chased through a small trie before the large one is rebuilt   # strings parsed as embedded documents (kubeconfigs, JSON) up to this size
 
 # Structured fields whose name alone decides (compared without '_' and '-', lower case); other names
 # go through redact_rules.classify.
@@ -132,10 +133,36 @@ class _Either:
         return self.b.sub(fn, self.a.sub(fn, data))
 
 
+_LONG = 1 << 16          # lines longer than this are looked at around each keyword, not whole
+_BEFORE, _AFTER = 4096, 8192
+
+
 def _line_at(data: bytes, i: int) -> tuple[int, int]:
-    """(start, end) of the line holding position i, without its newline."""
+    """(start, end) of the line holding position i, without its newline; for a long line, the
+    part around i, cut at blanks (a regex over a 10 MB line costs seconds where a window costs
+    microseconds; values are at most 4 KiB or 16 words, headers end at their line or 8 KiB)."""
     end = data.find(b"\n", i)
-    return data.rfind(b"\n", 0, i) + 1, len(data) if end < 0 else end
+    start, end = data.rfind(b"\n", 0, i) + 1, len(data) if end < 0 else end
+    if end - start <= _LONG:
+        return start, end
+    lo, hi = max(start, i - _BEFORE), min(end, i + _AFTER)
+    if lo > start:
+        blank = max(data.rfind(b" ", max(start, lo - _BEFORE), lo), data.rfind(b"\t", max(start, lo - _BEFORE), lo))
+        lo = lo if blank < 0 else blank + 1
+    if hi < end:
+        cut = data.find(b" ", hi, min(end, hi + _AFTER))
+        hi = hi if cut < 0 else cut
+    return lo, hi
+
+
+def _merged(spans) -> list:
+    out: list = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return out
 
 
 def _norm_key(k: str) -> str:
@@ -167,7 +194,12 @@ class Redactor:
         self._chase: dict[bytes, str] = {}       # lower-case form -> placeholder
         self._seq: Counter = Counter()
         self._lock = threading.Lock()
-        self._literals = None                     # the compiled chase; None when a value was added
+        # the chase: one large compiled trie and a small one of the values added since (compiling
+        # costs ~50 us per literal: the large one is rebuilt only when the small one grows past _FOLD)
+        self._main, self._main_n = _NEVER, 0
+        self._recent: dict[bytes, str] = {}
+        self._recent_re = _NEVER
+        self._dirty = False
         self._local = threading.local()           # .learning: remember without counting
 
     # --- placeholders ----------------------------------------------------------------------
@@ -181,19 +213,17 @@ class Redactor:
                 self._seq[rule] += 1
                 ph = f"{PREFIX}{rule.upper()}-{self._seq[rule]}"
                 self._by_value[value] = ph
-                if _chased(value):
-                    self._add_forms(value, ph)
+                if _chased(value) and not getattr(self._local, "stream", False):
+                    self._add_forms(value, ph)   # not a log's: each presigned URL has its own signature
             return ph
 
     def _add_forms(self, value: bytes, ph: str) -> None:
         """Chase `value` from now on (the lock is held)."""
-        added = False
         for f in forms(value):
             if f not in self._chase:
                 self._chase[f] = ph
-                added = True
-        if added:
-            self._literals = None
+                self._recent[f] = ph
+                self._dirty = True
 
     def _also(self, value: bytes, ph: str) -> None:
         """Another form of a secret already placed (its decoded value, a value inside it)."""
@@ -208,14 +238,10 @@ class Redactor:
     def _remember(self, value, rule: str) -> str:
         raw = value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogateescape")
         ph = self.placeholder(raw, rule)
-        if rule in ("secret-data", "binary-data"):
-            try:
-                plain = base64.b64decode(raw, validate=True)
-            except (binascii.Error, ValueError):
-                plain = b""
-            if plain:
-                self._also(plain, ph)
-                self._inner(plain, ph)
+        plain = _decoded(raw, any_bytes=rule in ("secret-data", "binary-data"))
+        if plain:         # Secret data, a docker config's auth: the decoded form is the same secret
+            self._also(plain, ph)
+            self._inner(plain, ph)
         return ph
 
     def _inner(self, plain: bytes, ph: str) -> None:
@@ -233,23 +259,50 @@ class Redactor:
         if isinstance(doc, (dict, list)):
             self.learn(doc)
 
-    def _literal_re(self):
+    def _literal_res(self) -> list:
         with self._lock:
-            if self._literals is None:
-                self._literals = _compile_literals(sorted(self._chase))
-            return self._literals
+            if self._dirty:
+                if len(self._recent) > _FOLD:
+                    self._main = _compile_literals(sorted(self._chase))
+                    self._recent = {}
+                    self._recent_re = _NEVER
+                else:
+                    self._recent_re = _compile_literals(sorted(self._recent))
+                self._dirty = False
+            return [p for p in (self._main, self._recent_re) if p is not _NEVER]
+
+    def prepare(self) -> None:
+        """Compile every value known so far into the large trie (once all objects are learnt)."""
+        with self._lock:
+            if self._recent:
+                self._main = _compile_literals(sorted(self._chase))
+                self._recent, self._recent_re, self._dirty = {}, _NEVER, False
 
     # --- text and bytes --------------------------------------------------------------------
     def text(self, data: bytes, everywhere: bool = True) -> bytes:
         """`data` with every secret pattern and known secret value replaced. Only the lines that
-        hold a keyword go through the patterns, so ordinary log lines cost a few scans; known
-        values are chased through all of `data`. `everywhere` is false for a block of a stream:
-        a private key without its END line is then the stream's to handle (StreamRedactor)."""
+        hold a keyword go through the patterns, so ordinary log lines cost a few scans.
+
+        Known values are chased through all of `data` (objects, reports), or, `everywhere` false
+        (a block of a log stream), through the lines that hold a keyword: a regex over every byte
+        runs at ~30 MB/s in CPython whatever the number of values, which would triple the CPU of
+        a gather (bench/redaction.py). A private key without its END line is then the stream's."""
         if not self.enabled or not data:
             return data
-        lit = self._literal_re()
-        if lit is not _NEVER and lit.search(data):
-            data = self._literals_out(lit, data)
+        learning = getattr(self._local, "learning", False)     # learning only looks for new values
+        lits = [] if learning else self._literal_res()
+        self._local.stream = not everywhere
+        try:
+            return self._text(data, everywhere, lits)
+        finally:
+            self._local.stream = False
+
+    def _text(self, data: bytes, everywhere: bool, lits: list) -> bytes:
+        if everywhere:
+            for lit in lits:
+                if lit.search(data):
+                    data = self._literals_out(lit, data)
+            lits = []
         if b"PRIVATE KEY" in data:
             data = rules.PRIVATE_KEY.sub(lambda m: self._whole(m, "private-key"), data)
             if everywhere:
@@ -270,10 +323,11 @@ class Redactor:
         if not spans:
             return data
         out, pos = [], 0
-        for start, end in sorted(spans):
-            if start < pos:
-                continue
-            out += [data[pos:start], self._line(data[start:end])]
+        for start, end in _merged(spans):
+            line = data[start:end]
+            for lit in lits:
+                line = self._literals_out(lit, line)
+            out += [data[pos:start], self._line(line)]
             pos = end
         out.append(data[pos:])
         return b"".join(out)
@@ -342,15 +396,12 @@ class Redactor:
         return self.placeholder(m.group(0), rule).encode()
 
     def _literals_out(self, lit, data: bytes) -> bytes:
-        learning = getattr(self._local, "learning", False)
-
         def one(m):
             ph = self._chase.get(m.group(0).lower())
             if ph is None:
                 return m.group(0)
-            if not learning:
-                with self._lock:
-                    self.counts["known-value"] += 1     # a value already redacted elsewhere, found again
+            with self._lock:
+                self.counts["known-value"] += 1     # a value already redacted elsewhere, found again
             return ph.encode()
         return lit.sub(one, data)
 
@@ -495,6 +546,22 @@ class Redactor:
         return path
 
 
+_B64 = re.compile(rb"[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2}")
+
+
+def _decoded(raw: bytes, any_bytes: bool) -> bytes:
+    """`raw` decoded from base64 when it is base64 (of text, unless `any_bytes`), else b"". """
+    if len(raw) < 8 or len(raw) % 4 or not _B64.fullmatch(raw):
+        return b""
+    try:
+        plain = base64.b64decode(raw, altchars=b"-_" if b"-" in raw or b"_" in raw else None, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+    if not any_bytes and not all(32 <= c < 127 or c in (9, 10, 13) for c in plain):
+        return b""
+    return plain
+
+
 def _load(raw: bytes):
     """A JSON or YAML document, or None; aliases refused (a string is not trusted to be small)."""
     try:
@@ -518,25 +585,31 @@ class StreamRedactor:
 
     def __init__(self, r: Redactor):
         self.r = r
-        self.buf = b""
+        self.parts: list = []          # the line begun and not ended yet, as read (joined once)
+        self.plen = 0
         self.in_key = False
 
     def feed(self, chunk: bytes) -> bytes:
         if not self.r.enabled:
             return chunk
-        data = self.buf + chunk if self.buf else chunk
+        if b"\n" not in chunk and self.plen + len(chunk) < self.MAX_LINE:
+            self.parts.append(chunk)
+            self.plen += len(chunk)
+            return b""
+        data = b"".join(self.parts) + chunk if self.parts else chunk
+        self.parts, self.plen = [], 0
         cut = data.rfind(b"\n")
-        if cut < 0:
-            if len(data) < self.MAX_LINE:
-                self.buf = data
-                return b""
+        if cut < 0:        # a line longer than MAX_LINE: cut at a blank, never inside a word
             cut = max(data.rfind(b" ", 0, len(data) - 4096), data.rfind(b"\t", 0, len(data) - 4096))
             cut = len(data) - 4097 if cut < 0 else cut
-        block, self.buf = data[:cut + 1], data[cut + 1:]
-        return self._block(block)
+        rest = data[cut + 1:]
+        if rest:
+            self.parts, self.plen = [rest], len(rest)
+        return self._block(data[:cut + 1])
 
     def close(self) -> bytes:
-        block, self.buf = self.buf, b""
+        block = b"".join(self.parts)
+        self.parts, self.plen = [], 0
         out = self._block(block) if block else b""
         self.in_key = False
         return out

@@ -83,7 +83,9 @@ def keep_value(name: str, rule: str, value: bytes) -> bool:
         return True
     if rule not in _PASSWORD_RULES and _PATH.fullmatch(v):
         return True
-    return ambiguous(name) and _REFERENCE.fullmatch(v) is not None and any(c in v for c in b"-./")
+    ws = words(name.rsplit("/", 1)[-1])
+    names_one = ambiguous(name) or (bool(ws) and ws[-1] in ("secret", "secrets"))   # credentialsSecret: a name
+    return names_one and _REFERENCE.fullmatch(v) is not None and any(c in v for c in b"-./")
 
 
 # --- text patterns ---------------------------------------------------------------------------
@@ -91,7 +93,7 @@ _KEYNAME = (rb"[A-Za-z0-9_.-]*(?i:passw(?:or)?d|passphrase|pwd|pass|secret|token
             rb"|session|signature|sig|cookie|private|bearer|kubeconfig|otp|sas|pw)[A-Za-z0-9_.-]*")
 _QUOTED = rb"(?P<vq>\\*[\"'])(?P<v>(?:(?!(?P=vq)).){0,4096}?)(?P=vq)"
 _WORDCH = rb"[^\s\"'`&\\<>{}\[\]]"
-_MULTI = rb"(?:[ \t]+(?![-\w.]*[=:]|-)" + _WORDCH + rb"+){0,16}"
+_MULTI = rb"(?:[ \t]+(?![-\w.]*[=:]|-)" + _WORDCH + rb"{1,256}(?!" + _WORDCH + rb")){0,16}"
 # key=value, "key": "value", \\"key\\":\\"value\\", key: value. A colon after a bare key in prose
 # ("failed to get token: timeout") is told apart by the caller (`colon` and the text before the key).
 KV = re.compile(

@@ -79,6 +79,7 @@ class ClusterGather:
                 results = self._list_all()
             finally:
                 self._wait()
+            self.w.r.prepare()            # every secret known: one compiled chase for the writing
             if results is not None:
                 self._write(results)
         except Abandoned:

@@ -50,3 +50,30 @@ def test_disabled_changes_nothing():
     r = Redactor(enabled=False)
     sec = {"kind": "Secret", "data": {"k": "dmFsdWU="}}
     assert r.obj(sec) == sec and r.text(b"password=x") == b"password=x"
+
+
+def test_a_500_character_registry_secret_and_a_deep_chain_of_prefixes_compile():
+    r = Redactor()
+    long = "Ab1" + "x9Y" * 170                     # crashed mig-gather with a RecursionError in _trie
+    docker = base64.b64encode(('{"auths":{"q.io":{"auth":"' + base64.b64encode(b"u:" + long.encode()).decode()
+                               + '"}}}').encode()).decode()
+    out = r.obj({"kind": "Secret", "data": {".dockerconfigjson": docker}})
+    assert out["data"][".dockerconfigjson"].startswith("REDACTED-SECRET-DATA-")
+    for i in range(300):                          # each a prefix of the next: 300 nested groups
+        r.learn({"env": [{"name": "TOKEN", "value": "Zq7" + "a" * (10 + i)}]})
+    r.prepare()
+    assert long.encode() not in r.text(b"pulled with " + long.encode() + b" ok")
+    assert r.text(b"Zq7" + b"a" * 150 + b"!") .startswith(b"REDACTED-TOKEN-")
+
+
+def test_placeholders_keep_the_rule_and_names_that_only_refer_stay():
+    r = Redactor()
+    out = r.obj({"kind": "Pod", "spec": {"containers": [{"env": [
+        {"name": "DB_PWD", "value": "Pa55w0rd-x"}, {"name": "SECRET_NAME", "value": "db-creds"},
+        {"name": "KEY_FILE", "value": "/etc/tls/tls.key"}, {"name": "JWT_ALG", "value": "RS256"}],
+        "volumeMounts": [{"name": "creds", "mountPath": "/var/run/secrets/cloud"}]}],
+        "volumes": [{"name": "creds", "secret": {"secretName": "cloud-credentials", "items": [{"key": "cloud"}]}}]}})
+    env = out["spec"]["containers"][0]["env"]
+    assert env[0]["value"] == "REDACTED-PASSWORD-1"
+    assert [e["value"] for e in env[1:]] == ["db-creds", "/etc/tls/tls.key", "RS256"]
+    assert out["spec"]["volumes"][0]["secret"] == {"secretName": "cloud-credentials", "items": [{"key": "cloud"}]}
