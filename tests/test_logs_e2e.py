@@ -95,3 +95,26 @@ def test_a_cluster_that_cannot_be_read_is_reported_and_the_rest_completes(sim, k
     assert any(f["cluster"] == "target" for f in index["failed"])
     assert any(f["path"].startswith("source/") for f in index["files"])
     assert "Traceback" not in r.stderr
+
+
+def test_download_and_archive_are_redacted_with_the_rules_of_mig_gather(sim, kubectl, tmp_path):
+    s = sim("sock-shop-success")
+    planted = {"CanaryLogsBearer0001": 'header="Authorization: Bearer CanaryLogsBearer0001"',
+               "CanaryLogsPw0002": "password=CanaryLogsPw0002",
+               "CanaryLogsUrl0003": "repo s3://restic:CanaryLogsUrl0003@bucket/restic"}
+    for i, text in enumerate(planted.values()):
+        s.append_log("source", "openshift-migration", "velero-7d9c4b8f5-x2x7q", "velero",
+                     f'time="2019-09-02T11:1{i}:00Z" level=info msg="88435fe0-c9f8-11e9-85e6-5d593ce65e10 request" {text}')
+    r = kubectl(s, "mig-logs", "--output-dir", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    assert "secrets redacted" in r.stderr
+    tree = b"".join(p.read_bytes() for p in (tmp_path / "o").rglob("*") if p.is_file())
+    arc = tmp_path / "l.tar.gz"
+    assert kubectl(s, "mig-logs", "88435fe0", "--archive", str(arc)).returncode == 0
+    with tarfile.open(arc) as t:
+        packed = b"".join(t.extractfile(m).read() for m in t.getmembers() if m.isfile())
+    for blob in (tree, packed):
+        assert b"Authorization: Bearer REDACTED-TOKEN-" in blob and b"s3://restic:REDACTED-URL-PASSWORD-" in blob
+        assert not [c for c in planted if c.encode() in blob]
+    index = json.loads((tmp_path / "o" / "index.json").read_text())
+    assert index["complete"] is True and index["redaction"]["rules"]["token"] >= 1

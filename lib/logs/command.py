@@ -65,7 +65,9 @@ def execute(src, opt: Options, out=None, err=None) -> int:
         else:
             index = download(src, tgts, safe_dir(opt.output_dir), needles, True, extra, failed)
             where = opt.output_dir
-        err.write(f"wrote {len(index['files'])} logs to {where}"
+        red = index.get("redaction", {}).get("rules", {})
+        err.write(f"wrote {len(index['files'])} logs to {where}, secrets redacted"
+                  + (f" ({sum(red.values())} replacements)" if red else "")
                   + (f"; {len(index['failed'])} could not be read (see index.json)" if index["failed"] else "") + "\n")
         for f in index["failed"]:
             err.write(f"warning: {f['error']}\n")
