@@ -10,7 +10,7 @@ import json
 import time
 from typing import Iterator
 
-from .errors import ApiError
+from .errors import ApiError, MigError
 from .kubeapi import ApiClient, ApiException, Configuration
 from .resources import Resource, from_discovery, resource
 
@@ -114,7 +114,7 @@ class Client:
 
     # --- verbs ------------------------------------------------------------------------------
     def get(self, res: Resource | str, name: str, namespace: str | None = None, sub: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         obj = self.request("GET", r.path(namespace, name, sub), what=_what("get", r, name, namespace))
         return _typed(obj, r) if not sub else obj
 
@@ -129,7 +129,7 @@ class Client:
     def list(self, res: Resource | str, namespace: str | None = None, labels: str | None = None,
              fields: str | None = None, limit: int = 500) -> list[dict]:
         """All items, following `continue` pages; each item gets apiVersion and kind."""
-        r = _res(res)
+        r = self._res(res)
         items: list[dict] = []
         cont = None
         while True:
@@ -142,26 +142,26 @@ class Client:
                 return items
 
     def create(self, res: Resource | str, obj: dict, namespace: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         ns = namespace or (obj.get("metadata") or {}).get("namespace")
         return self.request("POST", r.path(ns), body=obj, what=_what("create", r, None, ns))
 
     def replace(self, res: Resource | str, obj: dict, sub: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         md = obj.get("metadata") or {}
         return self.request("PUT", r.path(md.get("namespace"), md["name"], sub), body=obj,
                             what=_what("replace", r, md["name"], md.get("namespace")))
 
     def patch(self, res: Resource | str, name: str, namespace: str | None, body, patch_type: str = "merge",
               sub: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         return self.request("PATCH", r.path(namespace, name, sub), body=body,
                             content_type=PATCH_TYPES[patch_type], what=_what("patch", r, name, namespace))
 
     def delete(self, res: Resource | str, name: str, namespace: str | None = None,
                propagation: str = "Background", uid: str | None = None) -> dict:
         """Delete one object; with uid, only if it is still that object (a precondition)."""
-        r = _res(res)
+        r = self._res(res)
         body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
         if uid:
             body["preconditions"] = {"uid": uid}
@@ -197,6 +197,19 @@ class Client:
     def _connect_timeout(self) -> float:
         return self.timeout if isinstance(self.timeout, (int, float)) else 30.0
 
+    def _res(self, res: Resource | str) -> Resource:
+        """A kind the tool knows, else the one the server offers (API discovery), else a MigError."""
+        if isinstance(res, Resource):
+            return res
+        try:
+            return resource(res)
+        except KeyError:
+            pass
+        for r in self.discover():
+            if res in (r.kind, r.key, r.plural):
+                return r
+        raise MigError(f"kind {res} is not served by the cluster")
+
     def discover(self) -> list[Resource]:
         """Every resource the server offers that can be listed (no subresources), one call per group version."""
         if self._discovered is not None:
@@ -223,8 +236,6 @@ class Client:
         return found
 
 
-def _res(res: Resource | str) -> Resource:
-    return res if isinstance(res, Resource) else resource(res)
 
 
 def _typed(obj: dict, r: Resource) -> dict:

@@ -25,6 +25,14 @@ VELERO_ROLES = (
 )
 
 
+# What build() lists, per role: with the checks' declarations (lib/checks), what mig-gather collects.
+GRAPH_KINDS = {
+    "host": ("MigMigration", "MigPlan", "MigCluster", "MigStorage"),
+    "source": ("Backup", "PodVolumeBackup", "BackupStorageLocation", "VolumeSnapshotLocation"),
+    "target": ("Restore", "PodVolumeRestore", "BackupStorageLocation", "VolumeSnapshotLocation"),
+}
+
+
 @dataclass
 class Graph:
     namespace: str

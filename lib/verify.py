@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import List
 
 from . import objects as o
-from .checks import run_all
+from .checks import Finding, run_all
 from .checks.stuck import is_stuck
 from .errors import EXIT_UNREACHABLE
 from .facts import Facts
-from .graph import build, migration_type
+from .graph import Graph, build, migration_type
+from .source import Source
 
 SUCCEEDED, WARNINGS, FAILED, RUNNING, STUCK = ("SUCCEEDED", "SUCCEEDED WITH WARNINGS", "FAILED", "RUNNING", "STUCK")
 EXIT_CODES = {SUCCEEDED: 0, FAILED: 1, WARNINGS: 2, RUNNING: 3, STUCK: 3}
@@ -22,15 +24,17 @@ class Report:
     verdict: str
     migration: dict
     plan: dict | None
-    findings: list
-    graph: object = None
-    problems: list = field(default_factory=list)   # what could not be checked, and why
+    findings: List[Finding]
+    graph: Graph | None = None
+    problems: List[str] = field(default_factory=list)   # what could not be checked, and why
     now: _dt.datetime | None = None
+    details: List[str] = field(default_factory=list)    # tracebacks of failed checks (-v)
+    undeclared: List[str] = field(default_factory=list)  # reads no check declared (strict runs, tests)
 
     @property
     def exit_code(self) -> int:
         """The verdict's code; 69 when a cluster could not be read, since the verdict is then partial."""
-        if getattr(self.graph, "unreachable", None):
+        if self.graph is not None and self.graph.unreachable:
             return EXIT_UNREACHABLE
         return EXIT_CODES[self.verdict]
 
@@ -56,7 +60,7 @@ class Report:
                 "durationSeconds": int(self.duration() or 0),
                 "findings": [f.to_dict() for f in self.findings],
                 "unchecked": self.problems,
-                "unreachable": dict(getattr(self.graph, "unreachable", {}) or {})}
+                "unreachable": dict(self.graph.unreachable if self.graph is not None else {})}
 
 
 def verdict_of(facts: Facts, findings: list) -> str:
@@ -71,11 +75,14 @@ def verdict_of(facts: Facts, findings: list) -> str:
     return SUCCEEDED
 
 
-def verify(src, ref: str, stuck_after: float = 1800.0, now: _dt.datetime | None = None) -> Report:
-    """Build the migration's graph, run every check, and decide the verdict."""
+def verify(src: Source, ref: str, stuck_after: float = 1800.0, now: _dt.datetime | None = None,
+           verbose: bool = False, strict: bool = False) -> Report:
+    """Build the migration's graph, run every check, and decide the verdict. `verbose` keeps the
+    tracebacks of failing checks (Report.details); `strict` records reads a check did not declare."""
     g = build(src, ref)
     now = now or src.now or o.now()
-    facts = Facts(src, g, now, stuck_after)
-    findings, problems = run_all(facts)
+    facts = Facts(src, g, now, stuck_after, strict=strict)
+    findings, problems = run_all(facts, verbose)
     problems = [f"{role} cluster unreachable: {why}" for role, why in g.unreachable.items()] + problems
-    return Report(verdict_of(facts, findings), g.migration, g.plan, findings, g, problems, now)
+    return Report(verdict_of(facts, findings), g.migration or {}, g.plan, findings, g, problems, now,
+                  facts.unchecked_detail, facts.undeclared)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from .. import objects as o
 from .. import pods as podlib
+from ..facts import restic_pod_served
 from .known_issues import bucket_gone
 from .registry import Finding, check, ref
 
 ROLE_SOURCES = {"host": ("controller",), "source": ("velero", "restic"), "target": ("velero", "restic")}
 
 
-@check("mtc-pod-unhealthy")
+@check("mtc-pod-unhealthy", kinds={"host": ("Pod",), "source": ("Pod",), "target": ("Pod",)})
 def mtc_pods(f):
     for role, sources in ROLE_SOURCES.items():
         if not f.reachable(role):
@@ -19,7 +20,7 @@ def mtc_pods(f):
             if podlib.classify(p) not in sources:
                 continue
             # restic pods of this migration's volumes are reported by the volumes check
-            if podlib.classify(p) == "restic" and _serves_volumes(f, role, p):
+            if podlib.classify(p) == "restic" and restic_pod_served(f.graph, role, p):
                 continue
             why = podlib.problems(p)
             if why:
@@ -34,11 +35,6 @@ def completed_ok(f) -> bool:
     """A migration that already succeeded is not failed by infrastructure broken since: warn instead."""
     return o.phase(f.mig) == "Completed" and (o.has_condition(f.mig, "Succeeded")
                                               or o.has_condition(f.mig, "SucceededWithWarnings"))
-
-
-def _serves_volumes(f, role, p) -> bool:
-    vols = f.graph.pvbs if role == "source" else f.graph.pvrs
-    return any(o.spec(v).get("node") == podlib.node(p) or o.status(v).get("resticPod") == o.name(p) for v in vols)
 
 
 @check("bsl-unavailable")

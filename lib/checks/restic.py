@@ -33,7 +33,7 @@ def suggest_timeout(current: str, observed_s: float | None) -> str:
     return f"{max(1, math.ceil(want / 3600))}h"
 
 
-@check("restic-timeout")
+@check("restic-timeout", kinds={"host": ("MigrationController",)}, logs={"source": ("velero",), "target": ("velero",)})
 def restic_timeout(f):
     relevant = [b for b in f.graph.backups + f.graph.restores if o.phase(b) not in ("Completed", "New", "")] \
         or (f.mig and o.has_condition(f.mig, "Failed"))
@@ -84,7 +84,7 @@ def _fraction_done(pending) -> float:
 _RESTORE_NAME = re.compile(r"`([^`]+)`")
 
 
-@check("restic-verify-errors", "restic-errors")
+@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)})
 def restic_restore_errors(f):
     for ctype, fid, sev, field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
                                     "podVolumeRestoreErrors"),

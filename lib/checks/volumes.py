@@ -7,6 +7,7 @@ import statistics
 
 from .. import objects as o
 from .. import pods as podlib
+from ..facts import restic_pod_served
 from .registry import Finding, check, ref
 
 SLOW_FACTOR = 3.0
@@ -22,7 +23,7 @@ def _duration(f, v) -> float | None:
     return ((end or f.now) - start).total_seconds()
 
 
-@check("pod-volume-failed", "pod-volume-slow", "restic-pod-unhealthy")
+@check("pod-volume-failed", "pod-volume-slow", "restic-pod-unhealthy", kinds={"source": ("Pod",), "target": ("Pod",)})
 def pod_volumes(f):
     for role, vols, kind in (("source", f.graph.pvbs, "PodVolumeBackup"), ("target", f.graph.pvrs, "PodVolumeRestore")):
         failed = [v for v in vols if o.phase(v) == "Failed"]
@@ -43,13 +44,10 @@ def pod_volumes(f):
                                       evidence=[f"{kind} {o.name(v)}: volume {o.spec(v).get('volume')}, phase "
                                        f"{o.phase(v) or 'New'} since {o.status(v).get('startTimestamp') or '?'}"],
                                       fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source restic -f"])
-        # restic pods that served these volumes: by node (PVB spec.node) or by name (PVR status.resticPod)
-        nodes = {o.spec(v).get("node") for v in vols if o.spec(v).get("node")}
-        names = {o.status(v).get("resticPod") for v in vols if o.status(v).get("resticPod")}
         if not vols or not f.reachable(role):
             continue
         for p in podlib.mtc_pods(f.pods(role), "restic"):
-            if podlib.node(p) not in nodes and o.name(p) not in names:
+            if not restic_pod_served(f.graph, role, p):
                 continue
             why = podlib.problems(p)
             if why:
