@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Iterator
+from collections.abc import Iterator
+from typing import List
+
+import urllib3
 
 from .errors import ApiError, MigError
 from .kubeapi import ApiClient, ApiException, Configuration
 from .resources import Resource, from_discovery, resource
-
-import urllib3
 
 READ_RETRIES = 3
 BACKOFF = (0.1, 0.3, 0.8)
@@ -49,7 +50,7 @@ class Client:
         self.cluster = cluster
         self.timeout = timeout
         self.api = ApiClient(configuration=config)
-        self._discovered: list[Resource] | None = None
+        self._discovered: List[Resource] | None = None
 
     # --- transport -------------------------------------------------------------------------
     def request(self, method: str, path: str, query: dict | list | None = None, body=None,
@@ -127,10 +128,10 @@ class Client:
             raise
 
     def list(self, res: Resource | str, namespace: str | None = None, labels: str | None = None,
-             fields: str | None = None, limit: int = 500) -> list[dict]:
+             fields: str | None = None, limit: int = 500) -> List[dict]:
         """All items, following `continue` pages; each item gets apiVersion and kind."""
         r = self._res(res)
-        items: list[dict] = []
+        items: List[dict] = []
         cont = None
         while True:
             page = self.request("GET", r.path(namespace), {
@@ -162,7 +163,7 @@ class Client:
                propagation: str = "Background", uid: str | None = None) -> dict:
         """Delete one object; with uid, only if it is still that object (a precondition)."""
         r = self._res(res)
-        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        body: dict = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
         if uid:
             body["preconditions"] = {"uid": uid}
         return self.request("DELETE", r.path(namespace, name), body=body,
@@ -210,11 +211,11 @@ class Client:
                 return r
         raise MigError(f"kind {res} is not served by the cluster")
 
-    def discover(self) -> list[Resource]:
+    def discover(self) -> List[Resource]:
         """Every resource the server offers that can be listed (no subresources), one call per group version."""
         if self._discovered is not None:
             return self._discovered
-        found: list[Resource] = []
+        found: List[Resource] = []
         gvs = ["v1"]
         for g in self.request("GET", "/apis", what="discover API groups").get("groups") or []:
             pv = (g.get("preferredVersion") or {}).get("groupVersion")

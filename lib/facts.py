@@ -8,7 +8,8 @@ Facts knows which check is reading (run_all says so), so it can hold checks to t
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, List, Optional
 
 from . import objects as o
 from . import pods as podlib
@@ -85,7 +86,7 @@ class Facts:
             pass
         if self.reachable(role):
             for r in self.src.discover(role):
-                if r.kind == kind or r.key == kind:
+                if kind in (r.kind, r.key):
                     return r
         raise MigError(f"{role}: kind {kind} is not served by the cluster (or not in the must-gather)")
 
@@ -211,7 +212,7 @@ class Facts:
                        f"after the migration started ({o.format_time(start)}); its predecessor's log is gone")
 
     # --- derived -----------------------------------------------------------------------------
-    def namespace_pairs(self) -> List[Tuple[str, str]]:
+    def namespace_pairs(self) -> List[tuple[str, str]]:
         return o.namespace_pairs(self.plan)
 
     def is_final(self) -> bool:

@@ -132,10 +132,9 @@ def build(src: Source, ref: str | None = None, plan_name: str | None = None) -> 
         g.migration = resolve_migration(migrations, ref, ns)
         plan_name = o.spec(g.migration).get("migPlanRef", {}).get("name")
     g.plan = next((p for p in plans if o.name(p) == plan_name), None)
-    if g.plan is None:
-        if not ref:
-            raise MigError(f'migplan "{plan_name}" not found in namespace {ns}'
-                           + _closest(plan_name or "", [o.name(p) for p in plans]))
+    if g.plan is None and not ref:
+        raise MigError(f'migplan "{plan_name}" not found in namespace {ns}'
+                       + _closest(plan_name or "", [o.name(p) for p in plans]))
     g.migrations = [m for m in migrations if o.spec(m).get("migPlanRef", {}).get("name") == plan_name]
     if g.plan is None:
         return g
@@ -143,7 +142,7 @@ def build(src: Source, ref: str | None = None, plan_name: str | None = None) -> 
     pspec = o.spec(g.plan)
     clusters = {o.name(c): c for c in src.list("host", "MigCluster", ns)}
     for role, ref_key in (("source", "srcMigClusterRef"), ("target", "destMigClusterRef")):
-        mc = clusters.get((pspec.get(ref_key) or {}).get("name"))
+        mc = clusters.get(str((pspec.get(ref_key) or {}).get("name") or ""))
         g.migclusters[role] = mc
         src.bind(role, mc)
         g.labels[role] = src.label(role)

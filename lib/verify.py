@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import List
 
 from . import objects as o
 from .checks import Finding, run_all
@@ -24,12 +23,12 @@ class Report:
     verdict: str
     migration: dict
     plan: dict | None
-    findings: List[Finding]
+    findings: list[Finding]
     graph: Graph | None = None
-    problems: List[str] = field(default_factory=list)   # what could not be checked, and why
+    problems: list[str] = field(default_factory=list)   # what could not be checked, and why
     now: _dt.datetime | None = None
-    details: List[str] = field(default_factory=list)    # tracebacks of failed checks (-v)
-    undeclared: List[str] = field(default_factory=list)  # reads no check declared (strict runs, tests)
+    details: list[str] = field(default_factory=list)    # tracebacks of failed checks (-v)
+    undeclared: list[str] = field(default_factory=list)  # reads no check declared (strict runs, tests)
 
     @property
     def exit_code(self) -> int:
@@ -42,9 +41,9 @@ class Report:
         start = o.parse_time(o.status(self.migration).get("startTimestamp")) or o.created(self.migration)
         end = None
         if o.phase(self.migration) == "Completed":
-            ends = [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(self.migration)
-                    if c.get("type") in ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled")]
-            ends = [e for e in ends if e]
+            times = [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(self.migration)
+                     if c.get("type") in ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled")]
+            ends = [e for e in times if e is not None]
             end = max(ends) if ends else None
         end = end or self.now
         return (end - start).total_seconds() if start and end else None

@@ -12,8 +12,6 @@ import tarfile
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import bundle_of, gather
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,6 @@ import pytest
 from tests.conftest import bundle_of, gather
 from tests.emulator import scenario as scen
 
-
 SCENARIOS = sorted(p.stem for p in scen.SCENARIO_DIR.glob("*.yaml"))
 CASES = [(s, m) for s in SCENARIOS for m in scen.expectations(s)]
 

@@ -25,7 +25,8 @@ def mtc_pods(f):
             why = podlib.problems(p)
             if why:
                 sev = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
-                yield Finding(id="mtc-pod-unhealthy", severity=sev, title=f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", cluster=role,
+                yield Finding(id="mtc-pod-unhealthy", severity=sev,
+                              title=f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", cluster=role,
                               objects=[ref(p)], evidence=[f"Pod {o.name(p)}: {', '.join(why)}"],
                               fix=[f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",
                                f"oc logs {o.name(p)} -n {f.src.namespace} --all-containers --previous --context <{role}>"])
@@ -43,7 +44,8 @@ def locations(f):
         for b in bsls:
             phase = o.phase(b)
             if phase and phase != "Available" and not bucket_gone(b):
-                yield Finding(id="bsl-unavailable", severity="warning" if completed_ok(f) else "error", title=f"BackupStorageLocation {o.name(b)} is {phase}", cluster=role,
+                yield Finding(id="bsl-unavailable", severity="warning" if completed_ok(f) else "error",
+                              title=f"BackupStorageLocation {o.name(b)} is {phase}", cluster=role,
                               objects=[ref(b)], evidence=[f"BackupStorageLocation {o.name(b)}: phase {phase}: "
                                          f"{o.status(b).get('message', '')}".rstrip(": ")],
                               fix=["Check the MigStorage bucket and credentials, then: "
@@ -59,7 +61,8 @@ def config_ready(f):
             continue
         bad = [c for c in o.conditions(obj) if c.get("category") in ("Critical", "Error")
                and str(c.get("status", "True")) == "True"]
-        yield Finding(id=fid, severity="warning" if completed_ok(f) else "error", title=f"{kind} {o.name(obj)} is not Ready", cluster="host",
+        yield Finding(id=fid, severity="warning" if completed_ok(f) else "error",
+                      title=f"{kind} {o.name(obj)} is not Ready", cluster="host",
                       objects=[ref(obj)],
                       evidence=[f"{kind} {o.name(obj)}: {c.get('type')} ({c.get('category')}): {c.get('message', '')}"
                        for c in bad] or [f"{kind} {o.name(obj)} has no Ready condition"],

@@ -129,7 +129,8 @@ def rollback_needed(f):
 @check("verify-slow")
 def verify_slow(f):
     pvs = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
-           if (pv.get("selection") or {}).get("verify") and (pv.get("selection") or {}).get("copyMethod", "filesystem") == "filesystem"]
+           if (pv.get("selection") or {}).get("verify")
+           and (pv.get("selection") or {}).get("copyMethod", "filesystem") == "filesystem"]
     if pvs:
         yield Finding(id="verify-slow", severity="info", title="verify is on for filesystem copies: expect the copy to be slow",
                       cluster="host", objects=[ref(f.plan)],

@@ -17,14 +17,16 @@ def migration_state(f):
     errors = o.status(mig).get("errors") or []
     failed = o.condition(mig, "Failed")
     if failed and str(failed.get("status", "True")) == "True":
-        yield Finding(id="migration-failed", severity="error", title=f"migration failed in phase {failed.get('reason') or o.phase(mig)}",
+        yield Finding(id="migration-failed", severity="error",
+                      title=f"migration failed in phase {failed.get('reason') or o.phase(mig)}",
                       cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: condition Failed (reason {failed.get('reason', '')}): "
                        f"{failed.get('message', '')}"] + [f"status.errors: {e}" for e in errors],
                       fix=[f"oc describe migmigration {name} -n {f.src.namespace}",
                        f"oc mig-logs {name} --level error"])
     if o.has_condition(mig, "Canceled") or o.spec(mig).get("canceled"):
-        yield Finding(id="migration-canceled", severity="warning", title="migration was canceled", cluster="host", objects=[ref(mig)],
+        yield Finding(id="migration-canceled", severity="warning",
+                      title="migration was canceled", cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
     for c in o.conditions(mig):
@@ -33,7 +35,8 @@ def migration_state(f):
         cat = c.get("category")
         if cat in ("Critical", "Error", "Warn"):
             sev = "error" if cat in ("Critical", "Error") else "warning"
-            yield Finding(id="migration-condition", severity=sev, title=f"{c.get('type')}: {c.get('message', '')}".strip(), cluster="host",
+            yield Finding(id="migration-condition", severity=sev,
+                          title=f"{c.get('type')}: {c.get('message', '')}".strip(), cluster="host",
                           objects=[ref(mig)], evidence=[f"MigMigration {name}: condition {c.get('type')} category {cat}"
                                        f" since {c.get('lastTransitionTime', '?')}"],
                           fix=[f"oc describe migmigration {name} -n {f.src.namespace}"])

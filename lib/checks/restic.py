@@ -86,7 +86,7 @@ _RESTORE_NAME = re.compile(r"`([^`]+)`")
 
 @check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)})
 def restic_restore_errors(f):
-    for ctype, fid, sev, field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
+    for ctype, fid, sev, _field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
                                     "podVolumeRestoreErrors"),
                                    ("ResticErrors", "restic-errors", "error", "podVolumeRestoreResticErrors")):
         c = o.condition(f.mig, ctype)

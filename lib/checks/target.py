@@ -17,7 +17,7 @@ def target_has_everything(f):
     pairs = f.namespace_pairs()
     ev, objs = [], []
     tns = {o.name(n) for n in f.listed("target", "Namespace")}
-    for s, d in pairs:
+    for _s, d in pairs:
         if d not in tns:
             ev.append(f"namespace {d} does not exist on the target")
     for kind in KINDS:
@@ -47,7 +47,8 @@ def target_has_everything(f):
             ev.append(f"Pod {o.namespace(p)}/{o.name(p)} is {o.phase(p) or 'Pending'} on the target")
             objs.append(ref(p))
     if ev:
-        yield Finding(id="target-incomplete", severity="error", title="the target does not have everything the source had", cluster="target",
+        yield Finding(id="target-incomplete", severity="error",
+                      title="the target does not have everything the source had", cluster="target",
                       objects=objs, evidence=ev, fix=[f"oc get all,pvc -n {d} --context <target>" for _, d in pairs])
 
 

@@ -28,7 +28,8 @@ def pod_volumes(f):
     for role, vols, kind in (("source", f.graph.pvbs, "PodVolumeBackup"), ("target", f.graph.pvrs, "PodVolumeRestore")):
         failed = [v for v in vols if o.phase(v) == "Failed"]
         for v in failed:
-            yield Finding(id="pod-volume-failed", severity="error", title=f"{kind} failed: volume {o.spec(v).get('volume')}", cluster=role,
+            yield Finding(id="pod-volume-failed", severity="error",
+                          title=f"{kind} failed: volume {o.spec(v).get('volume')}", cluster=role,
                           objects=[ref(v)], evidence=[f"{kind} {o.name(v)}: phase Failed: {o.status(v).get('message', '')}"],
                           fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source restic --level error"])
         done = [d for d in (_duration(f, v) for v in vols if o.phase(v) == "Completed") if d is not None]
@@ -51,7 +52,8 @@ def pod_volumes(f):
                 continue
             why = podlib.problems(p)
             if why:
-                yield Finding(id="restic-pod-unhealthy", severity="error", title=f"restic pod {o.name(p)} that moves this migration's "
+                yield Finding(id="restic-pod-unhealthy", severity="error",
+                              title=f"restic pod {o.name(p)} that moves this migration's "
                               f"volumes is unhealthy", cluster=role, objects=[ref(p)],
                               evidence=[f"Pod {o.name(p)} on node {podlib.node(p)}: {', '.join(why)}"],
                               fix=[f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",

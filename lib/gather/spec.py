@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Tuple
-
 from ..resources import MIG, VELERO, Resource, resource
 
 # Every resource of these groups: in the MTC namespace, or all of them when cluster-scoped.
@@ -20,7 +18,7 @@ EXTRA_CLUSTER_KINDS = ("Namespace", "Node", "StorageClass", "PersistentVolume")
 EXTRA_SUMMARY_KINDS = ("Pod", "Deployment", "StatefulSet", "DeploymentConfig", "PersistentVolumeClaim", "Service")
 
 
-def _declared() -> Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]:
+def _declared() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(kinds in MTC's namespace, cluster-scoped kinds, kinds in the application namespaces)."""
     from ..checks import needed
     from ..graph import GRAPH_KINDS

@@ -3,10 +3,12 @@ without a server, a build or a kubectl. The fast layer runs every check on every
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import List, Optional
 
 from lib import objects as o
 from lib.errors import ApiError
@@ -34,7 +36,7 @@ class ScenarioSource(Source):
             last = {(x.get("kind"), o.namespace(x), o.name(x)): x for x in objs}
             self.doc["objects"][c] = list(last.values())
         self.namespace = namespace
-        self.bound: Dict[str, str] = {"host": self.names[0]}
+        self.bound: dict[str, str] = {"host": self.names[0]}
         self.calls: List[tuple] = []
 
     @property
@@ -52,7 +54,7 @@ class ScenarioSource(Source):
         if m:
             self.bound[role] = m.group(1)
 
-    def roles(self) -> List[str]:
+    def roles(self) -> builtins.list[str]:
         return list(self.bound)
 
     def _cluster(self, role: str) -> str:
@@ -73,7 +75,7 @@ class ScenarioSource(Source):
     def get(self, role, kind, name, namespace=None):
         return next((x for x in self.list(role, kind, namespace) if o.name(x) == name), None)
 
-    def discover(self, role) -> List[Resource]:
+    def discover(self, role) -> builtins.list[Resource]:
         kinds = {x.get("kind") for x in self.doc["objects"].get(self._cluster(role), [])}
         out = []
         for k in sorted(k for k in kinds if k):
