@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, List, Optional
 
 from . import objects as o
-from . import pods as podlib
 from .errors import ApiError, MigError, NotCollected
 from .graph import Graph
 from .resources import Resource, resource
@@ -222,9 +221,3 @@ class Facts:
         t = o.parse_time(ts)
         return (self.now - t).total_seconds() if t else None
 
-
-def restic_pod_served(graph: Graph, role: str, pod: dict) -> bool:
-    """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name."""
-    vols = graph.pvbs if role == "source" else graph.pvrs
-    return any(o.spec(v).get("node") == podlib.node(pod) or o.status(v).get("resticPod") == o.name(pod)
-               for v in vols)

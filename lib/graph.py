@@ -55,6 +55,22 @@ class Graph:
         migs = [self.migration] if self.migration else self.migrations
         return [o.uid(m) for m in migs if m]
 
+    def volume_locations(self, role: str) -> tuple[set, set]:
+        """(nodes, restic/node-agent pod names) that moved this migration's volumes on `role`: PodVolumeBackups
+        name their node (spec.node), PodVolumeRestores their restic pod (status.resticPod, before Velero 1.10)."""
+        nodes, pods = set(), set()
+        for v in (self.pvbs if role == "source" else self.pvrs):
+            if o.spec(v).get("node"):
+                nodes.add(o.spec(v)["node"])
+            if o.status(v).get("resticPod"):
+                pods.add(o.status(v)["resticPod"])
+        return nodes, pods
+
+    def restic_pod_served(self, role: str, pod: dict) -> bool:
+        """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name."""
+        nodes, pods = self.volume_locations(role)
+        return o.spec(pod).get("nodeName") in nodes or o.name(pod) in pods
+
     def backups_of(self, migration: dict) -> list[dict]:
         return [b for b in self.backups if o.labels(b).get(MIGRATION_LABEL) == o.uid(migration)]
 
@@ -130,12 +146,12 @@ def build(src: Source, ref: str | None = None, plan_name: str | None = None) -> 
     plans = src.list("host", "MigPlan", ns)
     if ref:
         g.migration = resolve_migration(migrations, ref, ns)
-        plan_name = o.spec(g.migration).get("migPlanRef", {}).get("name")
+        plan_name = o.plan_name(g.migration)
     g.plan = next((p for p in plans if o.name(p) == plan_name), None)
     if g.plan is None and not ref:
         raise MigError(f'migplan "{plan_name}" not found in namespace {ns}'
                        + _closest(plan_name or "", [o.name(p) for p in plans]))
-    g.migrations = [m for m in migrations if o.spec(m).get("migPlanRef", {}).get("name") == plan_name]
+    g.migrations = [m for m in migrations if o.plan_name(m) == plan_name]
     if g.plan is None:
         return g
 

@@ -69,9 +69,22 @@ def condition(o: dict, ctype: str) -> Optional[dict]:
     return None
 
 
-def has_condition(o: dict, ctype: str) -> bool:
-    c = condition(o, ctype)
+# The conditions mig-controller sets when a migration ends (pkg/apis/migration/v1alpha1/migmigration_types.go).
+TERMINAL = ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled")
+
+
+def is_true(c: Optional[dict]) -> bool:
+    """A condition in force: MTC's conditions carry status "True" (an absent status counts as true)."""
     return c is not None and str(c.get("status", "True")) == "True"
+
+
+def has_condition(o: dict, ctype: str) -> bool:
+    return is_true(condition(o, ctype))
+
+
+def plan_name(mig: Optional[dict]) -> str:
+    """The MigPlan a MigMigration runs (spec.migPlanRef.name), or ""."""
+    return str((spec(mig or {}).get("migPlanRef") or {}).get("name") or "")
 
 
 def parse_time(value: Any) -> Optional[_dt.datetime]:
@@ -114,6 +127,10 @@ def now() -> _dt.datetime:
 
 def format_time(t: Optional[_dt.datetime]) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+
+
+def now_stamp() -> str:
+    return format_time(now())
 
 
 def human_duration(seconds: Optional[float]) -> str:

@@ -42,7 +42,7 @@ class Report:
         end = None
         if o.phase(self.migration) == "Completed":
             times = [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(self.migration)
-                     if c.get("type") in ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled")]
+                     if c.get("type") in o.TERMINAL]
             ends = [e for e in times if e is not None]
             end = max(ends) if ends else None
         end = end or self.now

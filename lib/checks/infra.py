@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .. import objects as o
 from .. import pods as podlib
-from ..facts import restic_pod_served
 from .known_issues import bucket_gone
 from .registry import Finding, check, ref
 
@@ -20,7 +19,7 @@ def mtc_pods(f):
             if podlib.classify(p) not in sources:
                 continue
             # restic pods of this migration's volumes are reported by the volumes check
-            if podlib.classify(p) == "restic" and restic_pod_served(f.graph, role, p):
+            if podlib.classify(p) == "restic" and f.graph.restic_pod_served(role, p):
                 continue
             why = podlib.problems(p)
             if why:
@@ -60,7 +59,7 @@ def config_ready(f):
         if not obj or o.has_condition(obj, "Ready"):
             continue
         bad = [c for c in o.conditions(obj) if c.get("category") in ("Critical", "Error")
-               and str(c.get("status", "True")) == "True"]
+               and o.is_true(c)]
         yield Finding(id=fid, severity="warning" if completed_ok(f) else "error",
                       title=f"{kind} {o.name(obj)} is not Ready", cluster="host",
                       objects=[ref(obj)],

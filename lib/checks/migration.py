@@ -16,7 +16,7 @@ def migration_state(f):
     name = o.name(mig)
     errors = o.status(mig).get("errors") or []
     failed = o.condition(mig, "Failed")
-    if failed and str(failed.get("status", "True")) == "True":
+    if o.is_true(failed):
         yield Finding(id="migration-failed", severity="error",
                       title=f"migration failed in phase {failed.get('reason') or o.phase(mig)}",
                       cluster="host", objects=[ref(mig)],
@@ -30,7 +30,7 @@ def migration_state(f):
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
     for c in o.conditions(mig):
-        if str(c.get("status", "True")) != "True" or c.get("type") in EXPLAINED:
+        if not o.is_true(c) or c.get("type") in EXPLAINED:
             continue
         cat = c.get("category")
         if cat in ("Critical", "Error", "Warn"):

@@ -90,7 +90,7 @@ def restic_restore_errors(f):
                                     "podVolumeRestoreErrors"),
                                    ("ResticErrors", "restic-errors", "error", "podVolumeRestoreResticErrors")):
         c = o.condition(f.mig, ctype)
-        if not c or str(c.get("status", "True")) != "True":
+        if not o.is_true(c):
             continue
         m = _RESTORE_NAME.search(c.get("message", ""))
         rname = m.group(1).strip("<>") if m else ""

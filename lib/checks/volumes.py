@@ -7,7 +7,6 @@ import statistics
 
 from .. import objects as o
 from .. import pods as podlib
-from ..facts import restic_pod_served
 from .registry import Finding, check, ref
 
 SLOW_FACTOR = 3.0
@@ -48,7 +47,7 @@ def pod_volumes(f):
         if not vols or not f.reachable(role):
             continue
         for p in podlib.mtc_pods(f.pods(role), "restic"):
-            if not restic_pod_served(f.graph, role, p):
+            if not f.graph.restic_pod_served(role, p):
                 continue
             why = podlib.problems(p)
             if why:

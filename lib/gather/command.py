@@ -39,7 +39,7 @@ class Options:
 
 
 def _stamp() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return o.now_stamp()
 
 
 def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
@@ -53,7 +53,7 @@ def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
     migrations = list_migrations(src)
     if ref:
         migrations = [resolve_migration(migrations, ref, ns)]
-    role_plan = (o.spec(migrations[0]).get("migPlanRef") or {}).get("name") if migrations else None
+    role_plan = o.plan_name(migrations[0]) if migrations else None
     if ref:
         plans = [p for p in plans if o.name(p) == role_plan]
     roles: dict[str, list] = {o.name(m): (["host"] if o.spec(m).get("isHostCluster") else []) for m in mcs}

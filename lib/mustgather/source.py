@@ -127,7 +127,7 @@ class MustGatherSource(Source):
 
     def _since(self, seconds: int) -> str:
         base = self.now or o.now()
-        return (base - _dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return o.format_time(base - _dt.timedelta(seconds=seconds))
 
     @staticmethod
     def _read(path: Path, timestamps: bool, tail: int | None, since: str | None) -> Iterator[bytes]:
