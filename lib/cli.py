@@ -18,10 +18,35 @@ def warn(message: str) -> None:
     sys.stderr.flush()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every cleanup (partial trees, extracted bundles,
+    CA files) runs; the exit code is 128 + the signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, _frame) -> None:
+    for s in _SIGNALS:        # a second signal must not cut the cleanup short
+        signal.signal(s, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def catch_signals() -> None:
+    """SIGTERM and SIGHUP raise Terminated in the main thread (call from it)."""
+    for s in _SIGNALS:
+        signal.signal(s, _terminate)
+
+
 def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[str] | None = None) -> None:
     """Call main(args) and exit with its code; MigError -> `error: ...` on stderr, no traceback."""
     args = list(sys.argv[1:] if args is None else args)
     verbose = "-v" in args or "--verbose" in args
+    catch_signals()
     try:
         code = main(args) or 0
         sys.stdout.flush()
@@ -31,10 +56,14 @@ def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[s
         if verbose:
             traceback.print_exc()
         code = e.code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         _flush_quietly()
-        sys.stderr.write("interrupted\n")
-        code = EXIT_INTERRUPTED
+        if isinstance(e, Terminated):
+            sys.stderr.write(f"terminated by {signal.Signals(e.signum).name}\n")
+            code = 128 + e.signum
+        else:
+            sys.stderr.write("interrupted\n")
+            code = EXIT_INTERRUPTED
     except BrokenPipeError:
         # `... | head` closed our stdout: not an error, and Python must not complain at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)

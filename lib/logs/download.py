@@ -154,7 +154,10 @@ def safe_dir(path: str) -> Path:
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise MigError(f"--output-dir {path}: exists and is not a directory")
-    p.mkdir(parents=True, exist_ok=True)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MigError(f"--output-dir {path}: {e.strerror or e}") from None
     return p
 
 

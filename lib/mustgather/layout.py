@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,9 @@ try:
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _Loader = yaml.SafeLoader
 
+MAX_OBJECT_FILE = int(os.environ.get("MIG_TOOLS_MAX_OBJECT_FILE", str(64 << 20)))   # bytes of one YAML/JSON file
+MAX_DEPTH = 200            # nesting of a YAML/JSON document (Kubernetes objects stay under 30)
+MAX_DIR_DEPTH = 24         # directories below the bundle's top (the layouts need at most 13)
 MARKERS = ("namespaces", "cluster-scoped-resources")
 SKIP_DIRS = {"mig-verify", "logs"}
 OBJECT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -51,7 +55,28 @@ class ClusterDir:
     objects: list = field(default_factory=list)
     logs: list = field(default_factory=list)
     roles: list = field(default_factory=list)
-    unreadable: list = field(default_factory=list)   # files that did not parse, for warnings
+    unreadable: list = field(default_factory=list)   # "file: why" for files skipped, for warnings
+    newest: float = 0.0                               # newest modification time of the files read
+
+
+def check_file(top: Path, path: Path, limit: int | None) -> str | None:
+    """Why `path` must not be read (None: it may): a directory handed to --must-gather gets the
+    rules of an archive's entries. A symlink must stay inside `top`; only regular files are read
+    (a FIFO or device would block or never end); `limit` bounds the size."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            real = os.path.realpath(path)
+            if os.path.commonpath([real, os.path.realpath(top)]) != os.path.realpath(top):
+                return f"a symlink to {real}, outside the bundle"
+            st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file (a FIFO, device or socket)"
+    except (OSError, ValueError) as e:
+        return getattr(e, "strerror", None) or str(e)
+    if limit is not None and st.st_size > limit:
+        return f"{st.st_size >> 20} MiB, over the {limit >> 20} MiB a file of objects may have"
+    return None
 
 
 def find_root(top: Path) -> tuple[Path, dict | None]:
@@ -59,10 +84,13 @@ def find_root(top: Path) -> tuple[Path, dict | None]:
     holds must-gather.local.<id>/, and `oc adm must-gather` puts the image's output one level lower."""
     for pattern in ("gather.json", "*/gather.json", "*/*/gather.json"):
         for idx in sorted(top.glob(pattern)):
-            if idx.is_file():
+            if os.path.lexists(idx) and not os.path.isdir(idx):
+                why = check_file(top, idx, MAX_OBJECT_FILE)
+                if why:
+                    raise MigError(f"must-gather {idx}: refusing gather.json: {why}")
                 try:
-                    return idx.parent, json.loads(idx.read_text())
-                except ValueError as e:
+                    return idx.parent, json.loads(idx.read_bytes())
+                except (ValueError, RecursionError) as e:
                     raise MigError(f"must-gather {idx}: gather.json is not valid JSON ({e})") from None
     return top, None
 
@@ -101,9 +129,43 @@ def _log_file(rel: tuple[str, ...], path: Path) -> LogFile | None:
     return None
 
 
+class Hostile(ValueError):
+    """A document built to hurt its reader (too deep, aliases)."""
+
+
+def _suspicious(data: bytes) -> bool:
+    """Whether a document may nest deeply or hold aliases: a few finds, then `_vet` looks closely."""
+    return (b"*" in data or data.count(b"[") + data.count(b"{") > MAX_DEPTH or b"- - - - " in data
+            or b" " * (2 * MAX_DEPTH) in data)
+
+
+def _vet(data: bytes) -> None:
+    """Walk the YAML events (libyaml's parser keeps its own stack; composing is what recurses and,
+    in the C extension some wheels carry, crashes past ~50,000 levels): refuse a nesting deeper than
+    MAX_DEPTH or any alias (`*name`: Kubernetes never writes one, and expanded they bomb)."""
+    depth = 0
+    try:
+        for ev in yaml.parse(data, Loader=_Loader):
+            if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise Hostile(f"nested deeper than {MAX_DEPTH} levels")
+            elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+            elif isinstance(ev, yaml.AliasEvent):
+                raise Hostile("holds YAML aliases (*name), which Kubernetes objects never do")
+    except yaml.YAMLError as e:         # newer libyaml stops at 1,000 levels itself
+        if "nesting depth" in str(e):
+            raise Hostile(f"nested deeper than {MAX_DEPTH} levels") from None
+        raise
+
+
 def _objects(path: Path) -> list[dict]:
     with open(path, "rb") as f:
-        docs = list(yaml.load_all(f, Loader=_Loader))
+        data = f.read(MAX_OBJECT_FILE + 1)
+    if _suspicious(data):
+        _vet(data)
+    docs = list(yaml.load_all(data, Loader=_Loader))
     out = []
     for d in docs:
         if not isinstance(d, dict):
@@ -133,16 +195,29 @@ def scan(top: Path, index: dict | None, objects: bool = True) -> list[ClusterDir
             dirnames[:] = [x for x in dirnames if x != "mig-verify"]
         owner = _owner(d, roots)
         cd = clusters[owner] if owner else outside
+        if len(d.relative_to(top).parts) >= MAX_DIR_DEPTH and dirnames:
+            cd.unreadable.append(f"{d.relative_to(top)}/: directories deeper than {MAX_DIR_DEPTH} levels")
+            dirnames[:] = []
         for fn in filenames:
             p = d / fn
             lf = _log_file(p.relative_to(owner).parts, p) if owner else None
+            wanted = objects and fn.endswith(OBJECT_SUFFIXES) and fn != "gather.json" and not fn.startswith(".")
+            if not (lf or wanted):
+                continue
+            why = check_file(top, p, None if lf else MAX_OBJECT_FILE)
+            if why:
+                cd.unreadable.append(f"{p.relative_to(top)}: {why}")
+                continue
+            cd.newest = max(cd.newest, _mtime(p))
             if lf:
                 cd.logs.append(lf)
-            elif objects and fn.endswith(OBJECT_SUFFIXES) and fn != "gather.json" and not fn.startswith("."):
-                try:
-                    cd.objects += _objects(p)
-                except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError):
-                    cd.unreadable.append(str(p.relative_to(top)))
+                continue
+            try:
+                cd.objects += _objects(p)
+            except Hostile as e:
+                cd.unreadable.append(f"{p.relative_to(top)}: {e}")
+            except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError, RecursionError):
+                cd.unreadable.append(f"{p.relative_to(top)}: not YAML objects")
     out = list(clusters.values())
     if index:
         by_dir = {c["dir"]: c for c in index.get("clusters", [])}
@@ -155,6 +230,13 @@ def scan(top: Path, index: dict | None, objects: bool = True) -> list[ClusterDir
         host.objects += outside.objects
         host.unreadable += outside.unreadable
     return out
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 _MIG_KINDS = ("MigMigration", "MigPlan", "MigCluster")

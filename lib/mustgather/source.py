@@ -37,7 +37,7 @@ class MustGatherSource(Source):
         self.clusters = clusters if clusters is not None else scan(top, index)
         self._roles = infer_roles(self.clusters)
         self._index = {id(cd): self._by_kind(cd) for cd in self.clusters}
-        self.now = self._gathered_at(index, top)
+        self.now = self._gathered_at(index, self.clusters)
 
     @staticmethod
     def _by_kind(cd: ClusterDir) -> dict:
@@ -47,15 +47,12 @@ class MustGatherSource(Source):
         return idx
 
     @staticmethod
-    def _gathered_at(index: dict | None, top: Path) -> _dt.datetime | None:
+    def _gathered_at(index: dict | None, clusters: list[ClusterDir]) -> _dt.datetime | None:
         when = (index or {}).get("finished") or (index or {}).get("started")
         if when:
             return o.parse_time(when)
-        try:
-            newest = max(p.stat().st_mtime for p in top.rglob("*") if p.is_file())
-        except ValueError:
-            return None
-        return _dt.datetime.fromtimestamp(newest, _dt.timezone.utc)
+        newest = max((cd.newest for cd in clusters), default=0.0)      # files read, never followed out
+        return _dt.datetime.fromtimestamp(newest, _dt.timezone.utc) if newest else None
 
     # --- roles ---------------------------------------------------------------------------------
     def _objects(self, role: str, kind: str | Resource) -> dict:
