@@ -85,7 +85,8 @@ def pairs(text: str) -> dict:
             return fields
         i = m.end()
         j = _closing_quote(text, i) if text.startswith('"', i) else -1
-        end = j + 1 if j >= 0 else _WORD.match(text, i).end()
+        word = _WORD.match(text, i)
+        end = j + 1 if j >= 0 else (word.end() if word else i)
         fields[m.group(1)] = _unquote(text[i:end])
         pos = max(end, i)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import os
 import re
@@ -31,8 +32,8 @@ _MAX_LITERAL = 8192
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _NEVER = re.compile(b"(?!)")
 _NAME_LIKE = re.compile(rb"[a-z0-9]([a-z0-9._-]*[a-z0-9])?|[0-9]+")
-_EMBEDDED_MAX = 1 << 20
-_FOLD = 256               # values chased through a small trie before the large one is rebuilt   # strings parsed as embedded documents (kubeconfigs, JSON) up to this size
+_EMBEDDED_MAX = 1 << 20   # strings parsed as embedded documents (kubeconfigs, JSON) up to this size
+_FOLD = 256               # values chased through a small trie before the large one is rebuilt
 
 # Structured fields whose name alone decides (compared without '_' and '-', lower case); other names
 # go through redact_rules.classify.
@@ -96,7 +97,7 @@ def _trie(words) -> bytes:
     return done[id(root)]
 
 
-def _compile_literals(words: list[bytes]) -> re.Pattern:
+def _compile_literals(words: list[bytes]):
     """The trie of `words` (case-insensitive); split in parts if one is too deep for the compiler."""
     if not words:
         return _NEVER
@@ -253,7 +254,7 @@ class Redactor:
                 k, sep, v = line.partition(b":")
             if sep and k.strip() and not k.strip().startswith(b"#"):
                 self._also(v.strip().strip(b"\"'"), ph)
-        if len(plain) > _EMBEDDED_MAX or not plain.lstrip()[:1] in (b"{", b"a", b"k", b"c", b"u", b"p"):
+        if len(plain) > _EMBEDDED_MAX or plain.lstrip()[:1] not in (b"{", b"a", b"k", b"c", b"u", b"p"):
             return
         doc = _load(plain)
         if isinstance(doc, (dict, list)):
@@ -336,7 +337,7 @@ class Redactor:
         line = rules.URL_PASSWORD.sub(lambda m: self._group(m, "v", "url-password"), line)
         line = rules.AUTH_HEADER.sub(self._header, line)
         for rule, rx in rules.WHOLE:
-            line = rx.sub(lambda m, r=rule: self._whole(m, r), line)
+            line = rx.sub(functools.partial(self._whole, rule=rule), line)
         line = rules.BEARER.sub(lambda m: self._group(m, "v", "token"), line)
         line = rules.FLAG.sub(self._kv, line)
         return rules.KV.sub(self._kv, line)

@@ -25,7 +25,7 @@ _INFIX = (("password", "password"), ("passwd", "password"), ("passphrase", "pass
 # A name ending in one of these names or describes a secret, it does not hold one.
 _REF = {"name", "names", "ref", "refs", "reference", "path", "paths", "file", "files", "dir", "directory",
         "type", "kind", "algorithm", "algorithms", "algo", "alg", "id", "ids", "mode", "method", "methods",
-        "length", "size", "ttl", "expiry", "expiration", "expires", "expiry", "count", "format", "namespace",
+        "length", "size", "ttl", "expiry", "expiration", "expires", "count", "format", "namespace",
         "location", "policy", "provider", "source", "enabled", "required", "url", "uri", "endpoint", "version",
         "selector", "label", "labels", "field", "header", "prefix", "suffix", "age", "rotation", "store",
         "usage", "usages", "hash", "digest", "fingerprint", "scope", "scopes", "audience", "issuer", "strategy"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import cli, crs, flags, graph, render
+from lib import cli, crs, flags, graph, render, usage
 from lib.errors import EXIT_UNREACHABLE
 from lib.session import open_source
 
@@ -27,6 +27,7 @@ def main(argv) -> int:
     p.add_argument("--plan", help="show every migration of this MigPlan")
     flags.add_output(p)
     args = p.parse_args(argv)
+    validate(args)
     fmt = render.check_format(args.output)
     src = open_source(args)
 
@@ -48,6 +49,12 @@ def main(argv) -> int:
     for role, why in g.unreachable.items():
         cli.warn(f"warning: {role} cluster unreachable: {why}")
     return EXIT_UNREACHABLE if g.unreachable else 0
+
+
+def validate(a) -> None:
+    """Flag values and combinations that cannot work: one line, exit 64."""
+    usage.no_empty(a, migration="the migration name", plan="--plan", must_gather="--must-gather")
+    usage.not_together(a, migration="a migration", plan="--plan")
 
 
 def run() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import cli, flags
+from lib import cli, flags, usage
 from lib.clusters import Clusters
 from lib.errors import UsageError
 from lib.gather import command as gather
@@ -38,14 +38,20 @@ def main(argv) -> int:
     p.add_argument("--in-cluster", action="store_true",
                    help="run as a must-gather image: the pod's service account, output in /must-gather")
     a = p.parse_args(argv)
-    if a.must_gather:
-        raise UsageError("mig-gather reads live clusters; --must-gather is for the other plugins")
+    validate(a)
     clusters = Clusters(a.kubeconfig, a.context, a.request_timeout, a.source_context, a.target_context,
                         in_cluster_config=a.in_cluster)
     opt = gather.Options(a.migration, a.dest_dir or ("/must-gather" if a.in_cluster else "."),
                          not (a.no_archive or a.in_cluster), not a.no_redact, a.namespaces, a.in_cluster,
                          clusters=tuple(a.cluster))
     return gather.run(LiveSource(clusters, a.namespace), opt)
+
+
+def validate(a) -> None:
+    """Flag values and combinations that cannot work: one line, exit 64."""
+    if a.must_gather is not None:
+        raise UsageError("mig-gather reads live clusters; --must-gather is for the other plugins")
+    usage.no_empty(a, migration="the migration name", dest_dir="--dest-dir", cluster="--cluster")
 
 
 def run() -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lib import cli, flags
-from lib.errors import UsageError
+from lib import cli, flags, usage
 from lib.logs.command import Options, execute
 from lib.session import open_source
 
@@ -45,14 +44,24 @@ def main(argv) -> int:
     p.add_argument("--output-dir", metavar="DIR", help="write every log to DIR/<cluster>/<source>/<pod>/<container>.log")
     p.add_argument("--archive", metavar="FILE", help="write every log into a .tar.gz")
     a = p.parse_args(argv)
-    if a.follow and (a.output_dir or a.archive):
-        raise UsageError("--follow cannot be combined with --output-dir or --archive")
-    if a.since and a.since_time:
-        raise UsageError("--since and --since-time are mutually exclusive")
+    validate(a)
     opt = Options(a.migration, a.cluster, a.log_source, a.pod, a.container, a.selector, a.all_lines, a.follow,
                   int(a.since) if a.since else None, a.since_time, a.tail, a.previous, a.timestamps, a.level,
                   a.output, a.output_dir, a.archive)
     return execute(open_source(a), opt)
+
+
+def validate(a) -> None:
+    """Flag values and combinations that cannot work: one line, exit 64."""
+    usage.no_empty(a, migration="the migration name", pod="--pod", container="--container", selector="--selector",
+                   since_time="--since-time", output_dir="--output-dir", archive="--archive",
+                   must_gather="--must-gather")
+    usage.not_together(a, output_dir="--output-dir", archive="--archive")
+    usage.not_together(a, follow="--follow", output_dir="--output-dir")
+    usage.not_together(a, follow="--follow", archive="--archive")
+    usage.not_together(a, since="--since", since_time="--since-time")
+    usage.not_negative(a, "tail", "--tail")
+    usage.not_negative(a, "since", "--since")
 
 
 def run() -> None:

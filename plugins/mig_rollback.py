@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import cli, flags, render
+from lib import cli, flags, render, usage
 from lib.errors import UsageError
 from lib.rollback import command as rollback
 from lib.session import open_source
@@ -31,20 +31,28 @@ def main(argv) -> int:
                    help="stop target DaemonSets with a nodeSelector no node matches, instead of deleting them")
     p.add_argument("--release-target-pvs", action="store_true",
                    help="switch the target PVs of migrated PVCs from Retain to Delete (their data is then deleted)")
-    p.add_argument("--reclaim", choices=["Delete", "Recycle"], default="Delete",
+    p.add_argument("--reclaim", choices=["Delete", "Recycle"],
                    help="reclaim policy for --release-target-pvs (default Delete)")
     p.add_argument("--replicas", type=int, help="replicas for source workloads whose original count was not kept")
     p.add_argument("--journal", metavar="PATH", help="journal file (default under $XDG_STATE_HOME/mig-tools)")
     flags.add_output(p, ("table", "json", "yaml"))
     a = p.parse_args(argv)
+    validate(a)
     fmt = render.check_format(a.output, ("table", "json", "yaml"))
+    opt = rollback.Options(a.project, a.plan, a.migration, a.yes, a.force, a.stop_daemonsets,
+                           (a.reclaim or "Delete") if a.release_target_pvs else None, a.replicas, a.journal, fmt)
+    return rollback.run(open_source(a), opt)
+
+
+def validate(a) -> None:
+    """Flag values and combinations that cannot work: one line, exit 64."""
+    usage.no_empty(a, project="the project", plan="--plan", migration="--migration", journal="--journal",
+                   must_gather="--must-gather")
     if not (a.project or a.plan or a.migration):
         raise UsageError("name the project (the migrated namespace on the target), or pass --plan or --migration")
-    if a.replicas is not None and a.replicas < 0:
-        raise UsageError("--replicas must be 0 or more")
-    opt = rollback.Options(a.project, a.plan, a.migration, a.yes, a.force, a.stop_daemonsets,
-                  a.reclaim if a.release_target_pvs else None, a.replicas, a.journal, fmt)
-    return rollback.run(open_source(a), opt)
+    usage.not_together(a, plan="--plan", migration="--migration")
+    usage.needs(a, "reclaim", "--reclaim", "release_target_pvs", "--release-target-pvs")
+    usage.not_negative(a, "replicas", "--replicas")
 
 
 def run() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from lib import cli, flags, render
+from lib import cli, flags, render, usage
 from lib.session import open_source
 from lib.verify import verify
 from lib.verify_text import data, with_timeline
@@ -30,6 +30,7 @@ def main(argv) -> int:
     p.add_argument("--timeline", action="store_true", help="also chart the phases and Velero objects over time")
     flags.add_output(p, ("table", "json", "yaml"))
     a = p.parse_args(argv)
+    validate(a)
     fmt = render.check_format(a.output, ("table", "json", "yaml"))
     report = verify(open_source(a), a.migration, a.stuck_after, verbose=a.verbose)
     if fmt == "table":
@@ -41,6 +42,11 @@ def main(argv) -> int:
     for detail in report.details:
         cli.warn(detail.rstrip())
     return report.exit_code
+
+
+def validate(a) -> None:
+    """Flag values that cannot work: one line, exit 64."""
+    usage.no_empty(a, migration="the migration name", must_gather="--must-gather")
 
 
 def run() -> None:

@@ -77,8 +77,8 @@ def download(src, tgts: list[Target], dest: Path, needles: Needles | None, previ
         if previous:
             jobs.append((t, base / f"{t.container}.previous.log", True))
     redactor = Redactor()
-    index = {"filtered": needles is not None, "complete": False, "files": [], "failed": list(failed or []),
-             "redaction": redactor.summary()}
+    index: dict = {"filtered": needles is not None, "complete": False, "files": [], "failed": list(failed or []),
+                   "redaction": redactor.summary()}
     _write_index(dest, index)          # before any log: a tree without its index never exists
     lock = threading.Lock()
     stop = threading.Event()

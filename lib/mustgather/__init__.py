@@ -10,7 +10,6 @@ from .extract import extract_to_temp
 from .layout import find_root
 from .source import MustGatherSource
 
-
 SHOWN = 5       # skipped files named one per line; the rest counted
 
 
