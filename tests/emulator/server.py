@@ -116,7 +116,30 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     # --- plumbing ----------------------------------------------------------------------------
+    def _drain(self) -> None:
+        """Read the request's body if nothing did: answering without reading it leaves its bytes
+        on the connection, where they would be read as the next request ("Bad request syntax")."""
+        if not getattr(self, "_read", True):
+            self._raw_body()
+
     def _body(self):
+        data = self._raw_body()
+        if not data:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            try:
+                import yaml
+
+                return yaml.safe_load(data)
+            except Exception:
+                raise ApiFailure(400, "BadRequest", "the body of the request could not be decoded") from None
+
+    def _raw_body(self) -> bytes:
+        if getattr(self, "_read", True):
+            return getattr(self, "_data", b"")
+        self._read = True
         n = int(self.headers.get("Content-Length") or 0)
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             data = b""
@@ -129,17 +152,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         else:
             data = self.rfile.read(n) if n else b""
-        if not data:
-            return None
-        try:
-            return json.loads(data)
-        except ValueError:
-            try:
-                import yaml
-
-                return yaml.safe_load(data)
-            except Exception:
-                raise ApiFailure(400, "BadRequest", "the body of the request could not be decoded") from None
+        self._data = data
+        return data
 
     def _send(self, code: int, body, headers: dict | None = None) -> None:
         data = json.dumps(body).encode()
@@ -189,6 +203,8 @@ class _Handler(BaseHTTPRequestHandler):
             c.faults.record(req)       # before answering: a client that got its answer finds it counted
         faults = [] if path.startswith("/_emulator") else c.faults.take(method, path, query)
         self.faults = faults
+        self._read = method not in ("POST", "PUT", "PATCH", "DELETE")    # a body to read before any answer
+        self._data = b""
         try:
             for f in faults:
                 if f.latency:
@@ -204,12 +220,15 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ApiFailure(f.status, reason, f"injected fault: {f.status}", headers=hdrs)
             self._route(method, path, token)
         except ApiFailure as e:
+            self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message, e.details), e.headers)
         except StoreError as e:
+            self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message))
         except (BrokenPipeError, ConnectionResetError):
             self._status = -1
         except Exception as e:  # a bug of the emulator: still an API answer
+            self._drain()
             self._send(500, status_body(500, "InternalError", f"emulator error: {type(e).__name__}: {e}"))
         finally:
             req.status = self._status
