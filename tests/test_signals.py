@@ -1,0 +1,83 @@
+"""SIGTERM and SIGHUP clean up like Ctrl-C: an extracted customer bundle leaves nothing in $TMPDIR,
+mig-gather leaves neither its .partial tree nor its CA files, and the exit code is 128 + signal."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+NS = "openshift-migration"
+
+
+def _env(dist_dir: Path, tmp: Path, kubeconfig: str | None = None) -> dict:
+    e = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
+    e.update({"PATH": f"{dist_dir}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp / "home"), "NO_COLOR": "1",
+              "TMPDIR": str(tmp / "t"), "XDG_STATE_HOME": str(tmp / "state")})
+    if kubeconfig:
+        e["KUBECONFIG"] = kubeconfig
+    (tmp / "t").mkdir(parents=True, exist_ok=True)
+    return e
+
+
+def _until(cond, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _tarball() -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=1) as tf:
+        data = os.urandom(6 << 20)            # incompressible: the first half of the archive holds part of it
+        info = tarfile.TarInfo("bundle/cluster/namespaces/x/pods/p/p.yaml")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_an_extracted_bundle_is_removed_on_a_signal(dist_dir, tmp_path, sig):
+    env = _env(dist_dir, tmp_path)
+    fifo = tmp_path / "case.tar.gz"           # the bundle arrives slowly (a pipe): extraction is under way
+    os.mkfifo(fifo)
+    p = subprocess.Popen(["kubectl", "mig-verify", "x", "--must-gather", str(fifo)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    data = _tarball()
+    with open(fifo, "wb") as w:
+        w.write(data[:len(data) // 2])
+        w.flush()
+        tmp = tmp_path / "t"
+        _until(lambda: any(f.is_file() and f.stat().st_size for f in tmp.rglob("*")), "the extraction")
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=30)
+    assert p.returncode == 128 + sig, err
+    assert err.decode().strip() == f"terminated by {signal.Signals(sig).name}"
+    assert list((tmp_path / "t").iterdir()) == []
+
+
+def test_mig_gather_leaves_no_partial_tree_nor_ca_file_on_sigterm(sim, dist_dir, tmp_path):
+    s = sim("restic-timeout")
+    for c in ("host", "source", "target"):
+        s.fault(c, path=r"/log$", rate=2000)           # 2 kB/s: the gather is still streaming logs
+    env = _env(dist_dir, tmp_path, str(s.kubeconfig))
+    dest = tmp_path / "out"
+    p = subprocess.Popen(["kubectl", "mig-gather", "--dest-dir", str(dest)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _until(lambda: any(dest.glob(".must-gather.local.*.partial/*/namespaces/*/pods/*/*/*/logs/current.log")),
+           "a log being written")
+    assert list((tmp_path / "t").glob("mig-ca-*")), "the gather reaches its clusters with CA files"
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 143, err
+    assert "terminated by SIGTERM" in err.decode() and "Traceback" not in err.decode()
+    assert list(dest.iterdir()) == [] and out == b""
+    assert list((tmp_path / "t").iterdir()) == []
