@@ -31,6 +31,7 @@ _MIN_LITERAL = 8          # shorter known values (e.g. "admin", "true") are not 
 _MAX_LITERAL = 8192
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _NEVER = re.compile(b"(?!)")
+_STAMP = re.compile(rb"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)? ")     # kubectl logs --timestamps
 _NAME_LIKE = re.compile(rb"[a-z0-9]([a-z0-9._-]*[a-z0-9])?|[0-9]+")
 _EMBEDDED_MAX = 1 << 20   # strings parsed as embedded documents (kubeconfigs, JSON) up to this size
 _FOLD = 256               # values chased through a small trie before the large one is rebuilt
@@ -369,7 +370,7 @@ class Redactor:
         vs = m.start(group)
         if group == "u" and "colon" in m.re.groupindex and m.group("colon") is not None and not m.group("kq"):
             # a bare name and a colon: structured (line start, after a bracket or comma) or prose
-            before = m.string[:m.start()].rsplit(b"\n", 1)[-1].rstrip()
+            before = _STAMP.sub(b"", m.string[:m.start()].rsplit(b"\n", 1)[-1]).rstrip()
             if before.strip(b" \t-") and not before.endswith((b"{", b"[", b",", b"(")):
                 first = val.split()[0] if val.split() else b""
                 if not _credential_like(first) or rules.keep_value(name, rule, first):

@@ -77,3 +77,9 @@ def test_placeholders_keep_the_rule_and_names_that_only_refer_stay():
     assert env[0]["value"] == "REDACTED-PASSWORD-1"
     assert [e["value"] for e in env[1:]] == ["db-creds", "/etc/tls/tls.key", "RS256"]
     assert out["spec"]["volumes"][0]["secret"] == {"secretName": "cloud-credentials", "items": [{"key": "cloud"}]}
+
+
+def test_a_yaml_line_behind_a_log_timestamp_is_still_structured():
+    r = Redactor()
+    out = r.text(b"2019-09-02T11:11:00.000001Z     db_password: two words\n", everywhere=False)
+    assert out == b"2019-09-02T11:11:00.000001Z     db_password: REDACTED-PASSWORD-1\n"
