@@ -39,7 +39,11 @@ def parser(prog: str, description: str, examples: str) -> Parser:
     g.add_argument("--source-context", help="kubeconfig context for the source cluster (instead of its MigCluster)")
     g.add_argument("--target-context", help="kubeconfig context for the target cluster (instead of its MigCluster)")
     g.add_argument("--must-gather", metavar="PATH",
-                   help="read a must-gather directory or .tar.gz instead of live clusters")
+                   help="read a must-gather (directory, .tar.gz or .zip, as oc adm must-gather or mig-gather left it) "
+                        "instead of live clusters")
+    g.add_argument("--role", action="append", metavar="DIR=ROLE",
+                   help="with --must-gather: the cluster directory DIR plays ROLE (host|source|target), where the "
+                        "bundle's MigClusters cannot tell (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of unexpected errors")
     return p
 
