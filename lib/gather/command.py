@@ -147,6 +147,8 @@ def run(src, opt: Options, out=None, err=None) -> int:
             raise MigError(f"--cluster {unknown[0]}: no such MigCluster or role "
                            f"(known: {', '.join(j.name for j in jobs)}; roles host, source, target)")
         jobs = [j for j in jobs if j.name in opt.clusters or set(j.roles) & set(opt.clusters)]
+    for j in jobs:
+        j.full = opt.full_namespaces
     dest = Path(opt.dest_dir)
     try:
         dest.mkdir(parents=True, exist_ok=True)

@@ -28,9 +28,12 @@ class ClusterJob:
     log_bytes: int = 0
     logs: int = 0
     version: dict = field(default_factory=dict)
+    full: bool = False            # --namespaces: every namespaced kind of the migrated namespaces
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "dir": self.dir, "roles": self.roles,
+        """gather.json's entry; `namespaces` and `full` say what was collected (read back by lib.mustgather)."""
+        return {"name": self.name, "dir": self.dir, "roles": self.roles, "namespaces": self.namespaces,
+                "full": self.full,
                 "version": self.version.get("gitVersion", ""), "objects": dict(sorted(self.counts.items())),
                 "logs": self.logs, "logBytes": self.log_bytes, "missing": self.missing}
 

@@ -8,7 +8,8 @@
   `velero.io` object in every namespace; and `oc adm inspect ns/<MTC namespace>`.
 - `oc adm inspect ns/<ns>` (openshift/oc `namespaceResourcesToCollect`): the "all" category,
   configmaps, events, endpoints, endpointslices, PVCs, PDBs and secrets of `<ns>`, whose
-  `namespaces/<ns>/<ns>.yaml` it writes; cluster-scoped, only what it holds files of.
+  `namespaces/<ns>/<ns>.yaml` it writes; cluster-scoped, only what it holds files of; the MTC and
+  Velero CRs of a namespace where it holds some of their group (an inspect of those types).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Coverage:
     app_namespaces: set = field(default_factory=set)  # ours: migrated namespaces
     full: bool = False                                # ours: --namespaces
     present: set = field(default_factory=set)         # (kind, namespace or "") with objects in the bundle
+    groups: set = field(default_factory=set)          # (API group, namespace or "") with objects in the bundle
     missing: dict = field(default_factory=dict)       # ours: what -> why, from gather.json
 
     def why_not(self, cluster: str, kind: str, group: str | None, namespaced: bool | None,
@@ -50,7 +52,8 @@ class Coverage:
             return f"{cluster}: only the namespaces it inspected are in the must-gather, not the list of all"
         if (kind, namespace or "") in self.present or (namespace is None and any(k == kind for k, _ in self.present)):
             return None
-        if group in CR_GROUPS and (self.producer == "mtc-image" or namespace in (None, self.mtc_namespace)):
+        if group in CR_GROUPS and (self.producer == "mtc-image" or namespace in (None, self.mtc_namespace)
+                                   or (group, namespace or "") in self.groups):
             return None
         if namespaced is False or (namespaced is None and namespace is None):
             return self._cluster_scoped(cluster, kind)

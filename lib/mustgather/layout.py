@@ -225,7 +225,9 @@ def _coverage(cd: ClusterDir, top: Path, index: dict | None) -> Coverage:
             or (top / "migplans").is_dir() or cov.failed:
         cov.producer = "mtc-image"
     for x in cd.objects:
-        cov.present.add((x.get("kind"), (x.get("metadata") or {}).get("namespace") or ""))
+        ns = (x.get("metadata") or {}).get("namespace") or ""
+        cov.present.add((x.get("kind"), ns))
+        cov.groups.add((str(x.get("apiVersion") or "").rpartition("/")[0], ns))
     return cov
 
 

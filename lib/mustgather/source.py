@@ -43,6 +43,7 @@ class MustGatherSource(Source):
         self._pinned = dict(pinned or {})
         self._roles = {**infer_roles(self.clusters), **self._pinned}
         self._index = {id(cd): self._by_kind(cd) for cd in self.clusters}
+        self._roles_from_migclusters()
         self.now = self._gathered_at(index, top)
 
     @staticmethod
@@ -62,6 +63,20 @@ class MustGatherSource(Source):
         except ValueError:
             return None
         return _dt.datetime.fromtimestamp(newest, _dt.timezone.utc)
+
+    def _roles_from_migclusters(self) -> None:
+        """Before any plan is read: the newest migration's plan (or the only plan) names the source and
+        target MigClusters; their directories (the image names them after the MigCluster) take the roles."""
+        host = self._index[id(self._roles["host"])] if "host" in self._roles else {}
+        migs = sorted(host.get("MigMigration", {}).values(), key=lambda m: o.meta(m).get("creationTimestamp") or "")
+        plans = host.get("MigPlan", {})
+        name = (o.spec(migs[-1]).get("migPlanRef") or {}).get("name") if migs else None
+        plan = plans.get((self.namespace, name)) if name else (next(iter(plans.values())) if len(plans) == 1 else None)
+        if not plan:
+            return
+        mcs = {n: x for (_, n), x in host.get("MigCluster", {}).items()}
+        for role, key in (("source", "srcMigClusterRef"), ("target", "destMigClusterRef")):
+            self.bind(role, mcs.get((o.spec(plan).get(key) or {}).get("name")))
 
     # --- roles ---------------------------------------------------------------------------------
     def _objects(self, role: str, kind: str | Resource) -> dict:
