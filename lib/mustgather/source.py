@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import List
 
 from .. import objects as o
 from ..errors import ApiError, MigError, NotCollected
@@ -34,7 +35,7 @@ class MustGatherSource(Source):
     live = False
 
     def __init__(self, top: Path, index: dict | None, namespace: str, origin: str,
-                 clusters: list[ClusterDir] | None = None, pinned: dict[str, ClusterDir] | None = None):
+                 clusters: List[ClusterDir] | None = None, pinned: dict[str, ClusterDir] | None = None):
         """`clusters`: already scanned (mig-gather passes what it wrote, objects kept in memory);
         `pinned`: role -> cluster the user said (`--role DIR=ROLE`), which nothing overrides."""
         self.namespace = namespace
@@ -96,13 +97,13 @@ class MustGatherSource(Source):
             return
         name = o.name(migcluster)
         for cd in self.clusters:
-            if cd.name == name or cd.path.name == name or cd.path.name.endswith("_" + name):
+            if name in (cd.name, cd.path.name) or cd.path.name.endswith("_" + name):
                 self._roles[role] = cd
                 return
         if o.spec(migcluster).get("isHostCluster") and "host" in self._roles:
             self._roles.setdefault(role, self._roles["host"])
 
-    def roles(self) -> list[str]:
+    def roles(self) -> List[str]:
         return [r for r in ("host", "source", "target") if r in self._roles]
 
     def label(self, role: str) -> str:
@@ -166,7 +167,7 @@ class MustGatherSource(Source):
 
     def _since(self, seconds: int) -> str:
         base = self.now or o.now()
-        return (base - _dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return o.format_time(base - _dt.timedelta(seconds=seconds))
 
     @staticmethod
     def _read(path: Path, timestamps: bool, tail: int | None, since: str | None) -> Iterator[bytes]:
