@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 import tarfile
-from pathlib import Path
 
 import pytest
 
@@ -32,7 +31,7 @@ def test_every_generation_of_the_mtc_image_as_oc_adm_must_gather_leaves_it(tmp_p
     top = mb.must_gather_local(tmp_path, "restic-timeout", gen)
     src = open_must_gather(str(top))
     rep = _report(src)
-    assert rep["verdict"] == "FAILED" and EXPECTED <= {f["id"] for f in rep["findings"]}, rep
+    assert rep["verdict"] == "FAILED" and {f["id"] for f in rep["findings"]} >= EXPECTED, rep
     if gen != "2020-03":       # one cluster then: it plays every role
         assert {r: src._cluster(r).path.name for r in ("host", "source", "target")} == \
             {"host": "host", "source": "ocp3-source", "target": "ocp4-target"}
@@ -127,7 +126,7 @@ def test_role_flag_where_the_bundle_cannot_tell(tmp_path):
     rep = _report(src)
     assert {r: src._cluster(r).path.name for r in ("host", "source", "target")} == \
         {"host": "cluster-a", "source": "cluster-b", "target": "cluster-c"}
-    assert EXPECTED <= {f["id"] for f in rep["findings"]}
+    assert {f["id"] for f in rep["findings"]} >= EXPECTED
     with pytest.raises(UsageError) as e:
         open_must_gather(str(top), roles=["cluster-z=source"])
     assert "cluster-a" in str(e.value) and "cluster-z" in str(e.value)
@@ -139,7 +138,7 @@ def test_kubectl_reads_the_tarball_a_customer_attached(tmp_path, kubectl):
     top = mb.must_gather_local(tmp_path / "d", "restic-timeout", "2021-01")
     tgz = mb.tar_of(top, tmp_path / "must-gather.local.tar.gz")
     r = kubectl(None, "mig-verify", MIG, "-o", "json", "--must-gather", str(tgz))
-    assert r.returncode == 1 and EXPECTED <= {f["id"] for f in json.loads(r.stdout)["findings"]}, r.stderr
+    assert r.returncode == 1 and {f["id"] for f in json.loads(r.stdout)["findings"]} >= EXPECTED, r.stderr
     r = kubectl(None, "mig-crs", MIG, "--must-gather", str(tgz), "--role", "nowhere=source")
     assert r.returncode == 64 and r.stderr.count("\n") == 1 and "nowhere" in r.stderr, r.stderr
     bad = tmp_path / "bad.tar.gz"

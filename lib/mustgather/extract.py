@@ -69,6 +69,8 @@ def _copy(archive, tf: tarfile.TarFile, m: tarfile.TarInfo, out: Path, total: in
     """Write one regular file; returns the bytes extracted so far. Reading errors are the
     archive's; writing errors (a full disk) are said as such."""
     src = tf.extractfile(m)
+    if src is None:           # not a regular file after all: nothing to write
+        return total
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         f = open(out, "wb")

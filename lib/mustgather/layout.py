@@ -215,7 +215,7 @@ def _coverage(cd: ClusterDir, top: Path, index: dict | None) -> Coverage:
     if index:
         cov.producer = "ours"
         cov.mtc_namespace = str(index.get("namespace") or "")
-        meta = next((c for c in index.get("clusters", []) if c.get("dir") == cd.path.name), {})
+        meta: dict = next((c for c in index.get("clusters", []) if c.get("dir") == cd.path.name), {})
         summaries = [d for d in spaces if (d / "mig-gather-summary.yaml").is_file()]
         cov.app_namespaces = set(meta.get("namespaces") or [d.name for d in summaries])
         cov.full = bool(meta.get("full", False)) or any("full: true" in (d / "mig-gather-summary.yaml").read_text()

@@ -23,12 +23,13 @@ def _kind(kind: str | Resource) -> str:
 
 def _res(kind: str | Resource) -> tuple[str, str | None, bool | None]:
     """(Kind, API group, namespaced) as far as known; None where the tool does not know the kind."""
-    if not isinstance(kind, Resource):
-        try:
-            kind = resource(kind)
-        except KeyError:
-            return kind, None, None
-    return kind.kind, kind.group, kind.namespaced
+    if isinstance(kind, Resource):
+        return kind.kind, kind.group, kind.namespaced
+    try:
+        r = resource(kind)
+    except KeyError:
+        return kind, None, None
+    return r.kind, r.group, r.namespaced
 
 
 class MustGatherSource(Source):
