@@ -135,9 +135,11 @@ def write_migplans(top: Path, objects: dict) -> None:
                                                        f'{o.name(x)} processed" logSource="pkg/controller"\n')
 
 
-def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), essential: bool = False) -> Path:
-    """What the image leaves in /must-gather (before any tarball): returns `dest`."""
-    sc = load(name)
+def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), essential: bool = False,
+                 scenario: dict | None = None) -> Path:
+    """What the image leaves in /must-gather (before any tarball): returns `dest`. `scenario`: already
+    loaded (and changed) instead of `name`."""
+    sc = scenario or load(name)
     objects, logs = sc["objects"], sc["logs"]
     if gen == "2020-03":
         merged = [x for role in ("host", "source", "target") for x in objects.get(role, [])]

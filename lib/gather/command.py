@@ -36,6 +36,7 @@ class Options:
     in_cluster: bool = False
     reports: int = 3           # mig-verify reports for the newest migrations when none is named
     clusters: tuple = ()       # only these (MigCluster names or roles); default every cluster
+    redaction_map: str | None = None   # a mapping to reuse and extend (another bundle of the same case)
 
 
 def _stamp() -> str:
@@ -166,6 +167,11 @@ def run(src, opt: Options, out=None, err=None) -> int:
     final = dest / f"must-gather.local.{gid}"
     partial = dest / f".must-gather.local.{gid}.partial"
     redactor = Redactor(enabled=opt.redact)
+    if opt.redact and opt.redaction_map and Path(opt.redaction_map).expanduser().exists():
+        try:
+            redactor.load(Path(opt.redaction_map).expanduser())
+        except (OSError, ValueError) as e:
+            raise MigError(f"--redaction-map {opt.redaction_map}: {getattr(e, 'strerror', None) or e}") from None
     progress = Progress(0, "mig-gather logs", err)
     started = _stamp()
     writers: dict = {}
@@ -203,12 +209,12 @@ def run(src, opt: Options, out=None, err=None) -> int:
     for m in index["missing"]:
         err.write(f"not collected: {m.get('cluster', '')} {m['what']}: {m['why']}\n")
     code = _exit_code(index["missing"])
-    if opt.redact and not opt.in_cluster:
+    if opt.redact and (not opt.in_cluster or opt.redaction_map):
+        keep = Path(opt.redaction_map).expanduser() if opt.redaction_map else mapping_path(gid)
         try:
-            err.write(f"redaction mapping (keep it private, it is not in the bundle): "
-                      f"{redactor.save(mapping_path(gid))}\n")
+            err.write(f"redaction mapping (keep it private, it is not in the bundle): {redactor.save(keep)}\n")
         except OSError as e:
-            err.write(f"error: could not keep the redaction mapping at {mapping_path(gid)}: {e.strerror or e}\n")
+            err.write(f"error: could not keep the redaction mapping at {keep}: {e.strerror or e}\n")
             code = code or 1
     elif not opt.redact:
         err.write("warning: --no-redact: secrets are in the bundle in clear\n")

@@ -46,7 +46,7 @@ MARKERS = ("namespaces", "cluster-scoped-resources")
 SKIP_DIRS = {"mig-verify", "logs", "migplans", "metrics", "memory-profiles", "velero"}
 NOT_DATA = {"mig-verify", "metrics", "memory-profiles"}     # our reports; the image's Prometheus and pprof dumps
 LOGIN_ERROR = "login_error.txt"
-MAX_DEPTH = 6
+MAX_DEPTH = 10           # must-gather.local.<id>/<image>/must-gather/clusters/<c>, inside a scrubbed copy's top
 _ERROR_TEXT = (b"Error from server", b"error: ", b"Error: ")
 OBJECT_SUFFIXES = (".yaml", ".yml", ".json")
 
