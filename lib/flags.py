@@ -69,6 +69,17 @@ def duration(text: str) -> float:
     return sum(float(n) * scale[u] for n, u in parts)
 
 
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
+def rfc3339(text: str) -> str:
+    """An RFC3339 time as the API server takes it (sinceTime), e.g. 2006-01-02T15:04:05Z; kept as given."""
+    t = str(text).strip()
+    if not _RFC3339.fullmatch(t):
+        raise argparse.ArgumentTypeError(f"invalid time {text!r} (RFC3339, e.g. 2006-01-02T15:04:05Z)")
+    return t
+
+
 def argv() -> list[str]:
     return sys.argv[1:]
 

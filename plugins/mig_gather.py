@@ -42,6 +42,11 @@ def main(argv) -> int:
     p.add_argument("--no-redact", action="store_true", help="write secrets in clear (explicitly asked only)")
     p.add_argument("--in-cluster", action="store_true",
                    help="run as a must-gather image: the pod's service account, output in /must-gather")
+    p.add_argument("--since", type=flags.duration, metavar="DURATION",
+                   help="only logs newer than this, e.g. 6h, 90m (in-cluster: $MUST_GATHER_SINCE, set by "
+                        "oc adm must-gather --since)")
+    p.add_argument("--since-time", type=flags.rfc3339, metavar="RFC3339",
+                   help="only logs from this time on, e.g. 2026-01-02T15:04:05Z ($MUST_GATHER_SINCE_TIME)")
     p.add_argument("--redact", metavar="PATH",
                    help="write a scrubbed copy of the bundle at PATH (directory, tarball or zip: ours, the MTC "
                         "must-gather image's, oc adm inspect's) instead of gathering")
@@ -56,11 +61,16 @@ def main(argv) -> int:
             raise UsageError("--redact PATH scrubs an existing bundle: it takes only --dest-dir, --redaction-map "
                              "and --no-archive")
         return scrub.redact_bundle(a.redact, a.dest_dir or ".", a.redaction_map, not a.no_archive)
+    if a.since is not None and a.since_time:
+        raise UsageError("at most one of --since and --since-time may be given")
+    if a.since is not None and a.since <= 0:
+        raise UsageError(f"--since {a.since:g}s: must be more than zero")
     clusters = Clusters(a.kubeconfig, a.context, a.request_timeout, a.source_context, a.target_context,
                         in_cluster_config=a.in_cluster)
     opt = gather.Options(a.migration, a.dest_dir or ("/must-gather" if a.in_cluster else "."),
                          not (a.no_archive or a.in_cluster), not a.no_redact, a.namespaces, a.in_cluster,
-                         clusters=tuple(a.cluster), redaction_map=a.redaction_map)
+                         clusters=tuple(a.cluster), redaction_map=a.redaction_map,
+                         since_seconds=max(1, int(a.since)) if a.since else None, since_time=a.since_time)
     return gather.run(LiveSource(clusters, a.namespace), opt)
 
 

@@ -37,6 +37,8 @@ class Options:
     reports: int = 3           # mig-verify reports for the newest migrations when none is named
     clusters: tuple = ()       # only these (MigCluster names or roles); default every cluster
     redaction_map: str | None = None   # a mapping to reuse and extend (another bundle of the same case)
+    since_seconds: int | None = None   # logs: only the last N seconds (--since)
+    since_time: str | None = None      # logs: only from this RFC3339 time (--since-time)
 
 
 def _stamp() -> str:
@@ -158,6 +160,8 @@ def run(src, opt: Options, out=None, err=None) -> int:
         jobs = [j for j in jobs if j.name in opt.clusters or set(j.roles) & set(opt.clusters)]
     for j in jobs:
         j.full = opt.full_namespaces
+        j.since = {"sinceSeconds": opt.since_seconds} if opt.since_seconds else \
+            ({"sinceTime": opt.since_time} if opt.since_time else {})
     dest = Path(opt.dest_dir)
     try:
         dest.mkdir(parents=True, exist_ok=True)
@@ -188,7 +192,9 @@ def run(src, opt: Options, out=None, err=None) -> int:
         progress.close()
         index = {"apiVersion": "mig-tools/v1", "kind": "Gather", "tool": "mig-gather", "version": __version__,
                  "id": gid, "started": started, "finished": _stamp(), "namespace": src.namespace,
-                 "migration": opt.migration or "", "clusters": [j.to_dict() for j in jobs]}
+                 "migration": opt.migration or "", "clusters": [j.to_dict() for j in jobs],
+                 "logsSince": {"seconds": opt.since_seconds, "time": opt.since_time}
+                 if (opt.since_seconds or opt.since_time) else None}
         missing = [dict(m, cluster=j.name) for j in jobs for m in j.missing]
         with_host = any("host" in j.roles for j in jobs)     # reports need the MTC CRs
         missing += _reports(partial, index, migrations[:opt.reports] if with_host else [], redactor, writers)

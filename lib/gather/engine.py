@@ -29,6 +29,7 @@ class ClusterJob:
     logs: int = 0
     version: dict = field(default_factory=dict)
     full: bool = False            # --namespaces: every namespaced kind of the migrated namespaces
+    since: dict = field(default_factory=dict)         # {"sinceSeconds": n} or {"sinceTime": t}: the log window
 
     def to_dict(self) -> dict:
         """gather.json's entry; `namespaces` and `full` say what was collected (read back by lib.mustgather)."""
@@ -127,6 +128,8 @@ class ClusterGather:
         what = f"{'previous ' if previous else ''}log of {self.ns}/{pod} container {container}"
         try:
             stream = self.job.client.log_stream(self.ns, pod, container, previous=previous, timestamps=True,
+                                                since_seconds=self.job.since.get("sinceSeconds"),
+                                                since_time=self.job.since.get("sinceTime"),
                                                 chunk=1 << 20)       # large reads: less work per byte
             n = self.w.stream_log(stream, path, self.progress)
         except ApiError as e:
