@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .. import objects as o
 from ..errors import EXIT_ERROR, ApiError, MigError
-from . import spec
+from . import spec, velero
 from .write import Abandoned, ClusterWriter
 
 
@@ -101,7 +101,12 @@ class ClusterGather:
                 results[(r.kind, ns)] = fut.result()
         for ns in job.namespaces:
             self._summary(ns, {k: v for (k, n), v in results.items() if n == ns})
-        self._logs(results.get(("Pod", self.ns), []))
+        self._velero(results)
+        pods = [(self.ns, p) for p in results.get(("Pod", self.ns), [])]
+        offered_kinds = {r.kind: r for r in offered}
+        if "Pod" in offered_kinds:
+            pods += [(o.namespace(p) or "", p) for p in self._helpers(offered_kinds)]
+        self._logs(pods)
 
     def _summary(self, ns: str, by_kind: dict) -> None:
         """namespaces/<ns>/mig-gather-summary.yaml: counts per kind and pod phases."""
@@ -110,24 +115,81 @@ class ClusterGather:
             "namespace": ns, "full": self.full,
             "counts": {k: len(v) for k, v in sorted(by_kind.items())}, "podPhases": dict(phases)})
 
-    def _logs(self, pods: list[dict]) -> None:
+    def _velero(self, results: dict) -> None:
+        """Velero's records of MTC's Backups (where they were made: not on a target only) and Restores."""
+        roles = set(self.job.roles)
+        backups = velero.newest_mtc(results.get(("Backup", self.ns), [])) \
+            if not ("target" in roles and "source" not in roles) else []
+        restores = velero.newest_mtc(results.get(("Restore", self.ns), []))
+        if not backups and not restores:
+            return
+        dl = velero.Downloader(self.job.client, self.ns, results.get(("BackupStorageLocation", self.ns), []))
+        tasks = [("Backup", b, [v for v in results.get(("PodVolumeBackup", self.ns), [])
+                                if (o.labels(v) or {}).get("velero.io/backup-name") == o.name(b)]) for b in backups]
+        tasks += [("Restore", r, [v for v in results.get(("PodVolumeRestore", self.ns), [])
+                                  if (o.labels(v) or {}).get("velero.io/restore-name") == o.name(r)]) for r in restores]
+
+        def one(task) -> None:
+            kind, obj, vols = task
+            try:
+                files = velero.records(dl, kind, obj, vols)
+            except velero.Partial as p:
+                files = p.files
+                self._miss(f"Velero records of {kind} {o.name(obj)}", p.error)
+            base = f"velero/{kind.lower()}s/{o.name(obj)}"
+            for fn, data in files.items():
+                self.w.text(f"{base}/{fn}", data)
+
+        with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"velero-{self.job.dir}") as ex:
+            list(ex.map(one, tasks))
+
+    def _helpers(self, offered: dict) -> list[dict]:
+        """MTC's pods outside its namespace (upstream must-gather's gather_logs_helper_pods): rsync
+        transfer and client pods, stunnel pods, stage pods, all labelled part-of openshift-migration in
+        the application namespaces; and the pods of hook Jobs (their template carries no labels: found
+        by `job-name`). Each namespace's pods are written beside the others (listing), then logged."""
+        out: list = []
+        try:
+            found = self.job.client.list(offered["Pod"], None, spec.HELPER_LABEL)
+            if "Job" in offered:
+                hooks = [j for j in self.job.client.list(offered["Job"], None, spec.HELPER_LABEL)
+                         if (o.labels(j) or {}).get("mighook")]
+                for ns in sorted({o.namespace(j) or "" for j in hooks}):
+                    names = ",".join(o.name(j) for j in hooks if o.namespace(j) == ns)
+                    found += self.job.client.list(offered["Pod"], ns, f"job-name in ({names})")
+        except ApiError as e:
+            self._miss("MTC helper pods (rsync, stunnel, stage, hook) in other namespaces", e)
+            return out
+        by_ns: dict = {}
+        for p in found:
+            ns = o.namespace(p) or ""
+            if ns and ns != self.ns and all(o.name(p) != o.name(q) for q in by_ns.get(ns, [])):
+                by_ns.setdefault(ns, []).append(p)
+        for ns, items in sorted(by_ns.items()):
+            self.w.listing(offered["Pod"], items, ns)
+            out += items
+            with self.lock:
+                self.job.counts["Pod"] = self.job.counts.get("Pod", 0) + len(items)
+        return out
+
+    def _logs(self, pods: list[tuple[str, dict]]) -> None:
         jobs = []
-        for p in pods:
+        for ns, p in pods:
             statuses = {c.get("name"): c for c in (o.status(p).get("containerStatuses") or [])
                         + (o.status(p).get("initContainerStatuses") or [])}
             for c in (o.spec(p).get("initContainers") or []) + (o.spec(p).get("containers") or []):
                 cname = c.get("name")
-                jobs.append((o.name(p), cname, False))
+                jobs.append((ns, o.name(p), cname, False))
                 if int((statuses.get(cname) or {}).get("restartCount") or 0) > 0:
-                    jobs.append((o.name(p), cname, True))
+                    jobs.append((ns, o.name(p), cname, True))
         with ThreadPoolExecutor(spec.LOG_CONCURRENCY, thread_name_prefix=f"logs-{self.job.dir}") as ex:
             list(ex.map(lambda j: self._log(*j), jobs))
 
-    def _log(self, pod: str, container: str, previous: bool) -> None:
-        path = self.w.log_path(self.ns, pod, container, previous)
-        what = f"{'previous ' if previous else ''}log of {self.ns}/{pod} container {container}"
+    def _log(self, ns: str, pod: str, container: str, previous: bool) -> None:
+        path = self.w.log_path(ns, pod, container, previous)
+        what = f"{'previous ' if previous else ''}log of {ns}/{pod} container {container}"
         try:
-            stream = self.job.client.log_stream(self.ns, pod, container, previous=previous, timestamps=True,
+            stream = self.job.client.log_stream(ns, pod, container, previous=previous, timestamps=True,
                                                 since_seconds=self.job.since.get("sinceSeconds"),
                                                 since_time=self.job.since.get("sinceTime"),
                                                 chunk=1 << 20)       # large reads: less work per byte

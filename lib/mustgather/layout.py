@@ -174,7 +174,7 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
             lf = _log_file(p.relative_to(owner).parts, p) if owner else None
             if lf:
                 cd.logs.append(lf)
-            elif fn.endswith((".txt", ".log")) and _velero_record(fn):
+            elif fn.endswith((".txt", ".log", ".json")) and (_velero_record(fn) or d.parent.parent.name == "velero"):
                 cd.records.append(p)
             elif objects and fn.endswith(OBJECT_SUFFIXES) and fn != "gather.json" and not fn.startswith("."):
                 try:
