@@ -50,12 +50,22 @@ def main(argv) -> int:
     p.add_argument("--redact", metavar="PATH",
                    help="write a scrubbed copy of the bundle at PATH (directory, tarball or zip: ours, the MTC "
                         "must-gather image's, oc adm inspect's) instead of gathering")
+    p.add_argument("--report-only", metavar="PATH",
+                   help="write report.html for the bundle directory at PATH (any layout --must-gather reads) "
+                        "instead of gathering; with a migration, for that one")
     p.add_argument("--redaction-map", metavar="FILE",
                    help="placeholder mapping to reuse and extend (0600), so a secret reads the same in every "
                         "bundle of a case (default: a new one under $XDG_STATE_HOME/mig-tools/redactions)")
     a = p.parse_args(argv)
     if a.must_gather:
         raise UsageError("mig-gather reads live clusters; --must-gather is for the other plugins")
+    if a.report_only:
+        if a.redact or a.cluster or a.namespaces or a.in_cluster:
+            raise UsageError("--report-only PATH writes the report of an existing bundle: it takes only a migration")
+        from lib.gather import report
+
+        print(report.for_bundle(a.report_only, a.migration, a.namespace))
+        return 0
     if a.redact:
         if a.no_redact or a.migration or a.cluster or a.namespaces or a.in_cluster:
             raise UsageError("--redact PATH scrubs an existing bundle: it takes only --dest-dir, --redaction-map "

@@ -22,6 +22,7 @@ from ..graph import list_migrations, resolve_migration
 from ..progress import Progress
 from ..redact import Redactor
 from ..state import state_dir
+from . import report
 from .engine import ClusterGather, ClusterJob, miss
 from .write import ClusterWriter, safe
 
@@ -94,9 +95,10 @@ def _exit_code(missing: list) -> int:
     return next((c for c in (EXIT_FORBIDDEN, EXIT_UNREACHABLE) if c in codes), 1 if codes else 0)
 
 
-def _reports(root: Path, index: dict, migrations: list[dict], redactor: Redactor, writers: dict) -> list:
+def _reports(root: Path, index: dict, migrations: list[dict], redactor: Redactor, writers: dict,
+             reports: list | None = None) -> list:
     """mig-verify on what was gathered (the same reading a support engineer will do), from the
-    objects kept in memory and the log files on disk."""
+    objects kept in memory and the log files on disk; each Report is added to `reports`."""
     from ..mustgather.layout import scan
     from ..mustgather.source import MustGatherSource
     from ..verify import verify
@@ -118,6 +120,8 @@ def _reports(root: Path, index: dict, migrations: list[dict], redactor: Redactor
         name = o.name(m)
         try:
             rep = verify(gathered, name)
+            if reports is not None:
+                reports.append(rep)
             (out / f"{safe(name)}.txt").write_text(redactor.string(with_timeline(rep, True)))
             (out / f"{safe(name)}.json").write_text(redactor.string(json.dumps(data(rep, True), indent=2,
                                                                                sort_keys=True)) + "\n")
@@ -197,8 +201,14 @@ def run(src, opt: Options, out=None, err=None) -> int:
                  if (opt.since_seconds or opt.since_time) else None}
         missing = [dict(m, cluster=j.name) for j in jobs for m in j.missing]
         with_host = any("host" in j.roles for j in jobs)     # reports need the MTC CRs
-        missing += _reports(partial, index, migrations[:opt.reports] if with_host else [], redactor, writers)
+        reps: list = []
+        missing += _reports(partial, index, migrations[:opt.reports] if with_host else [], redactor, writers, reps)
         index.update(missing=missing, redaction=redactor.summary(), complete=not missing)
+        try:
+            report.write(partial, reps, index, index["redaction"], redactor.string)
+        except Exception as e:   # the bundle stands without its report; gather.json says why
+            missing.append(_report_miss("report.html", e))
+            index.update(missing=missing, complete=False)
         (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
         os.replace(partial, final)
         tarball = _archive(final, dest) if opt.archive else None
