@@ -182,10 +182,19 @@ class ClusterGather:
                 jobs.append((ns, o.name(p), cname, False))
                 if int((statuses.get(cname) or {}).get("restartCount") or 0) > 0:
                     jobs.append((ns, o.name(p), cname, True))
+        if self.progress:
+            self.progress.add_total(len(jobs), self.job.dir)
         with ThreadPoolExecutor(spec.LOG_CONCURRENCY, thread_name_prefix=f"logs-{self.job.dir}") as ex:
             list(ex.map(lambda j: self._log(*j), jobs))
 
     def _log(self, ns: str, pod: str, container: str, previous: bool) -> None:
+        try:
+            self._log_one(ns, pod, container, previous)
+        finally:
+            if self.progress:
+                self.progress.item_done(self.job.dir)
+
+    def _log_one(self, ns: str, pod: str, container: str, previous: bool) -> None:
         path = self.w.log_path(ns, pod, container, previous)
         what = f"{'previous ' if previous else ''}log of {ns}/{pod} container {container}"
         try:
@@ -204,5 +213,3 @@ class ClusterGather:
         with self.lock:
             self.job.logs += 1
             self.job.log_bytes += n
-        if self.progress:
-            self.progress.item_done()

@@ -27,7 +27,7 @@ from .. import objects as o
 from ..errors import ApiError, MigError
 
 POLL = 0.25
-TIMEOUT = 30.0
+TIMEOUT = 20.0
 MAX_RECORDS = 40           # newest Backups and Restores of MTC per cluster (each costs a few requests)
 MTC_LABEL = "migration.openshift.io/migmigration-name"
 
@@ -57,9 +57,12 @@ class Downloader:
         self.client, self.ns = client, namespace
         self.http = urllib3.PoolManager(ssl_context=_context(client, bsls), retries=False,
                                         timeout=urllib3.Timeout(connect=10, read=60))
+        self.dead: MigError | None = None     # Velero did not process a request: do not wait on every other one
 
     def fetch(self, kind: str, name: str) -> bytes:
         """The file `kind` (BackupLog, BackupResourceList, ...) of backup or restore `name`, uncompressed."""
+        if self.dead is not None:
+            raise self.dead
         req = {"apiVersion": "velero.io/v1", "kind": "DownloadRequest",
                "metadata": {"generateName": f"{name[:200]}-{kind.lower()}-", "namespace": self.ns},
                "spec": {"target": {"kind": kind, "name": name}}}
@@ -93,7 +96,9 @@ class Downloader:
             if url:
                 return url
             if time.monotonic() > deadline:
-                raise MigError(f"DownloadRequest {dr}: Velero did not process it in {TIMEOUT:g}s (is Velero running?)")
+                self.dead = MigError(f"Velero did not process DownloadRequest {dr} in {TIMEOUT:g}s (is Velero "
+                                     "running?): no other request was made")
+                raise self.dead
             time.sleep(POLL)
 
 
