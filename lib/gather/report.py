@@ -45,12 +45,16 @@ def _t(s) -> _dt.datetime | None:
 
 def timeline_svg(steps: list[dict], now: _dt.datetime | None) -> str:
     """One bar per step, from its start to its end (or to `now`, drawn open, when it has none)."""
-    rows = [(s, _t(s.get("start")), _t(s.get("end"))) for s in steps if _t(s.get("start"))]
+    rows: list[tuple[dict, _dt.datetime, _dt.datetime | None]] = []
+    for s in steps:
+        start = _t(s.get("start"))
+        if start is not None:
+            rows.append((s, start, _t(s.get("end"))))
     if not rows:
         return '<p class="muted">no timeline: the migration has no recorded times</p>'
-    t0 = min(r[1] for r in rows if r[1])
-    ends = [r[2] or now or r[1] for r in rows]
-    t1 = max([e for e in ends if e] + [t0])
+    t0 = min(r[1] for r in rows)
+    ends: list[_dt.datetime] = [r[2] or now or r[1] for r in rows]
+    t1 = max([*ends, t0])
     span = max((t1 - t0).total_seconds(), 1.0)
     label_w, bar_w, row_h = 360, 560, 20
     height = row_h * len(rows) + 30
@@ -59,7 +63,7 @@ def timeline_svg(steps: list[dict], now: _dt.datetime | None) -> str:
     for i, ((step, start, end), stop) in enumerate(zip(rows, ends)):
         y = 10 + i * row_h
         x = label_w + bar_w * (start - t0).total_seconds() / span
-        w = max(bar_w * ((stop or start) - start).total_seconds() / span, 2.0)
+        w = max(bar_w * (stop - start).total_seconds() / span, 2.0)
         name = str(step.get("step", ""))
         color = "#cf222e" if ("fail" in name.lower() or "Failed" in name) else \
             "#bf8700" if (end is None or "InProgress" in name) else "#2da44e"
