@@ -53,13 +53,13 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         vacts, lines, warns = volume_actions(ctx, d, s, objs, ob.target_pvs, ob.source_pvs, release)
         sacts, man = source_actions(ctx, s, ob.source.get(s) or [], replicas)
         acts += tacts + vacts + sacts
-        _pvc_fates(tacts, d, objs, ob.target_pvs, ctx)
+        _pvc_fates(tacts + vacts, d, objs, ob.target_pvs, ctx)
         manual += man
         volumes += lines
         warnings += warns
         looked.append(f'target namespace "{d}": ' + (f"{labelled} objects carry {PLAN_LABEL}={ctx.plan_uid}" if labelled
                                                     else f"nothing carries {PLAN_LABEL}={ctx.plan_uid}"))
-        looked.append(f'source namespace "{s}": ' + (f"{len(sacts)} quiesced workloads to restore" if sacts else
+        looked.append(f'source namespace "{s}": ' + (f"{len(sacts)} quiesced objects to restore" if sacts else
                                                     "nothing quiesced (no preQuiesce annotations, no quiesce "
                                                     "nodeSelector)"))
     left = [a for a in acts if a.group in ("velero", "mtc leftovers")]
@@ -75,7 +75,7 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     if any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts) and succeeded(ctx.migration):
         warnings.insert(0, f"migration {o.name(ctx.migration)} SUCCEEDED: this deletes the live application on the "
                         "target; executing it needs --force")
-    if not release:
+    if not release and volumes:
         manual.append("PersistentVolumes of the migrated PVCs keep their reclaim policy (see volumes); "
                       "--release-target-pvs would switch copied ones to Delete")
     proj = project or ctx.dest_ns
