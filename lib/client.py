@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Iterator
-
-from .errors import ApiError
-from .kubeapi import ApiClient, ApiException, Configuration
-from .resources import Resource, from_discovery, resource
+from collections.abc import Iterator
+from typing import List
 
 import urllib3
+
+from .errors import ApiError, MigError
+from .kubeapi import ApiClient, ApiException, Configuration
+from .resources import Resource, from_discovery, resource
 
 READ_RETRIES = 3
 BACKOFF = (0.1, 0.3, 0.8)
@@ -49,7 +50,7 @@ class Client:
         self.cluster = cluster
         self.timeout = timeout
         self.api = ApiClient(configuration=config)
-        self._discovered: list[Resource] | None = None
+        self._discovered: List[Resource] | None = None
         self.retry_writes = False   # mig-rollback: its writes are idempotent (uid preconditions, resourceVersions)
 
     # --- transport -------------------------------------------------------------------------
@@ -118,7 +119,7 @@ class Client:
 
     # --- verbs ------------------------------------------------------------------------------
     def get(self, res: Resource | str, name: str, namespace: str | None = None, sub: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         obj = self.request("GET", r.path(namespace, name, sub), what=_what("get", r, name, namespace))
         return _typed(obj, r) if not sub else obj
 
@@ -131,10 +132,10 @@ class Client:
             raise
 
     def list(self, res: Resource | str, namespace: str | None = None, labels: str | None = None,
-             fields: str | None = None, limit: int = 500) -> list[dict]:
+             fields: str | None = None, limit: int = 500) -> List[dict]:
         """All items, following `continue` pages; each item gets apiVersion and kind."""
-        r = _res(res)
-        items: list[dict] = []
+        r = self._res(res)
+        items: List[dict] = []
         cont = None
         while True:
             page = self.request("GET", r.path(namespace), {
@@ -146,27 +147,27 @@ class Client:
                 return items
 
     def create(self, res: Resource | str, obj: dict, namespace: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         ns = namespace or (obj.get("metadata") or {}).get("namespace")
         return self.request("POST", r.path(ns), body=obj, what=_what("create", r, None, ns))
 
     def replace(self, res: Resource | str, obj: dict, sub: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         md = obj.get("metadata") or {}
         return self.request("PUT", r.path(md.get("namespace"), md["name"], sub), body=obj,
                             what=_what("replace", r, md["name"], md.get("namespace")))
 
     def patch(self, res: Resource | str, name: str, namespace: str | None, body, patch_type: str = "merge",
               sub: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         return self.request("PATCH", r.path(namespace, name, sub), body=body,
                             content_type=PATCH_TYPES[patch_type], what=_what("patch", r, name, namespace))
 
     def delete(self, res: Resource | str, name: str, namespace: str | None = None,
                propagation: str = "Background", uid: str | None = None) -> dict:
         """Delete one object; with uid, only if it is still that object (a precondition)."""
-        r = _res(res)
-        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        r = self._res(res)
+        body: dict = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
         if uid:
             body["preconditions"] = {"uid": uid}
         return self.request("DELETE", r.path(namespace, name), body=body,
@@ -201,11 +202,24 @@ class Client:
     def _connect_timeout(self) -> float:
         return self.timeout if isinstance(self.timeout, (int, float)) else 30.0
 
-    def discover(self) -> list[Resource]:
+    def _res(self, res: Resource | str) -> Resource:
+        """A kind the tool knows, else the one the server offers (API discovery), else a MigError."""
+        if isinstance(res, Resource):
+            return res
+        try:
+            return resource(res)
+        except KeyError:
+            pass
+        for r in self.discover():
+            if res in (r.kind, r.key, r.plural):
+                return r
+        raise MigError(f"kind {res} is not served by the cluster")
+
+    def discover(self) -> List[Resource]:
         """Every resource the server offers that can be listed (no subresources), one call per group version."""
         if self._discovered is not None:
             return self._discovered
-        found: list[Resource] = []
+        found: List[Resource] = []
         gvs = ["v1"]
         for g in self.request("GET", "/apis", what="discover API groups").get("groups") or []:
             pv = (g.get("preferredVersion") or {}).get("groupVersion")
@@ -227,8 +241,6 @@ class Client:
         return found
 
 
-def _res(res: Resource | str) -> Resource:
-    return res if isinstance(res, Resource) else resource(res)
 
 
 def _typed(obj: dict, r: Resource) -> dict:

@@ -31,13 +31,15 @@ def main(argv) -> int:
     flags.add_output(p, ("table", "json", "yaml"))
     a = p.parse_args(argv)
     fmt = render.check_format(a.output, ("table", "json", "yaml"))
-    report = verify(open_source(a), a.migration, a.stuck_after)
+    report = verify(open_source(a), a.migration, a.stuck_after, verbose=a.verbose)
     if fmt == "table":
         sys.stdout.write(with_timeline(report, a.timeline, render.use_color(sys.stdout)))
     else:
         render.dump(data(report, a.timeline), fmt)
     for prob in report.problems:
         cli.warn(f"warning: {prob}")
+    for detail in report.details:
+        cli.warn(detail.rstrip())
     return report.exit_code
 
 
