@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import objects as o
 from ..errors import MigError
@@ -37,10 +38,11 @@ class Options:
 
 def make_plan(src, opt: Options) -> tuple[Plan, Journal]:
     ctx = resolve(src, opt.project, opt.plan, opt.migration, opt.all_namespaces)
-    journal = Journal(opt.journal or default_path(ctx.plan_uid, ctx.journal_key()))
-    if running(ctx.migration) and not opt.force:
-        raise MigError(f"migration {o.name(ctx.migration)} of plan {o.name(ctx.plan)} is still running "
-                       f"(phase {o.phase(ctx.migration)}); wait for it, or pass --force")
+    journal = Journal(Path(opt.journal) if opt.journal else default_path(ctx.plan_uid, ctx.journal_key()))
+    mig = ctx.migration
+    if mig and running(mig) and not opt.force:
+        raise MigError(f"migration {o.name(mig)} of plan {o.name(ctx.plan)} is still running "
+                       f"(phase {o.phase(mig)}); wait for it, or pass --force")
     for s, _ in ctx.pairs:
         if src.get("source", "Namespace", s) is None:
             raise MigError(f'source namespace "{s}" does not exist on the source cluster '
@@ -154,8 +156,9 @@ def run(src, opt: Options, out=None, err=None) -> int:
         return 0
     if not confirm(opt, plan, err=err):
         return 0
-    if succeeded(plan.context.migration) and not opt.force and any(a.cluster == "target" for a in plan.actions):
-        raise MigError(f"migration {o.name(plan.context.migration)} succeeded: rolling it back deletes the live "
+    mig = plan.context.migration
+    if mig and succeeded(mig) and not opt.force and any(a.cluster == "target" for a in plan.actions):
+        raise MigError(f"migration {o.name(mig)} succeeded: rolling it back deletes the live "
                        "application on the target; pass --force to do it anyway")
     if not src.live:
         raise MigError("a must-gather can only show the plan; run against the live clusters to execute it")

@@ -85,7 +85,7 @@ def hook_actions(ctx: Context, role: str, objs: list[dict]) -> list[Action]:
     for x in objs:
         why = hook_proof(ctx, x)
         if why and x.get("kind") in ("Job", "ConfigMap"):
-            acts.append(Action(role, "delete", x.get("kind"), o.name(x), o.namespace(x), "exists -> deleted",
+            acts.append(Action(role, "delete", str(x.get("kind")), o.name(x), o.namespace(x), "exists -> deleted",
                                why, "mtc leftovers", o.uid(x)))
     return acts
 

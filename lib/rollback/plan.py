@@ -125,7 +125,7 @@ def target_actions(ctx: Context, ns: str, objs: list[dict], stop_daemonsets: boo
     leftovers = proven_dc_leftovers(ctx, ns, objs, journaled_dcs)
     seen = set(skip or ())
     for x in objs:
-        kind = x.get("kind")
+        kind = str(x.get("kind") or "")
         if (kind, o.name(x)) in seen or (o.namespace(x) and o.namespace(x) != ns):
             continue
         seen.add((kind, o.name(x)))
@@ -154,7 +154,7 @@ def target_actions(ctx: Context, ns: str, objs: list[dict], stop_daemonsets: boo
 
 
 def _scale_action(x: dict, ann: dict, spec: dict, base: dict, replicas: int | None, ns: str, manual: list):
-    kind = x.get("kind")
+    kind = str(x.get("kind") or "")
     cur = int(spec.get("replicas") or 0)
     if REPLICAS in ann:
         try:
@@ -162,7 +162,7 @@ def _scale_action(x: dict, ann: dict, spec: dict, base: dict, replicas: int | No
         except ValueError:
             manual.append(f"{kind} {ns}/{o.name(x)}: {REPLICAS}={ann[REPLICAS]!r} is not a number; scale it by hand")
             return None
-        patch = {"metadata": {"annotations": {REPLICAS: None, PAUSED: None}}}
+        patch: dict = {"metadata": {"annotations": {REPLICAS: None, PAUSED: None}}}
         change = f"replicas {cur} -> {want if cur == 0 else cur}"
         if cur == 0:
             patch["spec"] = {"replicas": want}
@@ -203,7 +203,8 @@ def _daemonset_action(x: dict, ann: dict, base: dict, ns: str, manual: list):
 
 def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None) -> tuple[list[Action], list[str]]:
     """Undo the quiesce in source namespace `ns` from what mig-controller wrote; never delete anything."""
-    acts, manual = [], []
+    acts: list[Action] = []
+    manual: list[str] = []
     for x in objs:
         if o.namespace(x) and o.namespace(x) != ns:
             continue

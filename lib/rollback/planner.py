@@ -72,8 +72,9 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     nback = sum(len(v) for v in ob.backups.values())
     if nback and not _count(left, kind="Backup"):
         looked.append(f"Velero Backups of the plan: {nback}, deletion already requested")
-    if any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts) and succeeded(ctx.migration):
-        warnings.insert(0, f"migration {o.name(ctx.migration)} SUCCEEDED: this deletes the live application on the "
+    mig = ctx.migration
+    if mig and succeeded(mig) and any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts):
+        warnings.insert(0, f"migration {o.name(mig)} SUCCEEDED: this deletes the live application on the "
                         "target; executing it needs --force")
     if not release and volumes:
         manual.append("PersistentVolumes of the migrated PVCs keep their reclaim policy (see volumes); "

@@ -93,6 +93,8 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
                            f"{', '.join(sorted(o.name(p) for p in plans))}; pass --plan")
         plan_name = o.name(plans[0])
     g = build(src, None, plan_name)          # also binds the plan's source and target clusters
+    if g.plan is None:
+        raise MigError(f'migplan "{plan_name}" not found in namespace {ns}')
     pairs = pick_pairs(g.plan, project, all_namespaces)
     migs = [m for m in g.migrations if not o.spec(m).get("rollback")]      # newest first
     rbs = [m for m in g.migrations if o.spec(m).get("rollback")]
@@ -107,5 +109,7 @@ def running(mig: dict | None) -> bool:
 
 
 def succeeded(mig: dict | None) -> bool:
-    return bool(mig) and any(o.has_condition(mig, t) for t in ("Succeeded", "SucceededWithWarnings")) \
+    if not mig:
+        return False
+    return any(o.has_condition(mig, t) for t in ("Succeeded", "SucceededWithWarnings")) \
         and not o.has_condition(mig, "Failed")
