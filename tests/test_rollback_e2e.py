@@ -349,3 +349,19 @@ def test_via_controller_failure_shows_where_and_the_manual_plan(sim, kubectl, tm
     assert p.returncode == 1, err
     assert "step CleanupMigrated" in err and "DeleteMigrated: timed out" in err
     assert "DeploymentConfig/web" in out         # the manual plan for what remains
+
+
+def test_after_a_rollback_mig_verify_no_longer_asks_for_one(sim, kubectl, tmp_path):
+    s = sim("restic-timeout")
+    mig = "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b"
+
+    def findings():
+        r = kubectl(s, "mig-verify", mig, "-o", "json")
+        return {f["id"] for f in json.loads(r.stdout)["findings"]}
+
+    assert "rollback-needed" in findings()
+    r = run_in(kubectl, s, tmp_path, "rocket-chat", "--yes")
+    assert r.returncode == 0, r.stderr
+    assert "rollback-needed" not in findings()
+    again = run_in(kubectl, s, tmp_path, "rocket-chat", "--yes")
+    assert again.returncode == 0 and "nothing to do" in again.stderr
