@@ -61,5 +61,10 @@ def run_via_controller(src, ctx: Context, timeout: float, err) -> dict:
     host = src.client("host")
     created = host.create("MigMigration", rollback_migration(ctx, src.namespace), src.namespace)
     name = o.name(created)
+    if o.spec(created).get("rollback") is not True:
+        # A CRD older than MTC 1.3 prunes spec.rollback: what was created is an ordinary final migration.
+        host.delete("MigMigration", name, src.namespace, uid=o.uid(created))
+        raise MigError(f"this MTC does not know spec.rollback (MTC 1.3+): the API server dropped it, so MigMigration "
+                       f"{name} was deleted at once; run mig-rollback without --via-controller")
     err.write(f"created MigMigration {src.namespace}/{name} (spec.rollback: true) for plan {o.name(ctx.plan)}\n")
     return follow(host, name, src.namespace, timeout, err)
