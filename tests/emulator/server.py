@@ -118,7 +118,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     # --- plumbing ----------------------------------------------------------------------------
+    def _drain(self) -> None:
+        """Read a request body nobody read (an injected fault, a refusal), as an API server does: left unread, it
+        would be taken for the next request on this keep-alive connection."""
+        if not getattr(self, "_body_read", True):
+            self._body()
+
     def _body(self):
+        self._body_read = True
         n = int(self.headers.get("Content-Length") or 0)
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             data = b""
@@ -191,6 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
             c.faults.record(req)       # before answering: a client that got its answer finds it counted
         faults = [] if path.startswith("/_emulator") else c.faults.take(method, path, query)
         self.faults = faults
+        self._body_read = False
         try:
             for f in faults:
                 if f.latency:
@@ -206,8 +214,10 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ApiFailure(f.status, reason, f"injected fault: {f.status}", headers=hdrs)
             self._route(method, path, token)
         except ApiFailure as e:
+            self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message, e.details), e.headers)
         except StoreError as e:
+            self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message))
         except (BrokenPipeError, ConnectionResetError):
             self._status = -1
