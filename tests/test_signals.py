@@ -26,42 +26,40 @@ def _env(dist_dir: Path, tmp: Path, kubeconfig: str | None = None) -> dict:
     return e
 
 
-def _until(cond, what: str, timeout: float = 30) -> None:
+def _until(cond, what: str, timeout: float = 30, poll: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(poll)
 
 
-def _tarball() -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=1) as tf:
-        data = os.urandom(6 << 20)            # incompressible: the first half of the archive holds part of it
+def _tarball(path: Path) -> None:
+    """A plain tar of 256 MiB: its extraction is under way long enough to be caught."""
+    block = os.urandom(4 << 20)
+    with tarfile.open(path, "w") as tf:
         info = tarfile.TarInfo("bundle/cluster/namespaces/x/pods/p/p.yaml")
-        info.size = len(data)
-        tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+        info.size = 64 * len(block)
+        tf.addfile(info, io.BytesIO(block * 64))
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_an_extracted_bundle_is_removed_on_a_signal(dist_dir, tmp_path, sig):
     env = _env(dist_dir, tmp_path)
-    fifo = tmp_path / "case.tar.gz"           # the bundle arrives slowly (a pipe): extraction is under way
-    os.mkfifo(fifo)
-    p = subprocess.Popen(["kubectl", "mig-verify", "x", "--must-gather", str(fifo)], env=env,
+    archive = tmp_path / "case.tar"
+    _tarball(archive)
+    p = subprocess.Popen(["kubectl", "mig-verify", "x", "--must-gather", str(archive)], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    data = _tarball()
-    with open(fifo, "wb") as w:
-        w.write(data[:len(data) // 2])
-        w.flush()
-        tmp = tmp_path / "t"
-        _until(lambda: any(f.is_file() and f.stat().st_size for f in tmp.rglob("*")), "the extraction")
-        p.send_signal(sig)
-        out, err = p.communicate(timeout=30)
+    tmp = tmp_path / "t"
+    _until(lambda: any(f.is_file() and f.stat().st_size for f in tmp.rglob("*")), "the extraction", poll=0.005)
+    p.send_signal(signal.SIGSTOP)          # frozen mid-way (or just after): the signal arrives with SIGCONT
+    assert p.poll() is None
+    p.send_signal(sig)
+    p.send_signal(signal.SIGCONT)
+    out, err = p.communicate(timeout=60)
     assert p.returncode == 128 + sig, err
     assert err.decode().strip() == f"terminated by {signal.Signals(sig).name}"
-    assert list((tmp_path / "t").iterdir()) == []
+    assert list(tmp.iterdir()) == []
 
 
 def test_mig_gather_leaves_no_partial_tree_nor_ca_file_on_sigterm(sim, dist_dir, tmp_path):
