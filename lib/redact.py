@@ -657,7 +657,7 @@ class StreamRedactor:
             self.in_key = False
             block = block[end.end():]
         tail = b""
-        begins = list(rules.PRIVATE_BEGIN.finditer(block))
+        begins = list(rules.PRIVATE_BEGIN.finditer(block)) if b"-----BEGIN" in block else []
         if begins and not rules.PRIVATE_END.search(block, begins[-1].end()):
             b = begins[-1].start()
             self.in_key = True

@@ -123,8 +123,10 @@ WHOLE = [
 ]
 BEARER = re.compile(rb"(?i:\b(?:bearer|basic)[ \t]+)(?P<v>[A-Za-z0-9._~+/=-]{8,})")
 # Lines are looked at closely only when they hold one of these (lower case, on the lowered text):
-# a bytes.find pass each, far cheaper than a regex over every byte.
-KEYWORDS = (b"auth", b"bearer", b"pass", b"pwd", b"pw", b"secret", b"token", b"key", b"cred", b"://", b"sig",
-            b"session", b"cookie", b"private", b"kubeconfig", b"otp", b"sas")
-EXACT = (b"eyJ", b"sha256~", b"ghp_", b"gho_", b"ghs_", b"ghu_", b"ghr_", b"glpat-", b"xox")
+# a bytes.find pass each (~0.5-1.5 GB/s), far cheaper than a regex over every byte (~30 MB/s), but
+# each one costs a pass: a word another covers is not here (private and kubeconfig values sit on
+# lines with "key" or "token"; a PEM header holds "key"; sas signatures are "sig=").
+KEYWORDS = (b"auth", b"bearer", b"pass", b"pwd", b"secret", b"token", b"key", b"cred", b"://", b"sig",
+            b"session", b"cookie")
+EXACT = (b"eyJ", b"sha256~")
 AWS = re.compile(rb"A(?:KIA|SIA|IDA|ROA)")
