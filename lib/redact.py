@@ -281,7 +281,7 @@ class Redactor:
                 self._recent, self._recent_re, self._dirty = {}, _NEVER, False
 
     # --- text and bytes --------------------------------------------------------------------
-    def text(self, data: bytes, everywhere: bool = True) -> bytes:
+    def text(self, data: bytes, everywhere: bool = True, pem: bool | None = None) -> bytes:
         """`data` with every secret pattern and known secret value replaced. Only the lines that
         hold a keyword go through the patterns, so ordinary log lines cost a few scans.
 
@@ -295,17 +295,17 @@ class Redactor:
         lits = [] if learning else self._literal_res()
         self._local.stream = not everywhere
         try:
-            return self._text(data, everywhere, lits)
+            return self._text(data, everywhere, lits, pem)
         finally:
             self._local.stream = False
 
-    def _text(self, data: bytes, everywhere: bool, lits: list) -> bytes:
+    def _text(self, data: bytes, everywhere: bool, lits: list, pem: bool | None = None) -> bytes:
         if everywhere:
             for lit in lits:
                 if lit.search(data):
                     data = self._literals_out(lit, data)
             lits = []
-        if b"PRIVATE KEY" in data:
+        if (b"PRIVATE KEY" in data) if pem is None else pem:
             data = rules.PRIVATE_KEY.sub(lambda m: self._whole(m, "private-key"), data)
             if everywhere:
                 m = rules.PRIVATE_BEGIN.search(data)
@@ -313,13 +313,12 @@ class Redactor:
                     data = data[:m.start()] + self.placeholder(data[m.start():], "private-key").encode()
         low = data.lower()
         spans = set()
-        hits = [(low, kw) for kw in rules.KEYWORDS] + [(data, kw) for kw in rules.EXACT]
-        for text, kw in hits:
-            i = text.find(kw)
+        for kw in rules.KEYWORDS:
+            i = low.find(kw)
             while i >= 0:
                 span = _line_at(data, i)
                 spans.add(span)
-                i = text.find(kw, span[1])
+                i = low.find(kw, span[1])
         for m in rules.AWS.finditer(data):
             spans.add(_line_at(data, m.start()))
         if not spans:
@@ -657,10 +656,11 @@ class StreamRedactor:
             self.in_key = False
             block = block[end.end():]
         tail = b""
-        begins = list(rules.PRIVATE_BEGIN.finditer(block)) if b"-----BEGIN" in block else []
+        pem = b"PRIVATE KEY" in block          # one pass for both: here and in text()
+        begins = list(rules.PRIVATE_BEGIN.finditer(block)) if pem else []
         if begins and not rules.PRIVATE_END.search(block, begins[-1].end()):
             b = begins[-1].start()
             self.in_key = True
             tail = self.r.placeholder(block[b:], "private-key").encode() + b"\n"
             block = block[:b]
-        return head + self.r.text(block, everywhere=False) + tail
+        return head + self.r.text(block, everywhere=False, pem=pem and bool(block)) + tail
