@@ -39,6 +39,9 @@ class _Cached:
         return self._lists[key]
 
 
+EVIDENCE_LINE = 64 << 10     # bytes of a log line kept for the checks: ten 10 MB lines must not cost 300 MB
+
+
 class Facts:
     def __init__(self, src: Source, graph: Graph, now: _dt.datetime, stuck_after: float, strict: bool = False):
         self.src, self.graph, self.now, self.stuck_after = src, graph, now, stuck_after
@@ -168,10 +171,11 @@ class Facts:
         def on_error(t, e):
             errors.append((t.cluster, t, str(e)))
 
-        out = list(merged(self._cached, tgts, needles, level, on_error))
+        out = list(merged(self._cached, tgts, needles, level, on_error, max_line=EVIDENCE_LINE))
         restarted = [t for t in tgts if self._restarted(t.cluster, t.pod, t.container)]
         if restarted:
-            prev = list(merged(self._cached, restarted, needles, level, on_error, previous=True))
+            prev = list(merged(self._cached, restarted, needles, level, on_error, max_line=EVIDENCE_LINE,
+                               previous=True))
             out = sorted(prev + out, key=lambda e: e.stamp)
         for role, t, why in errors:
             where = f"{role}/{t.pod}/{t.container}" if t is not None else role

@@ -69,6 +69,7 @@ def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, ta
             opts.update(tail_lines=tail, since_seconds=since_seconds, since_time=since_time)
         skip_before, skip_same = last, same
         pending = b""
+        parts: list = []        # a line longer than a chunk, joined once (not copied at each chunk)
 
         def one(raw: bytes):
             """The slow path, line by line: skipping what a cut stream already gave, or no filter."""
@@ -88,9 +89,10 @@ def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, ta
             for chunk in src.logs(t.cluster, t.namespace, t.pod, t.container, **opts):
                 first = chunk.find(b"\n")
                 if first < 0:
-                    pending += chunk
+                    parts.append(chunk)
                     continue
-                head, pending_tail = pending + chunk[:first + 1], chunk.rfind(b"\n") + 1
+                head = b"".join([pending, *parts, chunk[:first + 1]]) if parts else pending + chunk[:first + 1]
+                pending_tail, pending, parts = chunk.rfind(b"\n") + 1, b"", []
                 got = one(head)
                 if got:
                     yield got
@@ -110,6 +112,8 @@ def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, ta
                     last, same = (last, same + n) if stamp == last else (stamp, n)
                 for raw in needles.select(chunk, start, end):
                     yield split_stamp(raw)
+            if parts:
+                pending, parts = pending + b"".join(parts), []
             if pending:
                 got = one(pending if pending.endswith(b"\n") else pending + b"\n")
                 if got:
@@ -121,8 +125,11 @@ def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, ta
             resumes += 1
 
 
-def _entries(src, t: Target, needles, level, **kw) -> Iterator[Entry]:
-    for stamp, data in raw_lines(src, t, needles, **kw):
+def _entries(src, t: Target, needles, level, max_line: int | None = None, **kw) -> Iterator[Entry]:
+    """Parsed lines; with `max_line`, each cut to that many bytes first (for readers that keep them)."""
+    for stamp, whole in raw_lines(src, t, needles, **kw):
+        data = whole[:max_line] if max_line is not None and len(whole) > max_line else whole
+        del whole
         text = data.decode("utf-8", "replace")
         ln = logline.parse(text, stamp)
         if level and not logline.at_least(ln, level):
@@ -131,11 +138,12 @@ def _entries(src, t: Target, needles, level, **kw) -> Iterator[Entry]:
 
 
 def merged(src, tgts: list[Target], needles: Needles | None, level: str | None = None,
-           on_error: Callable[[Target, Exception], None] | None = None, **kw) -> Iterator[Entry]:
+           on_error: Callable[[Target, Exception], None] | None = None, max_line: int | None = None,
+           **kw) -> Iterator[Entry]:
     """Lines of all targets in time order (each stream is already ordered); failures go to on_error."""
     def guarded(t):
         try:
-            yield from _entries(src, t, needles, level, **kw)
+            yield from _entries(src, t, needles, level, max_line, **kw)
         except (ApiError, MigError) as e:
             if on_error is None:
                 raise
