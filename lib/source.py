@@ -10,7 +10,7 @@ import datetime as _dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, List, Optional, Protocol
 
-from .errors import MigError
+from .errors import MigError, NotCollected
 from .resources import Resource
 
 if TYPE_CHECKING:          # the kubernetes transport is imported only where a live cluster is used
@@ -53,6 +53,11 @@ class Source(Protocol):
 
     def client(self, role: str) -> Client:
         raise MigError("this needs live clusters: it cannot run against a must-gather")
+
+    def download(self, role: str, kind: str, name: str) -> bytes:
+        """What Velero keeps in object storage for a Backup or Restore (`kind` is a DownloadRequest
+        target: BackupLog, RestoreLog, RestoreResults), uncompressed; NotCollected when not available."""
+        raise NotCollected(f"{role}: {kind} of {name} was not collected")
 
 
 class LiveSource(Source):
@@ -97,3 +102,8 @@ class LiveSource(Source):
 
     def discover(self, role):
         return self.client(role).discover()
+
+    def download(self, role, kind, name):
+        from .downloads import fetch
+
+        return fetch(self.client(role), self.namespace, kind, name)

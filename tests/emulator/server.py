@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from lib.selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 
 from . import patch as patches
+from .downloads import Downloads
 from .faults import Faults, Request
 from .logs import LogStore, parse_ts
 from .resources import SCALABLE, Res
@@ -55,6 +56,8 @@ class Cluster:
             self.store.put(self.by_plural["customresourcedefinitions"], crd)
         self.logs = LogStore(workdir / name)
         self.faults = Faults()
+        self.downloads = Downloads()
+        self.render = lambda text: text       # scenario templates for download files (set by the Emulator)
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
         self.url = ""
@@ -230,6 +233,17 @@ class _Handler(BaseHTTPRequestHandler):
             c.authorize(token, "get", None, None, "")
             return self._send(200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0-emulated",
                                     "platform": "linux/amd64", "goVersion": "go1.23"})
+        if path.startswith("/_downloads/"):       # a pre-signed URL: no credentials
+            data = c.downloads.get(path[len("/_downloads/"):])
+            if data is None:
+                raise ApiFailure(404, "NotFound", "NoSuchKey: The specified key does not exist.")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            self._status = 200
+            return
         if path.startswith("/_emulator"):
             if token != c.token:
                 raise ApiFailure(401, "Unauthorized", "Unauthorized")
@@ -335,7 +349,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiFailure(400, "BadRequest", "the body of the request is not an object")
         if self.q.get("dryRun"):
             return self._send(201, body)
-        self._send(201, self.cluster.store.create(res, ns, body))
+        c = self.cluster
+        created = c.store.create(res, ns, body)
+        if res.kind == "DownloadRequest":
+            st = c.downloads.process(created, c.url, c.render)
+            if st is not None:
+                created["status"] = st
+                created = c.store.replace(res, ns, created["metadata"]["name"], created, only_status=True)
+        self._send(201, created)
 
     def _replace(self, res: Res, ns: str, name: str, sub: str | None) -> None:
         body = self._body()

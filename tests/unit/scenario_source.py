@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from lib import objects as o
-from lib.errors import ApiError
+from lib.errors import ApiError, NotCollected
 from lib.logs.stream import split_stamp
 from lib.resources import Resource, resource
 from lib.selectors import match_fields, match_labels, parse_fields, parse_labels
@@ -84,6 +84,14 @@ class ScenarioSource(Source):
             except KeyError:
                 continue
         return out
+
+    def download(self, role, kind, name) -> bytes:
+        """What the emulator's Velero would serve for a DownloadRequest (the scenario's `downloads:`)."""
+        path: Optional[Path] = self.doc["downloads"].get(self._cluster(role), {}).get(f"{kind}/{name}")
+        if path is None:
+            raise NotCollected(f"{role}: Velero has no {kind} for {name} in object storage")
+        text = path.read_text(errors="surrogateescape")
+        return (scen.render(text, self.values, self.now) if "${" in text else text).encode(errors="surrogateescape")
 
     def logs(self, role, namespace, pod, container=None, previous=False, timestamps=False, since_time=None,
              **_) -> Iterator[bytes]:
