@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import objects as o
+from .blocked import blockers
 from .registry import Finding, check, ref
 
 # Conditions that other checks explain in depth (so they are not reported twice).
@@ -29,8 +30,9 @@ def migration_state(f):
                       title="migration was canceled", cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
+    blocking = [c for _, c in blockers(f)]            # explained by migration-blocked
     for c in o.conditions(mig):
-        if not o.is_true(c) or c.get("type") in EXPLAINED:
+        if not o.is_true(c) or c.get("type") in EXPLAINED or c in blocking:
             continue
         cat = c.get("category")
         if cat in ("Critical", "Error", "Warn"):
