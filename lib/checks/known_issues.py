@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .. import objects as o
+from ..errors import MigError
 from .registry import Finding, check, ref
 
 SCC_KEYS = ("openshift.io/sa.scc.uid-range", "openshift.io/sa.scc.supplemental-groups", "openshift.io/sa.scc.mcs")
@@ -107,23 +108,88 @@ def cluster_scoped(f):
                       fix=[cmd for _, _, cmd in missing])
 
 
-@check("rollback-needed")
+# What mig-controller's quiesce leaves on the source ([MC] pkg/controller/migmigration/quiesce.go,
+# pkg/apis/migration/v1alpha1/annotations.go).
+REPLICAS = "migration.openshift.io/preQuiesceReplicas"
+SUSPEND = "migration.openshift.io/preQuiesceSuspend"
+QUIESCE_NODE_SELECTOR = "migration.openshift.io/quiesceDaemonSet"
+QUIESCED_KINDS = ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet", "DaemonSet", "CronJob", "Job")
+
+
+def quiesced(obj: dict) -> str:
+    """How `obj` is held down by MTC's quiesce, or "" when it is not."""
+    kind, sp, ann = obj.get("kind"), o.spec(obj), o.annotations(obj)
+    if kind == "CronJob":
+        return "suspended" if sp.get("suspend") and SUSPEND in ann else ""
+    if kind == "DaemonSet":
+        sel = o.dig(sp, "template", "spec", "nodeSelector", default={}) or {}
+        return f"nodeSelector {QUIESCE_NODE_SELECTOR}" if QUIESCE_NODE_SELECTOR in sel else ""
+    count = sp.get("parallelism") if kind == "Job" else sp.get("replicas")
+    if REPLICAS in ann and int(count or 0) == 0:
+        return f"{'parallelism' if kind == 'Job' else 'replicas'} 0 (was {ann[REPLICAS]})"
+    return ""
+
+
+def _rolled_back(f) -> dict | None:
+    """A rollback of the plan (MTC's `spec.rollback: true`) that completed after this migration."""
+    mine = o.created(f.mig)
+    for m in f.graph.migrations:
+        if o.spec(m).get("rollback") and o.has_condition(m, "Succeeded") and (not mine or (o.created(m) or mine) >= mine):
+            return m
+    return None
+
+
+@check("rollback-needed", app_kinds={"source": QUIESCED_KINDS})
 def rollback_needed(f):
+    """The source application is still held down by MTC's quiesce after a final migration that did not succeed."""
     mig = f.mig
-    if not (f.is_final() and o.has_condition(mig, "Failed") and o.spec(mig).get("quiescePods")):
+    if not (f.is_final() and (o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled"))):
         return
+    if _rolled_back(f) is not None:
+        return
+    held = []
+    for kind in QUIESCED_KINDS:
+        try:
+            items = f.app("source", kind)
+        except MigError as e:
+            if "not served" in str(e) or "not in the must-gather" in str(e):
+                continue                # e.g. no DeploymentConfig on plain Kubernetes
+            raise
+        held += [(x, quiesced(x)) for x in items if quiesced(x)]
+    if not held:
+        return                          # failed before the quiesce step, or already unquiesced
+    plan = o.name(f.plan or {})
+    ns = f.src.namespace
+    ev = [f"{x.get('kind')} {o.namespace(x)}/{o.name(x)}: {how}" for x, how in held[:15]]
+    if len(held) > 15:
+        ev.append(f"... and {len(held) - 15} more")
     custom = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
               if (pv.get("selection") or {}).get("action") in ("move",) or (pv.get("selection") or {}).get("storageClass")]
-    ev = [f"MigMigration {o.name(mig)} failed with quiescePods: the application is scaled down on the source"]
     if custom:
         ev.append(f"the plan has custom PV settings for {len(custom)} volumes, which a failed migration does not "
                   "keep for quiesced pods (BZ#1784899)")
-    project = (f.namespace_pairs() or [("", "")])[0][1]
-    yield Finding(id="rollback-needed", severity="error", title="the application is stopped: roll back before anything else",
-                  cluster="source", objects=[ref(mig)], evidence=ev,
-                  fix=[f"oc mig-rollback {project} --plan {o.name(f.plan or {})}    # review the plan, then add --yes",
-                   f"oc delete migplan {o.name(f.plan or {})} -n {f.src.namespace}   # then re-create it with "
-                   "its PV settings (BZ#1784899)"])
+    fix = []
+    failed_rollbacks = [m for m in f.graph.migrations if o.spec(m).get("rollback") and o.has_condition(m, "Failed")]
+    if o.status(mig).get("pipeline") is not None and not failed_rollbacks:     # MTC 1.4+: it has its own rollback
+        body = ('{"apiVersion":"migration.openshift.io/v1alpha1","kind":"MigMigration","metadata":{"generateName":"'
+                f'{plan}-rollback-","namespace":"{ns}"}},"spec":{{"migPlanRef":{{"name":"{plan}","namespace":"{ns}"}},'
+                '"rollback":true,"stage":false}}')
+        fix.append(f"echo '{body}' | oc create -f -    # MTC's own rollback")
+        fix.append("or, where MTC's rollback is not available or fails: oc mig-rollback "
+                   + " ".join(d for _, d in f.namespace_pairs()) + f" --plan {plan}    # review, then add --yes")
+    else:
+        if failed_rollbacks:
+            ev.append(f"MTC's rollback {o.name(failed_rollbacks[0])} failed")
+        fix.append("oc mig-rollback " + " ".join(d for _, d in f.namespace_pairs()) + f" --plan {plan}"
+                   "    # review the plan, then add --yes")
+    if custom:
+        fix += [f"oc get migplan {plan} -n {ns} -o yaml > {plan}.yaml    # keep its PV settings (BZ#1784899)",
+                f"oc delete migplan {plan} -n {ns}",
+                f"then re-create it from {plan}.yaml without status, uid and resourceVersion: oc create -f {plan}.yaml"]
+    yield Finding(id="rollback-needed", severity="error",
+                  title=f"the application is stopped on the source ({len(held)} workloads quiesced): roll back "
+                  "before anything else", cluster="source", objects=[ref(mig)] + [ref(x) for x, _ in held[:15]],
+                  evidence=ev, fix=fix)
 
 
 @check("verify-slow")

@@ -98,7 +98,7 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
     evidence.append(f"restic_timeout {current}: {read_from}")
     value = suggest_timeout(current, longest / max(min(1.0, _fraction_done(pending)), 0.01) if pending else longest)
     ctx = context_of(f, role)
-    velero_of = "backups (source" if role == "source" else "restores (target"
+    velero_of = "backups run on the source" if role == "source" else "restores run on the target"
     return Finding(id="restic-timeout", severity="error",
                    title=f"Restic timed out after restic_timeout={current} waiting for {kind}s", cluster=role,
                    objects=[ref(v) for v in objs + pending], evidence=evidence,
@@ -106,8 +106,8 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
                         f"--type merge -p '{{\"spec\":{{\"restic_timeout\":\"{value}\"}}}}'",
                         "Then run the migration again. restic_timeout takes h, m and s units (e.g. 3h30m15s); "
                         "a high value also delays the report of real errors.",
-                        f"It is the {role} cluster's Velero that timed out (it runs the {velero_of} cluster): patch "
-                        "the MigrationController there (on an OCP 3 source, the one its own mig-operator reads).",
+                        f"It is the {role} cluster's Velero that timed out ({velero_of}): patch the "
+                        "MigrationController there; on an OCP 3 source, the one its own mig-operator reads.",
                         "MTC 1.7+: mig-operator carries restic_timeout into the DataProtectionApplication `velero` "
                         "(spec.configuration.restic.timeout; nodeAgent.timeout with OADP 1.5+), from which OADP sets "
                         f"Velero's --fs-backup-timeout: oc get dataprotectionapplication -n {f.src.namespace} "
