@@ -23,6 +23,12 @@ WAIT_S = 15.0           # velero's CLI waits a minute; a Velero that does not an
 MAX_BYTES = 64 << 20
 
 
+def downloaded_path(namespace: str, kind: str, name: str) -> str:
+    """Where mig-gather keeps a download in a cluster's directory (not a pod log, not an object file)."""
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
+    return f"namespaces/{namespace}/velero.io/downloads/{kind}/{safe}.txt"
+
+
 def _origin(url: str) -> str:
     p = urllib.parse.urlsplit(url)
     return f"{p.scheme}://{p.hostname}:{p.port or (443 if p.scheme == 'https' else 80)}"

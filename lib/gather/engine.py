@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .. import objects as o
-from ..errors import EXIT_ERROR, ApiError, MigError
+from ..downloads import downloaded_path, fetch
+from ..errors import EXIT_ERROR, ApiError, MigError, NotCollected
 from . import spec
 from .write import Abandoned, ClusterWriter
 
@@ -98,6 +99,25 @@ class ClusterGather:
         for ns in job.namespaces:
             self._summary(ns, {k: v for (k, n), v in results.items() if n == ns})
         self._logs(results.get(("Pod", self.ns), []))
+        self._downloads(results.get(("Backup", self.ns), []) + results.get(("Restore", self.ns), []))
+
+    def _downloads(self, items: list[dict]) -> None:
+        """Velero's own copy of the log (and a restore's results) of every Backup/Restore that did not
+        complete cleanly: what mig-verify reads when the velero pod's log no longer covers it."""
+        bad = [x for x in items if o.phase(x) not in ("Completed", "") or int(o.status(x).get("errors") or 0)]
+        bad = sorted(bad, key=lambda x: o.meta(x).get("creationTimestamp") or "", reverse=True)[:spec.DOWNLOADS]
+        for x in bad:
+            kinds = ("BackupLog",) if x.get("kind") == "Backup" else ("RestoreLog", "RestoreResults")
+            for kind in kinds:
+                what = f"{kind} of {x.get('kind')} {o.name(x)} (DownloadRequest)"
+                try:
+                    data = fetch(self.job.client, self.ns, kind, o.name(x))
+                except NotCollected:
+                    continue
+                except MigError as e:       # Velero down or refusing: the others would wait as long
+                    self._miss(what, e)
+                    return
+                self.w.stream_log([data], self.w.root / downloaded_path(self.ns, kind, o.name(x)))
 
     def _summary(self, ns: str, by_kind: dict) -> None:
         """namespaces/<ns>/mig-gather-summary.yaml: counts per kind and pod phases."""

@@ -41,6 +41,7 @@ MTC_KINDS, CLUSTER_KINDS, SUMMARY_KINDS = _declared()
 NEVER_IN_FULL = {"Event"}     # events of an application namespace are noise next to its objects
 
 LOG_CONCURRENCY = 4           # log streams at once per cluster
+DOWNLOADS = 20          # Velero copies of the logs of Backups/Restores that did not complete cleanly, newest first
 LIST_CONCURRENCY = 4          # list calls at once per cluster
 
 
