@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from .. import objects as o
 from .blocked import blockers
-from .registry import Finding, check, ref
+from .registry import Finding, check, explained, ref
 
 # Conditions that other checks explain in depth (so they are not reported twice).
-EXPLAINED = {"ResticVerifyErrors", "ResticErrors", "Running", "Succeeded", "SucceededWithWarnings", "Failed",
-             "Canceled", "Canceling"}
+# The migration's own state, reported by migration_state below; other checks declare what they explain.
+OWN = set(o.TERMINAL) | {"Running", "Canceling"}
 
 
 @check("migration-failed", "migration-canceled", "migration-condition")
@@ -32,7 +32,7 @@ def migration_state(f):
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
     blocking = [c for _, c in blockers(f)]            # explained by migration-blocked
     for c in o.conditions(mig):
-        if not o.is_true(c) or c.get("type") in EXPLAINED or c in blocking:
+        if not o.is_true(c) or c.get("type") in OWN or c.get("type") in explained() or c in blocking:
             continue
         cat = c.get("category")
         if cat in ("Critical", "Error", "Warn"):

@@ -126,7 +126,8 @@ def _fraction_done(pending) -> float:
 _RESTORE_NAME = re.compile(r"`([^`]+)`")
 
 
-@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)})
+@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)},
+       explains=("ResticVerifyErrors", "ResticErrors"))
 def restic_restore_errors(f):
     for ctype, fid, sev, _field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
                                     "podVolumeRestoreErrors"),
