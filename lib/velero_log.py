@@ -42,6 +42,9 @@ CAUSES = (
                                      r"(config|repository)|wrong password|Fatal: ", re.I)),
     ("not found", re.compile(r"not found|NotFound|NoSuchKey|NoSuchBucket|does not exist", re.I)),
 )
+# Velero logged some item errors at info level (v1.1 pkg/restore/restore.go: Infof("error restoring %s: %v"),
+# v1.7 Errorf), and "1 errors encountered backup up item" at info; the message says it is an error.
+_ERROR_MSG = re.compile(r"^(error|unable to|failed to|could not)\b", re.I)
 _VARIABLE = re.compile(r'"[^"]*"|\b[0-9a-f]{8}-[0-9a-f-]{27,}\b|\b\d+\b')
 
 
@@ -68,6 +71,15 @@ def timeout_kind(line) -> Optional[str]:
     return "PodVolumeBackup" if which == "backup" else "PodVolumeRestore"
 
 
+def is_error(line) -> bool:
+    """An error line in any of Velero's forms: level error, an error message at info, a pod volume timeout."""
+    if line.level == "error" or timeout_kind(line):
+        return True
+    if line.level == "":
+        return "error" in line.raw.lower()
+    return bool(_ERROR_MSG.match(line.msg or ""))
+
+
 def cause_of(text: str) -> str:
     return next((name for name, rx in CAUSES if rx.search(text)), "other")
 
@@ -87,8 +99,7 @@ def grouped_errors(entries, limit: int = 8) -> list[str]:
     line quoted per group, the largest groups first."""
     groups: OrderedDict = OrderedDict()
     for e in entries:
-        if e.line.level != "error" and not (e.line.level == "" and "error" in e.line.raw.lower()) \
-                and not timeout_kind(e.line):
+        if not is_error(e.line):
             continue
         text = text_of(e.line) or e.line.raw
         key = (cause_of(text), _VARIABLE.sub("…", text))
