@@ -91,9 +91,11 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
         start = o.parse_time(o.status(v).get("startTimestamp"))
         since = f", in progress {o.human_duration((at - start).total_seconds())} when Velero gave up" if start else \
             ", never started"
+        where = f"node {o.spec(v)['node']}" if o.spec(v).get("node") else \
+            f"restic pod {o.status(v)['resticPod']}" if o.status(v).get("resticPod") else "no node assigned yet"
         evidence.append(f"{kind} {o.name(v)} still {o.phase(v) or 'New'}: volume {o.spec(v).get('volume')} of pod "
                         f"{o.dig(v, 'spec', 'pod', 'namespace')}/{o.dig(v, 'spec', 'pod', 'name')}"
-                        f" on node {o.spec(v).get('node') or '?'}{done}{since}")
+                        f" on {where}{done}{since}")
     current, read_from = _timeout_setting(f, role)
     evidence.append(f"restic_timeout {current}: {read_from}")
     value = suggest_timeout(current, longest / max(min(1.0, _fraction_done(pending)), 0.01) if pending else longest)
@@ -107,7 +109,8 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
                         "Then run the migration again. restic_timeout takes h, m and s units (e.g. 3h30m15s); "
                         "a high value also delays the report of real errors.",
                         f"It is the {role} cluster's Velero that timed out ({velero_of}): patch the "
-                        "MigrationController there; on an OCP 3 source, the one its own mig-operator reads.",
+                        "MigrationController there" + ("; on an OCP 3 source, the one its own mig-operator reads."
+                                                       if role == "source" else "."),
                         "MTC 1.7+: mig-operator carries restic_timeout into the DataProtectionApplication `velero` "
                         "(spec.configuration.restic.timeout; nodeAgent.timeout with OADP 1.5+), from which OADP sets "
                         f"Velero's --fs-backup-timeout: oc get dataprotectionapplication -n {f.src.namespace} "
