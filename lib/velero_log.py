@@ -34,7 +34,7 @@ CAUSES = (
     ("certificate", re.compile(r"x509:|certificate signed by unknown authority", re.I)),
     ("already exists", re.compile(r"already exists", re.I)),
     ("quota", re.compile(r"exceeded quota|quota exceeded|forbidden: exceeded", re.I)),
-    ("webhook denial", re.compile(r"admission webhook .*denied|denied the request", re.I)),
+    ("admission webhook", re.compile(r"admission webhook .*denied|denied the request|failed calling webhook", re.I)),
     ("forbidden", re.compile(r"is forbidden|Forbidden", re.I)),
     ("connection", re.compile(r"connection refused|no route to host|i/o timeout|dial tcp|connection reset|"
                               r"EOF$|TLS handshake timeout|context deadline exceeded", re.I)),
@@ -46,6 +46,8 @@ CAUSES = (
 # v1.7 Errorf), and "1 errors encountered backup up item" at info; the message says it is an error.
 _ERROR_MSG = re.compile(r"^(error|unable to|failed to|could not)\b", re.I)
 _VARIABLE = re.compile(r'"[^"]*"|\b[0-9a-f]{8}-[0-9a-f-]{27,}\b|\b\d+\b')
+# The item a message names (velero: "error restoring %s: %v", "error backing up item %s"): grouped apart from it.
+_ITEM = re.compile(r"\b(error (?:restoring|backing up)(?: additional)?(?: item)?) ([^\s:]+):")
 
 
 def cite(e) -> str:
@@ -88,6 +90,9 @@ def concerns(line) -> str:
     """The object a line is about (Velero's item fields: namespace/name and resource), or ""."""
     f = line.fields
     name = f.get("name") or f.get("pod") or ""
+    if not name:
+        m = _ITEM.search(line.msg or "")
+        name = m.group(2) if m else ""
     ns = f.get("namespace") or ""
     res = f.get("resource") or f.get("groupResource") or ""
     what = f"{ns}/{name}" if ns and name else str(name)
@@ -102,7 +107,7 @@ def grouped_errors(entries, limit: int = 8) -> list[str]:
         if not is_error(e.line):
             continue
         text = text_of(e.line) or e.line.raw
-        key = (cause_of(text), _VARIABLE.sub("…", text))
+        key = (cause_of(text), _VARIABLE.sub("…", _ITEM.sub(r"\1 …:", text)))
         g = groups.setdefault(key, {"n": 0, "objects": [], "first": e})
         g["n"] += 1
         obj = concerns(e.line)
