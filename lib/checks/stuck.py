@@ -64,7 +64,8 @@ def stuck(f):
     if role and f.reachable(role):
         said = window_errors(f, role, since)
         ev += [f"{role} Velero/restic logged since {o.format_time(since)}: {x}" for x in said] or \
-            [f"{role} Velero/restic logged no error about this migration since {o.format_time(since)}"]
+            [f"no error about this migration since {o.format_time(since)} in the {role} Velero/restic logs that "
+             "could be read (see NOT CHECKED for the others)"]
     for w in waits:
         objs.append(ref(w))
         st = o.status(w)
