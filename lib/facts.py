@@ -208,8 +208,8 @@ class Facts:
         try:
             data = self.download(role, target, o.name(obj))
         except (ApiError, MigError) as e:
-            why = "the velero pod's log has no line of it" if not mine else \
-                f"velero pod {o.name(late[0])} was created after it started"
+            why = f"velero pod {o.name(late[0])} was created after it started" if late else \
+                "the velero pod's log has no line of it"
             self.unchecked(f"log of {kind} {o.name(obj)} on {role}: {why}, and Velero's copy could not be read: {e}")
             cache[key] = (mine, "pod log" if mine else "")
             return cache[key]
