@@ -17,8 +17,8 @@ from . import pods as podlib
 from .errors import ApiError, MigError, NotCollected
 from .graph import Graph
 from .resources import Resource, resource
-from .velero_log import DOWNLOADED
 from .source import Source
+from .velero_log import DOWNLOADED
 
 if TYPE_CHECKING:
     from .checks.registry import Check
