@@ -69,6 +69,7 @@ class LiveSource(Source):
         self.clusters = clusters
         self.namespace = namespace
         self._bound: dict[str, dict | None] = {}
+        self._downloaders: dict = {}
 
     def bind(self, role: str, migcluster: dict | None) -> None:
         self._bound[role] = migcluster
@@ -104,6 +105,12 @@ class LiveSource(Source):
         return self.client(role).discover()
 
     def download(self, role, kind, name):
-        from .downloads import fetch
+        from .gather import velero
 
-        return fetch(self.client(role), self.namespace, kind, name)
+        dl = self._downloaders.get(role)
+        if dl is None:       # one per cluster: a Velero that did not answer is not waited on twice
+            dl = self._downloaders[role] = velero.Downloader(self.client(role), self.namespace, [])
+        try:
+            return dl.fetch(kind, name)
+        except velero.NotFound as e:
+            raise NotCollected(f"{self.label(role)}: {e}") from None

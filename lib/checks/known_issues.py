@@ -121,9 +121,10 @@ def quiesced(obj: dict) -> str:
     kind, sp, ann = obj.get("kind"), o.spec(obj), o.annotations(obj)
     if kind == "CronJob":
         return "suspended" if sp.get("suspend") and SUSPEND in ann else ""
-    if kind == "DaemonSet":
+    if kind == "DaemonSet":         # CAM 1.1 used the key without the migration. prefix
         sel = o.dig(sp, "template", "spec", "nodeSelector", default={}) or {}
-        return f"nodeSelector {QUIESCE_NODE_SELECTOR}" if QUIESCE_NODE_SELECTOR in sel else ""
+        key = next((k for k in (QUIESCE_NODE_SELECTOR, "openshift.io/quiesceDaemonSet") if k in sel), "")
+        return f"nodeSelector {key}" if key else ""
     count = sp.get("parallelism") if kind == "Job" else sp.get("replicas")
     if REPLICAS in ann and int(count or 0) == 0:
         return f"{'parallelism' if kind == 'Job' else 'replicas'} 0 (was {ann[REPLICAS]})"
@@ -170,18 +171,15 @@ def rollback_needed(f):
                   "keep for quiesced pods (BZ#1784899)")
     fix = []
     failed_rollbacks = [m for m in f.graph.migrations if o.spec(m).get("rollback") and o.has_condition(m, "Failed")]
+    if failed_rollbacks:
+        ev.append(f"MTC's rollback {o.name(failed_rollbacks[0])} failed")
     if o.status(mig).get("pipeline") is not None and not failed_rollbacks:     # MTC 1.4+: it has its own rollback
-        body = ('{"apiVersion":"migration.openshift.io/v1alpha1","kind":"MigMigration","metadata":{"generateName":"'
-                f'{plan}-rollback-","namespace":"{ns}"}},"spec":{{"migPlanRef":{{"name":"{plan}","namespace":"{ns}"}},'
-                '"rollback":true,"stage":false}}')
-        fix.append(f"echo '{body}' | oc create -f -    # MTC's own rollback")
-        fix.append("or, where MTC's rollback is not available or fails: oc mig-rollback "
-                   + " ".join(d for _, d in f.namespace_pairs()) + f" --plan {plan}    # review, then add --yes")
+        fix.append(f"oc mig-rollback --plan {plan} --via-controller    # MTC's own rollback (a MigMigration with "
+                   "spec.rollback: true); review, then add --yes")
+        fix.append(f"oc mig-rollback --plan {plan}    # where MTC's rollback is not available or fails; review, "
+                   "then add --yes")
     else:
-        if failed_rollbacks:
-            ev.append(f"MTC's rollback {o.name(failed_rollbacks[0])} failed")
-        fix.append("oc mig-rollback " + " ".join(d for _, d in f.namespace_pairs()) + f" --plan {plan}"
-                   "    # review the plan, then add --yes")
+        fix.append(f"oc mig-rollback --plan {plan}    # review the plan, then add --yes")
     if custom:
         fix += [f"oc get migplan {plan} -n {ns} -o yaml > {plan}.yaml    # keep its PV settings (BZ#1784899)",
                 f"oc delete migplan {plan} -n {ns}",

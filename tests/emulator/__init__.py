@@ -156,7 +156,7 @@ class Emulator:
             c = self._c(cname)
             c.render = lambda text, _now=now: scen.render(text, self.values(), _now)
             for key, src in files.items():
-                c.downloads.add(key, Path(src))
+                c.velero_files[key] = Path(src)
         for cname, toks in doc["tokens"].items():
             for tname, spec in toks.items():
                 self.add_token(cname, spec.get("token", tname), spec.get("allow"))
@@ -250,8 +250,11 @@ class Emulator:
                    if (method is None or r.method == method) and (path is None or re.search(path, r.path)))
 
     def writes(self, cluster: str | None = None) -> list:
+        """Requests that change a cluster. Velero DownloadRequests are not among them: the way to read
+        Velero's files (mig-gather makes one, reads its URL and deletes it), they change nothing."""
         names = [cluster] if cluster else list(self.clusters)
-        return [r for n in names for r in self.requests(n) if r.method in ("POST", "PUT", "PATCH", "DELETE")]
+        return [r for n in names for r in self.requests(n) if r.method in ("POST", "PUT", "PATCH", "DELETE")
+                and "/downloadrequests" not in r.path]
 
     def reset_requests(self, cluster: str | None = None) -> None:
         for n in ([cluster] if cluster else self.clusters):

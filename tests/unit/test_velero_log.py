@@ -3,14 +3,11 @@ backup or restore) and error lines grouped by cause; MTC's verdict semantics on 
 
 from __future__ import annotations
 
-import gzip
-
 import pytest
 
 from lib import logline
 from lib.checks.known_issues import quiesced
 from lib.checks.registry import Finding
-from lib.downloads import gunzip
 from lib.logs.stream import Entry
 from lib.velero_log import cite, concerns, grouped_errors, timeout_kind
 from lib.verify import settle
@@ -85,11 +82,6 @@ def test_a_downloaded_line_is_cited_as_velero_s_copy():
     e = _entry('time="t" level=error msg="x"', container="object storage")
     e.pod = "BackupLog b1"
     assert cite(e) == "source BackupLog b1 (Velero's copy in object storage): time=\"t\" level=error msg=\"x\""
-
-
-def test_gunzip_takes_gzip_and_plain():
-    assert gunzip(gzip.compress(b"a\nb\n")) == b"a\nb\n"
-    assert gunzip(b"plain") == b"plain"
 
 
 def _f(fid: str, sev: str) -> Finding:

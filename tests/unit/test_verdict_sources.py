@@ -62,8 +62,8 @@ def test_rollback_offers_mtc_s_own_where_it_has_one():
     mig = next(x for x in src.doc["objects"]["host"] if x.get("kind") == "MigMigration")
     mig["status"]["pipeline"] = [{"name": "Prepare"}]                # MTC 1.4+
     f = next(x for x in verify(src, "jenkins-final-1", now=src.now).findings if x.id == "rollback-needed")
-    assert '"rollback":true' in f.fix[0] and f.fix[0].endswith("| oc create -f -    # MTC's own rollback")
-    assert "oc mig-rollback default --plan jenkins-plan" in f.fix[1]
+    assert f.fix[0].startswith("oc mig-rollback --plan jenkins-plan --via-controller    # MTC's own rollback")
+    assert f.fix[1].startswith("oc mig-rollback --plan jenkins-plan    # where MTC's rollback is not available")
 
 
 def test_a_blocked_migration_is_stuck_from_its_first_minute():
