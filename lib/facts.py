@@ -205,11 +205,11 @@ class Facts:
             cache[key] = (mine, "pod log")
             return cache[key]
         target = f"{kind}Log" if kind in ("Backup", "Restore") else ""
+        why = f"velero pod {o.name(late[0])} was created after it started" if late else \
+            "the velero pod's log has no line of it"
         try:
             data = self.download(role, target, o.name(obj))
         except (ApiError, MigError) as e:
-            why = f"velero pod {o.name(late[0])} was created after it started" if late else \
-                "the velero pod's log has no line of it"
             self.unchecked(f"log of {kind} {o.name(obj)} on {role}: {why}, and Velero's copy could not be read: {e}")
             cache[key] = (mine, "pod log" if mine else "")
             return cache[key]
@@ -219,6 +219,11 @@ class Facts:
             if text.strip():
                 ln = logline.parse(text)
                 out.append(Entry(role, "velero", f"{target} {o.name(obj)}", DOWNLOADED, ln.time, ln, raw))
+        if not out:
+            self.unchecked(f"log of {kind} {o.name(obj)} on {role}: {why}, and Velero's copy in object storage "
+                           "has no line either")
+            cache[key] = (mine, "pod log" if mine else "")
+            return cache[key]
         cache[key] = (out, f"{target} (Velero's copy in object storage)")
         return cache[key]
 
