@@ -68,7 +68,8 @@ class Report:
 CURRENT_STATE = ("mtc-pod-unhealthy", "restic-pod-unhealthy", "bsl-unavailable", "storage-bucket-gone",
                  "cluster-not-ready", "storage-not-ready", "plan-not-ready")
 # Evidence that data was not copied: these fail even a migration MTC marked SucceededWithWarnings.
-DATA_NOT_COPIED = {"restic-timeout", "pod-volume-failed", "restore-pvr-failed", "restic-errors", "target-incomplete"}
+DATA_NOT_COPIED = {"restic-timeout", "pod-volume-failed", "restore-pvr-failed", "restic-errors", "target-incomplete",
+                   "dvm-rsync-failed", "dvm-failed"}
 
 
 def succeeded(mig: dict) -> bool:
