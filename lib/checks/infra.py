@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import objects as o
 from .. import pods as podlib
+from ..facts import Facts
 from .known_issues import bucket_gone
-from .registry import Finding, check, ref
+from .registry import Finding, Severity, check, ref
 
 ROLE_SOURCES = {"host": ("controller",), "source": ("velero", "restic"), "target": ("velero", "restic")}
 
 
 @check("mtc-pod-unhealthy", kinds={"host": ("Pod",), "source": ("Pod",), "target": ("Pod",)})
-def mtc_pods(f):
+def mtc_pods(f: Facts) -> Iterator[Finding]:
     for role, sources in ROLE_SOURCES.items():
         if not f.reachable(role):
             continue
@@ -23,7 +26,7 @@ def mtc_pods(f):
                 continue
             why = podlib.problems(p)
             if why:
-                sev = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
+                sev: Severity = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
                 yield Finding(id="mtc-pod-unhealthy", severity=sev,
                               title=f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", cluster=role,
                               objects=[ref(p)], evidence=[f"Pod {o.name(p)}: {', '.join(why)}"],
@@ -38,7 +41,7 @@ def completed_ok(f) -> bool:
 
 
 @check("bsl-unavailable")
-def locations(f):
+def locations(f: Facts) -> Iterator[Finding]:
     for role, bsls in f.graph.bsls.items():
         for b in bsls:
             phase = o.phase(b)
@@ -52,7 +55,7 @@ def locations(f):
 
 
 @check("cluster-not-ready", "storage-not-ready", "plan-not-ready")
-def config_ready(f):
+def config_ready(f: Facts) -> Iterator[Finding]:
     items = [("cluster-not-ready", "MigCluster", mc) for mc in f.graph.migclusters.values() if mc] + \
         [("storage-not-ready", "MigStorage", f.graph.storage), ("plan-not-ready", "MigPlan", f.plan)]
     for fid, kind, obj in items:

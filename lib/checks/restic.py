@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 
 from .. import objects as o
+from ..facts import Facts
 from ..flags import duration
-from .registry import Finding, check, ref
+from .registry import Finding, Severity, check, ref
 
 TIMEOUT = re.compile(r"timed out waiting for all PodVolume(Backup|Restore)s to complete")
 
@@ -34,7 +36,7 @@ def suggest_timeout(current: str, observed_s: float | None) -> str:
 
 
 @check("restic-timeout", kinds={"host": ("MigrationController",)}, logs={"source": ("velero",), "target": ("velero",)})
-def restic_timeout(f):
+def restic_timeout(f: Facts) -> Iterator[Finding]:
     relevant = [b for b in f.graph.backups + f.graph.restores if o.phase(b) not in ("Completed", "New", "")] \
         or (f.mig and o.has_condition(f.mig, "Failed"))
     if not relevant:
@@ -44,7 +46,8 @@ def restic_timeout(f):
     if not hits:
         return
     first = hits[0]
-    kind = "PodVolumeBackup" if "Backup" in TIMEOUT.search(first.line.raw).group(1) else "PodVolumeRestore"
+    kind = "PodVolumeBackup" if "Backup" in first.line.raw.split("timed out waiting for all PodVolume")[1][:7] \
+        else "PodVolumeRestore"
     vols = f.graph.pvbs if kind == "PodVolumeBackup" else f.graph.pvrs
     pending = [v for v in vols if o.phase(v) in ("New", "InProgress", "")]
     evidence = [_cite(e) for e in hits[:3]]
@@ -86,12 +89,12 @@ _RESTORE_NAME = re.compile(r"`([^`]+)`")
 
 @check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)},
        explains=("ResticVerifyErrors", "ResticErrors"))
-def restic_restore_errors(f):
-    for ctype, fid, sev, _field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
-                                    "podVolumeRestoreErrors"),
-                                   ("ResticErrors", "restic-errors", "error", "podVolumeRestoreResticErrors")):
+def restic_restore_errors(f: Facts) -> Iterator[Finding]:
+    cases: tuple[tuple[str, str, Severity], ...] = (("ResticVerifyErrors", "restic-verify-errors", "warning"),
+                                                   ("ResticErrors", "restic-errors", "error"))
+    for ctype, fid, sev in cases:
         c = o.condition(f.mig, ctype)
-        if not o.is_true(c):
+        if c is None or not o.is_true(c):
             continue
         m = _RESTORE_NAME.search(c.get("message", ""))
         rname = m.group(1).strip("<>") if m else ""

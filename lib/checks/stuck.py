@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import objects as o
+from ..facts import Facts
 from .registry import Finding, check, ref
 
 
@@ -28,7 +31,7 @@ def is_stuck(f) -> tuple[bool, float]:
 
 
 @check("migration-stuck")
-def stuck(f):
+def stuck(f: Facts) -> Iterator[Finding]:
     yes, idle = is_stuck(f)
     if not yes:
         return

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import objects as o
+from ..facts import Facts
 from ..graph import velero_role
 from .registry import Finding, check, ref
 
@@ -10,7 +13,7 @@ BAD = {"Failed": "error", "PartiallyFailed": "error", "FailedValidation": "error
 
 
 @check("velero-backup-failed", "velero-restore-failed", "velero-warnings", "restore-pvr-failed")
-def velero_objects(f):
+def velero_objects(f: Facts) -> Iterator[Finding]:
     ns = f.src.namespace
     for role, items, kind in (("source", f.graph.backups, "backup"), ("target", f.graph.restores, "restore")):
         for v in items:

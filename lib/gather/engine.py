@@ -100,7 +100,8 @@ class ClusterGather:
             self._miss("everything", e)
             return
         self.w.document("version.yaml", job.version)
-        tasks: list[tuple[Resource, Optional[str]]] = [(r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]
+        in_mtc = spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)
+        tasks: list[tuple[Resource, Optional[str]]] = [(r, self.ns) for r in in_mtc]
         tasks += [(r, None) for r in spec.by_kind(offered, spec.CLUSTER_KINDS)]
         for ns in job.namespaces:
             kinds = spec.full_namespace(offered) if self.full else spec.by_kind(offered, spec.SUMMARY_KINDS)
