@@ -20,7 +20,7 @@ def warn(message: str) -> None:
 def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[str] | None = None) -> None:
     """Call main(args) and exit with its code; MigError -> `error: ...` on stderr, no traceback."""
     args = list(sys.argv[1:] if args is None else args)
-    verbose = "-v" in args or "--verbose" in args
+    verbose = "--verbose" in args or _level(args) >= 5
     try:
         code = main(args) or 0
         sys.stdout.flush()
@@ -41,11 +41,26 @@ def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[s
         code = 0
     except Exception as e:  # a bug of ours: still one line unless -v
         _flush_quietly()
-        sys.stderr.write(f"error: {prog}: unexpected {type(e).__name__}: {e} (rerun with -v for details)\n")
+        sys.stderr.write(f"error: {prog}: unexpected {type(e).__name__}: {e} (rerun with --verbose for details)\n")
         if verbose:
             traceback.print_exc()
         code = EXIT_ERROR
     sys.exit(code)
+
+
+def _level(args: list[str]) -> int:
+    """The -v N / -v=N / --v=N of the command line (tracebacks from level 5), before parsing may fail."""
+    for i, a in enumerate(args):
+        val = None
+        if a in ("-v", "--v") and i + 1 < len(args):
+            val = args[i + 1]
+        elif a.startswith(("-v=", "--v=")):
+            val = a.split("=", 1)[1]
+        elif a.startswith("-v") and a[2:].isdigit():
+            val = a[2:]
+        if val is not None and val.isdigit():
+            return int(val)
+    return 0
 
 
 def _flush_quietly() -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from lib import cli, flags
+from lib import cli, flags, names
 from lib.clusters import Clusters
 from lib.errors import UsageError
+from lib.kubeconfig import ConnFlags
 from lib.gather import command as gather
 from lib.source import LiveSource
 
@@ -26,7 +27,7 @@ def main(argv) -> int:
     p = flags.parser("kubectl mig-gather", "Collect the MTC and Velero CRs, pods, events, logs (current and "
                      "previous) and cluster facts of the host, source and target clusters in parallel, with "
                      "mig-verify's reports, into must-gather.local.<id>/ and must-gather.tar.gz. Secrets are "
-                     "redacted before anything is written.", EXAMPLES)
+                     "redacted before anything is written.", EXAMPLES, own=("cluster",))
     p.add_argument("migration", nargs="?", help="MigMigration name, UID or prefix (default: all of them)")
     p.add_argument("--dest-dir", help="where to write (default: the current directory; /must-gather in-cluster)")
     p.add_argument("--cluster", action="append", default=[], metavar="NAME|ROLE",
@@ -37,12 +38,13 @@ def main(argv) -> int:
     p.add_argument("--no-redact", action="store_true", help="write secrets in clear (explicitly asked only)")
     p.add_argument("--in-cluster", action="store_true",
                    help="run as a must-gather image: the pod's service account, output in /must-gather")
-    a = p.parse_args(argv)
+    a = flags.parse(p, argv)
     if a.must_gather:
         raise UsageError("mig-gather reads live clusters; --must-gather is for the other plugins")
-    clusters = Clusters(a.kubeconfig, a.context, a.request_timeout, a.source_context, a.target_context,
-                        in_cluster_config=a.in_cluster)
-    opt = gather.Options(a.migration, a.dest_dir or ("/must-gather" if a.in_cluster else "."),
+    clusters = Clusters(source_context=a.source_context, target_context=a.target_context,
+                        in_cluster_config=a.in_cluster, conn=ConnFlags.from_args(a))
+    opt = gather.Options(names.name_of(a.migration, "migmigration"),
+                         a.dest_dir or ("/must-gather" if a.in_cluster else "."),
                          not (a.no_archive or a.in_cluster), not a.no_redact, a.namespaces, a.in_cluster,
                          clusters=tuple(a.cluster))
     return gather.run(LiveSource(clusters, a.namespace), opt)

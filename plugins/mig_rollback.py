@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import cli, flags, render
+from lib import cli, flags, names
 from lib.errors import UsageError
 from lib.rollback import command as rollback
 from lib.session import open_source
@@ -35,15 +35,15 @@ def main(argv) -> int:
                    help="reclaim policy for --release-target-pvs (default Delete)")
     p.add_argument("--replicas", type=int, help="replicas for source workloads whose original count was not kept")
     p.add_argument("--journal", metavar="PATH", help="journal file (default under $XDG_STATE_HOME/mig-tools)")
-    flags.add_output(p, ("table", "json", "yaml"))
-    a = p.parse_args(argv)
-    fmt = render.check_format(a.output, ("table", "json", "yaml"))
+    flags.add_output(p, ("table", "json", "yaml", "jsonpath"))
+    a = flags.parse(p, argv)
     if not (a.project or a.plan or a.migration):
         raise UsageError("name the project (the migrated namespace on the target), or pass --plan or --migration")
     if a.replicas is not None and a.replicas < 0:
         raise UsageError("--replicas must be 0 or more")
-    opt = rollback.Options(a.project, a.plan, a.migration, a.yes, a.force, a.stop_daemonsets,
-                  a.reclaim if a.release_target_pvs else None, a.replicas, a.journal, fmt)
+    opt = rollback.Options(names.name_of(a.project, "namespace", "project"), names.name_of(a.plan, "migplan"),
+                           names.name_of(a.migration, "migmigration"), a.yes, a.force, a.stop_daemonsets,
+                           a.reclaim if a.release_target_pvs else None, a.replicas, a.journal, a.output)
     return rollback.run(open_source(a), opt)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from lib import cli, flags, render
+from lib import cli, flags, names, render
 from lib.session import open_source
 from lib.verify import verify
 from lib.verify_text import data, with_timeline
@@ -28,14 +28,13 @@ def main(argv) -> int:
     p.add_argument("--stuck-after", type=flags.duration, default="30m",
                    help="a running migration without progress for this long is STUCK (default 30m)")
     p.add_argument("--timeline", action="store_true", help="also chart the phases and Velero objects over time")
-    flags.add_output(p, ("table", "json", "yaml"))
-    a = p.parse_args(argv)
-    fmt = render.check_format(a.output, ("table", "json", "yaml"))
-    report = verify(open_source(a), a.migration, a.stuck_after)
-    if fmt == "table":
+    flags.add_output(p, ("table", "json", "yaml", "jsonpath"))
+    a = flags.parse(p, argv)
+    report = verify(open_source(a), names.name_of(a.migration, "migmigration"), a.stuck_after)
+    if a.out.is_table:
         sys.stdout.write(with_timeline(report, a.timeline, render.use_color(sys.stdout)))
     else:
-        render.dump(data(report, a.timeline), fmt)
+        a.out.document(data(report, a.timeline))
     for prob in report.problems:
         cli.warn(f"warning: {prob}")
     return report.exit_code

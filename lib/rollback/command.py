@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .. import objects as o
 from ..errors import ApiError, MigError
-from ..render import Column, dump, table
+from ..render import Column, Output, table
 from .execute import Stopped, execute
 from .journal import Journal, default_path
 from .plan import Plan, source_actions, target_actions
@@ -86,11 +86,11 @@ COLUMNS = [Column("CLUSTER", lambda a: a.cluster), Column("ACTION", lambda a: a.
 
 def show(plan: Plan, fmt: str, out) -> None:
     ctx = plan.context
-    if fmt in ("json", "yaml"):
-        dump({"apiVersion": "mig-tools/v1", "kind": "RollbackPlan", "plan": o.name(ctx.plan),
+    if fmt != "table":      # json, yaml or jsonpath=... (validated by flags.validate)
+        Output(fmt, out=out).document({"apiVersion": "mig-tools/v1", "kind": "RollbackPlan", "plan": o.name(ctx.plan),
               "planUID": ctx.plan_uid, "migration": o.name(ctx.migration) if ctx.migration else "",
               "sourceNamespace": ctx.src_ns, "targetNamespace": ctx.dest_ns,
-              "actions": [a.to_dict() for a in plan.actions], "manual": plan.manual}, fmt, out)
+              "actions": [a.to_dict() for a in plan.actions], "manual": plan.manual})
         return
     out.write(f"Rollback of plan {o.name(ctx.plan)}: {ctx.src_ns} (source) <- {ctx.dest_ns} (target)"
               + (f", last migration {o.name(ctx.migration)}" if ctx.migration else "") + "\n")
@@ -135,7 +135,7 @@ def run(src, opt: Options, out=None, err=None) -> int:
     plan, journal = make_plan(src, opt)
     show(plan, opt.output, out)
     out.flush()
-    if opt.output in ("json", "yaml") and not opt.yes:
+    if opt.output != "table" and not opt.yes:
         return 0
     if not plan.actions:
         err.write("nothing to do: the rollback is complete\n")
