@@ -20,7 +20,7 @@ def warn(message: str) -> None:
 def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[str] | None = None) -> None:
     """Call main(args) and exit with its code; MigError -> `error: ...` on stderr, no traceback."""
     args = list(sys.argv[1:] if args is None else args)
-    verbose = "--verbose" in args or _level(args) >= 5
+    verbose = "--verbose" in args or _level(args) >= 10
     try:
         code = main(args) or 0
         sys.stdout.flush()
@@ -49,7 +49,7 @@ def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[s
 
 
 def _level(args: list[str]) -> int:
-    """The -v N / -v=N / --v=N of the command line (tracebacks from level 5), before parsing may fail."""
+    """The -v N / -v=N / --v=N of the command line (tracebacks from level 10), before parsing may fail."""
     for i, a in enumerate(args):
         val = None
         if a in ("-v", "--v") and i + 1 < len(args):
