@@ -8,7 +8,7 @@ KUBECONFIG_OUT ?= $(CURDIR)/build/sim.kubeconfig
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv build kubectl test demo sim bench clean
+.PHONY: venv build kubectl lint test demo sim bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,13 @@ kubectl:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq kubernetes-client >/dev/null; }
 	@kubectl version --client >/dev/null 2>&1 || { echo "kubectl is not usable" >&2; exit 1; }
 
+# ruff (ruff.toml) and mypy (mypy.ini) over the shipped code; the tests are linted by ruff too.
+lint: venv
+	$(VENV)/bin/ruff check lib plugins build.py tests
+	$(VENV)/bin/mypy lib plugins build.py
+
 # pytest exits 5 when it collected no tests: a suite that ran nothing must not pass.
-test: build kubectl
+test: lint build kubectl
 	@MIG_TOOLS_BUILT=1 $(PY) -m pytest -q tests $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 

@@ -121,7 +121,7 @@ def stage_sources(name: str, module: str) -> Path:
     shutil.copytree(ROOT / "lib", src / "lib", ignore=ignore)
     (src / "plugins").mkdir(parents=True)
     shutil.copy2(ROOT / "plugins" / "__init__.py", src / "plugins" / "__init__.py")
-    mod_file = module.split(".")[-1] + ".py"
+    mod_file = module.rsplit(".", maxsplit=1)[-1] + ".py"
     shutil.copy2(ROOT / "plugins" / mod_file, src / "plugins" / mod_file)
     return src
 

@@ -6,7 +6,8 @@ import os
 import signal
 import sys
 import traceback
-from typing import Callable, Sequence
+from collections.abc import Sequence
+from typing import Callable
 
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, MigError
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Iterator
-
-from . import verbosity
-from .errors import ApiError
-from .kubeapi import ApiClient, ApiException, Configuration
-from .resources import Resource, from_discovery, resource
+from collections.abc import Iterator
+from typing import List
 
 import urllib3
+
+from . import verbosity
+from .errors import ApiError, MigError
+from .kubeapi import ApiClient, ApiException, Configuration
+from .resources import Resource, from_discovery, resource
 
 CONNECT_TIMEOUT = 30.0      # client-go's net.Dialer timeout: the bound when --request-timeout is 0
 
@@ -56,7 +57,7 @@ class Client:
         self.api = ApiClient(configuration=config)
         if self.impersonate:
             _add_headers(self.api, self.impersonate)
-        self._discovered: list[Resource] | None = None
+        self._discovered: List[Resource] | None = None
         self._silent: ApiError | None = None     # set once the cluster let a request time out
 
     def _bound(self, timeout) -> tuple:
@@ -167,7 +168,7 @@ class Client:
 
     # --- verbs ------------------------------------------------------------------------------
     def get(self, res: Resource | str, name: str, namespace: str | None = None, sub: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         obj = self.request("GET", r.path(namespace, name, sub), what=_what("get", r, name, namespace))
         return _typed(obj, r) if not sub else obj
 
@@ -180,10 +181,10 @@ class Client:
             raise
 
     def list(self, res: Resource | str, namespace: str | None = None, labels: str | None = None,
-             fields: str | None = None, limit: int = 500) -> list[dict]:
+             fields: str | None = None, limit: int = 500) -> List[dict]:
         """All items, following `continue` pages; each item gets apiVersion and kind."""
-        r = _res(res)
-        items: list[dict] = []
+        r = self._res(res)
+        items: List[dict] = []
         cont = None
         while True:
             page = self.request("GET", r.path(namespace), {
@@ -195,27 +196,27 @@ class Client:
                 return items
 
     def create(self, res: Resource | str, obj: dict, namespace: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         ns = namespace or (obj.get("metadata") or {}).get("namespace")
         return self.request("POST", r.path(ns), body=obj, what=_what("create", r, None, ns))
 
     def replace(self, res: Resource | str, obj: dict, sub: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         md = obj.get("metadata") or {}
         return self.request("PUT", r.path(md.get("namespace"), md["name"], sub), body=obj,
                             what=_what("replace", r, md["name"], md.get("namespace")))
 
     def patch(self, res: Resource | str, name: str, namespace: str | None, body, patch_type: str = "merge",
               sub: str | None = None) -> dict:
-        r = _res(res)
+        r = self._res(res)
         return self.request("PATCH", r.path(namespace, name, sub), body=body,
                             content_type=PATCH_TYPES[patch_type], what=_what("patch", r, name, namespace))
 
     def delete(self, res: Resource | str, name: str, namespace: str | None = None,
                propagation: str = "Background", uid: str | None = None) -> dict:
         """Delete one object; with uid, only if it is still that object (a precondition)."""
-        r = _res(res)
-        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        r = self._res(res)
+        body: dict = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
         if uid:
             body["preconditions"] = {"uid": uid}
         return self.request("DELETE", r.path(namespace, name), body=body,
@@ -250,11 +251,24 @@ class Client:
     def _connect_timeout(self) -> float:
         return self.timeout if self.timeout > 0 else CONNECT_TIMEOUT
 
-    def discover(self) -> list[Resource]:
+    def _res(self, res: Resource | str) -> Resource:
+        """A kind the tool knows, else the one the server offers (API discovery), else a MigError."""
+        if isinstance(res, Resource):
+            return res
+        try:
+            return resource(res)
+        except KeyError:
+            pass
+        for r in self.discover():
+            if res in (r.kind, r.key, r.plural):
+                return r
+        raise MigError(f"kind {res} is not served by the cluster")
+
+    def discover(self) -> List[Resource]:
         """Every resource the server offers that can be listed (no subresources), one call per group version."""
         if self._discovered is not None:
             return self._discovered
-        found: list[Resource] = []
+        found: List[Resource] = []
         gvs = ["v1"]
         for g in self.request("GET", "/apis", what="discover API groups").get("groups") or []:
             pv = (g.get("preferredVersion") or {}).get("groupVersion")
@@ -308,9 +322,6 @@ def _secs(bound: tuple) -> str:
     t = max(x for x in bound if x is not None)
     return f"{t:g}s"
 
-
-def _res(res: Resource | str) -> Resource:
-    return res if isinstance(res, Resource) else resource(res)
 
 
 def _typed(obj: dict, r: Resource) -> dict:

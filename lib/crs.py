@@ -28,7 +28,7 @@ class Row:
 
 
 def _cond_counts(obj: dict) -> tuple[int, int]:
-    conds = [c for c in o.conditions(obj) if str(c.get("status", "True")) == "True"]
+    conds = [c for c in o.conditions(obj) if o.is_true(c)]
     return (sum(1 for c in conds if c.get("category") in SEVERE),
             sum(1 for c in conds if c.get("category") == "Warn"))
 
@@ -44,7 +44,7 @@ def _first_problem(obj: dict) -> str:
     if isinstance(errs, list) and errs:
         return str(errs[0])
     for c in o.conditions(obj):
-        if c.get("category") in SEVERE + ("Warn",) and str(c.get("status", "True")) == "True":
+        if c.get("category") in SEVERE + ("Warn",) and o.is_true(c):
             return f"{c.get('type')}: {c.get('message', '')}".strip()
     st = o.status(obj)
     return str(st.get("failureReason") or st.get("message") or "")
@@ -176,7 +176,7 @@ def chain_columns(g: Graph, decorate: bool = True) -> list[Column]:
 def migration_columns() -> list[Column]:
     return [
         Column("NAME", o.name),
-        Column("PLAN", lambda m: o.spec(m).get("migPlanRef", {}).get("name", "")),
+        Column("PLAN", o.plan_name),
         Column("TYPE", migration_type),
         Column("PHASE", lambda m: o.phase(m) or "Pending"),
         Column("RESULT", result),

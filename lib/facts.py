@@ -8,10 +8,10 @@ Facts knows which check is reading (run_all says so), so it can hold checks to t
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, List, Optional
 
 from . import objects as o
-from . import pods as podlib
 from .errors import ApiError, MigError, NotCollected
 from .graph import Graph
 from .resources import Resource, resource
@@ -85,7 +85,7 @@ class Facts:
             pass
         if self.reachable(role):
             for r in self.src.discover(role):
-                if r.kind == kind or r.key == kind:
+                if kind in (r.kind, r.key):
                     return r
         raise MigError(f"{role}: kind {kind} is not served by the cluster (or not in the must-gather)")
 
@@ -211,7 +211,7 @@ class Facts:
                        f"after the migration started ({o.format_time(start)}); its predecessor's log is gone")
 
     # --- derived -----------------------------------------------------------------------------
-    def namespace_pairs(self) -> List[Tuple[str, str]]:
+    def namespace_pairs(self) -> List[tuple[str, str]]:
         return o.namespace_pairs(self.plan)
 
     def is_final(self) -> bool:
@@ -221,9 +221,3 @@ class Facts:
         t = o.parse_time(ts)
         return (self.now - t).total_seconds() if t else None
 
-
-def restic_pod_served(graph: Graph, role: str, pod: dict) -> bool:
-    """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name."""
-    vols = graph.pvbs if role == "source" else graph.pvrs
-    return any(o.spec(v).get("node") == podlib.node(pod) or o.status(v).get("resticPod") == o.name(pod)
-               for v in vols)

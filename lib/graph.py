@@ -25,6 +25,14 @@ VELERO_ROLES = (
 )
 
 
+# What build() lists, per role: with the checks' declarations (lib/checks), what mig-gather collects.
+GRAPH_KINDS = {
+    "host": ("MigMigration", "MigPlan", "MigCluster", "MigStorage"),
+    "source": ("Backup", "PodVolumeBackup", "BackupStorageLocation", "VolumeSnapshotLocation"),
+    "target": ("Restore", "PodVolumeRestore", "BackupStorageLocation", "VolumeSnapshotLocation"),
+}
+
+
 @dataclass
 class Graph:
     namespace: str
@@ -46,6 +54,22 @@ class Graph:
     def migration_uids(self) -> list[str]:
         migs = [self.migration] if self.migration else self.migrations
         return [o.uid(m) for m in migs if m]
+
+    def volume_locations(self, role: str) -> tuple[set, set]:
+        """(nodes, restic/node-agent pod names) that moved this migration's volumes on `role`: PodVolumeBackups
+        name their node (spec.node), PodVolumeRestores their restic pod (status.resticPod, before Velero 1.10)."""
+        nodes, pods = set(), set()
+        for v in (self.pvbs if role == "source" else self.pvrs):
+            if o.spec(v).get("node"):
+                nodes.add(o.spec(v)["node"])
+            if o.status(v).get("resticPod"):
+                pods.add(o.status(v)["resticPod"])
+        return nodes, pods
+
+    def restic_pod_served(self, role: str, pod: dict) -> bool:
+        """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name."""
+        nodes, pods = self.volume_locations(role)
+        return o.spec(pod).get("nodeName") in nodes or o.name(pod) in pods
 
     def backups_of(self, migration: dict) -> list[dict]:
         return [b for b in self.backups if o.labels(b).get(MIGRATION_LABEL) == o.uid(migration)]
@@ -122,20 +146,19 @@ def build(src: Source, ref: str | None = None, plan_name: str | None = None) -> 
     plans = src.list("host", "MigPlan", ns)
     if ref:
         g.migration = resolve_migration(migrations, ref, ns)
-        plan_name = o.spec(g.migration).get("migPlanRef", {}).get("name")
+        plan_name = o.plan_name(g.migration)
     g.plan = next((p for p in plans if o.name(p) == plan_name), None)
-    if g.plan is None:
-        if not ref:
-            raise MigError(f'migplan "{plan_name}" not found in namespace {ns}'
-                           + _closest(plan_name or "", [o.name(p) for p in plans]))
-    g.migrations = [m for m in migrations if o.spec(m).get("migPlanRef", {}).get("name") == plan_name]
+    if g.plan is None and not ref:
+        raise MigError(f'migplan "{plan_name}" not found in namespace {ns}'
+                       + _closest(plan_name or "", [o.name(p) for p in plans]))
+    g.migrations = [m for m in migrations if o.plan_name(m) == plan_name]
     if g.plan is None:
         return g
 
     pspec = o.spec(g.plan)
     clusters = {o.name(c): c for c in src.list("host", "MigCluster", ns)}
     for role, ref_key in (("source", "srcMigClusterRef"), ("target", "destMigClusterRef")):
-        mc = clusters.get((pspec.get(ref_key) or {}).get("name"))
+        mc = clusters.get(str((pspec.get(ref_key) or {}).get("name") or ""))
         g.migclusters[role] = mc
         src.bind(role, mc)
         g.labels[role] = src.label(role)

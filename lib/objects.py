@@ -1,9 +1,9 @@
 """Small readers for unstructured Kubernetes objects (plain dicts), in the manner of kr8s."""
 
-from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any, List, Optional, Tuple
 
 UTC = _dt.timezone.utc
 
@@ -62,19 +62,32 @@ def conditions(o: dict) -> list:
     return status(o).get("conditions") or []
 
 
-def condition(o: dict, ctype: str) -> dict | None:
+def condition(o: dict, ctype: str) -> Optional[dict]:
     for c in conditions(o):
         if c.get("type") == ctype:
             return c
     return None
 
 
+# The conditions mig-controller sets when a migration ends (pkg/apis/migration/v1alpha1/migmigration_types.go).
+TERMINAL = ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled")
+
+
+def is_true(c: Optional[dict]) -> bool:
+    """A condition in force: MTC's conditions carry status "True" (an absent status counts as true)."""
+    return c is not None and str(c.get("status", "True")) == "True"
+
+
 def has_condition(o: dict, ctype: str) -> bool:
-    c = condition(o, ctype)
-    return bool(c) and str(c.get("status", "True")) == "True"
+    return is_true(condition(o, ctype))
 
 
-def parse_time(value: Any) -> _dt.datetime | None:
+def plan_name(mig: Optional[dict]) -> str:
+    """The MigPlan a MigMigration runs (spec.migPlanRef.name), or ""."""
+    return str((spec(mig or {}).get("migPlanRef") or {}).get("name") or "")
+
+
+def parse_time(value: Any) -> Optional[_dt.datetime]:
     """An RFC3339 timestamp (or epoch seconds) as an aware datetime; None when absent or unparsable."""
     if value in (None, ""):
         return None
@@ -95,11 +108,11 @@ def parse_time(value: Any) -> _dt.datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def created(o: dict) -> _dt.datetime | None:
+def created(o: dict) -> Optional[_dt.datetime]:
     return parse_time(meta(o).get("creationTimestamp"))
 
 
-def namespace_pairs(plan: dict | None) -> list[tuple[str, str]]:
+def namespace_pairs(plan: Optional[dict]) -> List[Tuple[str, str]]:
     """(source, destination) namespaces of a MigPlan: its entries are `ns` or `src:dest`."""
     out = []
     for entry in spec(plan or {}).get("namespaces") or []:
@@ -112,11 +125,15 @@ def now() -> _dt.datetime:
     return _dt.datetime.now(UTC)
 
 
-def format_time(t: _dt.datetime | None) -> str:
+def format_time(t: Optional[_dt.datetime]) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
 
 
-def human_duration(seconds: float | None) -> str:
+def now_stamp() -> str:
+    return format_time(now())
+
+
+def human_duration(seconds: Optional[float]) -> str:
     """kubectl's short duration form: 45s, 6m42s, 3h4m, 2d3h, 45d, 3y20d."""
     if seconds is None:
         return "<unknown>"
@@ -144,7 +161,7 @@ def human_duration(seconds: float | None) -> str:
     return f"{y}y"
 
 
-def age(o: dict, at: _dt.datetime | None = None) -> str:
+def age(o: dict, at: Optional[_dt.datetime] = None) -> str:
     t = created(o)
     if t is None:
         return "<unknown>"

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Callable, Iterable, NamedTuple, TextIO
+from collections.abc import Iterable
+from typing import Any, Callable, NamedTuple, TextIO
 
 from .errors import UsageError
 

@@ -31,7 +31,7 @@ def _split(sel: str) -> list[str]:
 
 def parse_labels(sel: str | None) -> list[tuple]:
     """[(op, key, values)] with op in =, !=, in, notin, exists, !exists."""
-    terms = []
+    terms: list[tuple] = []
     for part in _split(sel or ""):
         m = _TERM.fullmatch(part)
         if not m:
@@ -83,10 +83,10 @@ def parse_fields(sel: str | None) -> list[tuple]:
 
 def match_fields(terms: list[tuple], obj: dict) -> bool:
     for op, key, val in terms:
-        cur = obj
+        cur: object = obj
         for p in key.split("."):
             cur = cur.get(p) if isinstance(cur, dict) else None
-        cur = "" if cur is None else str(cur)
-        if (op == "=") != (cur == val):
+        text = "" if cur is None else str(cur)
+        if (op == "=") != (text == val):
             return False
     return True

@@ -7,7 +7,8 @@ knows which kind it has. Roles are `host`, `source` and `target`.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Iterator, Optional, Protocol
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, List, Optional, Protocol
 
 from .errors import MigError
 from .resources import Resource
@@ -33,11 +34,11 @@ class Source(Protocol):
         """Human name of the cluster playing `role`, for output and errors."""
         return role
 
-    def roles(self) -> list[str]:
+    def roles(self) -> List[str]:
         raise NotImplementedError
 
     def list(self, role: str, kind: str | Resource, namespace: str | None = None,
-             labels: str | None = None, fields: str | None = None) -> list[dict]:
+             labels: str | None = None, fields: str | None = None) -> List[dict]:
         raise NotImplementedError
 
     def get(self, role: str, kind: str | Resource, name: str, namespace: str | None = None) -> dict | None:
@@ -47,7 +48,7 @@ class Source(Protocol):
              **opts) -> Iterator[bytes]:
         raise NotImplementedError
 
-    def discover(self, role: str) -> list[Resource]:
+    def discover(self, role: str) -> List[Resource]:
         raise NotImplementedError
 
     def client(self, role: str) -> Client:
@@ -67,7 +68,7 @@ class LiveSource(Source):
     def bind(self, role: str, migcluster: dict | None) -> None:
         self._bound[role] = migcluster
 
-    def roles(self) -> list[str]:
+    def roles(self) -> List[str]:
         return ["host"] + [r for r in ("source", "target") if r in self._bound]
 
     def client(self, role: str) -> Client:

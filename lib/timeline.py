@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Optional, Tuple
 
 from . import objects as o
 from .graph import velero_role
@@ -10,10 +11,13 @@ from .graph import velero_role
 WIDTH = 40
 
 
-def rows(report) -> list[tuple[str, object, object]]:
+Row = Tuple[str, Optional[_dt.datetime], Optional[_dt.datetime]]
+
+
+def rows(report) -> list[Row]:
     """(label, start, end) for each pipeline step, then each Backup/Restore and PodVolume* summary."""
     m, g = report.migration, report.graph
-    out = []
+    out: list[Row] = []
     for step in o.status(m).get("pipeline") or []:
         label = f"phase {step.get('name')}" + (" (failed)" if step.get("failed") else "")
         out.append((label, o.parse_time(step.get("started")), o.parse_time(step.get("completed"))))

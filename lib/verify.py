@@ -7,11 +7,12 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from . import objects as o
-from .checks import run_all
+from .checks import Finding, run_all
 from .checks.stuck import is_stuck
 from .errors import EXIT_UNREACHABLE
 from .facts import Facts
-from .graph import build, migration_type
+from .graph import Graph, build, migration_type
+from .source import Source
 
 SUCCEEDED, WARNINGS, FAILED, RUNNING, STUCK = ("SUCCEEDED", "SUCCEEDED WITH WARNINGS", "FAILED", "RUNNING", "STUCK")
 EXIT_CODES = {SUCCEEDED: 0, FAILED: 1, WARNINGS: 2, RUNNING: 3, STUCK: 3}
@@ -22,15 +23,17 @@ class Report:
     verdict: str
     migration: dict
     plan: dict | None
-    findings: list
-    graph: object = None
-    problems: list = field(default_factory=list)   # what could not be checked, and why
+    findings: list[Finding]
+    graph: Graph | None = None
+    problems: list[str] = field(default_factory=list)   # what could not be checked, and why
     now: _dt.datetime | None = None
+    details: list[str] = field(default_factory=list)    # tracebacks of failed checks (-v)
+    undeclared: list[str] = field(default_factory=list)  # reads no check declared (strict runs, tests)
 
     @property
     def exit_code(self) -> int:
         """The verdict's code; 69 when a cluster could not be read, since the verdict is then partial."""
-        if getattr(self.graph, "unreachable", None):
+        if self.graph is not None and self.graph.unreachable:
             return EXIT_UNREACHABLE
         return EXIT_CODES[self.verdict]
 
@@ -38,9 +41,9 @@ class Report:
         start = o.parse_time(o.status(self.migration).get("startTimestamp")) or o.created(self.migration)
         end = None
         if o.phase(self.migration) == "Completed":
-            ends = [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(self.migration)
-                    if c.get("type") in ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled")]
-            ends = [e for e in ends if e]
+            times = [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(self.migration)
+                     if c.get("type") in o.TERMINAL]
+            ends = [e for e in times if e is not None]
             end = max(ends) if ends else None
         end = end or self.now
         return (end - start).total_seconds() if start and end else None
@@ -56,7 +59,7 @@ class Report:
                 "durationSeconds": int(self.duration() or 0),
                 "findings": [f.to_dict() for f in self.findings],
                 "unchecked": self.problems,
-                "unreachable": dict(getattr(self.graph, "unreachable", {}) or {})}
+                "unreachable": dict(self.graph.unreachable if self.graph is not None else {})}
 
 
 def verdict_of(facts: Facts, findings: list) -> str:
@@ -71,11 +74,14 @@ def verdict_of(facts: Facts, findings: list) -> str:
     return SUCCEEDED
 
 
-def verify(src, ref: str, stuck_after: float = 1800.0, now: _dt.datetime | None = None) -> Report:
-    """Build the migration's graph, run every check, and decide the verdict."""
+def verify(src: Source, ref: str, stuck_after: float = 1800.0, now: _dt.datetime | None = None,
+           verbose: bool = False, strict: bool = False) -> Report:
+    """Build the migration's graph, run every check, and decide the verdict. `verbose` keeps the
+    tracebacks of failing checks (Report.details); `strict` records reads a check did not declare."""
     g = build(src, ref)
     now = now or src.now or o.now()
-    facts = Facts(src, g, now, stuck_after)
-    findings, problems = run_all(facts)
+    facts = Facts(src, g, now, stuck_after, strict=strict)
+    findings, problems = run_all(facts, verbose)
     problems = [f"{role} cluster unreachable: {why}" for role, why in g.unreachable.items()] + problems
-    return Report(verdict_of(facts, findings), g.migration, g.plan, findings, g, problems, now)
+    return Report(verdict_of(facts, findings), g.migration or {}, g.plan, findings, g, problems, now,
+                  facts.unchecked_detail, facts.undeclared)

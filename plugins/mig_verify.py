@@ -30,13 +30,15 @@ def main(argv) -> int:
     p.add_argument("--timeline", action="store_true", help="also chart the phases and Velero objects over time")
     flags.add_output(p, ("table", "json", "yaml", "jsonpath"))
     a = flags.parse(p, argv)
-    report = verify(open_source(a), names.name_of(a.migration, "migmigration"), a.stuck_after)
+    report = verify(open_source(a), names.name_of(a.migration, "migmigration"), a.stuck_after, verbose=a.verbose)
     if a.out.is_table:
         sys.stdout.write(with_timeline(report, a.timeline, render.use_color(sys.stdout)))
     else:
         a.out.document(data(report, a.timeline))
     for prob in report.problems:
         cli.warn(f"warning: {prob}")
+    for detail in report.details:
+        cli.warn(detail.rstrip())
     return report.exit_code
 
 

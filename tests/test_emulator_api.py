@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from lib.clusters import load_context
 from lib.client import Client
+from lib.clusters import load_context
 from lib.errors import ApiError
 
 NS = "openshift-migration"

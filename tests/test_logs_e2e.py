@@ -8,8 +8,8 @@ import threading
 import time
 
 from lib import graph
-from lib.logs import lines
 from lib.clusters import Clusters
+from lib.logs import lines
 from lib.source import LiveSource
 
 NS = "openshift-migration"

@@ -6,23 +6,11 @@ import json
 
 import pytest
 
+from tests.conftest import bundle_of, gather
+from tests.emulator import scenario as scen
 
-CASES = {
-    # scenario: (migration, verdict, exit code, finding ids that must be there, ids that must not)
-    "sock-shop-success": ("88435fe0", "SUCCEEDED", 0, set(), {"migration-failed", "restic-timeout", "target-incomplete"}),
-    "restic-timeout": ("f7b5e1a2", "FAILED", 1, {"restic-timeout", "migration-failed", "velero-backup-failed",
-                                                  "rollback-needed"}, set()),
-    "restic-verify-errors": ("registry-example-migration", "SUCCEEDED WITH WARNINGS", 2,
-                             {"restic-verify-errors", "verify-slow"}, {"target-incomplete", "migration-failed"}),
-    "stuck-stage-restore": ("6b8e1f4a", "STUCK", 3, {"migration-stuck"}, {"migration-failed"}),
-    "restore-pvr-failed": ("88435fe0", "FAILED", 1, {"restore-pvr-failed", "pod-volume-failed", "restic-pod-unhealthy"},
-                           set()),
-    "infra-unhealthy": ("88435fe0", "SUCCEEDED WITH WARNINGS", 2, {"mtc-pod-unhealthy", "bsl-unavailable",
-                                                                   "cluster-not-ready"}, set()),
-    "known-issues": ("88435fe0", "FAILED", 1, {"scc-range-overlap", "storage-bucket-gone", "cluster-scoped-missing",
-                                               "verify-slow"}, {"bsl-unavailable"}),
-    "target-incomplete": ("88435fe0", "FAILED", 1, {"target-incomplete"}, set()),
-}
+SCENARIOS = sorted(p.stem for p in scen.SCENARIO_DIR.glob("*.yaml"))
+CASES = [(s, m) for s in SCENARIOS for m in scen.expectations(s)]
 
 
 def verify_json(kubectl, s, mig, *extra):
@@ -31,22 +19,30 @@ def verify_json(kubectl, s, mig, *extra):
     return r, json.loads(r.stdout)
 
 
-@pytest.mark.parametrize("scenario", list(CASES))
-def test_verdict_and_findings(scenario, sim, kubectl):
-    mig, verdict, code, must, must_not = CASES[scenario]
+@pytest.mark.parametrize("scenario,mig", CASES)
+def test_verdict_and_findings_live_and_from_the_gathered_tarball(scenario, mig, sim, kubectl, tmp_path):
+    """What each scenario file expects (its `expect:` block), read live and read back from mig-gather's tarball."""
+    want = scen.expectations(scenario)[mig]
     s = sim(scenario)
-    r, rep = verify_json(kubectl, s, mig)
-    ids = {f["id"] for f in rep["findings"]}
-    assert (rep["verdict"], r.returncode) == (verdict, code), (rep["verdict"], ids, r.stderr)
-    assert must <= ids, ids
-    assert not (must_not & ids), ids
-    assert rep["kind"] == "Verdict" and rep["apiVersion"] == "mig-tools/v1"
-    sev = [f["severity"] for f in rep["findings"]]
-    assert sev == sorted(sev, key=["error", "warning", "info"].index)          # most severe first
-    for f in rep["findings"]:
-        assert f["evidence"] and f["title"] and f["severity"] in ("error", "warning", "info")
-    if scenario == "sock-shop-success":
-        assert not [f for f in rep["findings"] if f["severity"] == "error"]
+    g = gather(kubectl, s, tmp_path / "out")
+    assert g.returncode == 0, g.stderr
+    _, tarball = bundle_of(g)
+    seen = {}
+    for mode, target, extra in (("live", s, ()), ("tarball", None, ("--must-gather", str(tarball)))):
+        r, rep = verify_json(kubectl, target, mig, *extra)
+        ids = {f["id"] for f in rep["findings"]}
+        assert (rep["verdict"], r.returncode) == (want["verdict"], want["exit"]), (mode, rep["verdict"], ids, r.stderr)
+        assert set(want.get("findings") or []) <= ids, (mode, ids)
+        assert not (set(want.get("absent") or []) & ids), (mode, ids)
+        assert rep["kind"] == "Verdict" and rep["apiVersion"] == "mig-tools/v1"
+        sev = [f["severity"] for f in rep["findings"]]
+        assert sev == sorted(sev, key=["error", "warning", "info"].index)          # most severe first
+        for f in rep["findings"]:
+            assert f["evidence"] and f["title"] and f["severity"] in ("error", "warning", "info")
+        if want["verdict"] == "SUCCEEDED":
+            assert not [f for f in rep["findings"] if f["severity"] == "error"]
+        seen[mode] = (rep["verdict"], sorted(ids))
+    assert seen["tarball"] == seen["live"]
 
 
 def test_restic_timeout_evidence_and_fix(sim, kubectl):

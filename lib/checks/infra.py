@@ -10,7 +10,7 @@ from .registry import Finding, check, ref
 ROLE_SOURCES = {"host": ("controller",), "source": ("velero", "restic"), "target": ("velero", "restic")}
 
 
-@check("mtc-pod-unhealthy")
+@check("mtc-pod-unhealthy", kinds={"host": ("Pod",), "source": ("Pod",), "target": ("Pod",)})
 def mtc_pods(f):
     for role, sources in ROLE_SOURCES.items():
         if not f.reachable(role):
@@ -19,12 +19,13 @@ def mtc_pods(f):
             if podlib.classify(p) not in sources:
                 continue
             # restic pods of this migration's volumes are reported by the volumes check
-            if podlib.classify(p) == "restic" and _serves_volumes(f, role, p):
+            if podlib.classify(p) == "restic" and f.graph.restic_pod_served(role, p):
                 continue
             why = podlib.problems(p)
             if why:
                 sev = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
-                yield Finding(id="mtc-pod-unhealthy", severity=sev, title=f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", cluster=role,
+                yield Finding(id="mtc-pod-unhealthy", severity=sev,
+                              title=f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", cluster=role,
                               objects=[ref(p)], evidence=[f"Pod {o.name(p)}: {', '.join(why)}"],
                               fix=[f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",
                                f"oc logs {o.name(p)} -n {f.src.namespace} --all-containers --previous --context <{role}>"])
@@ -36,18 +37,14 @@ def completed_ok(f) -> bool:
                                               or o.has_condition(f.mig, "SucceededWithWarnings"))
 
 
-def _serves_volumes(f, role, p) -> bool:
-    vols = f.graph.pvbs if role == "source" else f.graph.pvrs
-    return any(o.spec(v).get("node") == podlib.node(p) or o.status(v).get("resticPod") == o.name(p) for v in vols)
-
-
 @check("bsl-unavailable")
 def locations(f):
     for role, bsls in f.graph.bsls.items():
         for b in bsls:
             phase = o.phase(b)
             if phase and phase != "Available" and not bucket_gone(b):
-                yield Finding(id="bsl-unavailable", severity="warning" if completed_ok(f) else "error", title=f"BackupStorageLocation {o.name(b)} is {phase}", cluster=role,
+                yield Finding(id="bsl-unavailable", severity="warning" if completed_ok(f) else "error",
+                              title=f"BackupStorageLocation {o.name(b)} is {phase}", cluster=role,
                               objects=[ref(b)], evidence=[f"BackupStorageLocation {o.name(b)}: phase {phase}: "
                                          f"{o.status(b).get('message', '')}".rstrip(": ")],
                               fix=["Check the MigStorage bucket and credentials, then: "
@@ -62,8 +59,9 @@ def config_ready(f):
         if not obj or o.has_condition(obj, "Ready"):
             continue
         bad = [c for c in o.conditions(obj) if c.get("category") in ("Critical", "Error")
-               and str(c.get("status", "True")) == "True"]
-        yield Finding(id=fid, severity="warning" if completed_ok(f) else "error", title=f"{kind} {o.name(obj)} is not Ready", cluster="host",
+               and o.is_true(c)]
+        yield Finding(id=fid, severity="warning" if completed_ok(f) else "error",
+                      title=f"{kind} {o.name(obj)} is not Ready", cluster="host",
                       objects=[ref(obj)],
                       evidence=[f"{kind} {o.name(obj)}: {c.get('type')} ({c.get('category')}): {c.get('message', '')}"
                        for c in bad] or [f"{kind} {o.name(obj)} has no Ready condition"],

@@ -17,7 +17,7 @@ def _range(v: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(1)) + int(m.group(2))) if m else None
 
 
-@check("scc-range-overlap")
+@check("scc-range-overlap", kinds={"target": ("Namespace",)})
 def scc_overlap(f):
     if not f.reachable("target"):
         return
@@ -68,7 +68,8 @@ def storage_bucket(f):
                            f"oc edit migstorage {o.name(st)} -n {f.src.namespace}"])
 
 
-@check("cluster-scoped-missing")
+@check("cluster-scoped-missing", kinds={"target": ("StorageClass", "ClusterRoleBinding", "SecurityContextConstraints"),
+                                           "source": ("ClusterRoleBinding", "SecurityContextConstraints")})
 def cluster_scoped(f):
     if not (f.reachable("target") and f.reachable("source")) or not f.plan:
         return
@@ -128,7 +129,8 @@ def rollback_needed(f):
 @check("verify-slow")
 def verify_slow(f):
     pvs = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
-           if (pv.get("selection") or {}).get("verify") and (pv.get("selection") or {}).get("copyMethod", "filesystem") == "filesystem"]
+           if (pv.get("selection") or {}).get("verify")
+           and (pv.get("selection") or {}).get("copyMethod", "filesystem") == "filesystem"]
     if pvs:
         yield Finding(id="verify-slow", severity="info", title="verify is on for filesystem copies: expect the copy to be slow",
                       cluster="host", objects=[ref(f.plan)],

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from .. import objects as o
-from .registry import Finding, check, ref
+from .registry import Finding, check, explained, ref
 
 # Conditions that other checks explain in depth (so they are not reported twice).
-EXPLAINED = {"ResticVerifyErrors", "ResticErrors", "Running", "Succeeded", "SucceededWithWarnings", "Failed",
-             "Canceled", "Canceling"}
+# The migration's own state, reported by migration_state below; other checks declare what they explain.
+OWN = set(o.TERMINAL) | {"Running", "Canceling"}
 
 
 @check("migration-failed", "migration-canceled", "migration-condition")
@@ -16,24 +16,27 @@ def migration_state(f):
     name = o.name(mig)
     errors = o.status(mig).get("errors") or []
     failed = o.condition(mig, "Failed")
-    if failed and str(failed.get("status", "True")) == "True":
-        yield Finding(id="migration-failed", severity="error", title=f"migration failed in phase {failed.get('reason') or o.phase(mig)}",
+    if o.is_true(failed):
+        yield Finding(id="migration-failed", severity="error",
+                      title=f"migration failed in phase {failed.get('reason') or o.phase(mig)}",
                       cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: condition Failed (reason {failed.get('reason', '')}): "
                        f"{failed.get('message', '')}"] + [f"status.errors: {e}" for e in errors],
                       fix=[f"oc describe migmigration {name} -n {f.src.namespace}",
                        f"oc mig-logs {name} --level error"])
     if o.has_condition(mig, "Canceled") or o.spec(mig).get("canceled"):
-        yield Finding(id="migration-canceled", severity="warning", title="migration was canceled", cluster="host", objects=[ref(mig)],
+        yield Finding(id="migration-canceled", severity="warning",
+                      title="migration was canceled", cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
     for c in o.conditions(mig):
-        if str(c.get("status", "True")) != "True" or c.get("type") in EXPLAINED:
+        if not o.is_true(c) or c.get("type") in OWN or c.get("type") in explained():
             continue
         cat = c.get("category")
         if cat in ("Critical", "Error", "Warn"):
             sev = "error" if cat in ("Critical", "Error") else "warning"
-            yield Finding(id="migration-condition", severity=sev, title=f"{c.get('type')}: {c.get('message', '')}".strip(), cluster="host",
+            yield Finding(id="migration-condition", severity=sev,
+                          title=f"{c.get('type')}: {c.get('message', '')}".strip(), cluster="host",
                           objects=[ref(mig)], evidence=[f"MigMigration {name}: condition {c.get('type')} category {cat}"
                                        f" since {c.get('lastTransitionTime', '?')}"],
                           fix=[f"oc describe migmigration {name} -n {f.src.namespace}"])

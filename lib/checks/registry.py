@@ -8,8 +8,9 @@ the tests all follow from those declarations (`needed()`).
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Literal, Optional
 
 if TYPE_CHECKING:
     from ..facts import Facts
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
 Severity = Literal["error", "warning", "info"]
 Role = Literal["host", "source", "target"]
 Scope = Literal["mtc", "app"]         # MTC's namespace (or cluster-scoped), or the plan's application namespaces
-SEVERITIES: Tuple[Severity, ...] = ("error", "warning", "info")
-ROLES: Tuple[Role, ...] = ("host", "source", "target")
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+ROLES: tuple[Role, ...] = ("host", "source", "target")
 
 
 class Finding:
@@ -27,14 +28,14 @@ class Finding:
     __slots__ = ("id", "severity", "title", "cluster", "objects", "evidence", "fix")
 
     def __init__(self, *, id: str, severity: Severity, title: str, cluster: str = "",
-                 objects: Optional[List[dict]] = None, evidence: Optional[List[str]] = None,
-                 fix: Optional[List[str]] = None):
+                 objects: Optional[list[dict]] = None, evidence: Optional[list[str]] = None,
+                 fix: Optional[list[str]] = None):
         if severity not in SEVERITIES:
             raise ValueError(f"finding {id}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
         self.id, self.severity, self.title, self.cluster = id, severity, title, cluster
-        self.objects: List[dict] = list(objects or [])
-        self.evidence: List[str] = list(evidence or [])
-        self.fix: List[str] = list(fix or [])
+        self.objects: list[dict] = list(objects or [])
+        self.evidence: list[str] = list(evidence or [])
+        self.fix: list[str] = list(fix or [])
 
     def to_dict(self) -> dict:
         return {"id": self.id, "severity": self.severity, "title": self.title, "cluster": self.cluster,
@@ -45,7 +46,7 @@ class Finding:
 
 
 CheckFn = Callable[["Facts"], Optional[Iterable[Finding]]]
-KindMap = Mapping[str, Tuple[str, ...]]          # role -> kinds
+KindMap = Mapping[str, tuple[str, ...]]          # role -> kinds
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,14 @@ class Need:
 
 @dataclass(frozen=True)
 class Check:
-    ids: Tuple[str, ...]
+    ids: tuple[str, ...]
     fn: CheckFn
     kinds: KindMap = field(default_factory=dict)
     app_kinds: KindMap = field(default_factory=dict)
     logs: KindMap = field(default_factory=dict)
-    when: Optional[Callable[["Facts"], bool]] = None
+    when: Optional[Callable[[Facts], bool]] = None
     doc: str = ""
+    explains: tuple[str, ...] = ()     # MigMigration condition types this check explains in full
 
     @property
     def id(self) -> str:
@@ -76,7 +78,7 @@ class Check:
         return ",".join(self.ids)
 
     @property
-    def needs(self) -> List[Need]:
+    def needs(self) -> list[Need]:
         out = [Need(r, k, "mtc") for r, ks in self.kinds.items() for k in ks]
         return out + [Need(r, k, "app") for r, ks in self.app_kinds.items() for k in ks]
 
@@ -84,12 +86,12 @@ class Check:
         return component in (self.logs.get(role) or ())
 
 
-CHECKS: List[Check] = []
+CHECKS: list[Check] = []
 
 
 def check(*ids: str, kinds: Optional[KindMap] = None, app_kinds: Optional[KindMap] = None,
-          logs: Optional[KindMap] = None, when: Optional[Callable[["Facts"], bool]] = None
-          ) -> Callable[[CheckFn], CheckFn]:
+          logs: Optional[KindMap] = None, when: Optional[Callable[[Facts], bool]] = None,
+          explains: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
     """Register a check yielding findings with these ids, with what it reads (see the module doc)."""
     for decl in (kinds, app_kinds, logs):
         bad = set(decl or {}) - set(ROLES)
@@ -100,27 +102,35 @@ def check(*ids: str, kinds: Optional[KindMap] = None, app_kinds: Optional[KindMa
         if any(i in c.ids for c in CHECKS for i in ids):
             raise ValueError(f"check id {ids} registered twice")
         CHECKS.append(Check(tuple(ids), fn, _freeze(kinds), _freeze(app_kinds), _freeze(logs), when,
-                            (fn.__doc__ or "").strip().split("\n")[0]))
+                            (fn.__doc__ or "").strip().split("\n")[0], tuple(explains)))
         return fn
     return deco
 
 
-def _freeze(m: Optional[KindMap]) -> Dict[str, Tuple[str, ...]]:
+def _freeze(m: Optional[KindMap]) -> dict[str, tuple[str, ...]]:
     return {r: tuple(v) for r, v in (m or {}).items()}
 
 
-def needed() -> Tuple[List[Need], Dict[str, Tuple[str, ...]]]:
+def needed() -> tuple[list[Need], dict[str, tuple[str, ...]]]:
     """The union of every check's declarations: the lists and the log components per role."""
     from . import discover
 
     discover()
-    needs: List[Need] = []
-    logs: Dict[str, Tuple[str, ...]] = {}
+    needs: list[Need] = []
+    logs: dict[str, tuple[str, ...]] = {}
     for c in CHECKS:
         needs += [n for n in c.needs if n not in needs]
         for role, comps in c.logs.items():
             logs[role] = tuple(dict.fromkeys(logs.get(role, ()) + comps))
     return needs, logs
+
+
+def explained() -> set[str]:
+    """The MigMigration condition types some check explains in full (the generic condition check skips them)."""
+    from . import discover
+
+    discover()
+    return {t for c in CHECKS for t in c.explains}
 
 
 def ref(obj: dict) -> dict:
@@ -131,14 +141,14 @@ def ref(obj: dict) -> dict:
     return r
 
 
-def run_all(facts: "Facts", verbose: bool = False) -> Tuple[List[Finding], List[str]]:
+def run_all(facts: Facts, verbose: bool = False) -> tuple[list[Finding], list[str]]:
     """Every check's findings, most severe first, and what could not be checked. A check that fails
     in any way is one `unchecked` entry; the others still run."""
     from ..errors import MigError
     from . import discover
 
     discover()
-    out: List[Finding] = []
+    out: list[Finding] = []
     for c in CHECKS:
         facts.begin(c)
         try:

@@ -33,7 +33,7 @@ def suggest_timeout(current: str, observed_s: float | None) -> str:
     return f"{max(1, math.ceil(want / 3600))}h"
 
 
-@check("restic-timeout")
+@check("restic-timeout", kinds={"host": ("MigrationController",)}, logs={"source": ("velero",), "target": ("velero",)})
 def restic_timeout(f):
     relevant = [b for b in f.graph.backups + f.graph.restores if o.phase(b) not in ("Completed", "New", "")] \
         or (f.mig and o.has_condition(f.mig, "Failed"))
@@ -84,13 +84,14 @@ def _fraction_done(pending) -> float:
 _RESTORE_NAME = re.compile(r"`([^`]+)`")
 
 
-@check("restic-verify-errors", "restic-errors")
+@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)},
+       explains=("ResticVerifyErrors", "ResticErrors"))
 def restic_restore_errors(f):
-    for ctype, fid, sev, field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
+    for ctype, fid, sev, _field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
                                     "podVolumeRestoreErrors"),
                                    ("ResticErrors", "restic-errors", "error", "podVolumeRestoreResticErrors")):
         c = o.condition(f.mig, ctype)
-        if not c or str(c.get("status", "True")) != "True":
+        if not o.is_true(c):
             continue
         m = _RESTORE_NAME.search(c.get("message", ""))
         rname = m.group(1).strip("<>") if m else ""

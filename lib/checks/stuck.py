@@ -58,7 +58,8 @@ def stuck(f):
         vol = f", volume {o.spec(w).get('volume')}" if o.spec(w).get("volume") else ""
         ev.append(f"waits on {w['kind']} {o.name(w)}: phase {st.get('phase') or 'New'}{vol}{extra}"
                   f", started {st.get('startTimestamp') or 'not yet'}")
-    yield Finding(id="migration-stuck", severity="error", title=f"migration stuck in {phase} for {o.human_duration(idle)}", cluster="host",
+    yield Finding(id="migration-stuck", severity="error",
+                  title=f"migration stuck in {phase} for {o.human_duration(idle)}", cluster="host",
                   objects=objs, evidence=ev,
                   fix=[f"oc mig-logs {o.name(f.mig)} --log-source restic --log-source velero -f",
                    "If the restic pod of a waiting volume is not Running, delete it so its DaemonSet recreates it: "

@@ -8,7 +8,8 @@ from .registry import Finding, check, ref
 KINDS = ("Deployment", "StatefulSet", "DeploymentConfig", "PersistentVolumeClaim", "Service")
 
 
-@check("target-incomplete")
+@check("target-incomplete", kinds={"target": ("Namespace",)},
+       app_kinds={"source": KINDS, "target": KINDS + ("Pod",)})
 def target_has_everything(f):
     if not (f.is_final() and o.phase(f.mig) == "Completed" and not o.has_condition(f.mig, "Failed")
             and f.reachable("source") and f.reachable("target")):
@@ -16,12 +17,12 @@ def target_has_everything(f):
     pairs = f.namespace_pairs()
     ev, objs = [], []
     tns = {o.name(n) for n in f.listed("target", "Namespace")}
-    for s, d in pairs:
+    for _s, d in pairs:
         if d not in tns:
             ev.append(f"namespace {d} does not exist on the target")
     for kind in KINDS:
-        src = [x for x in f.listed("source", kind) if o.namespace(x) in {s for s, _ in pairs}]
-        tgt = [x for x in f.listed("target", kind) if o.namespace(x) in {d for _, d in pairs}]
+        src = f.app("source", kind)
+        tgt = f.app("target", kind)
         names = {o.name(x) for x in tgt}
         lost = [x for x in src if o.name(x) not in names]
         if lost:
@@ -41,12 +42,13 @@ def target_has_everything(f):
                               f"{o.spec(pvc).get('storageClassName')}, expected {expected_sc}")
                 if want and _size(want) and _size(pvc) and _size(pvc) != _size(want):
                     ev.append(f"PVC {o.namespace(pvc)}/{o.name(pvc)}: size {_size(pvc)}, source {_size(want)}")
-    for p in f.listed("target", "Pod"):
-        if o.namespace(p) in {d for _, d in pairs} and o.phase(p) not in ("Running", "Succeeded"):
+    for p in f.app("target", "Pod"):
+        if o.phase(p) not in ("Running", "Succeeded"):
             ev.append(f"Pod {o.namespace(p)}/{o.name(p)} is {o.phase(p) or 'Pending'} on the target")
             objs.append(ref(p))
     if ev:
-        yield Finding(id="target-incomplete", severity="error", title="the target does not have everything the source had", cluster="target",
+        yield Finding(id="target-incomplete", severity="error",
+                      title="the target does not have everything the source had", cluster="target",
                       objects=objs, evidence=ev, fix=[f"oc get all,pvc -n {d} --context <target>" for _, d in pairs])
 
 

@@ -23,12 +23,14 @@ def velero_objects(f):
                 if st.get("failureReason"):
                     ev.append(f"failureReason: {st['failureReason']}")
                 ev += [f"validationErrors: {x}" for x in st.get("validationErrors") or []]
-                yield Finding(id=f"velero-{kind}-failed", severity="error", title=f"Velero {kind} {phase}: {velero_role(v)}", cluster=role,
+                yield Finding(id=f"velero-{kind}-failed", severity="error",
+                              title=f"Velero {kind} {phase}: {velero_role(v)}", cluster=role,
                               objects=[ref(v)], evidence=ev,
                               fix=[f"oc logs deployment/velero -n {ns} --context <{role}> | grep {name}",
                                f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level error"])
             elif phase == "Completed" and int(st.get("warnings") or 0):
-                yield Finding(id="velero-warnings", severity="info", title=f"Velero {kind} completed with {st['warnings']} warnings",
+                yield Finding(id="velero-warnings", severity="info",
+                              title=f"Velero {kind} completed with {st['warnings']} warnings",
                               cluster=role, objects=[ref(v)], evidence=[f"{v['kind']} {name}: warnings {st['warnings']}"],
                               fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level warning"])
             if kind == "restore" and phase == "Completed":

@@ -22,12 +22,13 @@ def _duration(f, v) -> float | None:
     return ((end or f.now) - start).total_seconds()
 
 
-@check("pod-volume-failed", "pod-volume-slow", "restic-pod-unhealthy")
+@check("pod-volume-failed", "pod-volume-slow", "restic-pod-unhealthy", kinds={"source": ("Pod",), "target": ("Pod",)})
 def pod_volumes(f):
     for role, vols, kind in (("source", f.graph.pvbs, "PodVolumeBackup"), ("target", f.graph.pvrs, "PodVolumeRestore")):
         failed = [v for v in vols if o.phase(v) == "Failed"]
         for v in failed:
-            yield Finding(id="pod-volume-failed", severity="error", title=f"{kind} failed: volume {o.spec(v).get('volume')}", cluster=role,
+            yield Finding(id="pod-volume-failed", severity="error",
+                          title=f"{kind} failed: volume {o.spec(v).get('volume')}", cluster=role,
                           objects=[ref(v)], evidence=[f"{kind} {o.name(v)}: phase Failed: {o.status(v).get('message', '')}"],
                           fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source restic --level error"])
         done = [d for d in (_duration(f, v) for v in vols if o.phase(v) == "Completed") if d is not None]
@@ -43,17 +44,15 @@ def pod_volumes(f):
                                       evidence=[f"{kind} {o.name(v)}: volume {o.spec(v).get('volume')}, phase "
                                        f"{o.phase(v) or 'New'} since {o.status(v).get('startTimestamp') or '?'}"],
                                       fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source restic -f"])
-        # restic pods that served these volumes: by node (PVB spec.node) or by name (PVR status.resticPod)
-        nodes = {o.spec(v).get("node") for v in vols if o.spec(v).get("node")}
-        names = {o.status(v).get("resticPod") for v in vols if o.status(v).get("resticPod")}
         if not vols or not f.reachable(role):
             continue
         for p in podlib.mtc_pods(f.pods(role), "restic"):
-            if podlib.node(p) not in nodes and o.name(p) not in names:
+            if not f.graph.restic_pod_served(role, p):
                 continue
             why = podlib.problems(p)
             if why:
-                yield Finding(id="restic-pod-unhealthy", severity="error", title=f"restic pod {o.name(p)} that moves this migration's "
+                yield Finding(id="restic-pod-unhealthy", severity="error",
+                              title=f"restic pod {o.name(p)} that moves this migration's "
                               f"volumes is unhealthy", cluster=role, objects=[ref(p)],
                               evidence=[f"Pod {o.name(p)} on node {podlib.node(p)}: {', '.join(why)}"],
                               fix=[f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import __version__
 from .. import objects as o
-from ..errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError
+from ..errors import EXIT_ERROR, EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError
 from ..graph import list_migrations, resolve_migration
 from ..progress import Progress
 from ..redact import Redactor
@@ -39,7 +39,7 @@ class Options:
 
 
 def _stamp() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return o.now_stamp()
 
 
 def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
@@ -53,7 +53,7 @@ def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
     migrations = list_migrations(src)
     if ref:
         migrations = [resolve_migration(migrations, ref, ns)]
-    role_plan = (o.spec(migrations[0]).get("migPlanRef") or {}).get("name") if migrations else None
+    role_plan = o.plan_name(migrations[0]) if migrations else None
     if ref:
         plans = [p for p in plans if o.name(p) == role_plan]
     roles: dict[str, list] = {o.name(m): (["host"] if o.spec(m).get("isHostCluster") else []) for m in mcs}
@@ -99,26 +99,34 @@ def _reports(root: Path, index: dict, migrations: list[dict], redactor: Redactor
     from ..verify import verify
     from ..verify_text import data, with_timeline
 
-    problems = []
+    problems: list = []
     if not migrations:
         return problems
-    clusters = scan(root, index, objects=False)
-    for cd in clusters:
-        cd.objects = writers[cd.path.name].objects
-    gathered = MustGatherSource(root, index, index["namespace"], str(root), clusters)
-    out = root / "mig-verify"
-    out.mkdir(exist_ok=True)
+    try:
+        clusters = scan(root, index, objects=False)
+        for cd in clusters:
+            cd.objects = writers[cd.path.name].objects
+        gathered = MustGatherSource(root, index, index["namespace"], str(root), clusters)
+        out = root / "mig-verify"
+        out.mkdir(exist_ok=True)
+    except Exception as e:   # the bundle stands without its reports; gather.json says why
+        return [_report_miss("mig-verify reports", e)]
     for m in migrations:
         name = o.name(m)
         try:
             rep = verify(gathered, name)
-        except (ApiError, MigError) as e:
-            problems.append(miss(f"mig-verify report of {name}", e))
-            continue
-        (out / f"{safe(name)}.txt").write_text(redactor.string(with_timeline(rep, True)))
-        (out / f"{safe(name)}.json").write_text(redactor.string(json.dumps(data(rep, True), indent=2,
-                                                                           sort_keys=True)) + "\n")
+            (out / f"{safe(name)}.txt").write_text(redactor.string(with_timeline(rep, True)))
+            (out / f"{safe(name)}.json").write_text(redactor.string(json.dumps(data(rep, True), indent=2,
+                                                                               sort_keys=True)) + "\n")
+        except Exception as e:   # one report failing never costs the bundle or the other reports
+            problems.append(_report_miss(f"mig-verify report of {name}", e))
     return problems
+
+
+def _report_miss(what: str, e: Exception) -> dict:
+    if isinstance(e, (ApiError, MigError, OSError)):
+        return miss(what, e)
+    return {"what": what, "why": f"internal error: {type(e).__name__}: {e}", "status": None, "code": EXIT_ERROR}
 
 
 def _archive(final: Path, dest: Path) -> Path:

@@ -90,6 +90,7 @@ class ClusterGather:
         for ns in job.namespaces:
             kinds = spec.full_namespace(offered) if self.full else spec.by_kind(offered, spec.SUMMARY_KINDS)
             tasks += [(r, ns) for r in kinds]
+        tasks = list(dict.fromkeys(tasks))      # a kind both declared and in a CR group is listed once
         results: dict = {}
         with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"list-{job.dir}") as ex:
             for (r, ns), fut in [((r, ns), ex.submit(self._list, r, ns)) for r, ns in tasks]:

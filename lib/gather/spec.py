@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
-from ..resources import MIG, VELERO, Resource
+from ..resources import MIG, VELERO, Resource, resource
 
 # Every resource of these groups: in the MTC namespace, or all of them when cluster-scoped.
 CR_GROUPS = (MIG, VELERO)
 
-# In the MTC namespace, besides the CRs (pods are written one per directory, with their logs).
-MTC_KINDS = ("Pod", "Event", "ConfigMap", "Secret", "Service", "ServiceAccount", "PersistentVolumeClaim",
-             "Deployment", "DaemonSet", "ReplicaSet", "StatefulSet", "Job", "Route")
+# What mig-gather collects follows from what mig-verify reads (lib/graph.GRAPH_KINDS and every check's
+# declaration, lib/checks), so a bundle read offline answers the same questions as the live clusters;
+# these are the extras a support engineer wants besides (pods are written one per directory, with logs).
+EXTRA_MTC_KINDS = ("Pod", "Event", "ConfigMap", "Secret", "Service", "ServiceAccount", "PersistentVolumeClaim",
+                   "Deployment", "DaemonSet", "ReplicaSet", "StatefulSet", "Job", "Route")
+EXTRA_CLUSTER_KINDS = ("Namespace", "Node", "StorageClass", "PersistentVolume")
+# Migrated namespaces: the workload skeleton (and a summary of every kind); with --namespaces, every
+# namespaced resource the server offers.
+EXTRA_SUMMARY_KINDS = ("Pod", "Deployment", "StatefulSet", "DeploymentConfig", "PersistentVolumeClaim", "Service")
 
-# Cluster facts and what mig-verify's checks compare across clusters.
-CLUSTER_KINDS = ("Namespace", "Node", "StorageClass", "PersistentVolume", "ClusterRoleBinding",
-                 "SecurityContextConstraints")
 
-# Migrated namespaces: always the workload skeleton mig-verify compares (and a summary of every
-# kind); with --namespaces, every namespaced resource the server offers.
-SUMMARY_KINDS = ("Pod", "Deployment", "StatefulSet", "DeploymentConfig", "PersistentVolumeClaim", "Service")
+def _declared() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(kinds in MTC's namespace, cluster-scoped kinds, kinds in the application namespaces)."""
+    from ..checks import needed
+    from ..graph import GRAPH_KINDS
+
+    needs, _logs = needed()
+    mtc = [k for ks in GRAPH_KINDS.values() for k in ks] + [n.kind for n in needs if n.scope == "mtc"]
+    app = [n.kind for n in needs if n.scope == "app"]
+    ns_kinds, cluster_kinds = list(EXTRA_MTC_KINDS), list(EXTRA_CLUSTER_KINDS)
+    for k in mtc:
+        try:
+            namespaced = resource(k).namespaced
+        except KeyError:
+            namespaced = True     # resolved by discovery when gathering
+        (ns_kinds if namespaced else cluster_kinds).append(k)
+    return (tuple(dict.fromkeys(ns_kinds)), tuple(dict.fromkeys(cluster_kinds)),
+            tuple(dict.fromkeys(list(EXTRA_SUMMARY_KINDS) + app)))
+
+
+MTC_KINDS, CLUSTER_KINDS, SUMMARY_KINDS = _declared()
 NEVER_IN_FULL = {"Event"}     # events of an application namespace are noise next to its objects
 
 LOG_CONCURRENCY = 4           # log streams at once per cluster

@@ -11,6 +11,7 @@ import yaml
 from ..redact import Redactor, StreamRedactor
 from ..resources import Resource
 
+_Dumper: type
 try:
     _Dumper = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover

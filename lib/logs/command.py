@@ -80,7 +80,7 @@ def execute(src, opt: Options, out=None, err=None) -> int:
         n += 1
         if opt.follow:
             out.flush()
-    for role, t, why in errors:
+    for _role, _t, why in errors:
         err.write(f"warning: {why}\n")
     if n == 0 and not errors:
         err.write("no log lines matched\n")

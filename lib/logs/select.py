@@ -23,17 +23,6 @@ class Target:
     node: str = ""
 
 
-def _restic_nodes(graph, role: str) -> tuple[set, set]:
-    """(nodes, restic pod names) that ran this migration's PodVolumeBackups/Restores on `role`."""
-    nodes, pods = set(), set()
-    for v in (graph.pvbs if role == "source" else graph.pvrs):
-        if o.spec(v).get("node"):
-            nodes.add(o.spec(v)["node"])
-        if o.status(v).get("resticPod"):
-            pods.add(o.status(v)["resticPod"])
-    return nodes, pods
-
-
 def targets(src: Source, graph=None, roles=None, sources=None, pod: str | None = None,
             container: str | None = None, selector: str | None = None, errors: list | None = None) -> list[Target]:
     """The containers to read, one pod list per cluster; clusters that fail go to `errors`."""
@@ -53,7 +42,7 @@ def targets(src: Source, graph=None, roles=None, sources=None, pod: str | None =
                 raise
             errors.append((role, None, str(e)))
             continue
-        nodes, restic_pods = _restic_nodes(graph, role) if graph and graph.migration_uids else (set(), set())
+        nodes, restic_pods = graph.volume_locations(role) if graph and graph.migration_uids else (set(), set())
         for p in sorted(pods, key=o.name):
             kind = podlib.classify(p) or ("other" if selector else "")
             if not kind or (not selector and kind not in sources) or (pod and o.name(p) != pod):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import heapq
 import queue
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 from .. import logline
 from ..errors import ApiError, MigError

@@ -24,6 +24,7 @@ import yaml
 
 from ..errors import MigError
 
+_Loader: type
 try:
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
@@ -80,9 +81,8 @@ def _cluster_dirs(top: Path) -> list[Path]:
 def _owner(path: Path, roots: list[Path]) -> Path | None:
     best = None
     for r in roots:
-        if r == path or r in path.parents:
-            if best is None or len(r.parts) > len(best.parts):
-                best = r
+        if (r == path or r in path.parents) and (best is None or len(r.parts) > len(best.parts)):
+            best = r
     return best
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import List
 
 from .. import objects as o
 from ..errors import ApiError, MigError
@@ -14,6 +15,7 @@ from ..resources import BY_KIND, Resource, resource
 from ..selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 from ..source import Source
 from .layout import ClusterDir, infer_roles, scan
+
 
 def _kind(kind: str | Resource) -> str:
     if isinstance(kind, Resource):
@@ -28,7 +30,7 @@ class MustGatherSource(Source):
     live = False
 
     def __init__(self, top: Path, index: dict | None, namespace: str, origin: str,
-                 clusters: list[ClusterDir] | None = None):
+                 clusters: List[ClusterDir] | None = None):
         """`clusters`: already scanned (mig-gather passes what it wrote, objects kept in memory)."""
         self.namespace = namespace
         self.origin = origin
@@ -73,13 +75,13 @@ class MustGatherSource(Source):
             return
         name = o.name(migcluster)
         for cd in self.clusters:
-            if cd.name == name or cd.path.name == name or cd.path.name.endswith("_" + name):
+            if name in (cd.name, cd.path.name) or cd.path.name.endswith("_" + name):
                 self._roles[role] = cd
                 return
         if o.spec(migcluster).get("isHostCluster") and "host" in self._roles:
             self._roles.setdefault(role, self._roles["host"])
 
-    def roles(self) -> list[str]:
+    def roles(self) -> List[str]:
         return [r for r in ("host", "source", "target") if r in self._roles]
 
     def label(self, role: str) -> str:
@@ -125,7 +127,7 @@ class MustGatherSource(Source):
 
     def _since(self, seconds: int) -> str:
         base = self.now or o.now()
-        return (base - _dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return o.format_time(base - _dt.timedelta(seconds=seconds))
 
     @staticmethod
     def _read(path: Path, timestamps: bool, tail: int | None, since: str | None) -> Iterator[bytes]:

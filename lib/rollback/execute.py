@@ -31,7 +31,7 @@ class Stopped(MigError):
 
 def _apply(client, a: Action, journal: Journal) -> str:
     """Perform one action; returns 'done' or why it was skipped."""
-    for attempt in range(CONFLICT_RETRIES):
+    for _attempt in range(CONFLICT_RETRIES):
         cur = client.get_or_none(a.kind, a.name, a.namespace or None)
         if cur is None:
             return "already gone" if a.verb == "delete" else "no longer exists"
@@ -89,7 +89,7 @@ def execute(src, plan: Plan, journal: Journal, progress=None) -> Outcome:
         if not groups or groups[-1][:2] != (a.cluster, a.group):
             groups.append((a.cluster, a.group, []))
         groups[-1][2].append(a)
-    for gi, (cluster, group, acts) in enumerate(groups):
+    for _gi, (cluster, _group, acts) in enumerate(groups):
         try:
             client = src.client(cluster)
             for a in acts:

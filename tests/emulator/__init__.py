@@ -77,7 +77,7 @@ class Emulator:
     # --- construction ------------------------------------------------------------------------
     @classmethod
     def from_scenario(cls, name_or_path: str, workdir=None, tls=True, insecure_tls=False, ports=None,
-                      start: bool = True, only: str | None = None, **kw) -> "Emulator":
+                      start: bool = True, only: str | None = None, **kw) -> Emulator:
         path = scen.find(name_or_path)
         sim = cls(scen.cluster_names(path), workdir, tls, insecure_tls, **kw)
         sim.start(ports, write_kubeconfig=False, only=only)

@@ -54,7 +54,7 @@ def load(path: Path, values: dict, now: dt.datetime, seen: set | None = None) ->
     seen.add(path)
     doc = yaml.load(render(path.read_text(), values, now), Loader=_Loader) or {}
     out = {"description": doc.get("description", ""), "clusters": doc.get("clusters"), "objects": {},
-           "logs": {}, "tokens": {}}
+           "logs": {}, "tokens": {}, "expect": doc.get("expect") or {}}   # expectations are a file's own
     for inc in doc.get("include") or []:
         sub = load((path.parent / inc).resolve(), values, now, seen)
         _merge(out, sub)
@@ -85,3 +85,10 @@ def cluster_names(path: Path) -> list[str]:
     doc = yaml.safe_load(_CLUSTER.sub("x", _NOW.sub("2000-01-01T00:00:00Z", p.read_text()))) or {}
     names = doc.get("clusters")
     return list(names or ["host", "source", "target"])
+
+
+def expectations(name_or_path: str) -> dict:
+    """The scenario file's own `expect:` block: {migration: {verdict, exit, findings, absent}}."""
+    path = find(name_or_path)
+    doc = yaml.load(_CLUSTER.sub("x", _NOW.sub("2000-01-01T00:00:00Z", path.read_text())), Loader=_Loader) or {}
+    return doc.get("expect") or {}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import base64
+import datetime as dt
 import json
 import socket
 import ssl
@@ -13,11 +13,12 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from lib.selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
+
 from . import patch as patches
 from .faults import Faults, Request
 from .logs import LogStore, parse_ts
 from .resources import SCALABLE, Res
-from lib.selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 from .store import Store, StoreError
 
 VERB_OF = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from lib import flags, logline, objects as o, render
+from lib import flags, logline, render
+from lib import objects as o
 from lib.errors import UsageError
 
 

@@ -1,0 +1,75 @@
+"""The pieces of log reading without a server: label selectors, the needles that pick one migration's
+lines, the resume point of a cut stream, and which pods are read."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.graph import Graph
+from lib.logs.filter import Needles
+from lib.logs.select import targets
+from lib.logs.stream import _stamp_run, split_stamp
+from lib.selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
+from tests.unit.fakes import DictSource
+
+
+@pytest.mark.parametrize("sel,labels,want", [
+    ("app=velero", {"app": "velero"}, True),
+    ("app!=velero", {"app": "velero"}, False),
+    ("app!=velero", {}, True),
+    ("component in (velero,restic)", {"component": "restic"}, True),
+    ("component notin (velero,restic)", {"component": "restic"}, False),
+    ("migmigration", {"migmigration": "u"}, True),
+    ("!migmigration", {"migmigration": "u"}, False),
+    ("a=1,b in (2,3)", {"a": "1", "b": "3"}, True),
+])
+def test_label_selectors_as_kubectl(sel, labels, want):
+    assert match_labels(parse_labels(sel), labels) is want
+
+
+@pytest.mark.parametrize("bad", ["a in 1", "!a=1", "=x"])
+def test_bad_label_selectors_are_refused(bad):
+    with pytest.raises(SelectorError):
+        parse_labels(bad)
+
+
+def test_field_selectors():
+    pod = {"metadata": {"name": "p"}, "status": {"phase": "Running"}}
+    assert match_fields(parse_fields("status.phase=Running"), pod)
+    assert not match_fields(parse_fields("status.phase!=Running"), pod)
+
+
+def _graph() -> Graph:
+    g = Graph("openshift-migration")
+    g.migration = {"metadata": {"name": "mig-1", "uid": "uid-1"}}
+    g.plan = {"metadata": {"name": "plan-a"}}
+    g.backups = [{"kind": "Backup", "metadata": {"name": "mig-1-abcde"}}]
+    return g
+
+
+def test_needles_pick_whole_lines_of_this_migration_only():
+    n = Needles(_graph())
+    assert "mig-1-abcde" not in n.words            # found by the shorter "mig-1"
+    chunk = b"a other\nb backup=mig-1-abcde done\nc uid-1 here\nd plan-a\ne nothing\n"
+    assert n.select(chunk) == [b"b backup=mig-1-abcde done\n", b"c uid-1 here\n", b"d plan-a\n"]
+    assert n.match(b"x mig-1 y") and not n.match(b"x mig-2 y")
+
+
+def test_resume_point_counts_the_lines_sharing_the_last_stamp():
+    chunk = b"2020-01-01T00:00:01Z a\n2020-01-01T00:00:02Z b\n2020-01-01T00:00:02Z c\n"
+    assert _stamp_run(chunk, 0, len(chunk)) == ("2020-01-01T00:00:02Z", 2)
+    assert split_stamp(b"2020-01-01T00:00:01Z a b") == ("2020-01-01T00:00:01Z", b"a b")
+    assert split_stamp(b"no stamp here") == ("", b"no stamp here")
+
+
+def test_only_the_restic_pods_that_moved_the_volumes_are_read():
+    def pod(name, node, comp):
+        return {"kind": "Pod", "metadata": {"name": name, "namespace": "openshift-migration",
+                                            "labels": {"name": comp, "component": comp}},
+                "spec": {"nodeName": node, "containers": [{"name": comp}]}}
+    src = DictSource({"host": [], "source": [pod("restic-a", "n1", "restic"), pod("restic-b", "n2", "restic")]})
+    src.roles = lambda: ["host", "source"]
+    g = _graph()
+    g.pvbs = [{"kind": "PodVolumeBackup", "metadata": {"name": "v"}, "spec": {"node": "n2"}}]
+    got = [t.pod for t in targets(src, g, ["source"], ["restic"])]
+    assert got == ["restic-b"]
