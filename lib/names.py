@@ -8,21 +8,24 @@ from __future__ import annotations
 
 from .errors import UsageError
 
-GROUP = "migration.openshift.io"
-KINDS = ("migmigration", "migplan", "namespace", "project")
+GROUPS = {"migmigration": "migration.openshift.io", "migplan": "migration.openshift.io", "namespace": "",
+          "project": "project.openshift.io"}
 _ALIASES = {"migmigrations": "migmigration", "migplans": "migplan", "namespaces": "namespace", "ns": "namespace",
             "projects": "project"}
 
 
 def split(value: str) -> tuple[str, str]:
-    """(kind, name) of an argument; kind is "" for a bare name. TYPE.GROUP and plurals are accepted."""
+    """(kind, name) of an argument; kind is "" for a bare name. Plurals and TYPE.GROUP are accepted;
+    a kind of another group comes back with its group (never one of ours)."""
     if "/" not in value:
         return "", value
     typ, name = value.split("/", 1)
     kind, _, group = typ.lower().partition(".")
     kind = _ALIASES.get(kind, kind)
-    if group and group not in (GROUP, "project.openshift.io", "") or not name or "/" in name:
+    if not kind or not name or "/" in name:
         raise UsageError(f"{value!r} is not a name of the form NAME, TYPE/NAME or TYPE.GROUP/NAME")
+    if group and GROUPS.get(kind) != group:
+        return f"{kind}.{group}", name
     return kind, name
 
 

@@ -81,10 +81,17 @@ def _to_ng(expr: str) -> str:
     return text[1:] if text.startswith(".") else text
 
 
+@lru_cache(maxsize=1)
+def _parser():
+    """One parser for the process: jsonpath_ng.ext.parse() builds a new one (0.1 s) per expression."""
+    from jsonpath_ng.ext.parser import ExtentedJsonPathParser
+
+    return ExtentedJsonPathParser()
+
+
 @lru_cache(maxsize=64)
 def _compile(expr: str):
     from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-    from jsonpath_ng.ext import parse
 
     e = expr.strip()
     if e in ("", "@", "$", "."):
@@ -92,7 +99,7 @@ def _compile(expr: str):
     if e.startswith("@"):
         e = e[1:]
     try:
-        return parse(_to_ng(e))
+        return _parser().parse(_to_ng(e))
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
         raise TemplateError(f"error parsing jsonpath {expr!r}: {' '.join(str(exc).split())}") from None
 
