@@ -34,7 +34,7 @@ def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[s
     except KeyboardInterrupt:
         _flush_quietly()
         sys.stderr.write("interrupted\n")
-        code = EXIT_INTERRUPTED
+        _exit_now(EXIT_INTERRUPTED)
     except BrokenPipeError:
         # `... | head` closed our stdout: not an error, and Python must not complain at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -47,6 +47,18 @@ def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[s
             traceback.print_exc()
         code = EXIT_ERROR
     sys.exit(code)
+
+
+def _exit_now(code: int) -> None:
+    """Exit at once: worker threads still blocked on a socket (thread pools join theirs at exit) must
+    not keep an interrupted command alive; atexit handlers (temp files) still run."""
+    import atexit
+
+    try:
+        atexit._run_exitfuncs()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
 
 
 def _level(args: list[str]) -> int:
