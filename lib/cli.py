@@ -18,9 +18,18 @@ def warn(message: str) -> None:
     sys.stderr.flush()
 
 
-def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[str] | None = None) -> None:
+COMPLETE = "__complete"      # argv[1] of the kubectl_complete-mig_<name> executables (lib/completion.py)
+
+
+def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[str] | None = None,
+        parser: Callable | None = None) -> None:
     """Call main(args) and exit with its code; MigError -> `error: ...` on stderr, no traceback."""
     args = list(sys.argv[1:] if args is None else args)
+    if parser is not None and args[:1] == [COMPLETE]:
+        from . import completion
+
+        main = lambda a: completion.run(parser, a)  # noqa: E731
+        args = args[1:]
     verbose = "--verbose" in args or _level(args) >= 10
     try:
         code = main(args) or 0

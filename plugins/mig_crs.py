@@ -24,13 +24,18 @@ EXAMPLES = """\
   kubectl mig-crs 88435fe0 --must-gather must-gather.tar.gz"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-crs", "Show the chain of CRs of an MTC migration: MigPlan, MigMigration, "
                      "MigCluster, MigStorage, BSL/VSL, Velero Backups, Restores, PodVolumeBackups/Restores.",
                      EXAMPLES)
     p.add_argument("migration", nargs="?", help="MigMigration name, UID or unique prefix")
     p.add_argument("--plan", help="show every migration of this MigPlan")
     flags.add_output(p)
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
     args = flags.parse(p, argv)
     out = args.out
     kind, _ = names.split(args.migration) if args.migration else ("", "")
@@ -60,7 +65,7 @@ def main(argv) -> int:
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-crs")
+    cli.run(main, "kubectl mig-crs", parser=parser)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ EXAMPLES = """\
   oc adm must-gather --image=quay.io/mig-tools/mig-gather:latest"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-gather", "Collect the MTC and Velero CRs, pods, events, logs (current and "
                      "previous) and cluster facts of the host, source and target clusters in parallel, with "
                      "mig-verify's reports, into must-gather.local.<id>/ and must-gather.tar.gz. Secrets are "
@@ -38,6 +38,11 @@ def main(argv) -> int:
     p.add_argument("--no-redact", action="store_true", help="write secrets in clear (explicitly asked only)")
     p.add_argument("--in-cluster", action="store_true",
                    help="run as a must-gather image: the pod's service account, output in /must-gather")
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
     a = flags.parse(p, argv)
     if a.must_gather:
         raise UsageError("mig-gather reads live clusters; --must-gather is for the other plugins")
@@ -51,7 +56,7 @@ def main(argv) -> int:
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-gather")
+    cli.run(main, "kubectl mig-gather", parser=parser)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ EXAMPLES = """\
   kubectl mig-logs 88435fe0 --archive logs.tar.gz"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-logs", "Show the Velero, Restic and migration controller logs that concern a "
                      "migration, from the source, target and host clusters.", EXAMPLES, own=("cluster",))
     p.add_argument("migration", nargs="?", help="MigMigration name, UID or unique prefix (omit: all lines)")
@@ -43,6 +43,11 @@ def main(argv) -> int:
     flags.add_output(p, ("text", "json"), default="text")   # json: one object per line
     p.add_argument("--output-dir", metavar="DIR", help="write every log to DIR/<cluster>/<source>/<pod>/<container>.log")
     p.add_argument("--archive", metavar="FILE", help="write every log into a .tar.gz")
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
     a = flags.parse(p, argv)
     if a.follow and (a.output_dir or a.archive):
         raise UsageError("--follow cannot be combined with --output-dir or --archive")
@@ -56,7 +61,7 @@ def main(argv) -> int:
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-logs")
+    cli.run(main, "kubectl mig-logs", parser=parser)
 
 
 if __name__ == "__main__":

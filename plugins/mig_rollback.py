@@ -18,7 +18,7 @@ EXAMPLES = """\
   kubectl mig-rollback sock-shop -o json"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-rollback", "Roll back a migration that failed with the application stopped "
                      "(the manual rollback): delete what the plan migrated on the target, restore the source's "
                      "replicas, CronJobs and DaemonSets. Prints the plan; changes nothing without --yes.", EXAMPLES)
@@ -36,6 +36,11 @@ def main(argv) -> int:
     p.add_argument("--replicas", type=int, help="replicas for source workloads whose original count was not kept")
     p.add_argument("--journal", metavar="PATH", help="journal file (default under $XDG_STATE_HOME/mig-tools)")
     flags.add_output(p, ("table", "json", "yaml", "jsonpath"))
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
     a = flags.parse(p, argv)
     if not (a.project or a.plan or a.migration):
         raise UsageError("name the project (the migrated namespace on the target), or pass --plan or --migration")
@@ -48,7 +53,7 @@ def main(argv) -> int:
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-rollback")
+    cli.run(main, "kubectl mig-rollback", parser=parser)
 
 
 if __name__ == "__main__":

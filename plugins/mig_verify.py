@@ -21,7 +21,7 @@ EXAMPLES = """\
   kubectl mig-verify 88435fe0 --must-gather must-gather.tar.gz"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-verify", "Diagnose an MTC migration: a verdict, then findings (most severe "
                      "first) with their evidence and the commands that fix them.", EXAMPLES)
     p.add_argument("migration", help="MigMigration name, UID or unique prefix")
@@ -29,6 +29,11 @@ def main(argv) -> int:
                    help="a running migration without progress for this long is STUCK (default 30m)")
     p.add_argument("--timeline", action="store_true", help="also chart the phases and Velero objects over time")
     flags.add_output(p, ("table", "json", "yaml", "jsonpath"))
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
     a = flags.parse(p, argv)
     report = verify(open_source(a), names.name_of(a.migration, "migmigration"), a.stuck_after, verbose=a.verbose)
     if a.out.is_table:
@@ -43,7 +48,7 @@ def main(argv) -> int:
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-verify")
+    cli.run(main, "kubectl mig-verify", parser=parser)
 
 
 if __name__ == "__main__":
