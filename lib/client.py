@@ -58,6 +58,7 @@ class Client:
         if self.impersonate:
             _add_headers(self.api, self.impersonate)
         self._discovered: List[Resource] | None = None
+        self.retry_writes = False   # mig-rollback: its writes are idempotent (uid preconditions, resourceVersions)
         self._silent: ApiError | None = None     # set once the cluster let a request time out
 
     def _bound(self, timeout) -> tuple:
@@ -78,7 +79,9 @@ class Client:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
-        retries = READ_RETRIES if method == "GET" else 0
+        read = method == "GET"
+        retries = READ_RETRIES if read or self.retry_writes else 0
+        deadline = time.monotonic() + (self.timeout if self.timeout > 0 else CONNECT_TIMEOUT)
         attempt = 0
         if self._silent is not None and not stream:
             raise self._silent
@@ -106,7 +109,8 @@ class Client:
                 status = exc.status or 0
                 if _timed_out(exc):
                     raise self._timeout(what or f"{method} {path}", bound, stream) from None
-                if attempt < retries and (status == 429 or status >= 500 or status == 0):
+                if attempt < retries and (status == 429 or status >= 500 or (status == 0 and read)) \
+                        and (read or time.monotonic() < deadline):
                     self._sleep(attempt, exc)
                     attempt += 1
                     continue
@@ -119,7 +123,7 @@ class Client:
                 self._trace(method, path, params, 0, t0)
                 if _timed_out(exc):
                     raise self._timeout(what or f"{method} {path}", bound, stream) from None
-                if attempt < retries:
+                if attempt < retries and read:     # a write whose connection dropped may have happened
                     self._sleep(attempt, None)
                     attempt += 1
                     continue

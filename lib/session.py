@@ -12,7 +12,7 @@ def open_source(args) -> Source:
     if getattr(args, "must_gather", None):
         from .mustgather import open_must_gather
 
-        return open_must_gather(args.must_gather, args.namespace)
+        return open_must_gather(args.must_gather, args.namespace, getattr(args, "role", None))
     clusters = Clusters(source_context=args.source_context, target_context=args.target_context,
                         conn=ConnFlags.from_args(args))
     return LiveSource(clusters, args.namespace)
