@@ -193,7 +193,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._status = 0
         auth = self.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        req = Request(method, path, query, user=token or "")
+        req = Request(method, path, query, user=token or "", as_user=self.headers.get("Impersonate-User") or "",
+                      as_groups=list(self.headers.get_all("Impersonate-Group") or []))
         if not path.startswith("/_emulator"):
             c.faults.record(req)       # before answering: a client that got its answer finds it counted
         faults = [] if path.startswith("/_emulator") else c.faults.take(method, path, query)
@@ -219,10 +220,15 @@ class _Handler(BaseHTTPRequestHandler):
         except StoreError as e:
             self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message))
-        except (BrokenPipeError, ConnectionResetError):
-            self._status = -1
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            self._status = -1           # the client went away (timed out, interrupted)
+            self.close_connection = True
         except Exception as e:  # a bug of the emulator: still an API answer
-            self._send(500, status_body(500, "InternalError", f"emulator error: {type(e).__name__}: {e}"))
+            try:
+                self._send(500, status_body(500, "InternalError", f"emulator error: {type(e).__name__}: {e}"))
+            except OSError:
+                self._status = -1
+                self.close_connection = True
         finally:
             req.status = self._status
 
