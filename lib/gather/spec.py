@@ -40,6 +40,9 @@ def _declared() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
 MTC_KINDS, CLUSTER_KINDS, SUMMARY_KINDS = _declared()
 NEVER_IN_FULL = {"Event"}     # events of an application namespace are noise next to its objects
 
+# MTC's pods outside its namespace: rsync/stunnel (DVM), stage pods; hook Jobs (their pods by job-name).
+HELPER_LABEL = "app.kubernetes.io/part-of=openshift-migration"
+
 LOG_CONCURRENCY = 4           # log streams at once per cluster
 LIST_CONCURRENCY = 4          # list calls at once per cluster
 
