@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from .. import objects as o
 from ..facts import Facts
+from .blocked import blockers
 from .registry import Finding, Severity, check, explained, ref
 
 # Conditions that other checks explain in depth (so they are not reported twice).
@@ -32,8 +33,9 @@ def migration_state(f: Facts) -> Iterator[Finding]:
                       title="migration was canceled", cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
+    blocking = [c for _, c in blockers(f)]            # explained by migration-blocked
     for c in o.conditions(mig):
-        if not o.is_true(c) or c.get("type") in OWN or c.get("type") in explained():
+        if not o.is_true(c) or c.get("type") in OWN or c.get("type") in explained() or c in blocking:
             continue
         cat = c.get("category")
         if cat in ("Critical", "Error", "Warn"):

@@ -56,6 +56,8 @@ class Cluster:
             self.store.put(self.by_plural["customresourcedefinitions"], crd)
         self.logs = LogStore(workdir / name)
         self.downloads: dict[str, bytes | None] = {}    # Velero's pre-signed object-store files (velero.py)
+        self.velero_files: dict = {}          # scenario `downloads:` "<target kind>/<name>" -> file, kept as given
+        self.render = lambda text: text       # scenario templates for those files (set by the Emulator)
         self.faults = Faults()
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
