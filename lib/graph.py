@@ -302,3 +302,34 @@ def _mine(pod: dict, uids: list[str], dvm_uids: set, plan_uid: str) -> bool:
 def app_namespaces(plan: dict | None, role: str) -> list[str]:
     """The plan's application namespaces on `role` (source names on the source, destination names on the target)."""
     return list(dict.fromkeys(d if role == "target" else s for s, d in o.namespace_pairs(plan)))
+
+
+def _collect(src: Source, g: Graph, role: str, uids: list[str], storage_name: str | None) -> None:
+    ns = g.namespace
+    sel = o.in_selector(MIGRATION_LABEL, uids)
+    if role == "source":
+        g.backups = _sorted(src.list(role, "Backup", ns, labels=sel))
+        names = [o.name(b) for b in g.backups]
+        g.pvbs = _sorted(src.list(role, "PodVolumeBackup", ns, labels=o.in_selector(BACKUP_NAME, names))) \
+            if names else []
+        used = {o.spec(b).get("storageLocation") for b in g.backups}
+        vused = {v for b in g.backups for v in (o.spec(b).get("volumeSnapshotLocations") or [])}
+    else:
+        g.restores = _sorted(src.list(role, "Restore", ns, labels=sel))
+        names = [o.name(r) for r in g.restores]
+        g.pvrs = _sorted(src.list(role, "PodVolumeRestore", ns, labels=o.in_selector(RESTORE_NAME, names))) \
+            if names else []
+        used, vused = set(), set()
+    g.bsls[role] = _locations(src.list(role, "BackupStorageLocation", ns), used, storage_name)
+    g.vsls[role] = _locations(src.list(role, "VolumeSnapshotLocation", ns), vused, storage_name)
+
+
+def _locations(items: list[dict], used: set, storage_name: str | None) -> list[dict]:
+    """The locations this migration used: named by its Backups, or generated from the MigStorage name."""
+    mine = [i for i in items if o.name(i) in used
+            or (storage_name and o.name(i).startswith(storage_name + "-"))]
+    return mine or items
+
+
+def _sorted(items: list[dict]) -> list[dict]:
+    return sorted(items, key=lambda i: (o.meta(i).get("creationTimestamp") or "", o.name(i)))
