@@ -59,6 +59,8 @@ def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, ta
               since_time=None, follow=False, timestamps=True) -> Iterator[tuple[str, bytes]]:
     """(stamp, line bytes) of one container, asked with timestamps; a cut stream is resumed from
     the last stamp seen, skipping the lines already given."""
+    if t.whole:
+        needles = None
     last, same = "", 0
     resumes = 0
     while True:
