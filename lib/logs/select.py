@@ -82,15 +82,10 @@ def helper_targets(graph, role: str, sources: list[str], pod: str | None = None,
             continue
         kind = graph.helper_kind(p)
         for s in sources:
-            if s not in mtc.HELPER_SOURCES:
+            transfer = s in ("rsync", "stunnel") and kind in ("rsync", "stunnel")
+            if s not in mtc.HELPER_SOURCES or not (transfer or s == kind):
                 continue
-            if s in ("rsync", "stunnel") and kind in ("rsync", "stunnel"):
-                names = mtc.containers_for(p, s)
-            elif s == kind:
-                names = mtc.containers_for(p, s)
-            else:
-                continue
-            for c in names:
+            for c in mtc.containers_for(p, s):
                 if container and c != container:
                     continue
                 out.append(Target(role, s, o.name(p), c, o.namespace(p), podlib.node(p), whole=True))
