@@ -73,11 +73,13 @@ class Graph:
 
     def volume_locations(self, role: str) -> tuple[set, set]:
         """(nodes, restic/node-agent pod names) that moved this migration's volumes on `role`: PodVolumeBackups
-        name their node (spec.node), PodVolumeRestores their restic pod (status.resticPod, before Velero 1.10)."""
+        name their node (spec.node), PodVolumeRestores their restic pod (status.resticPod, old forks) or their
+        node (status.node, Velero 1.17); else see pvr_node()."""
         nodes, pods = set(), set()
         for v in (self.pvbs if role == "source" else self.pvrs):
-            if o.spec(v).get("node"):
-                nodes.add(o.spec(v)["node"])
+            node = o.spec(v).get("node") or o.status(v).get("node")
+            if node:
+                nodes.add(node)
             if o.status(v).get("resticPod"):
                 pods.add(o.status(v)["resticPod"])
         return nodes, pods

@@ -7,7 +7,8 @@ from .registry import Finding, check, ref
 
 # Conditions that other checks explain in depth (so they are not reported twice).
 EXPLAINED = {"ResticVerifyErrors", "ResticErrors", "Running", "Succeeded", "SucceededWithWarnings", "Failed",
-             "Canceled", "Canceling"}
+             "Canceled", "Canceling",
+             "DirectVolumeMigrationFailed", "DirectImageMigrationFailed"}   # lib/checks/direct.py, images.py
 
 
 @check("migration-failed", "migration-canceled", "migration-condition")

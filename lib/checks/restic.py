@@ -7,6 +7,7 @@ import math
 import re
 
 from .. import objects as o
+from .. import pods as podlib
 from ..flags import duration
 from .registry import Finding, check, ref
 
@@ -84,7 +85,27 @@ def _fraction_done(pending) -> float:
 _RESTORE_NAME = re.compile(r"`([^`]+)`")
 
 
-@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)})
+def restic_pod_of(f, pvr: dict) -> str:
+    """The restic/node-agent pod that ran a PodVolumeRestore: status.resticPod (old Velero forks), else the
+    restic/node-agent pod on the volume's node: status.node (Velero 1.17), or the node of the pod the volume
+    was restored into (spec.pod -> Pod spec.nodeName): Velero 1.10+ PVRs name no restic pod."""
+    ps = o.status(pvr)
+    if ps.get("resticPod"):
+        return str(ps["resticPod"])
+    node = ps.get("node")
+    if not node:
+        want = o.spec(pvr).get("pod") or {}
+        app = next((p for p in f.app("target", "Pod") if o.name(p) == want.get("name")
+                    and o.namespace(p) == want.get("namespace")), None)
+        node = o.spec(app or {}).get("nodeName")
+    if not node:
+        return ""
+    agents = [p for p in podlib.mtc_pods(f.pods("target"), "restic") if podlib.node(p) == node]
+    return o.name(agents[0]) if agents else ""
+
+
+@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, app_kinds={"target": ("Pod",)},
+       logs={"target": ("restic",)})
 def restic_restore_errors(f):
     for ctype, fid, sev, _field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
                                     "podVolumeRestoreErrors"),
@@ -115,7 +136,7 @@ def restic_restore_errors(f):
                     continue
                 objs.append(ref(pvr))
                 pod = o.spec(pvr).get("pod") or {}
-                rp = ps.get("resticPod", "")
+                rp = restic_pod_of(f, pvr)
                 evidence.append(f"PodVolumeRestore {o.name(pvr)}: volume {o.spec(pvr).get('volume')} of pod "
                                 f"{pod.get('namespace')}/{pod.get('name')}, errors {ps.get('errors', 0)}, "
                                 f"resticErrors {ps.get('resticErrors', 0)}, verifyErrors {ps.get('verifyErrors', 0)}"
