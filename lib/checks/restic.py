@@ -8,6 +8,7 @@ import re
 
 from .. import objects as o
 from .. import pods as podlib
+from ..errors import ApiError, MigError
 from ..flags import duration
 from .registry import Finding, check, ref
 
@@ -95,8 +96,12 @@ def restic_pod_of(f, pvr: dict) -> str:
     node = ps.get("node")
     if not node:
         want = o.spec(pvr).get("pod") or {}
-        app = next((p for p in f.app("target", "Pod") if o.name(p) == want.get("name")
-                    and o.namespace(p) == want.get("namespace")), None)
+        try:
+            pods = f.app("target", "Pod")
+        except (ApiError, MigError) as e:
+            f.unchecked(f"the node of PodVolumeRestore {o.name(pvr)}: {e}")
+            pods = []
+        app = next((p for p in pods if o.name(p) == want.get("name") and o.namespace(p) == want.get("namespace")), None)
         node = o.spec(app or {}).get("nodeName")
     if not node:
         return ""
