@@ -54,7 +54,8 @@ def hooks(f):
                         problems.append(f"container {cs.get('name')} exited {term.get('exitCode')} ({term.get('reason', '')})")
                 ev.append(f"Pod {o.namespace(p)}/{o.name(p)}: phase {o.phase(p) or '?'}"
                           + (f"; {', '.join(dict.fromkeys(problems))}" if problems else ""))
-                ev += [f"{e.pod}/{e.container}: {e.line.raw}" for e in f.log([role], ["hook"], pod=o.name(p))[-LOG_LINES:]]
+                logged = [e for e in f.log([role], ["hook"], pod=o.name(p)) if e.line.raw.strip()]
+                ev += [f"{e.pod}/{e.container}: {e.line.raw}" for e in logged[-LOG_LINES:]]
             title = (f"{phase} hook Job {o.name(job)} failed: the migration failed in {phase}Hooks" if why == "failed"
                      else f"{phase} hook Job {o.name(job)} hit its deadline ({deadline or mtc.HOOK_DEFAULT_DEADLINE_S}s): "
                           f"MTC does not notice, the migration waits in {phase}Hooks")
