@@ -145,7 +145,7 @@ def restic_restore_errors(f):
                 evidence.append(f"PodVolumeRestore {o.name(pvr)}: volume {o.spec(pvr).get('volume')} of pod "
                                 f"{pod.get('namespace')}/{pod.get('name')}, errors {ps.get('errors', 0)}, "
                                 f"resticErrors {ps.get('resticErrors', 0)}, verifyErrors {ps.get('verifyErrors', 0)}"
-                                f", restic pod {rp or '?'}")
+                                f", {'node-agent' if rp.startswith('node-agent') else 'restic'} pod {rp or '?'}")
                 if rp:
                     for e in f.log(["target"], ["restic"], pod=rp, level="error")[:5]:
                         evidence.append(_cite(e))
