@@ -76,7 +76,8 @@ def _message_lines(dvmp: dict) -> list[str]:
     return [ln.strip() for m in msgs for ln in m.splitlines() if ln.strip()]
 
 
-@check("dvm-rsync-failed", "dvm-failed", logs={"source": ("rsync",), "target": ("rsync",)})
+@check("dvm-rsync-failed", "dvm-failed", logs={"source": ("rsync",), "target": ("rsync",)},
+       explains=(mtc.COND_DVM_FAILED,))
 def direct_volume(f):
     """Failed rsync transfers of the migration's DirectVolumeMigrations, and DVMs failed otherwise."""
     for dvm in f.graph.dvms_of(f.mig):

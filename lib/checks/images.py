@@ -13,7 +13,7 @@ def _failed(obj: dict) -> bool:
     return o.phase(obj) == mtc.DVM_FAILED_PHASE or o.has_condition(obj, "Failed") or bool(o.status(obj).get("errors"))
 
 
-@check("dim-failed")
+@check("dim-failed", explains=(mtc.COND_DIM_FAILED,))
 def direct_image(f):
     """DIMs and DISMs of the migration that failed: which ImageStreams, and why."""
     for dim in f.graph.dims_of(f.mig):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from .. import objects as o
-from .registry import Finding, check, ref
+from .registry import Finding, check, explained, ref
 
 # Conditions that other checks explain in depth (so they are not reported twice).
-EXPLAINED = {"ResticVerifyErrors", "ResticErrors", "Running", "Succeeded", "SucceededWithWarnings", "Failed",
-             "Canceled", "Canceling",
-             "DirectVolumeMigrationFailed", "DirectImageMigrationFailed"}   # lib/checks/direct.py, images.py
+# The migration's own state, reported by migration_state below; other checks declare what they explain.
+OWN = set(o.TERMINAL) | {"Running", "Canceling"}
 
 
 @check("migration-failed", "migration-canceled", "migration-condition")
@@ -31,7 +30,7 @@ def migration_state(f):
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
     for c in o.conditions(mig):
-        if not o.is_true(c) or c.get("type") in EXPLAINED:
+        if not o.is_true(c) or c.get("type") in OWN or c.get("type") in explained():
             continue
         cat = c.get("category")
         if cat in ("Critical", "Error", "Warn"):

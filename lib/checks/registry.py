@@ -67,6 +67,7 @@ class Check:
     logs: KindMap = field(default_factory=dict)
     when: Optional[Callable[[Facts], bool]] = None
     doc: str = ""
+    explains: tuple[str, ...] = ()     # MigMigration condition types this check explains in full
 
     @property
     def id(self) -> str:
@@ -89,8 +90,8 @@ CHECKS: list[Check] = []
 
 
 def check(*ids: str, kinds: Optional[KindMap] = None, app_kinds: Optional[KindMap] = None,
-          logs: Optional[KindMap] = None, when: Optional[Callable[[Facts], bool]] = None
-          ) -> Callable[[CheckFn], CheckFn]:
+          logs: Optional[KindMap] = None, when: Optional[Callable[[Facts], bool]] = None,
+          explains: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
     """Register a check yielding findings with these ids, with what it reads (see the module doc)."""
     for decl in (kinds, app_kinds, logs):
         bad = set(decl or {}) - set(ROLES)
@@ -101,7 +102,7 @@ def check(*ids: str, kinds: Optional[KindMap] = None, app_kinds: Optional[KindMa
         if any(i in c.ids for c in CHECKS for i in ids):
             raise ValueError(f"check id {ids} registered twice")
         CHECKS.append(Check(tuple(ids), fn, _freeze(kinds), _freeze(app_kinds), _freeze(logs), when,
-                            (fn.__doc__ or "").strip().split("\n")[0]))
+                            (fn.__doc__ or "").strip().split("\n")[0], tuple(explains)))
         return fn
     return deco
 
@@ -122,6 +123,14 @@ def needed() -> tuple[list[Need], dict[str, tuple[str, ...]]]:
         for role, comps in c.logs.items():
             logs[role] = tuple(dict.fromkeys(logs.get(role, ()) + comps))
     return needs, logs
+
+
+def explained() -> set[str]:
+    """The MigMigration condition types some check explains in full (the generic condition check skips them)."""
+    from . import discover
+
+    discover()
+    return {t for c in CHECKS for t in c.explains}
 
 
 def ref(obj: dict) -> dict:

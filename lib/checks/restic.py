@@ -110,7 +110,7 @@ def restic_pod_of(f, pvr: dict) -> str:
 
 
 @check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, app_kinds={"target": ("Pod",)},
-       logs={"target": ("restic",)})
+       logs={"target": ("restic",)}, explains=("ResticVerifyErrors", "ResticErrors"))
 def restic_restore_errors(f):
     for ctype, fid, sev, _field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
                                     "podVolumeRestoreErrors"),
