@@ -65,6 +65,7 @@ class Graph:
     # source/target: hook Jobs and MTC's helper pods (rsync, stunnel, stage, registry, hook Job pods)
     jobs: dict = field(default_factory=dict)          # role -> [Job]
     helpers: dict = field(default_factory=dict)       # role -> [Pod]
+    missing: dict = field(default_factory=dict)       # role -> why its helper pods/Jobs could not be read
 
     @property
     def migration_uids(self) -> list[str]:
@@ -235,9 +236,13 @@ def build(src: Source, ref: str | None = None, plan_name: str | None = None) -> 
     for role in ("source", "target"):
         try:
             _collect(src, g, role, uids, storage_name)
-            _collect_helpers(src, g, role, uids)
         except (ApiError, MigError) as e:
             g.unreachable[role] = str(e)
+            continue
+        try:
+            _collect_helpers(src, g, role, uids)
+        except (ApiError, MigError) as e:     # e.g. no right to list pods cluster-wide, or not in the must-gather
+            g.missing[role] = f"MTC's rsync, stage, registry and hook pods on {role}: {e}"
     return g
 
 

@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from .. import mtc
 from .. import objects as o
 from ..errors import EXIT_ERROR, ApiError, MigError
 from . import spec
@@ -51,7 +52,7 @@ class ClusterGather:
         with self.lock:
             self.job.missing.append(miss(what, e))
 
-    def _list(self, r, namespace: str | None) -> list[dict]:
+    def _list(self, r, namespace: str | None, keep=None) -> list[dict]:
         try:
             items = self.job.client.list(r, namespace if r.namespaced else None)
         except ApiError as e:
@@ -59,6 +60,8 @@ class ClusterGather:
                 return []
             self._miss(f"{r.kind} in {namespace}" if r.namespaced and namespace else r.kind, e)
             return []
+        if keep is not None:
+            items = [x for x in items if keep(x)]
         self.w.listing(r, items, namespace if r.namespaced else None)
         if items:
             with self.lock:
@@ -89,15 +92,35 @@ class ClusterGather:
         tasks += [(r, None) for r in spec.by_kind(offered, spec.CLUSTER_KINDS)]
         for ns in job.namespaces:
             kinds = spec.full_namespace(offered) if self.full else spec.by_kind(offered, spec.SUMMARY_KINDS)
-            tasks += [(r, ns) for r in kinds]
+            tasks += [(r, ns) for r in kinds if r.kind != spec.APP_EVENTS_OF_MTC_ONLY]
         tasks = list(dict.fromkeys(tasks))      # a kind both declared and in a CR group is listed once
         results: dict = {}
         with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"list-{job.dir}") as ex:
             for (r, ns), fut in [((r, ns), ex.submit(self._list, r, ns)) for r, ns in tasks]:
                 results[(r.kind, ns)] = fut.result()
+        helpers = self._helpers(results, job.namespaces)
+        events = spec.by_kind(offered, (spec.APP_EVENTS_OF_MTC_ONLY,))
         for ns in job.namespaces:
+            mine = {(x.get("kind"), o.name(x)) for x in helpers.get(ns, [])}
+            for r in events:
+                results[(r.kind, ns)] = self._list(r, ns, keep=lambda e, mine=mine: (
+                    (e.get("involvedObject") or {}).get("kind"), (e.get("involvedObject") or {}).get("name")) in mine)
             self._summary(ns, {k: v for (k, n), v in results.items() if n == ns})
-        self._logs(results.get(("Pod", self.ns), []))
+        pods = [(self.ns, p) for p in results.get(("Pod", self.ns), [])]
+        pods += [(ns, p) for ns in job.namespaces for p in helpers.get(ns, []) if p.get("kind", "Pod") == "Pod"]
+        self._logs(pods)
+
+    @staticmethod
+    def _helpers(results: dict, namespaces: list) -> dict:
+        """Per application namespace, MTC's own Pods and hook Jobs there (lib/mtc): their logs and events are
+        gathered, never those of the application's pods."""
+        out: dict = {}
+        for ns in namespaces:
+            jobs = [dict(j, kind="Job") for j in results.get(("Job", ns), []) if o.labels(j).get(mtc.HOOK_UID)]
+            names = {o.name(j) for j in jobs}
+            pods = [dict(p, kind="Pod") for p in results.get(("Pod", ns), []) if mtc.helper_kind(p, names)]
+            out[ns] = jobs + pods
+        return out
 
     def _summary(self, ns: str, by_kind: dict) -> None:
         """namespaces/<ns>/mig-gather-summary.yaml: counts per kind and pod phases."""
@@ -106,24 +129,24 @@ class ClusterGather:
             "namespace": ns, "full": self.full,
             "counts": {k: len(v) for k, v in sorted(by_kind.items())}, "podPhases": dict(phases)})
 
-    def _logs(self, pods: list[dict]) -> None:
+    def _logs(self, pods: list[tuple[str, dict]]) -> None:
         jobs = []
-        for p in pods:
+        for ns, p in pods:
             statuses = {c.get("name"): c for c in (o.status(p).get("containerStatuses") or [])
                         + (o.status(p).get("initContainerStatuses") or [])}
             for c in (o.spec(p).get("initContainers") or []) + (o.spec(p).get("containers") or []):
                 cname = c.get("name")
-                jobs.append((o.name(p), cname, False))
+                jobs.append((ns, o.name(p), cname, False))
                 if int((statuses.get(cname) or {}).get("restartCount") or 0) > 0:
-                    jobs.append((o.name(p), cname, True))
+                    jobs.append((ns, o.name(p), cname, True))
         with ThreadPoolExecutor(spec.LOG_CONCURRENCY, thread_name_prefix=f"logs-{self.job.dir}") as ex:
             list(ex.map(lambda j: self._log(*j), jobs))
 
-    def _log(self, pod: str, container: str, previous: bool) -> None:
-        path = self.w.log_path(self.ns, pod, container, previous)
-        what = f"{'previous ' if previous else ''}log of {self.ns}/{pod} container {container}"
+    def _log(self, ns: str, pod: str, container: str, previous: bool) -> None:
+        path = self.w.log_path(ns, pod, container, previous)
+        what = f"{'previous ' if previous else ''}log of {ns}/{pod} container {container}"
         try:
-            stream = self.job.client.log_stream(self.ns, pod, container, previous=previous, timestamps=True,
+            stream = self.job.client.log_stream(ns, pod, container, previous=previous, timestamps=True,
                                                 chunk=1 << 20)       # large reads: less work per byte
             n = self.w.stream_log(stream, path, self.progress)
         except ApiError as e:
