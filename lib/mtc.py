@@ -211,3 +211,18 @@ def dvmp_name(dvm_name: str, pvc: str, namespace: str) -> str:
 def pvc_label_values(pvc: str) -> tuple[str, str]:
     """Values the rsync pods' RSYNC_PVC label takes for `pvc`: md5(name) (MC rsync.go :2771) or the name."""
     return _md5(pvc), pvc
+
+
+# --- what MTC leaves behind in the application namespaces (for mig-rollback: lib/rollback) ---------------
+# (kind, label selector, role(s), upstream): stage pods are deleted by ensureStagePodsDeleted on both clusters,
+# but not by the Failed itinerary (MC migmigration/stage.go, task.go); rsync objects by CleanStaleRsyncResources /
+# DeleteRsyncResources, not by VolumeMigrationFailed (MC directvolumemigration/rsync.go, task.go).
+LEFTOVERS = (
+    ("Pod", f"{STAGE_POD}=True", ("source", "target"), "MC pkg/controller/migmigration/stage.go ensureStagePodsDeleted"),
+    ("Pod", f"app in ({','.join(RSYNC_APPS)})", ("source", "target"),
+     "MC pkg/controller/directvolumemigration/rsync.go deleteRsyncResources"),
+    ("Secret", f"app in ({','.join(RSYNC_APPS)})", ("source", "target"), "same"),
+    ("ConfigMap", f"app in ({','.join(RSYNC_APPS)})", ("source", "target"), "same"),
+    ("Service", f"app in ({','.join(RSYNC_APPS)})", ("target",), "same"),
+    ("Route", f"app in ({','.join(RSYNC_APPS)})", ("target",), "same"),
+)
