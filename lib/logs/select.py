@@ -26,6 +26,16 @@ class Target:
     namespace: str
     node: str = ""
     whole: bool = False  # a pod MTC made for this migration: every line of it concerns the migration
+    restarts: int = 0    # the container's restartCount when chosen: -f reads a restarted container anew
+
+    @property
+    def key(self) -> tuple:
+        return (self.cluster, self.namespace, self.pod, self.container, self.restarts)
+
+
+def _restarts(pod: dict, container: str) -> int:
+    return next((int(cs.get("restartCount") or 0) for cs in o.status(pod).get("containerStatuses") or []
+                 if cs.get("name") == container), 0)
 
 
 def targets(src: Source, graph=None, roles=None, sources=None, pod: str | None = None,
@@ -64,7 +74,8 @@ def targets(src: Source, graph=None, roles=None, sources=None, pod: str | None =
             for c in podlib.containers(p):
                 if container and c != container:
                     continue
-                out.append(Target(role, kind, o.name(p), c, o.namespace(p) or src.namespace, podlib.node(p)))
+                out.append(Target(role, kind, o.name(p), c, o.namespace(p) or src.namespace, podlib.node(p),
+                                  restarts=_restarts(p, c)))
     if pod and not out:
         where = ", ".join(roles)
         raise MigError(f'pod "{pod}"' + (f' container "{container}"' if container else "")
@@ -88,7 +99,8 @@ def helper_targets(graph, role: str, sources: list[str], pod: str | None = None,
             for c in mtc.containers_for(p, s):
                 if container and c != container:
                     continue
-                out.append(Target(role, s, o.name(p), c, o.namespace(p), podlib.node(p), whole=True))
+                out.append(Target(role, s, o.name(p), c, o.namespace(p), podlib.node(p), whole=True,
+                                  restarts=_restarts(p, c)))
     return out
 
 
