@@ -51,6 +51,7 @@ class Client:
         self.timeout = timeout
         self.api = ApiClient(configuration=config)
         self._discovered: List[Resource] | None = None
+        self.retry_writes = False   # mig-rollback: its writes are idempotent (uid preconditions, resourceVersions)
 
     # --- transport -------------------------------------------------------------------------
     def request(self, method: str, path: str, query: dict | list | None = None, body=None,
@@ -62,7 +63,9 @@ class Client:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
-        retries = READ_RETRIES if method == "GET" else 0
+        read = method == "GET"
+        retries = READ_RETRIES if read or self.retry_writes else 0
+        deadline = time.monotonic() + (self.timeout if isinstance(self.timeout, (int, float)) else 30.0)
         attempt = 0
         while True:
             try:
@@ -77,7 +80,8 @@ class Client:
                 return json.loads(data) if data else {}
             except ApiException as exc:
                 status = exc.status or 0
-                if attempt < retries and (status == 429 or status >= 500 or status == 0):
+                if attempt < retries and (status == 429 or status >= 500 or (status == 0 and read)) \
+                        and (read or time.monotonic() < deadline):
                     self._sleep(attempt, exc)
                     attempt += 1
                     continue
@@ -87,7 +91,7 @@ class Client:
                 raise ApiError(self._line(what or f"{method} {path}", msg, status),
                                status, reason, self.cluster) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                if attempt < retries:
+                if attempt < retries and read:     # a write whose connection dropped may have happened
                     self._sleep(attempt, None)
                     attempt += 1
                     continue

@@ -39,7 +39,11 @@ def parser(prog: str, description: str, examples: str) -> Parser:
     g.add_argument("--source-context", help="kubeconfig context for the source cluster (instead of its MigCluster)")
     g.add_argument("--target-context", help="kubeconfig context for the target cluster (instead of its MigCluster)")
     g.add_argument("--must-gather", metavar="PATH",
-                   help="read a must-gather directory or .tar.gz instead of live clusters")
+                   help="read a must-gather (directory, .tar.gz or .zip, as oc adm must-gather or mig-gather left it) "
+                        "instead of live clusters")
+    g.add_argument("--role", action="append", metavar="DIR=ROLE",
+                   help="with --must-gather: the cluster directory DIR plays ROLE (host|source|target), where the "
+                        "bundle's MigClusters cannot tell (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of unexpected errors")
     return p
 
@@ -63,6 +67,17 @@ def duration(text: str) -> float:
         raise argparse.ArgumentTypeError(f"invalid duration {text!r} (examples: 30s, 5m, 1h30m)")
     scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
     return sum(float(n) * scale[u] for n, u in parts)
+
+
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
+def rfc3339(text: str) -> str:
+    """An RFC3339 time as the API server takes it (sinceTime), e.g. 2006-01-02T15:04:05Z; kept as given."""
+    t = str(text).strip()
+    if not _RFC3339.fullmatch(t):
+        raise argparse.ArgumentTypeError(f"invalid time {text!r} (RFC3339, e.g. 2006-01-02T15:04:05Z)")
+    return t
 
 
 def argv() -> list[str]:

@@ -1,4 +1,5 @@
-"""A progress line on stderr (bytes and items done) — only when stderr is a terminal."""
+"""A progress line on stderr (items done against their real totals, per group when given, and bytes)
+— only when stderr is a terminal."""
 
 from __future__ import annotations
 
@@ -12,18 +13,37 @@ class Progress:
         self.stream = stream or sys.stderr
         self.on = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.total, self.items, self.bytes, self.label = total_items, 0, 0, label
+        self.groups: dict[str, list[int]] = {}     # group (a cluster) -> [done, total], in order of arrival
         self.lock = threading.Lock()
         self._last = 0.0
+
+    def add_total(self, n: int, group: str | None = None) -> None:
+        """`n` more items to do (known before they start), in `group`."""
+        with self.lock:
+            self.total += n
+            if group is not None:
+                self.groups.setdefault(group, [0, 0])[1] += n
+        self._draw(force=True)
 
     def add_bytes(self, n: int) -> None:
         with self.lock:
             self.bytes += n
         self._draw()
 
-    def item_done(self) -> None:
+    def item_done(self, group: str | None = None) -> None:
         with self.lock:
             self.items += 1
+            if group is not None:
+                self.groups.setdefault(group, [0, 0])[0] += 1
         self._draw(force=True)
+
+    def line(self) -> str:
+        with self.lock:
+            mb = self.bytes / (1 << 20)
+            if self.groups:
+                parts = ", ".join(f"{g} {d}/{t}" for g, (d, t) in self.groups.items())
+                return f"{self.label}: {parts}, {mb:.1f} MiB"
+            return f"{self.label}: {self.items}/{self.total} done, {mb:.1f} MiB"
 
     def _draw(self, force: bool = False) -> None:
         if not self.on:
@@ -32,8 +52,7 @@ class Progress:
         if not force and now - self._last < 0.1:
             return
         self._last = now
-        mb = self.bytes / (1 << 20)
-        self.stream.write(f"\r{self.label}: {self.items}/{self.total} done, {mb:.1f} MiB")
+        self.stream.write(f"\r{self.line()}\x1b[K")
         self.stream.flush()
 
     def close(self) -> None:

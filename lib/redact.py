@@ -252,17 +252,48 @@ class Redactor:
                 "distinctValues": len(set(self._by_value.values()))}
 
     def save(self, path: Path) -> Path:
-        """Write placeholder -> value (0600) outside the bundle; returns the path."""
+        """Write placeholder -> values (0600) outside the bundle, replacing the file whole; returns the path.
+        Values that are not UTF-8 are kept byte for byte (surrogate escapes) so `load` gives them back."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
             mapping: dict[str, list[str]] = {}
             for val, ph in self._by_value.items():
-                mapping.setdefault(ph, []).append(val.decode("utf-8", "backslashreplace"))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(mapping, f, indent=1, sort_keys=True)
+                mapping.setdefault(ph, []).append(val.decode("utf-8", "surrogateescape"))
+        tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(mapping, f, indent=1, sort_keys=True)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
         return path
+
+    def load(self, path: Path) -> int:
+        """Take over a mapping `save` wrote (another bundle of the same case): each known value keeps its
+        placeholder, and new ones are numbered after the highest seen per rule. Returns how many values.
+        Raises OSError or ValueError when the file cannot be read as such a mapping."""
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            mapping = json.load(f)
+        if not isinstance(mapping, dict):
+            raise ValueError("not a redaction mapping (a JSON object placeholder -> values)")
+        n = 0
+        with self._lock:
+            for ph, values in mapping.items():
+                rule, _, seq = str(ph)[len(PREFIX):].rpartition("-")
+                if not str(ph).startswith(PREFIX) or not seq.isdigit() or not isinstance(values, list):
+                    raise ValueError(f"not a redaction mapping (entry {str(ph)[:40]!r})")
+                self._seq[rule.lower()] = max(self._seq[rule.lower()], int(seq))
+                for v in values:
+                    raw = str(v).encode("utf-8", "surrogateescape")
+                    if raw not in self._by_value:
+                        self._by_value[raw] = ph
+                        n += 1
+            self._literals = None
+        return n
 
 
 class StreamRedactor:

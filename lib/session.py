@@ -11,7 +11,7 @@ def open_source(args) -> Source:
     if getattr(args, "must_gather", None):
         from .mustgather import open_must_gather
 
-        return open_must_gather(args.must_gather, args.namespace)
+        return open_must_gather(args.must_gather, args.namespace, getattr(args, "role", None))
     clusters = Clusters(args.kubeconfig, args.context, args.request_timeout,
                         args.source_context, args.target_context)
     return LiveSource(clusters, args.namespace)

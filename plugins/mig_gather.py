@@ -6,6 +6,7 @@ from lib import cli, flags
 from lib.clusters import Clusters
 from lib.errors import UsageError
 from lib.gather import command as gather
+from lib.gather import scrub
 from lib.source import LiveSource
 
 EXAMPLES = """\
@@ -18,6 +19,10 @@ EXAMPLES = """\
   kubectl mig-gather --namespaces
   # diagnose what was gathered, anywhere
   kubectl mig-verify 88435fe0 --must-gather must-gather.tar.gz
+  # scrub a bundle made elsewhere (the MTC must-gather image, oc adm inspect), one mapping for the whole case
+  kubectl mig-gather --redact must-gather.local.5196 --dest-dir /tmp/case-0042 --redaction-map case-0042.map.json
+  # only logs of the last 6 hours
+  kubectl mig-gather --since 6h
   # as a must-gather image (see Containerfile)
   oc adm must-gather --image=quay.io/mig-tools/mig-gather:latest"""
 
@@ -37,14 +42,45 @@ def main(argv) -> int:
     p.add_argument("--no-redact", action="store_true", help="write secrets in clear (explicitly asked only)")
     p.add_argument("--in-cluster", action="store_true",
                    help="run as a must-gather image: the pod's service account, output in /must-gather")
+    p.add_argument("--since", type=flags.duration, metavar="DURATION",
+                   help="only logs newer than this, e.g. 6h, 90m (in-cluster: $MUST_GATHER_SINCE, set by "
+                        "oc adm must-gather --since)")
+    p.add_argument("--since-time", type=flags.rfc3339, metavar="RFC3339",
+                   help="only logs from this time on, e.g. 2026-01-02T15:04:05Z ($MUST_GATHER_SINCE_TIME)")
+    p.add_argument("--redact", metavar="PATH",
+                   help="write a scrubbed copy of the bundle at PATH (directory, tarball or zip: ours, the MTC "
+                        "must-gather image's, oc adm inspect's) instead of gathering")
+    p.add_argument("--report-only", metavar="PATH",
+                   help="write report.html for the bundle directory at PATH (any layout --must-gather reads) "
+                        "instead of gathering; with a migration, for that one")
+    p.add_argument("--redaction-map", metavar="FILE",
+                   help="placeholder mapping to reuse and extend (0600), so a secret reads the same in every "
+                        "bundle of a case (default: a new one under $XDG_STATE_HOME/mig-tools/redactions)")
     a = p.parse_args(argv)
     if a.must_gather:
         raise UsageError("mig-gather reads live clusters; --must-gather is for the other plugins")
+    if a.report_only:
+        if a.redact or a.cluster or a.namespaces or a.in_cluster:
+            raise UsageError("--report-only PATH writes the report of an existing bundle: it takes only a migration")
+        from lib.gather import report
+
+        print(report.for_bundle(a.report_only, a.migration, a.namespace))
+        return 0
+    if a.redact:
+        if a.no_redact or a.migration or a.cluster or a.namespaces or a.in_cluster:
+            raise UsageError("--redact PATH scrubs an existing bundle: it takes only --dest-dir, --redaction-map "
+                             "and --no-archive")
+        return scrub.redact_bundle(a.redact, a.dest_dir or ".", a.redaction_map, not a.no_archive)
+    if a.since is not None and a.since_time:
+        raise UsageError("at most one of --since and --since-time may be given")
+    if a.since is not None and a.since <= 0:
+        raise UsageError(f"--since {a.since:g}s: must be more than zero")
     clusters = Clusters(a.kubeconfig, a.context, a.request_timeout, a.source_context, a.target_context,
                         in_cluster_config=a.in_cluster)
     opt = gather.Options(a.migration, a.dest_dir or ("/must-gather" if a.in_cluster else "."),
                          not (a.no_archive or a.in_cluster), not a.no_redact, a.namespaces, a.in_cluster,
-                         clusters=tuple(a.cluster))
+                         clusters=tuple(a.cluster), redaction_map=a.redaction_map,
+                         since_seconds=max(1, int(a.since)) if a.since else None, since_time=a.since_time)
     return gather.run(LiveSource(clusters, a.namespace), opt)
 
 

@@ -107,11 +107,23 @@ def cluster_scoped(f):
                       fix=[cmd for _, _, cmd in missing])
 
 
-@check("rollback-needed")
+QUIESCED_KINDS = ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet", "DaemonSet", "CronJob", "Job")
+
+
+def _still_quiesced(x: dict) -> bool:
+    """What mig-controller's quiesce leaves on a source workload (MTC 1.3+ annotations, CAM 1.1 DaemonSet key)."""
+    sel = o.dig(x, "spec", "template", "spec", "nodeSelector") or {}
+    return any(k.startswith("migration.openshift.io/preQuiesce") for k in o.annotations(x)) or \
+        "migration.openshift.io/quiesceDaemonSet" in sel or "openshift.io/quiesceDaemonSet" in sel
+
+
+@check("rollback-needed", app_kinds={"source": QUIESCED_KINDS})
 def rollback_needed(f):
     mig = f.mig
     if not (f.is_final() and o.has_condition(mig, "Failed") and o.spec(mig).get("quiescePods")):
         return
+    if f.reachable("source") and not any(_still_quiesced(x) for k in QUIESCED_KINDS for x in f.app("source", k)):
+        return          # unquiesced since (a rollback, or by hand): nothing is stopped any more
     custom = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
               if (pv.get("selection") or {}).get("action") in ("move",) or (pv.get("selection") or {}).get("storageClass")]
     ev = [f"MigMigration {o.name(mig)} failed with quiescePods: the application is scaled down on the source"]

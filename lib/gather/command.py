@@ -22,6 +22,7 @@ from ..graph import list_migrations, resolve_migration
 from ..progress import Progress
 from ..redact import Redactor
 from ..state import state_dir
+from . import report
 from .engine import ClusterGather, ClusterJob, miss
 from .write import ClusterWriter, safe
 
@@ -36,6 +37,9 @@ class Options:
     in_cluster: bool = False
     reports: int = 3           # mig-verify reports for the newest migrations when none is named
     clusters: tuple = ()       # only these (MigCluster names or roles); default every cluster
+    redaction_map: str | None = None   # a mapping to reuse and extend (another bundle of the same case)
+    since_seconds: int | None = None   # logs: only the last N seconds (--since)
+    since_time: str | None = None      # logs: only from this RFC3339 time (--since-time)
 
 
 def _stamp() -> str:
@@ -91,9 +95,10 @@ def _exit_code(missing: list) -> int:
     return next((c for c in (EXIT_FORBIDDEN, EXIT_UNREACHABLE) if c in codes), 1 if codes else 0)
 
 
-def _reports(root: Path, index: dict, migrations: list[dict], redactor: Redactor, writers: dict) -> list:
+def _reports(root: Path, index: dict, migrations: list[dict], redactor: Redactor, writers: dict,
+             reports: list | None = None) -> list:
     """mig-verify on what was gathered (the same reading a support engineer will do), from the
-    objects kept in memory and the log files on disk."""
+    objects kept in memory and the log files on disk; each Report is added to `reports`."""
     from ..mustgather.layout import scan
     from ..mustgather.source import MustGatherSource
     from ..verify import verify
@@ -115,6 +120,8 @@ def _reports(root: Path, index: dict, migrations: list[dict], redactor: Redactor
         name = o.name(m)
         try:
             rep = verify(gathered, name)
+            if reports is not None:
+                reports.append(rep)
             (out / f"{safe(name)}.txt").write_text(redactor.string(with_timeline(rep, True)))
             (out / f"{safe(name)}.json").write_text(redactor.string(json.dumps(data(rep, True), indent=2,
                                                                                sort_keys=True)) + "\n")
@@ -155,6 +162,10 @@ def run(src, opt: Options, out=None, err=None) -> int:
             raise MigError(f"--cluster {unknown[0]}: no such MigCluster or role "
                            f"(known: {', '.join(j.name for j in jobs)}; roles host, source, target)")
         jobs = [j for j in jobs if j.name in opt.clusters or set(j.roles) & set(opt.clusters)]
+    for j in jobs:
+        j.full = opt.full_namespaces
+        j.since = {"sinceSeconds": opt.since_seconds} if opt.since_seconds else \
+            ({"sinceTime": opt.since_time} if opt.since_time else {})
     dest = Path(opt.dest_dir)
     try:
         dest.mkdir(parents=True, exist_ok=True)
@@ -164,6 +175,11 @@ def run(src, opt: Options, out=None, err=None) -> int:
     final = dest / f"must-gather.local.{gid}"
     partial = dest / f".must-gather.local.{gid}.partial"
     redactor = Redactor(enabled=opt.redact)
+    if opt.redact and opt.redaction_map and Path(opt.redaction_map).expanduser().exists():
+        try:
+            redactor.load(Path(opt.redaction_map).expanduser())
+        except (OSError, ValueError) as e:
+            raise MigError(f"--redaction-map {opt.redaction_map}: {getattr(e, 'strerror', None) or e}") from None
     progress = Progress(0, "mig-gather logs", err)
     started = _stamp()
     writers: dict = {}
@@ -180,11 +196,19 @@ def run(src, opt: Options, out=None, err=None) -> int:
         progress.close()
         index = {"apiVersion": "mig-tools/v1", "kind": "Gather", "tool": "mig-gather", "version": __version__,
                  "id": gid, "started": started, "finished": _stamp(), "namespace": src.namespace,
-                 "migration": opt.migration or "", "clusters": [j.to_dict() for j in jobs]}
+                 "migration": opt.migration or "", "clusters": [j.to_dict() for j in jobs],
+                 "logsSince": {"seconds": opt.since_seconds, "time": opt.since_time}
+                 if (opt.since_seconds or opt.since_time) else None}
         missing = [dict(m, cluster=j.name) for j in jobs for m in j.missing]
         with_host = any("host" in j.roles for j in jobs)     # reports need the MTC CRs
-        missing += _reports(partial, index, migrations[:opt.reports] if with_host else [], redactor, writers)
+        reps: list = []
+        missing += _reports(partial, index, migrations[:opt.reports] if with_host else [], redactor, writers, reps)
         index.update(missing=missing, redaction=redactor.summary(), complete=not missing)
+        try:
+            report.write(partial, reps, index, index["redaction"], redactor.string)
+        except Exception as e:   # the bundle stands without its report; gather.json says why
+            missing.append(_report_miss("report.html", e))
+            index.update(missing=missing, complete=False)
         (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
         os.replace(partial, final)
         tarball = _archive(final, dest) if opt.archive else None
@@ -201,12 +225,12 @@ def run(src, opt: Options, out=None, err=None) -> int:
     for m in index["missing"]:
         err.write(f"not collected: {m.get('cluster', '')} {m['what']}: {m['why']}\n")
     code = _exit_code(index["missing"])
-    if opt.redact and not opt.in_cluster:
+    if opt.redact and (not opt.in_cluster or opt.redaction_map):
+        keep = Path(opt.redaction_map).expanduser() if opt.redaction_map else mapping_path(gid)
         try:
-            err.write(f"redaction mapping (keep it private, it is not in the bundle): "
-                      f"{redactor.save(mapping_path(gid))}\n")
+            err.write(f"redaction mapping (keep it private, it is not in the bundle): {redactor.save(keep)}\n")
         except OSError as e:
-            err.write(f"error: could not keep the redaction mapping at {mapping_path(gid)}: {e.strerror or e}\n")
+            err.write(f"error: could not keep the redaction mapping at {keep}: {e.strerror or e}\n")
             code = code or 1
     elif not opt.redact:
         err.write("warning: --no-redact: secrets are in the bundle in clear\n")

@@ -7,12 +7,17 @@ import collections
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
 
 from .. import mtc
 from .. import objects as o
 from ..errors import EXIT_ERROR, ApiError, MigError
-from . import spec
+from ..resources import Resource
+from . import spec, velero
 from .write import Abandoned, ClusterWriter
+
+if TYPE_CHECKING:
+    from ..client import Client
 
 
 @dataclass
@@ -20,7 +25,7 @@ class ClusterJob:
     name: str                     # MigCluster name (or "host" without one)
     dir: str                      # subtree, <role>_<name>
     roles: list
-    client: object = None         # lib.client.Client, or None when it could not be built
+    client: Optional[Client] = None   # None when it could not be built
     error: MigError | None = None  # why there is no client
     namespaces: list = field(default_factory=list)    # migrated namespaces on this cluster
     # results
@@ -29,9 +34,13 @@ class ClusterJob:
     log_bytes: int = 0
     logs: int = 0
     version: dict = field(default_factory=dict)
+    full: bool = False            # --namespaces: every namespaced kind of the migrated namespaces
+    since: dict = field(default_factory=dict)         # {"sinceSeconds": n} or {"sinceTime": t}: the log window
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "dir": self.dir, "roles": self.roles,
+        """gather.json's entry; `namespaces` and `full` say what was collected (read back by lib.mustgather)."""
+        return {"name": self.name, "dir": self.dir, "roles": self.roles, "namespaces": self.namespaces,
+                "full": self.full,
                 "version": self.version.get("gitVersion", ""), "objects": dict(sorted(self.counts.items())),
                 "logs": self.logs, "logBytes": self.log_bytes, "missing": self.missing}
 
@@ -48,13 +57,19 @@ class ClusterGather:
         self.job, self.w, self.ns, self.full, self.progress = job, writer, mtc_ns, full_namespaces, progress
         self.lock = threading.Lock()
 
+    @property
+    def client(self) -> Client:
+        if self.job.client is None:        # _run reports the job's error before any read
+            raise MigError(f"{self.job.name}: no client")
+        return self.job.client
+
     def _miss(self, what: str, e: Exception) -> None:
         with self.lock:
             self.job.missing.append(miss(what, e))
 
     def _list(self, r, namespace: str | None, keep=None) -> list[dict]:
         try:
-            items = self.job.client.list(r, namespace if r.namespaced else None)
+            items = self.client.list(r, namespace if r.namespaced else None)
         except ApiError as e:
             if e.status in (404, 405):
                 return []
@@ -82,13 +97,14 @@ class ClusterGather:
             self._miss("everything", job.error)
             return
         try:
-            job.version = job.client.version()
-            offered = job.client.discover()
+            job.version = self.client.version()
+            offered = self.client.discover()
         except (ApiError, MigError) as e:
             self._miss("everything", e)
             return
         self.w.document("version.yaml", job.version)
-        tasks = [(r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]
+        tasks: list[tuple[Resource, Optional[str]]] = [
+            (r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]
         tasks += [(r, None) for r in spec.by_kind(offered, spec.CLUSTER_KINDS)]
         for ns in job.namespaces:
             kinds = spec.full_namespace(offered) if self.full else spec.by_kind(offered, spec.SUMMARY_KINDS)
@@ -98,29 +114,31 @@ class ClusterGather:
         with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"list-{job.dir}") as ex:
             for (r, ns), fut in [((r, ns), ex.submit(self._list, r, ns)) for r, ns in tasks]:
                 results[(r.kind, ns)] = fut.result()
-        helpers = self._helpers(results, job.namespaces)
-        events = spec.by_kind(offered, (spec.APP_EVENTS_OF_MTC_ONLY,))
+        offered_kinds = {r.kind: r for r in offered}
+        helpers = self._helpers(offered_kinds) if "Pod" in offered_kinds else []
+        self._app_events(offered, job.namespaces, results, helpers)
         for ns in job.namespaces:
-            mine = {(x.get("kind"), o.name(x)) for x in helpers.get(ns, [])}
-            for r in events:
-                results[(r.kind, ns)] = self._list(r, ns, keep=lambda e, mine=mine: (
-                    (e.get("involvedObject") or {}).get("kind"), (e.get("involvedObject") or {}).get("name")) in mine)
             self._summary(ns, {k: v for (k, n), v in results.items() if n == ns})
+        self._velero(results)
         pods = [(self.ns, p) for p in results.get(("Pod", self.ns), [])]
-        pods += [(ns, p) for ns in job.namespaces for p in helpers.get(ns, []) if p.get("kind", "Pod") == "Pod"]
+        pods += [(o.namespace(p) or "", p) for p in helpers]
         self._logs(pods)
 
-    @staticmethod
-    def _helpers(results: dict, namespaces: list) -> dict:
-        """Per application namespace, MTC's own Pods and hook Jobs there (lib/mtc): their logs and events are
-        gathered, never those of the application's pods."""
-        out: dict = {}
-        for ns in namespaces:
-            jobs = [dict(j, kind="Job") for j in results.get(("Job", ns), []) if o.labels(j).get(mtc.HOOK_UID)]
-            names = {o.name(j) for j in jobs}
-            pods = [dict(p, kind="Pod") for p in results.get(("Pod", ns), []) if mtc.helper_kind(p, names)]
-            out[ns] = jobs + pods
-        return out
+    def _app_events(self, offered, namespaces: list, results: dict, helpers: list) -> None:
+        """Events of an application namespace about MTC's own objects there only (its rsync, stunnel, stage and
+        hook Job pods, and the hook Jobs): never the application's."""
+        for r in spec.by_kind(offered, (spec.APP_EVENTS_OF_MTC_ONLY,)):
+            for ns in namespaces:
+                mine = {("Pod", o.name(p)) for p in helpers if o.namespace(p) == ns}
+                mine |= {("Job", o.name(j)) for j in results.get(("Job", ns), []) if o.labels(j).get(mtc.HOOK_UID)}
+                if not mine:
+                    continue
+
+                def keep(e: dict, mine: set = mine) -> bool:
+                    io = e.get("involvedObject") or {}
+                    return (io.get("kind"), io.get("name")) in mine
+
+                results[(r.kind, ns)] = self._list(r, ns, keep=keep)
 
     def _summary(self, ns: str, by_kind: dict) -> None:
         """namespaces/<ns>/mig-gather-summary.yaml: counts per kind and pod phases."""
@@ -128,6 +146,63 @@ class ClusterGather:
         self.w.document(f"namespaces/{ns}/mig-gather-summary.yaml", {
             "namespace": ns, "full": self.full,
             "counts": {k: len(v) for k, v in sorted(by_kind.items())}, "podPhases": dict(phases)})
+
+    def _velero(self, results: dict) -> None:
+        """Velero's records of MTC's Backups (where they were made: not on a target only) and Restores."""
+        roles = set(self.job.roles)
+        backups = velero.newest_mtc(results.get(("Backup", self.ns), [])) \
+            if not ("target" in roles and "source" not in roles) else []
+        restores = velero.newest_mtc(results.get(("Restore", self.ns), []))
+        if not backups and not restores:
+            return
+        dl = velero.Downloader(self.job.client, self.ns, results.get(("BackupStorageLocation", self.ns), []))
+        tasks = [("Backup", b, [v for v in results.get(("PodVolumeBackup", self.ns), [])
+                                if (o.labels(v) or {}).get("velero.io/backup-name") == o.name(b)]) for b in backups]
+        tasks += [("Restore", r, [v for v in results.get(("PodVolumeRestore", self.ns), [])
+                                  if (o.labels(v) or {}).get("velero.io/restore-name") == o.name(r)]) for r in restores]
+
+        def one(task) -> None:
+            kind, obj, vols = task
+            try:
+                files = velero.records(dl, kind, obj, vols)
+            except velero.Partial as p:
+                files = p.files
+                self._miss(f"Velero records of {kind} {o.name(obj)}", p.error)
+            base = f"velero/{kind.lower()}s/{o.name(obj)}"
+            for fn, data in files.items():
+                self.w.text(f"{base}/{fn}", data)
+
+        with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"velero-{self.job.dir}") as ex:
+            list(ex.map(one, tasks))
+
+    def _helpers(self, offered: dict) -> list[dict]:
+        """MTC's pods outside its namespace (upstream must-gather's gather_logs_helper_pods): rsync
+        transfer and client pods, stunnel pods, stage pods, all labelled part-of openshift-migration in
+        the application namespaces; and the pods of hook Jobs (their template carries no labels: found
+        by `job-name`). Each namespace's pods are written beside the others (listing), then logged."""
+        out: list = []
+        try:
+            found = self.client.list(offered["Pod"], None, spec.HELPER_LABEL)
+            if "Job" in offered:
+                hooks = [j for j in self.client.list(offered["Job"], None, spec.HELPER_LABEL)
+                         if (o.labels(j) or {}).get("mighook")]
+                for ns in sorted({o.namespace(j) or "" for j in hooks}):
+                    names = ",".join(o.name(j) for j in hooks if o.namespace(j) == ns)
+                    found += self.client.list(offered["Pod"], ns, f"job-name in ({names})")
+        except ApiError as e:
+            self._miss("MTC helper pods (rsync, stunnel, stage, hook) in other namespaces", e)
+            return out
+        by_ns: dict = {}
+        for p in found:
+            ns = o.namespace(p) or ""
+            if ns and ns != self.ns and all(o.name(p) != o.name(q) for q in by_ns.get(ns, [])):
+                by_ns.setdefault(ns, []).append(p)
+        for ns, items in sorted(by_ns.items()):
+            self.w.listing(offered["Pod"], items, ns)
+            out += items
+            with self.lock:
+                self.job.counts["Pod"] = self.job.counts.get("Pod", 0) + len(items)
+        return out
 
     def _logs(self, pods: list[tuple[str, dict]]) -> None:
         jobs = []
@@ -139,14 +214,25 @@ class ClusterGather:
                 jobs.append((ns, o.name(p), cname, False))
                 if int((statuses.get(cname) or {}).get("restartCount") or 0) > 0:
                     jobs.append((ns, o.name(p), cname, True))
+        if self.progress:
+            self.progress.add_total(len(jobs), self.job.dir)
         with ThreadPoolExecutor(spec.LOG_CONCURRENCY, thread_name_prefix=f"logs-{self.job.dir}") as ex:
             list(ex.map(lambda j: self._log(*j), jobs))
 
     def _log(self, ns: str, pod: str, container: str, previous: bool) -> None:
+        try:
+            self._log_one(ns, pod, container, previous)
+        finally:
+            if self.progress:
+                self.progress.item_done(self.job.dir)
+
+    def _log_one(self, ns: str, pod: str, container: str, previous: bool) -> None:
         path = self.w.log_path(ns, pod, container, previous)
         what = f"{'previous ' if previous else ''}log of {ns}/{pod} container {container}"
         try:
-            stream = self.job.client.log_stream(ns, pod, container, previous=previous, timestamps=True,
+            stream = self.client.log_stream(ns, pod, container, previous=previous, timestamps=True,
+                                                since_seconds=self.job.since.get("sinceSeconds"),
+                                                since_time=self.job.since.get("sinceTime"),
                                                 chunk=1 << 20)       # large reads: less work per byte
             n = self.w.stream_log(stream, path, self.progress)
         except ApiError as e:
@@ -159,5 +245,3 @@ class ClusterGather:
         with self.lock:
             self.job.logs += 1
             self.job.log_bytes += n
-        if self.progress:
-            self.progress.item_done()

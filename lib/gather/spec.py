@@ -42,6 +42,9 @@ NEVER_IN_FULL = {"Event"}     # events of an application namespace are noise nex
 # ... except those about MTC's own pods and Jobs there (rsync, stunnel, stage, hook): listed, then filtered
 APP_EVENTS_OF_MTC_ONLY = "Event"
 
+# MTC's pods outside its namespace: rsync/stunnel (DVM), stage pods; hook Jobs (their pods by job-name).
+HELPER_LABEL = "app.kubernetes.io/part-of=openshift-migration"
+
 LOG_CONCURRENCY = 4           # log streams at once per cluster
 LIST_CONCURRENCY = 4          # list calls at once per cluster
 

@@ -78,6 +78,14 @@ class ClusterWriter:
     def document(self, relpath: str, data) -> None:
         self._dump(self.root / relpath, self.r.obj(data))
 
+    def text(self, relpath: str, data: bytes) -> None:
+        """A text file (Velero's describe output, its logs), through the redactor."""
+        parts = [safe(x) for x in relpath.split("/")]
+        sr = StreamRedactor(self.r)
+        with self._open(self.root.joinpath(*parts), "wb") as f:
+            f.write(sr.feed(data))
+            f.write(sr.close())
+
     def log_path(self, namespace: str, pod: str, container: str, previous: bool) -> Path:
         return (self.root / "namespaces" / safe(namespace) / "pods" / safe(pod) / safe(container) / safe(container)
                 / "logs" / ("previous.log" if previous else "current.log"))

@@ -1,4 +1,5 @@
-"""Safe extraction of a must-gather tarball: every entry is checked before a byte is written.
+"""Safe extraction of a must-gather archive (tar, compressed or not, or zip): every entry is checked
+before a byte is written. Messages name the archive as the user gave it (`shown`).
 
 Refused, naming the entry and why: absolute paths, `..`, links that point outside the archive,
 device files and FIFOs, and archives that expand past a bound (total size, entry count, or a
@@ -13,6 +14,8 @@ import posixpath
 import shutil
 import tarfile
 import tempfile
+import time
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -40,11 +43,11 @@ class _Counting:
         return getattr(self.f, name)
 
 
-def _refuse(archive: Path, entry: str, why: str) -> MigError:
+def _refuse(archive, entry: str, why: str) -> MigError:
     return MigError(f"must-gather {archive}: refusing entry {entry!r}: {why}")
 
 
-def _check_name(archive: Path, name: str) -> str:
+def _check_name(archive, name: str) -> str:
     if name.startswith("/") or (len(name) > 1 and name[1] == ":") or name.startswith("\\"):
         raise _refuse(archive, name, "absolute path")
     parts = name.replace("\\", "/").split("/")
@@ -62,10 +65,12 @@ def _link_target_ok(name: str, target: str, hard: bool) -> bool:
     return not (resolved == ".." or resolved.startswith("../"))
 
 
-def _copy(archive: Path, tf: tarfile.TarFile, m: tarfile.TarInfo, out: Path, total: int, counter: _Counting) -> int:
+def _copy(archive, tf: tarfile.TarFile, m: tarfile.TarInfo, out: Path, total: int, counter: _Counting) -> int:
     """Write one regular file; returns the bytes extracted so far. Reading errors are the
     archive's; writing errors (a full disk) are said as such."""
     src = tf.extractfile(m)
+    if src is None:           # not a regular file after all: nothing to write
+        return total
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         f = open(out, "wb")
@@ -86,36 +91,40 @@ def _copy(archive: Path, tf: tarfile.TarFile, m: tarfile.TarInfo, out: Path, tot
                 raise _refuse(archive, m.name, f"compression ratio over {MAX_RATIO}:1 (a decompression bomb?)")
 
 
-def extract(archive: Path, dest: Path) -> None:
+def extract(archive: Path, dest: Path, shown: str | None = None) -> None:
     """Extract `archive` into the empty directory `dest`, or raise MigError and leave nothing behind."""
+    name = shown or str(archive)
+    if zipfile.is_zipfile(archive):
+        return _extract_zip(archive, dest, name)
     total = entries = 0
     try:
         raw = open(archive, "rb")
     except OSError as e:
-        raise MigError(f"must-gather {archive}: {e.strerror or e}") from None
+        raise MigError(f"must-gather {name}: {e.strerror or e}") from None
     counter = _Counting(raw)
     try:
         with raw, tarfile.open(fileobj=counter, mode="r|*") as tf:
             for m in tf:
                 entries += 1
                 if entries > MAX_ENTRIES:
-                    raise _refuse(archive, m.name, f"more than {MAX_ENTRIES} entries")
-                name = _check_name(archive, m.name)
-                if not name:
+                    raise _refuse(name, m.name, f"more than {MAX_ENTRIES} entries")
+                rel = _check_name(name, m.name)
+                if not rel:
                     continue
-                out = dest / name
+                out = dest / rel
                 if m.isdir():
                     out.mkdir(parents=True, exist_ok=True)
                 elif m.issym() or m.islnk():
-                    if not _link_target_ok(name, m.linkname, m.islnk()):
-                        raise _refuse(archive, m.name, f"link to {m.linkname!r} points outside the archive")
+                    if not _link_target_ok(rel, m.linkname, m.islnk()):
+                        raise _refuse(name, m.name, f"link to {m.linkname!r} points outside the archive")
                     # Links inside the archive are not needed to read a must-gather: skip them.
                 elif m.isdev():           # character or block device, or FIFO
-                    raise _refuse(archive, m.name, "device file or FIFO")
+                    raise _refuse(name, m.name, "device file or FIFO")
                 elif m.isfile():
                     if total + m.size > MAX_BYTES:
-                        raise _refuse(archive, m.name, f"archive expands past {MAX_BYTES >> 20} MiB")
-                    total = _copy(archive, tf, m, out, total, counter)
+                        raise _refuse(name, m.name, f"archive expands past {MAX_BYTES >> 20} MiB")
+                    total = _copy(name, tf, m, out, total, counter)
+                    _stamp(out, m.mtime)      # a bundle is judged as of when it was gathered: keep the times
                 # other types (e.g. GNU sparse headers) carry nothing we read
     except MigError:
         shutil.rmtree(dest, ignore_errors=True)
@@ -123,15 +132,98 @@ def extract(archive: Path, dest: Path) -> None:
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
         shutil.rmtree(dest, ignore_errors=True)
         why = getattr(e, "strerror", None) or str(e) or type(e).__name__
-        raise MigError(f"must-gather {archive}: not a readable tar archive ({why})") from None
+        raise MigError(f"must-gather {name}: not a readable tar archive ({why})") from None
     if entries == 0:
         shutil.rmtree(dest, ignore_errors=True)
-        raise MigError(f"must-gather {archive}: the archive is empty")
+        raise MigError(f"must-gather {name}: the archive is empty")
 
 
-def extract_to_temp(archive: Path) -> Path:
+def _extract_zip(archive: Path, dest: Path, name: str) -> None:
+    """The same checks for a zip: names, links (by their Unix mode), special files, size and ratio."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            if not infos:
+                raise MigError(f"must-gather {name}: the archive is empty")
+            if len(infos) > MAX_ENTRIES:
+                raise _refuse(name, infos[MAX_ENTRIES].filename, f"more than {MAX_ENTRIES} entries")
+            total = packed = 0
+            for i in infos:
+                rel = _check_name(name, i.filename)
+                mode = (i.external_attr >> 16) & 0o170000
+                if mode == 0o120000:
+                    target = zf.read(i).decode("utf-8", "replace")
+                    if not _link_target_ok(rel, target, False):
+                        raise _refuse(name, i.filename, f"link to {target!r} points outside the archive")
+                    continue
+                if mode and mode not in (0o100000, 0o040000):
+                    raise _refuse(name, i.filename, "device file or FIFO")
+                if not rel:
+                    continue
+                out = dest / rel
+                if i.is_dir():
+                    out.mkdir(parents=True, exist_ok=True)
+                    continue
+                if total + i.file_size > MAX_BYTES:
+                    raise _refuse(name, i.filename, f"archive expands past {MAX_BYTES >> 20} MiB")
+                packed += i.compress_size
+                total = _copy_zip(name, zf, i, out, total, packed)
+                _stamp(out, _zip_time(i))
+    except MigError:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
+        shutil.rmtree(dest, ignore_errors=True)
+        why = getattr(e, "strerror", None) or str(e) or type(e).__name__
+        raise MigError(f"must-gather {name}: not a readable zip archive ({why})") from None
+
+
+def _stamp(path: Path, mtime) -> None:
+    try:
+        if mtime:
+            os.utime(path, (float(mtime), float(mtime)))
+    except (OSError, ValueError, OverflowError):
+        pass
+
+
+def _zip_time(i: zipfile.ZipInfo) -> float | None:
+    try:
+        return time.mktime(i.date_time + (0, 0, -1))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _copy_zip(name: str, zf: zipfile.ZipFile, i: zipfile.ZipInfo, out: Path, total: int, packed: int) -> int:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        f = open(out, "wb")
+    except OSError as e:
+        raise MigError(f"must-gather {name}: cannot extract into {out.parent}: {e.strerror or e}") from None
+    with f, zf.open(i) as src:
+        while True:
+            data = src.read(_CHUNK)
+            if not data:
+                return total
+            total += len(data)
+            try:
+                f.write(data)
+            except OSError as e:
+                raise MigError(f"must-gather {name}: cannot extract into {out.parent}: {e.strerror or e}") \
+                    from None
+            if total > RATIO_FLOOR and total > MAX_RATIO * max(packed, 1):
+                raise _refuse(name, i.filename, f"compression ratio over {MAX_RATIO}:1 (a decompression bomb?)")
+
+
+def extract_to_temp(archive: Path, shown: str | None = None) -> Path:
     """Extract into a private temporary directory removed when the process exits."""
     tmp = Path(tempfile.mkdtemp(prefix="mig-mustgather-"))
     atexit.register(shutil.rmtree, tmp, True)
-    extract(archive, tmp)
+    extract(archive, tmp, shown)
     return tmp
+
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".zip")
+
+
+def is_archive_name(name: str) -> bool:
+    return name.lower().endswith(ARCHIVE_SUFFIXES)

@@ -1,16 +1,27 @@
-"""Reading the three layouts a must-gather comes in, into clusters of objects and log files.
+"""Reading the layouts a must-gather comes in, into clusters of objects and log files.
 
 - ours (mig-gather): `gather.json` at the top names each cluster's directory and roles; each
   directory is in `oc adm inspect`'s layout.
-- `oc adm inspect`: `namespaces/<ns>/<group>/<resource>.yaml` (lists),
+- `oc adm inspect`: `namespaces/<ns>/<group>/<resource>.yaml` (lists), `namespaces/<ns>/<ns>.yaml`,
   `namespaces/<ns>/pods/<pod>/<pod>.yaml`, `cluster-scoped-resources/<group>/<resource>/<name>.yaml`,
   logs in `namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}.log`.
-- the MTC must-gather image: `<cluster>/namespaces/<ns>/crs/<resource>/<name>.yaml`,
-  `<cluster>/cluster-scoped-resources/...`, logs of all containers in
-  `<cluster>/namespaces/<ns>/logs/<pod>/{current,previous}.log`, and `migplan-<plan>/...yml`.
+- the MTC must-gather image (migtools/must-gather, formerly konveyor/must-gather), each generation
+  of its scripts: `oc adm inspect ns/<MTC ns>` output plus `namespaces/<ns>/crs/<plural.group>/<name>.yaml`,
+  `cluster-scoped-resources/<plural.group>/<name>.yaml` and logs of all containers in
+  `namespaces/<ns>/logs/<pod>/{current,previous}.log`, per cluster:
+    2020-03  one cluster at the top (`must-gather/namespaces/...`);
+    2020-05  `<cluster>/...`, `host` and one directory per remote MigCluster, `<cluster>/login_error.txt`
+             when it could not log in;
+    2020-09  the same inside `must-gather.tar.gz` (what `oc adm must-gather` copies back);
+    2021-01  plus `migplans/migplan-<plan>/<plan>.yml`, `migmigration-<m>/migmigration-<m>.yml`,
+             `dvm-*/`, `dim-*/`, Velero's `backup-<b>/backup-describe-<b>.txt` and `backup-<b>.log`
+             (MigPlans and MigMigrations no longer under crs/);
+    2021-03  `clusters/<cluster>/...` (current).
+  A failed `oc logs` leaves its error message in the log file: such files are not logs.
 
-A cluster is a directory holding `namespaces/` or `cluster-scoped-resources/`; every file
-belongs to the nearest such directory above it (files outside any belong to the host).
+A cluster is a directory holding `namespaces/` or `cluster-scoped-resources/`, a directory under
+`clusters/`, or one holding `login_error.txt`; every file belongs to the nearest such directory
+above it (files outside any belong to the host).
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import MigError
+from .coverage import Coverage
 
 _Loader: type
 try:
@@ -31,7 +43,11 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _Loader = yaml.SafeLoader
 
 MARKERS = ("namespaces", "cluster-scoped-resources")
-SKIP_DIRS = {"mig-verify", "logs"}
+SKIP_DIRS = {"mig-verify", "logs", "migplans", "metrics", "memory-profiles", "velero"}
+NOT_DATA = {"mig-verify", "metrics", "memory-profiles"}     # our reports; the image's Prometheus and pprof dumps
+LOGIN_ERROR = "login_error.txt"
+MAX_DEPTH = 10           # must-gather.local.<id>/<image>/must-gather/clusters/<c>, inside a scrubbed copy's top
+_ERROR_TEXT = (b"Error from server", b"error: ", b"Error: ")
 OBJECT_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -52,6 +68,12 @@ class ClusterDir:
     logs: list = field(default_factory=list)
     roles: list = field(default_factory=list)
     unreadable: list = field(default_factory=list)   # files that did not parse, for warnings
+    coverage: Coverage = field(default_factory=Coverage)
+    records: list = field(default_factory=list)      # Velero describe/logs files (the MTC image's migplans/)
+
+
+class NoClusterData(MigError):
+    """A directory with nothing this tool can read."""
 
 
 def find_root(top: Path) -> tuple[Path, dict | None]:
@@ -69,12 +91,14 @@ def find_root(top: Path) -> tuple[Path, dict | None]:
 
 def _cluster_dirs(top: Path) -> list[Path]:
     found = []
-    for dirpath, dirnames, _ in os.walk(top):
+    for dirpath, dirnames, filenames in os.walk(top):
         d = Path(dirpath)
-        if any(m in dirnames for m in MARKERS):
+        if any(m in dirnames for m in MARKERS) or LOGIN_ERROR in filenames or (d.parent.name == "clusters" and d != top):
             found.append(d)
+            dirnames[:] = []
+            continue
         depth = len(d.relative_to(top).parts)
-        dirnames[:] = [] if depth >= 4 else [x for x in dirnames if x not in MARKERS and x not in SKIP_DIRS]
+        dirnames[:] = [] if depth >= MAX_DEPTH else [x for x in dirnames if x not in SKIP_DIRS]
     return found
 
 
@@ -97,8 +121,20 @@ def _log_file(rel: tuple[str, ...], path: Path) -> LogFile | None:
         return LogFile(rel[1], rel[3], rel[4], prev, path)
     # namespaces/<ns>/logs/<pod>/current.log
     if len(rel) == 5 and rel[0] == "namespaces" and rel[2] == "logs":
-        return LogFile(rel[1], rel[3], None, prev, path)
+        return None if _error_text(path) else LogFile(rel[1], rel[3], None, prev, path)
     return None
+
+
+def _error_text(path: Path) -> bool:
+    """The MTC image's `oc logs ... &> current.log`: a failure leaves only oc's message (or nothing)."""
+    try:
+        if path.stat().st_size > 4096:
+            return False
+        with open(path, "rb") as f:
+            head = f.read(4096).lstrip()
+    except OSError:
+        return True
+    return not head or head.startswith(_ERROR_TEXT)
 
 
 def _objects(path: Path) -> list[dict]:
@@ -115,22 +151,22 @@ def _objects(path: Path) -> list[dict]:
     return out
 
 
-def scan(top: Path, index: dict | None, objects: bool = True) -> list[ClusterDir]:
-    """The clusters of the bundle with their objects (unless `objects` is false) and log files."""
+def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None = None) -> list[ClusterDir]:
+    """The clusters of the bundle with their objects (unless `objects` is false) and log files.
+    Errors name `origin` (the path the user gave) rather than where an archive was extracted."""
     if index:   # gather.json comes from the archive too: only plain directory names count
         roots = [top / d for d in (str(c.get("dir", "")) for c in index.get("clusters", []))
                  if d and "/" not in d and "\\" not in d and d not in (".", "..") and (top / d).is_dir()]
     else:
         roots = _cluster_dirs(top)
     if not roots:
-        raise MigError(f"must-gather {top}: no cluster data found (no namespaces/ or cluster-scoped-resources/ "
-                       "directory, no gather.json)")
+        raise NoClusterData(f"must-gather {origin or top}: no cluster data found (no namespaces/ or "
+                            "cluster-scoped-resources/ directory, no gather.json)")
     clusters = {r: ClusterDir(r.name if r != top else "cluster", r) for r in roots}
     outside = ClusterDir("outside", top)         # files above every cluster (the MTC image's migplan-*/)
     for dirpath, dirnames, filenames in os.walk(top):
         d = Path(dirpath)
-        if d == top:
-            dirnames[:] = [x for x in dirnames if x != "mig-verify"]
+        dirnames[:] = [x for x in dirnames if x not in NOT_DATA]
         owner = _owner(d, roots)
         cd = clusters[owner] if owner else outside
         for fn in filenames:
@@ -138,6 +174,8 @@ def scan(top: Path, index: dict | None, objects: bool = True) -> list[ClusterDir
             lf = _log_file(p.relative_to(owner).parts, p) if owner else None
             if lf:
                 cd.logs.append(lf)
+            elif fn.endswith((".txt", ".log", ".json")) and (_velero_record(fn) or d.parent.parent.name == "velero"):
+                cd.records.append(p)
             elif objects and fn.endswith(OBJECT_SUFFIXES) and fn != "gather.json" and not fn.startswith("."):
                 try:
                     cd.objects += _objects(p)
@@ -150,11 +188,47 @@ def scan(top: Path, index: dict | None, objects: bool = True) -> list[ClusterDir
             meta = by_dir.get(cd.path.name, {})
             cd.roles = list(meta.get("roles", []))
             cd.name = meta.get("name") or cd.name
-    if outside.objects or outside.unreadable:      # they belong to the host
-        host = next((c for c in out if "host" in c.roles), None) or _most(out, _MIG_KINDS) or out[0]
+    if outside.objects or outside.unreadable or outside.records:      # they belong to the host
+        host = next((c for c in out if "host" in c.roles), None) or next((c for c in out if c.path.name == "host"),
+                                                                         None) or _most(out, _MIG_KINDS) or out[0]
         host.objects += outside.objects
         host.unreadable += outside.unreadable
+        host.records += outside.records
+    for cd in out:
+        cd.coverage = _coverage(cd, top, index)
     return out
+
+
+def _velero_record(fn: str) -> bool:
+    """backup-describe-<b>.txt, backup-<b>.log, restore-..., and 2020's <b>-backup.log, <b>-backup-describe.log."""
+    return fn.startswith(("backup-", "restore-")) or fn.endswith(("-backup.log", "-restore.log", "-describe.log"))
+
+
+def _coverage(cd: ClusterDir, top: Path, index: dict | None) -> Coverage:
+    cov = Coverage()
+    login = cd.path / LOGIN_ERROR
+    if login.is_file():
+        cov.failed = login.read_text(errors="replace").strip()[:200] or "login failed"
+    ns_dir = cd.path / "namespaces"
+    spaces = [d for d in ns_dir.iterdir() if d.is_dir()] if ns_dir.is_dir() else []
+    cov.inspected = {d.name for d in spaces if (d / f"{d.name}.yaml").is_file()}
+    if index:
+        cov.producer = "ours"
+        cov.mtc_namespace = str(index.get("namespace") or "")
+        meta: dict = next((c for c in index.get("clusters", []) if c.get("dir") == cd.path.name), {})
+        summaries = [d for d in spaces if (d / "mig-gather-summary.yaml").is_file()]
+        cov.app_namespaces = set(meta.get("namespaces") or [d.name for d in summaries])
+        cov.full = bool(meta.get("full", False)) or any("full: true" in (d / "mig-gather-summary.yaml").read_text()
+                                                        for d in summaries[:1])
+        cov.missing = {str(m.get("what", "")): str(m.get("why", "")) for m in meta.get("missing") or []}
+    elif any((d / "crs").is_dir() or (d / "logs").is_dir() for d in spaces) or cd.path.parent.name == "clusters" \
+            or (top / "migplans").is_dir() or cov.failed:
+        cov.producer = "mtc-image"
+    for x in cd.objects:
+        ns = (x.get("metadata") or {}).get("namespace") or ""
+        cov.present.add((x.get("kind"), ns))
+        cov.groups.add((str(x.get("apiVersion") or "").rpartition("/")[0], ns))
+    return cov
 
 
 _MIG_KINDS = ("MigMigration", "MigPlan", "MigCluster")

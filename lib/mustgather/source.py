@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import List
 
 from .. import objects as o
-from ..errors import ApiError, MigError
+from ..errors import ApiError, MigError, NotCollected
 from ..logs.stream import split_stamp
 from ..resources import BY_KIND, Resource, resource
 from ..selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
@@ -18,25 +18,34 @@ from .layout import ClusterDir, infer_roles, scan
 
 
 def _kind(kind: str | Resource) -> str:
+    return _res(kind)[0]
+
+
+def _res(kind: str | Resource) -> tuple[str, str | None, bool | None]:
+    """(Kind, API group, namespaced) as far as known; None where the tool does not know the kind."""
     if isinstance(kind, Resource):
-        return kind.kind
+        return kind.kind, kind.group, kind.namespaced
     try:
-        return resource(kind).kind
+        r = resource(kind)
     except KeyError:
-        return kind
+        return kind, None, None
+    return r.kind, r.group, r.namespaced
 
 
 class MustGatherSource(Source):
     live = False
 
     def __init__(self, top: Path, index: dict | None, namespace: str, origin: str,
-                 clusters: List[ClusterDir] | None = None):
-        """`clusters`: already scanned (mig-gather passes what it wrote, objects kept in memory)."""
+                 clusters: List[ClusterDir] | None = None, pinned: dict[str, ClusterDir] | None = None):
+        """`clusters`: already scanned (mig-gather passes what it wrote, objects kept in memory);
+        `pinned`: role -> cluster the user said (`--role DIR=ROLE`), which nothing overrides."""
         self.namespace = namespace
         self.origin = origin
-        self.clusters = clusters if clusters is not None else scan(top, index)
-        self._roles = infer_roles(self.clusters)
+        self.clusters = clusters if clusters is not None else scan(top, index, origin=origin)
+        self._pinned = dict(pinned or {})
+        self._roles = {**infer_roles(self.clusters), **self._pinned}
         self._index = {id(cd): self._by_kind(cd) for cd in self.clusters}
+        self._roles_from_migclusters()
         self.now = self._gathered_at(index, top)
 
     @staticmethod
@@ -57,6 +66,20 @@ class MustGatherSource(Source):
             return None
         return _dt.datetime.fromtimestamp(newest, _dt.timezone.utc)
 
+    def _roles_from_migclusters(self) -> None:
+        """Before any plan is read: the newest migration's plan (or the only plan) names the source and
+        target MigClusters; their directories (the image names them after the MigCluster) take the roles."""
+        host = self._index[id(self._roles["host"])] if "host" in self._roles else {}
+        migs = sorted(host.get("MigMigration", {}).values(), key=lambda m: o.meta(m).get("creationTimestamp") or "")
+        plans = host.get("MigPlan", {})
+        name = (o.spec(migs[-1]).get("migPlanRef") or {}).get("name") if migs else None
+        plan = plans.get((self.namespace, name)) if name else (next(iter(plans.values())) if len(plans) == 1 else None)
+        if not plan:
+            return
+        mcs = {n: x for (_, n), x in host.get("MigCluster", {}).items()}
+        for role, key in (("source", "srcMigClusterRef"), ("target", "destMigClusterRef")):
+            self.bind(role, mcs.get((o.spec(plan).get(key) or {}).get("name")))
+
     # --- roles ---------------------------------------------------------------------------------
     def _objects(self, role: str, kind: str | Resource) -> dict:
         """(namespace, name) -> object of one kind in the cluster playing `role`."""
@@ -71,7 +94,7 @@ class MustGatherSource(Source):
     def bind(self, role: str, migcluster: dict | None) -> None:
         """A MigCluster names its cluster: a directory of that name (or `<role>_<name>`) wins;
         the MigCluster that is the host cluster maps to the host's directory."""
-        if not migcluster:
+        if not migcluster or role in self._pinned:
             return
         name = o.name(migcluster)
         for cd in self.clusters:
@@ -89,17 +112,35 @@ class MustGatherSource(Source):
         return f"{role} ({cd.name})" if cd and cd.name != role else role
 
     # --- reads ---------------------------------------------------------------------------------
+    def _collected(self, role: str, kind: str | Resource, namespace: str | None) -> None:
+        """Raise NotCollected when the bundle never gathered `kind` (in `namespace`) on `role`'s cluster."""
+        cd = self._cluster(role)
+        k, group, namespaced = _res(kind)
+        why = cd.coverage.why_not(self.label(role), k, group, namespaced, namespace)
+        if why:
+            raise NotCollected(why)
+
     def list(self, role, kind, namespace=None, labels=None, fields=None):
         try:
             lterms, fterms = parse_labels(labels), parse_fields(fields)
         except SelectorError as e:
             raise MigError(f"bad selector: {e}") from None
+        self._collected(role, kind, namespace)
         return [x for (ns, _), x in sorted(self._objects(role, kind).items())
                 if (namespace is None or ns == namespace) and match_labels(lterms, o.labels(x))
                 and match_fields(fterms, x)]
 
     def get(self, role, kind, name, namespace=None):
-        return self._objects(role, kind).get((namespace or "", name))
+        found = self._objects(role, kind).get((namespace or "", name))
+        if found is not None:
+            return found
+        cd = self._cluster(role)
+        if _kind(kind) == "Namespace" and not cd.coverage.failed:
+            if cd.coverage.namespace_known(name):
+                return None
+            raise NotCollected(f"{self.label(role)}: namespace {name} was not inspected by this must-gather")
+        self._collected(role, kind, namespace)
+        return None
 
     def discover(self, role):
         out = {}

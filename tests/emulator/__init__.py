@@ -245,8 +245,11 @@ class Emulator:
                    if (method is None or r.method == method) and (path is None or re.search(path, r.path)))
 
     def writes(self, cluster: str | None = None) -> list:
+        """Requests that change a cluster. Velero DownloadRequests are not among them: the way to read
+        Velero's files (mig-gather makes one, reads its URL and deletes it), they change nothing."""
         names = [cluster] if cluster else list(self.clusters)
-        return [r for n in names for r in self.requests(n) if r.method in ("POST", "PUT", "PATCH", "DELETE")]
+        return [r for n in names for r in self.requests(n) if r.method in ("POST", "PUT", "PATCH", "DELETE")
+                and "/downloadrequests" not in r.path]
 
     def reset_requests(self, cluster: str | None = None) -> None:
         for n in ([cluster] if cluster else self.clusters):

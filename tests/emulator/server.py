@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from lib.selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 
 from . import patch as patches
+from . import velero
 from .faults import Faults, Request
 from .logs import LogStore, parse_ts
 from .resources import SCALABLE, Res
@@ -54,6 +55,7 @@ class Cluster:
         for crd in crds:
             self.store.put(self.by_plural["customresourcedefinitions"], crd)
         self.logs = LogStore(workdir / name)
+        self.downloads: dict[str, bytes | None] = {}    # Velero's pre-signed object-store files (velero.py)
         self.faults = Faults()
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
@@ -116,7 +118,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     # --- plumbing ----------------------------------------------------------------------------
+    def _drain(self) -> None:
+        """Read a request body nobody read (an injected fault, a refusal), as an API server does: left unread, it
+        would be taken for the next request on this keep-alive connection."""
+        if not getattr(self, "_body_read", True):
+            self._body()
+
     def _body(self):
+        self._body_read = True
         n = int(self.headers.get("Content-Length") or 0)
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             data = b""
@@ -189,6 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
             c.faults.record(req)       # before answering: a client that got its answer finds it counted
         faults = [] if path.startswith("/_emulator") else c.faults.take(method, path, query)
         self.faults = faults
+        self._body_read = False
         try:
             for f in faults:
                 if f.latency:
@@ -204,8 +214,10 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ApiFailure(f.status, reason, f"injected fault: {f.status}", headers=hdrs)
             self._route(method, path, token)
         except ApiFailure as e:
+            self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message, e.details), e.headers)
         except StoreError as e:
+            self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message))
         except (BrokenPipeError, ConnectionResetError):
             self._status = -1
@@ -230,6 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
             c.authorize(token, "get", None, None, "")
             return self._send(200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0-emulated",
                                     "platform": "linux/amd64", "goVersion": "go1.23"})
+        if path.startswith("/_velero/download/"):          # the object store: the URL is the credential
+            return self._download(path.rsplit("/", 1)[1])
         if path.startswith("/_emulator"):
             if token != c.token:
                 raise ApiFailure(401, "Unauthorized", "Unauthorized")
@@ -329,13 +343,31 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, _table(res, page, meta))
         self._send(200, {"kind": f"{res.kind}List", "apiVersion": res.gv, "metadata": meta, "items": page})
 
+    def _download(self, token: str) -> None:
+        data = self.cluster.downloads.get(token)
+        if data is None:
+            body = b"<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>"
+            code, ctype = 404, "application/xml"
+        else:
+            body, code, ctype = data, 200, "application/octet-stream"
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self._status = code
+
     def _create(self, res: Res, ns: str) -> None:
         body = self._body()
         if not isinstance(body, dict):
             raise ApiFailure(400, "BadRequest", "the body of the request is not an object")
         if self.q.get("dryRun"):
             return self._send(201, body)
-        self._send(201, self.cluster.store.create(res, ns, body))
+        created = self.cluster.store.create(res, ns, body)
+        if res.plural == "downloadrequests" and res.group == "velero.io":    # Velero processes it at once
+            done = dict(created, status=velero.process(self.cluster, self.cluster.resource, ns, created))
+            self.cluster.store.put(res, done)
+        self._send(201, created)
 
     def _replace(self, res: Res, ns: str, name: str, sub: str | None) -> None:
         body = self._body()

@@ -1,0 +1,214 @@
+"""`mig-gather --redact PATH`: a scrubbed copy of a bundle gathered elsewhere (ours, the MTC must-gather
+image's, `oc adm inspect`'s; a directory, tarball or zip, nested or not), with the rules and
+placeholders of a live gather.
+
+The input is read through the same checked extraction as `--must-gather`; every archive inside
+it is written back as a directory of the same name without its suffix (readers find it there).
+Object files (YAML, JSON) go through `Redactor.obj` first, so every secret a Secret or a token
+field holds is known before the logs and text files are scrubbed with it; a file that does not
+parse is scrubbed as text. Binary files (pprof payloads, images) cannot be scrubbed and are
+left out, each named in the report. The copy is written under a temporary name and renamed when
+complete, then archived; the mapping placeholder -> value stays on this machine.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import sys
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..errors import MigError
+from ..mustgather.extract import ARCHIVE_SUFFIXES, extract_to_temp, is_archive_name
+from ..redact import Redactor, StreamRedactor
+from ..state import state_dir
+
+REPORT = "mig-tools-redaction.json"
+OBJECT_SUFFIXES = (".yaml", ".yml", ".json")
+_CHUNK = 1 << 20
+_MAX_NESTING = 4
+
+
+class _Loader(yaml.SafeLoader if not hasattr(yaml, "CSafeLoader") else yaml.CSafeLoader):  # type: ignore[misc]
+    """YAML as written: timestamps stay the strings they were."""
+
+
+_Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+                                   for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@dataclass
+class Plan:
+    objects: list = field(default_factory=list)     # (source file, relative path out)
+    texts: list = field(default_factory=list)
+    left_out: list = field(default_factory=list)    # relative paths of binary files
+    archives: list = field(default_factory=list)    # relative paths of archives expanded
+
+
+def bundle_name(path: Path) -> str:
+    name = path.name
+    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)] or "bundle"
+    return name
+
+
+def _binary(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return b"\0" in f.read(8192)
+
+
+def _walk(top: Path, rel: Path, shown: str, plan: Plan, depth: int) -> None:
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames.sort()
+        d = Path(dirpath)
+        for fn in sorted(filenames):
+            p = d / fn
+            out = rel / p.relative_to(top)
+            if p.is_symlink():
+                continue
+            if is_archive_name(fn) and depth < _MAX_NESTING:
+                inner = f"{shown}:{p.relative_to(top).as_posix()}"
+                plan.archives.append(out.as_posix())
+                _walk(extract_to_temp(p, inner), out.with_name(bundle_name(out)), inner, plan, depth + 1)
+            elif _binary(p):
+                plan.left_out.append(out.as_posix())
+            elif fn.endswith(OBJECT_SUFFIXES):
+                plan.objects.append((p, out))
+            else:
+                plan.texts.append((p, out))
+
+
+def _object_file(r: Redactor, src: Path, dest: Path) -> bool:
+    """Scrub one YAML or JSON file object by object; False when it does not parse (then it is text)."""
+    try:
+        raw = src.read_bytes()
+        if src.suffix == ".json":
+            docs = [json.loads(raw)]
+        else:
+            docs = list(yaml.load_all(raw, Loader=_Loader))
+    except (ValueError, yaml.YAMLError, UnicodeDecodeError, RecursionError):
+        return False
+    out = []
+    for d in docs:
+        if isinstance(d, dict) and isinstance(d.get("items"), list):      # a List: each item is an object
+            head = r.obj({k: v for k, v in d.items() if k != "items"})
+            out.append({**head, "items": [r.obj(i) for i in d["items"]]})
+        else:
+            out.append(r.obj(d))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "w") as f:
+        if src.suffix == ".json":
+            json.dump(out[0], f, indent=2)
+            f.write("\n")
+        else:
+            yaml.dump_all(out, f, Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True)
+    return True
+
+
+def _text_file(r: Redactor, src: Path, dest: Path) -> None:
+    sr = StreamRedactor(r)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(src, "rb") as fin, open(dest, "wb") as fout:
+        while True:
+            chunk = fin.read(_CHUNK)
+            if not chunk:
+                break
+            fout.write(sr.feed(chunk))
+        fout.write(sr.close())
+
+
+def _archive(root: Path, dest: Path) -> Path:
+    target = dest / f"{root.name}.tar.gz"
+    tmp = dest / f".{root.name}.tar.gz.partial-{os.getpid()}"
+    try:
+        with tarfile.open(tmp, "w:gz", compresslevel=6) as tf:
+            tf.add(root, arcname=root.name)
+        os.replace(tmp, target)
+        return target
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive: bool = True,
+                  out=None, err=None) -> int:
+    """Write `<dest_dir>/<name>.redacted/` (and `.tar.gz`); print their paths; keep the mapping."""
+    out, err = out or sys.stdout, err or sys.stderr
+    src = Path(path).expanduser()
+    if not src.exists():
+        raise MigError(f"--redact {path}: no such file or directory")
+    dest = Path(dest_dir)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MigError(f"--dest-dir {dest}: {e.strerror or e}") from None
+    r = Redactor()
+    map_path = Path(mapping).expanduser() if mapping else None
+    if map_path and map_path.exists():
+        try:
+            known = r.load(map_path)
+        except (OSError, ValueError) as e:
+            raise MigError(f"--redaction-map {mapping}: {getattr(e, 'strerror', None) or e}") from None
+        err.write(f"redaction mapping {mapping}: {known} known values keep their placeholders\n")
+    name = f"{bundle_name(src)}.redacted"
+    final = dest / name
+    if final.exists():
+        raise MigError(f"--redact: {final} already exists (remove it or choose another --dest-dir)")
+    top = src if src.is_dir() else extract_to_temp(src, path)
+    plan = Plan()
+    _walk(top, Path(src.name if src.is_dir() else ""), path, plan, 0)     # an archive brings its own top
+    if not plan.objects and not plan.texts:
+        raise MigError(f"--redact {path}: no files to scrub")
+    partial = dest / f".{name}.partial-{os.getpid()}"
+    try:
+        for f, rel in plan.objects:
+            if not _object_file(r, f, partial / rel):
+                plan.texts.append((f, rel))
+        for f, rel in plan.texts:
+            _text_file(r, f, partial / rel)
+        report = {"apiVersion": "mig-tools/v1", "kind": "Redaction", "source": src.name,
+                  "redactedAt": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "redaction": r.summary(), "files": len(plan.objects) + len(plan.texts),
+                  "archivesExpanded": plan.archives, "leftOut": plan.left_out}
+        _mark_index(partial, r)
+        (partial / REPORT).write_text(json.dumps(report, indent=2) + "\n")
+        os.replace(partial, final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    tarball = _archive(final, dest) if archive else None
+    rules = ", ".join(f"{k} {v}" for k, v in r.summary()["rules"].items()) or "nothing found"
+    err.write(f"redacted: {rules}; {len(plan.left_out)} binary files left out\n")
+    for lo in plan.left_out[:10]:
+        err.write(f"left out (binary, cannot be scrubbed): {lo}\n")
+    keep = map_path or state_dir() / "redactions" / f"{name}.json"
+    code = 0
+    try:
+        err.write(f"redaction mapping (keep it private, it is not in the bundle): {r.save(keep)}\n")
+    except OSError as e:
+        err.write(f"error: could not keep the redaction mapping at {keep}: {e.strerror or e}\n")
+        code = 1
+    out.write(f"{final}\n")
+    if tarball:
+        out.write(f"{tarball}\n")
+    return code
+
+
+def _mark_index(root: Path, r: Redactor) -> None:
+    """Our bundles: gather.json's redaction summary is the one of this scrub."""
+    for idx in root.glob("*/gather.json"):
+        try:
+            data = json.loads(idx.read_text())
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            data["redaction"] = r.summary()
+            idx.write_text(json.dumps(data, indent=2) + "\n")

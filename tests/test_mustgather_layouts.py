@@ -1,0 +1,166 @@
+"""--must-gather reads what a customer sends: every generation of the MTC image's layout (built from the
+output paths of its scripts, tests/mtc_bundles.py) as `oc adm must-gather` leaves it, tarred, zipped,
+nested; what a bundle never collected is not collected (NotCollected), never absent; errors name the
+path the user gave; `--role DIR=ROLE` where the bundle cannot tell."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+
+import pytest
+
+from lib.errors import ApiError, MigError, NotCollected, UsageError
+from lib.mustgather import open_must_gather
+from lib.verify import verify
+from lib.verify_text import data
+from tests import mtc_bundles as mb
+
+NS = mb.NS
+MIG = "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b"          # restic-timeout's failed final migration
+EXPECTED = {"migration-failed", "velero-backup-failed", "restic-timeout"}
+
+
+def _report(src) -> dict:
+    return data(verify(src, MIG), True)
+
+
+@pytest.mark.parametrize("gen", mb.GENERATIONS)
+def test_every_generation_of_the_mtc_image_as_oc_adm_must_gather_leaves_it(tmp_path, gen):
+    top = mb.must_gather_local(tmp_path, "restic-timeout", gen)
+    src = open_must_gather(str(top))
+    rep = _report(src)
+    assert rep["verdict"] == "FAILED" and {f["id"] for f in rep["findings"]} >= EXPECTED, rep
+    if gen != "2020-03":       # one cluster then: it plays every role
+        assert {r: src._cluster(r).path.name for r in ("host", "source", "target")} == \
+            {"host": "host", "source": "ocp3-source", "target": "ocp4-target"}
+    assert src.list("source", "Backup", NS) and src.list("host", "MigMigration", NS)
+    velero = "velero-7d9c4b8f5-x2x7q"                # the source's Velero, whose log says the restic timeout
+    assert any(p["metadata"]["name"] == velero for p in src.list("source", "Pod", NS))
+    text = b"".join(src.logs("source", NS, velero, "velero"))
+    assert b"timed out waiting for all PodVolumeBackups to complete" in text
+    with pytest.raises(ApiError) as e:      # oc's error message in previous.log is not a log
+        list(src.logs("source", NS, velero, "velero", previous=True))
+    assert e.value.status == 404
+
+
+def test_tarred_zipped_nested_or_extracted_by_hand_it_reads_the_same(tmp_path):
+    top = mb.must_gather_local(tmp_path / "d", "restic-timeout", "2021-03")
+    want = sorted(mb.as_json(x) for x in open_must_gather(str(top)).list("source", "Backup", NS))
+    tgz = mb.tar_of(top, tmp_path / "case-0042.tar.gz")
+    zipped = mb.zip_of(top, tmp_path / "case-0042.zip")
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    shutil.copy(zipped, outer / "from-customer.zip")
+    nested = mb.tar_of(outer, tmp_path / "attachments.tar")          # a zip inside a tar, the image's tarball inside
+    by_hand = tmp_path / "by-hand"
+    shutil.copytree(top, by_hand / top.name)
+    image = by_hand / top.name / mb.IMAGE_DIR
+    with tarfile.open(image / "must-gather.tar.gz") as tf:
+        tf.extractall(image)
+    (image / "must-gather.tar.gz").unlink()
+    for path in (tgz, zipped, nested, by_hand):
+        src = open_must_gather(str(path))
+        assert sorted(mb.as_json(x) for x in src.list("source", "Backup", NS)) == want, path
+        assert _report(src)["verdict"] == "FAILED", path
+
+
+def test_what_the_image_never_collected_is_not_collected_never_absent(tmp_path):
+    src = open_must_gather(str(mb.must_gather_local(tmp_path, "restic-timeout", "2021-03")))
+    assert src.list("source", "Backup", "rocket-chat") == []          # the image lists its CRs in every namespace
+    assert src.list("source", "Pod", NS)                              # oc adm inspect ns/openshift-migration
+    for call in (lambda: src.list("source", "StatefulSet", "rocket-chat"),   # application namespaces: never gathered
+                 lambda: src.list("target", "Node"), lambda: src.list("target", "StorageClass"),
+                 lambda: src.list("target", "Namespace"), lambda: src.get("target", "Namespace", "rocket-chat"),
+                 lambda: src.get("source", "PersistentVolumeClaim", "uploads-data", "rocket-chat")):
+        with pytest.raises(NotCollected):
+            call()
+    assert src.get("target", "Namespace", NS)["metadata"]["name"] == NS
+    rep = _report(src)
+    assert any("not collected" in u for u in rep["unchecked"]), rep["unchecked"]
+
+
+def test_a_cluster_the_image_could_not_log_in_to(tmp_path):
+    top = mb.must_gather_local(tmp_path, "restic-timeout", "2021-03", login_failed=("ocp3-source",))
+    src = open_must_gather(str(top))
+    with pytest.raises(NotCollected) as e:
+        src.list("source", "Backup", NS)
+    assert "Login to migcluster ocp3-source unsuccessful" in str(e.value)
+    rep = _report(src)
+    assert "velero-backup-failed" not in {f["id"] for f in rep["findings"]}     # no Backup read: not "no Backup"
+    assert "source" in rep["unreachable"] and "nothing was collected" in rep["unreachable"]["source"]
+
+
+def test_errors_name_the_path_the_user_gave(tmp_path):
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("hi\n")
+    archive = mb.tar_of(empty, tmp_path / "case.tar.gz")
+    with pytest.raises(MigError) as e:
+        open_must_gather(str(archive))
+    assert str(e.value).startswith(f"must-gather {archive}: no cluster data found") and "mig-mustgather" not in str(e.value)
+    inner = tmp_path / "wrap"
+    (inner / "must-gather.local.1" / "img").mkdir(parents=True)
+    (inner / "must-gather.local.1" / "img" / "must-gather.tar.gz").write_bytes(b"not a tarball at all" * 20)
+    outer = mb.tar_of(inner, tmp_path / "wrapped.tar.gz")
+    with pytest.raises(MigError) as e:
+        open_must_gather(str(outer))
+    assert str(e.value).startswith(f"must-gather {outer}:wrap/must-gather.local.1/img/must-gather.tar.gz: "
+                                   "not a readable tar archive"), str(e.value)
+    evil = tmp_path / "evil"
+    (evil / "x").mkdir(parents=True)
+    (evil / "x" / "must-gather.tar.gz").write_bytes(mb.tar_bytes({"../../escape.yaml": b"a: 1\n"}))
+    with pytest.raises(MigError) as e:
+        open_must_gather(str(evil))
+    assert "refusing entry '../../escape.yaml'" in str(e.value) and str(evil) in str(e.value)
+
+
+def test_role_flag_where_the_bundle_cannot_tell(tmp_path):
+    """Directories named opaquely and no MigCluster naming them: the user says which is which."""
+    top = mb.image_output(tmp_path / "mg", "restic-timeout", "2021-03")
+    clusters = top / "clusters"
+    for old, new in (("host", "cluster-a"), ("ocp3-source", "cluster-b"), ("ocp4-target", "cluster-c")):
+        (clusters / old).rename(clusters / new)
+    src = open_must_gather(str(top), roles=["cluster-a=host", "cluster-b=source", "clusters/cluster-c=target"])
+    rep = _report(src)
+    assert {r: src._cluster(r).path.name for r in ("host", "source", "target")} == \
+        {"host": "cluster-a", "source": "cluster-b", "target": "cluster-c"}
+    assert {f["id"] for f in rep["findings"]} >= EXPECTED
+    with pytest.raises(UsageError) as e:
+        open_must_gather(str(top), roles=["cluster-z=source"])
+    assert "cluster-a" in str(e.value) and "cluster-z" in str(e.value)
+    with pytest.raises(UsageError):
+        open_must_gather(str(top), roles=["cluster-a=boss"])
+
+
+def test_kubectl_reads_the_tarball_a_customer_attached(tmp_path, kubectl):
+    top = mb.must_gather_local(tmp_path / "d", "restic-timeout", "2021-01")
+    tgz = mb.tar_of(top, tmp_path / "must-gather.local.tar.gz")
+    r = kubectl(None, "mig-verify", MIG, "-o", "json", "--must-gather", str(tgz))
+    assert r.returncode == 1 and {f["id"] for f in json.loads(r.stdout)["findings"]} >= EXPECTED, r.stderr
+    r = kubectl(None, "mig-crs", MIG, "--must-gather", str(tgz), "--role", "nowhere=source")
+    assert r.returncode == 64 and r.stderr.count("\n") == 1 and "nowhere" in r.stderr, r.stderr
+    bad = tmp_path / "bad.tar.gz"
+    bad.write_bytes(b"garbage" * 100)
+    r = kubectl(None, "mig-crs", "--must-gather", str(bad))
+    assert r.returncode == 1 and str(bad) in r.stderr and "mig-mustgather-" not in r.stderr
+
+
+def test_gather_index_records_what_each_cluster_covered(tmp_path):
+    """Our own bundles: the migrated namespaces come from gather.json; elsewhere it is not collected."""
+    root = tmp_path / "must-gather.local.1"
+    (root / "host_host" / "namespaces" / NS / "core").mkdir(parents=True)
+    (root / "host_host" / "namespaces" / NS / "core" / "pods.yaml").write_text(
+        "apiVersion: v1\nkind: PodList\nitems: []\n")
+    (root / "gather.json").write_text(json.dumps({
+        "namespace": NS, "clusters": [{"name": "host", "dir": "host_host", "roles": ["host", "source", "target"],
+                                       "namespaces": ["app"], "full": False,
+                                       "missing": [{"what": "Secret in openshift-migration", "why": "403"}]}]}))
+    src = open_must_gather(str(root))
+    assert src.list("host", "Pod", NS) == [] and src.list("host", "Pod", "app") == []
+    assert src.list("host", "Node") == []
+    for call in (lambda: src.list("host", "ConfigMap", "app"), lambda: src.list("host", "Pod", "other"),
+                 lambda: src.list("host", "Secret", NS)):
+        with pytest.raises(NotCollected):
+            call()
