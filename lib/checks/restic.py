@@ -8,7 +8,8 @@ import re
 from collections.abc import Iterator
 
 from .. import objects as o
-from ..errors import MigError
+from .. import pods as podlib
+from ..errors import ApiError, MigError
 from ..facts import Facts
 from ..flags import duration
 from ..velero_log import cite, timeout_kind
@@ -131,8 +132,31 @@ def _fraction_done(pending) -> float:
 _RESTORE_NAME = re.compile(r"`([^`]+)`")
 
 
-@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)},
-       explains=("ResticVerifyErrors", "ResticErrors"))
+def restic_pod_of(f, pvr: dict) -> str:
+    """The restic/node-agent pod that ran a PodVolumeRestore: status.resticPod (old Velero forks), else the
+    restic/node-agent pod on the volume's node: status.node (Velero 1.17), or the node of the pod the volume
+    was restored into (spec.pod -> Pod spec.nodeName): Velero 1.10+ PVRs name no restic pod."""
+    ps = o.status(pvr)
+    if ps.get("resticPod"):
+        return str(ps["resticPod"])
+    node = ps.get("node")
+    if not node:
+        want = o.spec(pvr).get("pod") or {}
+        try:
+            pods = f.app("target", "Pod")
+        except (ApiError, MigError) as e:
+            f.unchecked(f"the node of PodVolumeRestore {o.name(pvr)}: {e}")
+            pods = []
+        app = next((p for p in pods if o.name(p) == want.get("name") and o.namespace(p) == want.get("namespace")), None)
+        node = o.spec(app or {}).get("nodeName")
+    if not node:
+        return ""
+    agents = [p for p in podlib.mtc_pods(f.pods("target"), "restic") if podlib.node(p) == node]
+    return o.name(agents[0]) if agents else ""
+
+
+@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, app_kinds={"target": ("Pod",)},
+       logs={"target": ("restic",)}, explains=("ResticVerifyErrors", "ResticErrors"))
 def restic_restore_errors(f: Facts) -> Iterator[Finding]:
     cases: tuple[tuple[str, str, Severity], ...] = (("ResticVerifyErrors", "restic-verify-errors", "warning"),
                                                    ("ResticErrors", "restic-errors", "error"))
@@ -163,11 +187,11 @@ def restic_restore_errors(f: Facts) -> Iterator[Finding]:
                     continue
                 objs.append(ref(pvr))
                 pod = o.spec(pvr).get("pod") or {}
-                rp = ps.get("resticPod", "")
+                rp = restic_pod_of(f, pvr)
                 evidence.append(f"PodVolumeRestore {o.name(pvr)}: volume {o.spec(pvr).get('volume')} of pod "
                                 f"{pod.get('namespace')}/{pod.get('name')}, errors {ps.get('errors', 0)}, "
                                 f"resticErrors {ps.get('resticErrors', 0)}, verifyErrors {ps.get('verifyErrors', 0)}"
-                                f", restic pod {rp or '?'}")
+                                f", {'node-agent' if rp.startswith('node-agent') else 'restic'} pod {rp or '?'}")
                 if rp:
                     for e in f.log(["target"], ["restic"], pod=rp, level="error")[:5]:
                         evidence.append(cite(e))
