@@ -13,7 +13,8 @@ from .registry import Finding, Severity, check, ref
 ROLE_SOURCES = {"host": ("controller",), "source": ("velero", "restic"), "target": ("velero", "restic")}
 
 
-@check("mtc-pod-unhealthy", kinds={"host": ("Pod",), "source": ("Pod",), "target": ("Pod",)})
+@check("mtc-pod-unhealthy", kinds={"host": ("Pod",), "source": ("Pod",), "target": ("Pod",)},
+       current_state=("mtc-pod-unhealthy",))
 def mtc_pods(f: Facts) -> Iterator[Finding]:
     for role, sources in ROLE_SOURCES.items():
         if not f.reachable(role):
@@ -40,7 +41,7 @@ def completed_ok(f) -> bool:
                                               or o.has_condition(f.mig, "SucceededWithWarnings"))
 
 
-@check("bsl-unavailable")
+@check("bsl-unavailable", current_state=("bsl-unavailable",))
 def locations(f: Facts) -> Iterator[Finding]:
     for role, bsls in f.graph.bsls.items():
         for b in bsls:
@@ -54,7 +55,8 @@ def locations(f: Facts) -> Iterator[Finding]:
                                f"oc describe migstorage {o.name(f.graph.storage or {}) or '<storage>'} -n {f.src.namespace}"])
 
 
-@check("cluster-not-ready", "storage-not-ready", "plan-not-ready")
+@check("cluster-not-ready", "storage-not-ready", "plan-not-ready",
+       current_state=("cluster-not-ready", "storage-not-ready", "plan-not-ready"))
 def config_ready(f: Facts) -> Iterator[Finding]:
     items = [("cluster-not-ready", "MigCluster", mc) for mc in f.graph.migclusters.values() if mc] + \
         [("storage-not-ready", "MigStorage", f.graph.storage), ("plan-not-ready", "MigPlan", f.plan)]

@@ -53,7 +53,7 @@ def bucket_gone(bsl: dict) -> bool:
     return o.phase(bsl) not in ("", "Available") and bool(_BUCKET.search(str(o.status(bsl).get("message", ""))))
 
 
-@check("storage-bucket-gone")
+@check("storage-bucket-gone", current_state=("storage-bucket-gone",))
 def storage_bucket(f: Facts) -> Iterator[Finding]:
     st = f.graph.storage
     if not st or not o.has_condition(st, "Ready"):

@@ -51,7 +51,7 @@ def context_of(f, role: str) -> str:
 
 @check("restic-timeout", kinds={"host": ("MigrationController",), "source": ("MigrationController",),
                                 "target": ("MigrationController",)},
-       logs={"source": ("velero",), "target": ("velero",)})
+       logs={"source": ("velero",), "target": ("velero",)}, data_not_copied=("restic-timeout",))
 def restic_timeout(f: Facts) -> Iterator[Finding]:
     """Pod volume backups/restores that Velero gave up on, in every form Velero logged it."""
     for role, items, vols_of in (("source", f.graph.backups, f.graph.pvbs_of),
@@ -156,7 +156,7 @@ def restic_pod_of(f, pvr: dict) -> str:
 
 
 @check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, app_kinds={"target": ("Pod",)},
-       logs={"target": ("restic",)}, explains=("ResticVerifyErrors", "ResticErrors"))
+       logs={"target": ("restic",)}, explains=("ResticVerifyErrors", "ResticErrors"), data_not_copied=("restic-errors",))
 def restic_restore_errors(f: Facts) -> Iterator[Finding]:
     cases: tuple[tuple[str, str, Severity], ...] = (("ResticVerifyErrors", "restic-verify-errors", "warning"),
                                                    ("ResticErrors", "restic-errors", "error"))

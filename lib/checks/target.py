@@ -12,7 +12,7 @@ KINDS = ("Deployment", "StatefulSet", "DeploymentConfig", "PersistentVolumeClaim
 
 
 @check("target-incomplete", kinds={"target": ("Namespace",)},
-       app_kinds={"source": KINDS, "target": KINDS + ("Pod",)})
+       app_kinds={"source": KINDS, "target": KINDS + ("Pod",)}, data_not_copied=("target-incomplete",))
 def target_has_everything(f: Facts) -> Iterator[Finding]:
     if not (f.is_final() and o.phase(f.mig) == "Completed" and not o.has_condition(f.mig, "Failed")
             and f.reachable("source") and f.reachable("target")):

@@ -41,7 +41,7 @@ def restore_results(f, role: str, v: dict) -> list[str]:
 
 
 @check("velero-backup-failed", "velero-restore-failed", "velero-warnings", "restore-pvr-failed",
-       logs={"source": ("velero",), "target": ("velero",)})
+       logs={"source": ("velero",), "target": ("velero",)}, data_not_copied=("restore-pvr-failed",))
 def velero_objects(f: Facts) -> Iterator[Finding]:
     ns = f.src.namespace
     for role, items, kind in (("source", f.graph.backups, "backup"), ("target", f.graph.restores, "restore")):

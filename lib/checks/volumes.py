@@ -24,7 +24,8 @@ def _duration(f, v) -> float | None:
     return ((end or f.now) - start).total_seconds()
 
 
-@check("pod-volume-failed", "pod-volume-slow", "restic-pod-unhealthy", kinds={"source": ("Pod",), "target": ("Pod",)})
+@check("pod-volume-failed", "pod-volume-slow", "restic-pod-unhealthy", kinds={"source": ("Pod",), "target": ("Pod",)},
+       data_not_copied=("pod-volume-failed",), current_state=("restic-pod-unhealthy",))
 def pod_volumes(f: Facts) -> Iterator[Finding]:
     for role, vols, kind in (("source", f.graph.pvbs, "PodVolumeBackup"), ("target", f.graph.pvrs, "PodVolumeRestore")):
         failed = [v for v in vols if o.phase(v) == "Failed"]
