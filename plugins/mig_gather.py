@@ -57,8 +57,9 @@ def main(argv) -> int:
                    help="placeholder mapping to reuse and extend (0600), so a secret reads the same in every "
                         "bundle of a case (default: a new one under $XDG_STATE_HOME/mig-tools/redactions)")
     a = p.parse_args(argv)
-    if a.must_gather:
-        raise UsageError("mig-gather reads live clusters; --must-gather is for the other plugins")
+    if a.must_gather or a.role:
+        raise UsageError("mig-gather reads live clusters; --must-gather and --role are for the other plugins "
+                         "(--redact PATH and --report-only PATH take a bundle)")
     if a.report_only:
         if a.redact or a.cluster or a.namespaces or a.in_cluster:
             raise UsageError("--report-only PATH writes the report of an existing bundle: it takes only a migration")
