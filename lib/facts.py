@@ -53,6 +53,8 @@ class Facts:
         self.undeclared: List[str] = []          # reads a check did not declare (strict mode: a test fails on them)
         self._cached = _Cached(src)
         self._current: Optional[Check] = None
+        for why in getattr(graph, "missing", {}).values():
+            self.unchecked(why)
 
     # --- the check being run -------------------------------------------------------------------
     def begin(self, check: Check) -> None:

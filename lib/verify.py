@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from . import objects as o
 from .checks import Finding, run_all
 from .checks.blocked import blockers
+from .checks.registry import marked
 from .checks.stuck import is_stuck
 from .errors import EXIT_UNREACHABLE
 from .facts import Facts
@@ -65,11 +66,9 @@ class Report:
 
 # Findings about the infrastructure as it is now: for a migration that already succeeded they are
 # warnings for the next one, never a reason to call it failed.
-CURRENT_STATE = ("mtc-pod-unhealthy", "restic-pod-unhealthy", "bsl-unavailable", "storage-bucket-gone",
-                 "cluster-not-ready", "storage-not-ready", "plan-not-ready")
-# Evidence that data was not copied: these fail even a migration MTC marked SucceededWithWarnings.
-DATA_NOT_COPIED = {"restic-timeout", "pod-volume-failed", "restore-pvr-failed", "restic-errors", "target-incomplete",
-                   "dvm-rsync-failed", "dvm-failed"}
+# Which findings are evidence that data was not copied (they fail even a migration MTC marked
+# SucceededWithWarnings) and which describe the infrastructure as it is now (warnings after a success):
+# each check marks its own ids (lib/checks/registry: data_not_copied, current_state).
 
 
 def succeeded(mig: dict) -> bool:
@@ -85,8 +84,9 @@ def settle(mig: dict, findings: list[Finding]) -> list[Finding]:
     an error. The finding that blocks a migration comes first."""
     if succeeded(mig):
         warned = o.has_condition(mig, "SucceededWithWarnings")
+        now_state, data_lost = marked("current_state"), marked("data_not_copied")
         for f in findings:
-            if f.severity == "error" and (f.id in CURRENT_STATE or (warned and f.id not in DATA_NOT_COPIED)):
+            if f.severity == "error" and (f.id in now_state or (warned and f.id not in data_lost)):
                 f.severity = "warning"
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (f.id != "migration-blocked", order[f.severity]))

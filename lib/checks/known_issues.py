@@ -4,9 +4,11 @@ resources, BZ#1784899, verify with filesystem copies)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from .. import objects as o
 from ..errors import MigError
+from ..facts import Facts
 from .registry import Finding, check, ref
 
 SCC_KEYS = ("openshift.io/sa.scc.uid-range", "openshift.io/sa.scc.supplemental-groups", "openshift.io/sa.scc.mcs")
@@ -19,7 +21,7 @@ def _range(v: str) -> tuple[int, int] | None:
 
 
 @check("scc-range-overlap", kinds={"target": ("Namespace",)})
-def scc_overlap(f):
+def scc_overlap(f: Facts) -> Iterator[Finding]:
     if not f.reachable("target"):
         return
     nss = f.listed("target", "Namespace")
@@ -51,8 +53,8 @@ def bucket_gone(bsl: dict) -> bool:
     return o.phase(bsl) not in ("", "Available") and bool(_BUCKET.search(str(o.status(bsl).get("message", ""))))
 
 
-@check("storage-bucket-gone")
-def storage_bucket(f):
+@check("storage-bucket-gone", current_state=("storage-bucket-gone",))
+def storage_bucket(f: Facts) -> Iterator[Finding]:
     st = f.graph.storage
     if not st or not o.has_condition(st, "Ready"):
         return
@@ -71,7 +73,7 @@ def storage_bucket(f):
 
 @check("cluster-scoped-missing", kinds={"target": ("StorageClass", "ClusterRoleBinding", "SecurityContextConstraints"),
                                            "source": ("ClusterRoleBinding", "SecurityContextConstraints")})
-def cluster_scoped(f):
+def cluster_scoped(f: Facts) -> Iterator[Finding]:
     if not (f.reachable("target") and f.reachable("source")) or not f.plan:
         return
     missing = []
@@ -141,7 +143,7 @@ def _rolled_back(f) -> dict | None:
 
 
 @check("rollback-needed", app_kinds={"source": QUIESCED_KINDS})
-def rollback_needed(f):
+def rollback_needed(f: Facts) -> Iterator[Finding]:
     """The source application is still held down by MTC's quiesce after a final migration that did not succeed."""
     mig = f.mig
     if not (f.is_final() and (o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled"))):
@@ -191,13 +193,13 @@ def rollback_needed(f):
 
 
 @check("verify-slow")
-def verify_slow(f):
+def verify_slow(f: Facts) -> Iterator[Finding]:
     pvs = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
            if (pv.get("selection") or {}).get("verify")
            and (pv.get("selection") or {}).get("copyMethod", "filesystem") == "filesystem"]
     if pvs:
         yield Finding(id="verify-slow", severity="info", title="verify is on for filesystem copies: expect the copy to be slow",
-                      cluster="host", objects=[ref(f.plan)],
+                      cluster="host", objects=[ref(f.plan or {})],
                       evidence=[f"PV {pv.get('name')} (PVC {o.dig(pv, 'pvc', 'name')}): copyMethod filesystem, verify true"
                        for pv in pvs],
                       fix=["Velero computes a checksum of every file when it restores it; turn verify off in the plan "

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 
 from .. import objects as o
-from ..errors import MigError
+from .. import pods as podlib
+from ..errors import ApiError, MigError
+from ..facts import Facts
 from ..flags import duration
 from ..velero_log import cite, timeout_kind
-from .registry import Finding, check, ref
+from .registry import Finding, Severity, check, ref
 
 
 def _timeout_setting(f, role: str) -> tuple[str, str]:
@@ -48,8 +51,8 @@ def context_of(f, role: str) -> str:
 
 @check("restic-timeout", kinds={"host": ("MigrationController",), "source": ("MigrationController",),
                                 "target": ("MigrationController",)},
-       logs={"source": ("velero",), "target": ("velero",)})
-def restic_timeout(f):
+       logs={"source": ("velero",), "target": ("velero",)}, data_not_copied=("restic-timeout",))
+def restic_timeout(f: Facts) -> Iterator[Finding]:
     """Pod volume backups/restores that Velero gave up on, in every form Velero logged it."""
     for role, items, vols_of in (("source", f.graph.backups, f.graph.pvbs_of),
                                  ("target", f.graph.restores, f.graph.pvrs_of)):
@@ -131,14 +134,37 @@ def _fraction_done(pending) -> float:
 _RESTORE_NAME = re.compile(r"`([^`]+)`")
 
 
-@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)},
-       explains=("ResticVerifyErrors", "ResticErrors"))
-def restic_restore_errors(f):
-    for ctype, fid, sev, _field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
-                                    "podVolumeRestoreErrors"),
-                                   ("ResticErrors", "restic-errors", "error", "podVolumeRestoreResticErrors")):
+def restic_pod_of(f, pvr: dict) -> str:
+    """The restic/node-agent pod that ran a PodVolumeRestore: status.resticPod (old Velero forks), else the
+    restic/node-agent pod on the volume's node: status.node (Velero 1.17), or the node of the pod the volume
+    was restored into (spec.pod -> Pod spec.nodeName): Velero 1.10+ PVRs name no restic pod."""
+    ps = o.status(pvr)
+    if ps.get("resticPod"):
+        return str(ps["resticPod"])
+    node = ps.get("node")
+    if not node:
+        want = o.spec(pvr).get("pod") or {}
+        try:
+            pods = f.app("target", "Pod")
+        except (ApiError, MigError) as e:
+            f.unchecked(f"the node of PodVolumeRestore {o.name(pvr)}: {e}")
+            pods = []
+        app = next((p for p in pods if o.name(p) == want.get("name") and o.namespace(p) == want.get("namespace")), None)
+        node = o.spec(app or {}).get("nodeName")
+    if not node:
+        return ""
+    agents = [p for p in podlib.mtc_pods(f.pods("target"), "restic") if podlib.node(p) == node]
+    return o.name(agents[0]) if agents else ""
+
+
+@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, app_kinds={"target": ("Pod",)},
+       logs={"target": ("restic",)}, explains=("ResticVerifyErrors", "ResticErrors"), data_not_copied=("restic-errors",))
+def restic_restore_errors(f: Facts) -> Iterator[Finding]:
+    cases: tuple[tuple[str, str, Severity], ...] = (("ResticVerifyErrors", "restic-verify-errors", "warning"),
+                                                   ("ResticErrors", "restic-errors", "error"))
+    for ctype, fid, sev in cases:
         c = o.condition(f.mig, ctype)
-        if not o.is_true(c):
+        if c is None or not o.is_true(c):
             continue
         m = _RESTORE_NAME.search(c.get("message", ""))
         rname = m.group(1).strip("<>") if m else ""
@@ -163,11 +189,11 @@ def restic_restore_errors(f):
                     continue
                 objs.append(ref(pvr))
                 pod = o.spec(pvr).get("pod") or {}
-                rp = ps.get("resticPod", "")
+                rp = restic_pod_of(f, pvr)
                 evidence.append(f"PodVolumeRestore {o.name(pvr)}: volume {o.spec(pvr).get('volume')} of pod "
                                 f"{pod.get('namespace')}/{pod.get('name')}, errors {ps.get('errors', 0)}, "
                                 f"resticErrors {ps.get('resticErrors', 0)}, verifyErrors {ps.get('verifyErrors', 0)}"
-                                f", restic pod {rp or '?'}")
+                                f", {'node-agent' if rp.startswith('node-agent') else 'restic'} pod {rp or '?'}")
                 if rp:
                     for e in f.log(["target"], ["restic"], pod=rp, level="error")[:5]:
                         evidence.append(cite(e))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import objects as o
+from ..facts import Facts
 from ..velero_log import grouped_errors
+from .progress import running_dvms
 from .registry import Finding, check, ref
 
 
@@ -16,12 +20,20 @@ def last_progress(f):
         st = o.status(v)
         times += [o.parse_time(st.get("startTimestamp")), o.parse_time(st.get("completionTimestamp"))]
     times += [o.parse_time(o.status(f.mig).get("startTimestamp")), o.created(f.mig)]
+    for dvm in f.graph.dvms_of(f.mig) + f.graph.dims_of(f.mig):      # MTC 1.4+: direct migrations
+        times += [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(dvm)]
+        times.append(o.parse_time(o.status(dvm).get("startTimestamp")))
+    times += [pr.last_seen() for pr in running_dvms(f)]
     times = [t for t in times if t]
     return max(times) if times else None
 
 
 def is_stuck(f) -> tuple[bool, float]:
+    """(stuck, seconds idle). A direct volume migration whose rsync still moves data is never stuck,
+    however long it runs (lib/checks/progress.py)."""
     if not f.mig or o.phase(f.mig) == "Completed":
+        return False, 0.0
+    if any(pr.moving for pr in running_dvms(f)):
         return False, 0.0
     t = last_progress(f)
     idle = (f.now - t).total_seconds() if t else 0.0
@@ -36,7 +48,7 @@ def window_errors(f, role: str, since) -> list[str]:
 
 
 @check("migration-stuck", logs={"source": ("velero", "restic"), "target": ("velero", "restic")})
-def stuck(f):
+def stuck(f: Facts) -> Iterator[Finding]:
     yes, idle = is_stuck(f)
     if not yes:
         return
@@ -59,6 +71,9 @@ def stuck(f):
             if o.phase(b) != "Completed":
                 waits.append(b)
                 waits += [p for p in f.graph.pvbs_of(b) if o.phase(p) != "Completed"]
+    for pr in running_dvms(f) if "DirectVolume" in phase else []:
+        waits.append(pr.dvm)
+        waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",)][:10]
     since = last_progress(f)
     role = "target" if "Restore" in phase else "source" if "Backup" in phase else ""
     if role and f.reachable(role):
@@ -70,6 +85,10 @@ def stuck(f):
         objs.append(ref(w))
         st = o.status(w)
         extra = f", restic pod {st['resticPod']}" if st.get("resticPod") else ""
+        if w.get("kind") == "DirectVolumeMigrationProgress":
+            extra = (f", rsync pod {o.spec(w).get('podNamespace', '')}/{st.get('podName', '?')}, "
+                     f"{st.get('totalProgressPercentage') or st.get('lastObservedProgressPercent') or '0%'} copied, "
+                     f"rate {st.get('lastObservedTransferRate') or 'none'}")
         vol = f", volume {o.spec(w).get('volume')}" if o.spec(w).get("volume") else ""
         ev.append(f"waits on {w['kind']} {o.name(w)}: phase {st.get('phase') or 'New'}{vol}{extra}"
                   f", started {st.get('startTimestamp') or 'not yet'}")

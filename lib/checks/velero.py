@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from .. import objects as o
 from ..errors import MigError
+from ..facts import Facts
 from ..graph import velero_role
 from ..velero_log import grouped_errors
 from .registry import Finding, check, ref
@@ -39,8 +41,8 @@ def restore_results(f, role: str, v: dict) -> list[str]:
 
 
 @check("velero-backup-failed", "velero-restore-failed", "velero-warnings", "restore-pvr-failed",
-       logs={"source": ("velero",), "target": ("velero",)})
-def velero_objects(f):
+       logs={"source": ("velero",), "target": ("velero",)}, data_not_copied=("restore-pvr-failed",))
+def velero_objects(f: Facts) -> Iterator[Finding]:
     ns = f.src.namespace
     for role, items, kind in (("source", f.graph.backups, "backup"), ("target", f.graph.restores, "restore")):
         for v in items:
