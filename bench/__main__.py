@@ -11,7 +11,7 @@ import json
 import sys
 import time
 
-MODULES = ("startup", "logs", "verify", "gather", "redaction", "longlines")
+MODULES = ("startup", "logs", "verify", "gather", "dvm", "redaction", "longlines")
 
 
 def main(argv: list[str]) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import cli, flags, render, usage
+from lib import cli, flags, names, usage
 from lib.errors import UsageError
 from lib.rollback import command as rollback
 from lib.session import open_source
@@ -24,7 +24,7 @@ EXAMPLES = """\
   kubectl mig-rollback sock-shop --via-controller --yes"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-rollback", "Roll back a migration that failed with the application stopped "
                      "(the manual rollback): delete what the plan migrated on the target, restore the source's "
                      "replicas, CronJobs and DaemonSets. Prints the plan; changes nothing without --yes.", EXAMPLES)
@@ -49,12 +49,17 @@ def main(argv) -> int:
                    help="reclaim policy for --release-target-pvs (default Delete)")
     p.add_argument("--replicas", type=int, help="replicas for source workloads whose original count was not kept")
     p.add_argument("--journal", metavar="PATH", help="journal file (default under $XDG_STATE_HOME/mig-tools)")
-    flags.add_output(p, ("table", "json", "yaml"))
-    a = p.parse_args(argv)
+    flags.add_output(p, ("table", "json", "yaml", "jsonpath"))
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
+    a = flags.parse(p, argv)
     validate(a)
-    fmt = render.check_format(a.output, ("table", "json", "yaml"))
-    opt = rollback.Options(a.project, a.plan, a.migration, a.yes, a.force, a.stop_daemonsets,
-                           (a.reclaim or "Delete") if a.release_target_pvs else None, a.replicas, a.journal, fmt,
+    opt = rollback.Options(names.name_of(a.project, "namespace", "project"), names.name_of(a.plan, "migplan"),
+                           names.name_of(a.migration, "migmigration"), a.yes, a.force, a.stop_daemonsets,
+                           (a.reclaim or "Delete") if a.release_target_pvs else None, a.replicas, a.journal, a.output,
                            a.all_namespaces_of_plan, a.via_controller, a.controller_timeout)
     return rollback.run(open_source(a), opt)
 
@@ -73,7 +78,7 @@ def validate(a) -> None:
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-rollback")
+    cli.run(main, "kubectl mig-rollback", parser=parser)
 
 
 if __name__ == "__main__":

@@ -156,3 +156,26 @@ def test_a_status_fault_reads_the_body_first_so_the_connection_stays_usable(s):
     assert d["metadata"]["annotations"]["retry"] == "x" * 4000
     assert c.get("Deployment", "carts", "sock-shop")["metadata"]["name"] == "carts"
     assert [r.status for r in s.requests("target") if r.path.endswith("/deployments/carts")][-3:] == [409, 200, 200]
+
+
+def test_download_request_serves_what_object_storage_kept(sim):
+    """A scenario's `downloads:` is what the emulated Velero serves for that target (a replaced Velero pod no
+    longer logs it), gzipped from a loopback URL that needs no credentials; verify's live Source reads it."""
+    import gzip
+    import urllib.request
+
+    from lib.gather import velero
+
+    s = sim("velero-restarted")
+    c = client(s, "source")
+    text = velero.Downloader(c, NS, []).fetch("BackupLog", "jira-final-1122-stage-k7m2x").decode()
+    assert "timed out waiting for all PodVolumeBackups to complete" in text and "Backing up item" in text
+    assert c.list("DownloadRequest", NS) == []                        # deleted once read
+    req = c.create("DownloadRequest", {"apiVersion": "velero.io/v1", "kind": "DownloadRequest",
+                                       "metadata": {"generateName": "t-"},
+                                       "spec": {"target": {"kind": "BackupLog", "name": "jira-final-1122-stage-k7m2x"}}},
+                   NS)
+    url = c.get("DownloadRequest", req["metadata"]["name"], NS)["status"]["downloadURL"]
+    ctx = __import__("ssl").create_default_context(cadata=s.cluster("source").ca_pem.decode())
+    with urllib.request.urlopen(url, context=ctx) as r:              # no Authorization header: pre-signed
+        assert gzip.decompress(r.read()).decode() == text

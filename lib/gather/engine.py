@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+from .. import mtc
 from .. import objects as o
 from ..errors import EXIT_ERROR, ApiError, MigError
 from ..resources import Resource
@@ -72,7 +73,7 @@ class ClusterGather:
         with self.lock:
             self.job.missing.append(miss(what, e))
 
-    def _list(self, r, namespace: str | None) -> list[dict]:
+    def _list(self, r, namespace: str | None, keep=None) -> list[dict]:
         try:
             items = self.client.list(r, namespace if r.namespaced else None)
         except ApiError as e:
@@ -80,6 +81,8 @@ class ClusterGather:
                 return []
             self._miss(f"{r.kind} in {namespace}" if r.namespaced and namespace else r.kind, e)
             return []
+        if keep is not None:
+            items = [x for x in items if keep(x)]
         for x in items:
             self.w.r.learn(x)
         with self.lock:
@@ -112,7 +115,7 @@ class ClusterGather:
             pass
 
     def _list_all(self) -> dict | None:
-        """Every list of this cluster, secrets learnt; None when the cluster gave nothing."""
+        """Every list of this cluster, secrets learnt, nothing written; None when the cluster gave nothing."""
         job = self.job
         if job.error is not None:
             self._miss("everything", job.error)
@@ -128,7 +131,7 @@ class ClusterGather:
         tasks += [(r, None) for r in spec.by_kind(offered, spec.CLUSTER_KINDS)]
         for ns in job.namespaces:
             kinds = spec.full_namespace(offered) if self.full else spec.by_kind(offered, spec.SUMMARY_KINDS)
-            tasks += [(r, ns) for r in kinds]
+            tasks += [(r, ns) for r in kinds if r.kind != spec.APP_EVENTS_OF_MTC_ONLY]
         tasks = list(dict.fromkeys(tasks))      # a kind both declared and in a CR group is listed once
         results: dict = {}
         with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"list-{job.dir}") as ex:
@@ -136,6 +139,7 @@ class ClusterGather:
                 results[(r.kind, ns)] = fut.result()
         offered_kinds = {r.kind: r for r in offered}
         self.helper_pods = self._helpers(offered_kinds) if "Pod" in offered_kinds else []
+        self._app_events(offered, job.namespaces, results, self.helper_pods)
         return results
 
     def _write(self, results: dict) -> None:
@@ -149,6 +153,22 @@ class ClusterGather:
         pods = [(self.ns, p) for p in results.get(("Pod", self.ns), [])]
         pods += [(o.namespace(p) or "", p) for p in self.helper_pods]
         self._logs(pods)
+
+    def _app_events(self, offered, namespaces: list, results: dict, helpers: list) -> None:
+        """Events of an application namespace about MTC's own objects there only (its rsync, stunnel, stage and
+        hook Job pods, and the hook Jobs): never the application's."""
+        for r in spec.by_kind(offered, (spec.APP_EVENTS_OF_MTC_ONLY,)):
+            for ns in namespaces:
+                mine = {("Pod", o.name(p)) for p in helpers if o.namespace(p) == ns}
+                mine |= {("Job", o.name(j)) for j in results.get(("Job", ns), []) if o.labels(j).get(mtc.HOOK_UID)}
+                if not mine:
+                    continue
+
+                def keep(e: dict, mine: set = mine) -> bool:
+                    io = e.get("involvedObject") or {}
+                    return (io.get("kind"), io.get("name")) in mine
+
+                results[(r.kind, ns)] = self._list(r, ns, keep=keep)
 
     def _summary(self, ns: str, by_kind: dict) -> None:
         """namespaces/<ns>/mig-gather-summary.yaml: counts per kind and pod phases."""

@@ -2,8 +2,12 @@
 DIR/<cluster>/<log-source>/<pod>/<container>.log (and .previous.log), with index.json, or a tarball.
 
 Pods are fetched in parallel (bounded); bytes are streamed to disk through the redactor (the rules
-of mig-gather: lib/redact.py), as read otherwise. index.json is written first (`complete: false`)
-and rewritten at the end, so the tree never lacks its index: not on Ctrl-C, SIGTERM or a full disk.
+of mig-gather, lib/redact.py: what mig-logs writes can be attached to a case), as read otherwise.
+index.json is written before the first log (`"complete": false`) and at the end: the tree never lacks
+it, not on Ctrl-C, SIGTERM or a full disk (a file that cannot be written is listed as failed).
+Ctrl-C stops within a second: the files being written are removed (never a half file, no empty
+directory), index.json lists what was finished (`"interrupted": true`), then KeyboardInterrupt goes on
+up (exit 130). The workers are daemon threads, so one blocked reading a socket does not hold the exit.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import os
 import tarfile
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import ApiError, MigError
@@ -26,15 +29,16 @@ WORKERS = 4
 
 
 class Stopped(Exception):
-    """The download was interrupted: a worker stops where it is."""
+    """The download was interrupted: this file is not finished."""
 
 
 def _fetch(src, t: Target, path: Path, needles: Needles | None, previous: bool, progress: Progress,
-           opts: dict, redactor: Redactor, stop: threading.Event) -> dict:
+           opts: dict, stop: threading.Event | None = None, redactor: Redactor | None = None) -> dict:
     """Stream one container's log to `path` (via a temp file renamed at the end), redacted."""
     tmp = path.with_name(path.name + ".part")
     size = 0
-    sr = StreamRedactor(redactor)
+    r = redactor or Redactor()
+    sr = StreamRedactor(r)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as out:
@@ -46,23 +50,25 @@ def _fetch(src, t: Target, path: Path, needles: Needles | None, previous: bool, 
                 chunks = (data for _, data in raw_lines(src, t, needles, previous=previous, timestamps=False,
                                                         **opts))
             for chunk in chunks:
-                if stop.is_set():
+                if stop is not None and stop.is_set():
                     raise Stopped()
                 out.write(sr.feed(chunk))
                 size += len(chunk)
                 progress.add_bytes(len(chunk))
             out.write(sr.close())
+        if stop is not None and stop.is_set():
+            raise Stopped()
         os.replace(tmp, path)
         return {"bytes": size}
     except (ApiError, MigError) as e:
         tmp.unlink(missing_ok=True)
-        return {"error": redactor.string(str(e))}
-    except OSError as e:           # writing failed (a full disk): said, and the rest goes on or fails alike
+        return {"error": r.string(str(e))}
+    except OSError as e:           # writing failed (a full disk): said for this file, the others go on
         tmp.unlink(missing_ok=True)
         return {"error": f"writing {path}: {e.strerror or e}"}
-    except BaseException:
+    except Stopped:
         tmp.unlink(missing_ok=True)
-        raise
+        return {"stopped": True}
 
 
 def download(src, tgts: list[Target], dest: Path, needles: Needles | None, previous: bool = True,
@@ -82,15 +88,18 @@ def download(src, tgts: list[Target], dest: Path, needles: Needles | None, previ
     _write_index(dest, index)          # before any log: a tree without its index never exists
     lock = threading.Lock()
     stop = threading.Event()
+    todo = list(reversed(jobs))
     progress = Progress(total_items=len(jobs), label="logs")
 
     def run(job):
         t, path, prev = job
-        res = _fetch(src, t, path, needles, prev, progress, opts, redactor, stop)
+        res = _fetch(src, t, path, needles, prev, progress, opts, stop, redactor)
         progress.item_done()
         rec = {"cluster": t.cluster, "source": t.source, "pod": t.pod, "container": t.container,
                "previous": prev, "path": str(path.relative_to(dest))}
         with lock:
+            if res.get("stopped"):
+                return
             if "error" in res:
                 # a container with no previous instance is normal, not a failure
                 if prev and "previous terminated container" in res["error"]:
@@ -99,34 +108,59 @@ def download(src, tgts: list[Target], dest: Path, needles: Needles | None, previ
             else:
                 index["files"].append({**rec, "bytes": res["bytes"]})
 
-    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    def worker():
+        while not stop.is_set():
+            with lock:
+                if not todo:
+                    return
+                job = todo.pop()
+            run(job)
+
+    threads = [threading.Thread(target=worker, name=f"logs-{i}", daemon=True) for i in range(min(WORKERS, len(jobs)))]
     try:
-        list(pool.map(run, jobs))
-        index["complete"] = True
-    except BaseException as e:
+        for th in threads:        # inside the try: Ctrl-C may come while they start
+            th.start()
+        for th in threads:
+            while th.is_alive():
+                th.join(0.1)
+    except KeyboardInterrupt:
         stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        index["interrupted"] = "interrupted" if isinstance(e, (KeyboardInterrupt, Stopped)) else \
-            redactor.string(str(e) or type(e).__name__)
-        raise
-    finally:
-        pool.shutdown(wait=True)
+        for th in threads:
+            if th.is_alive():
+                th.join(0.5)       # a worker between chunks stops at once; one blocked on a socket is left
+        with lock:
+            index["interrupted"] = True
+            index["redaction"] = redactor.summary()
+            _write_index(dest, index, tidy=[p for _, p, _ in jobs], quiet=True)
         progress.close()
-        index["files"].sort(key=lambda r: r["path"])
-        index["failed"].sort(key=lambda r: r.get("path", r["cluster"]))
-        index["redaction"] = redactor.summary()
-        _write_index(dest, index, quiet=not index["complete"])
+        raise
+    progress.close()
+    index.update(complete=True, redaction=redactor.summary())
+    _write_index(dest, index)
     return index
 
 
-def _write_index(dest: Path, index: dict, quiet: bool = False) -> None:
-    """index.json through a temp file renamed: the old one stays if this one cannot be written."""
-    tmp = dest / ".index.json.part"
+def _write_index(dest: Path, index: dict, tidy: list | None = None, quiet: bool = False) -> None:
+    """index.json (written to a temp name, then renamed: the last one stays if this one cannot be
+    written); with `tidy`, the .part files and the directories of those paths that were not finished
+    are removed first. Unless `quiet`, a failure to write it is a MigError."""
+    index["files"].sort(key=lambda r: r["path"])
+    index["failed"].sort(key=lambda r: r.get("path", r["cluster"]))
+    done = {dest / f["path"] for f in index["files"]}
+    for path in tidy or []:
+        if path in done:
+            continue
+        path.with_name(path.name + ".part").unlink(missing_ok=True)
+        d = path.parent
+        while d != dest and d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
+            d = d.parent
+    part = dest / "index.json.part"
     try:
-        tmp.write_text(json.dumps(index, indent=2) + "\n")
-        os.replace(tmp, dest / "index.json")
+        part.write_text(json.dumps(index, indent=2) + "\n")
+        os.replace(part, dest / "index.json")
     except OSError as e:
-        tmp.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
         if not quiet:
             raise MigError(f"{dest / 'index.json'}: {e.strerror or e}") from None
 
