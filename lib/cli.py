@@ -61,7 +61,7 @@ def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[s
         sys.stdout.flush()
     except MigError as e:
         _flush_quietly()
-        sys.stderr.write(f"error: {e.message}\n")
+        sys.stderr.write(f"error: {_scrubbed(e.message)}\n")
         if verbose:
             traceback.print_exc()
         code = e.code
@@ -79,11 +79,23 @@ def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[s
         code = 0
     except Exception as e:  # a bug of ours: still one line unless -v
         _flush_quietly()
-        sys.stderr.write(f"error: {prog}: unexpected {type(e).__name__}: {e} (rerun with --verbose for details)\n")
+        sys.stderr.write(f"error: {prog}: unexpected {type(e).__name__}: {_scrubbed(str(e))} "
+                         "(rerun with --verbose for details)\n")
         if verbose:
             traceback.print_exc()
         code = EXIT_ERROR
     sys.exit(code)
+
+
+def _scrubbed(message: str) -> str:
+    """An error line may quote a URL with its password or a header with its token: the text rules of
+    lib/redact.py apply to it as to everything mig-gather writes."""
+    try:
+        from .redact import Redactor
+
+        return Redactor().string(message)
+    except Exception:         # the error must be said whatever happens here
+        return message
 
 
 def _exit_now(code: int) -> None:

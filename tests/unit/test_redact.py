@@ -83,3 +83,26 @@ def test_a_yaml_line_behind_a_log_timestamp_is_still_structured():
     r = Redactor()
     out = r.text(b"2019-09-02T11:11:00.000001Z     db_password: two words\n", everywhere=False)
     assert out == b"2019-09-02T11:11:00.000001Z     db_password: REDACTED-PASSWORD-1\n"
+
+
+def test_an_error_line_is_scrubbed_of_credentials(capsys):
+    import pytest
+
+    from lib import cli
+    from lib.errors import MigError
+
+    def main(_):
+        raise MigError("cannot reach https://admin:Sup3rSecretPw@api.example.com:6443 (Authorization: Bearer abcDEF123456)")
+
+    import signal
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with pytest.raises(SystemExit) as e:
+            cli.run(main, "kubectl mig-x", [])
+    finally:
+        for s, h in saved.items():
+            signal.signal(s, h)
+    err = capsys.readouterr().err
+    assert e.value.code == 1 and "Sup3rSecretPw" not in err and "abcDEF123456" not in err
+    assert err.startswith("error: cannot reach https://admin:REDACTED-URL-PASSWORD-1@api.example.com:6443")
