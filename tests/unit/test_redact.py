@@ -106,3 +106,22 @@ def test_an_error_line_is_scrubbed_of_credentials(capsys):
     err = capsys.readouterr().err
     assert e.value.code == 1 and "Sup3rSecretPw" not in err and "abcDEF123456" not in err
     assert err.startswith("error: cannot reach https://admin:REDACTED-URL-PASSWORD-1@api.example.com:6443")
+
+
+def test_mtc_and_velero_lines_about_credentials_stay_readable():
+    r = Redactor()
+    lines = [
+        b'level=error msg="Error getting backup store for this location" error="rpc error: code = Unknown desc = '
+        b'NoCredentialProviders: no valid providers in chain. Deprecated." backupLocation=velero-1',
+        b'{"level":"info","logger":"migration","msg":"Secret not found","secret":"openshift-migration/mig-ssh-key"}',
+        b'{"msg":"x","credentials":"cloud-credentials","tokenSecret":"sa-token-x7"}',
+        b'level=error msg="Error running command=restic backup --password-file=/tmp/credentials/velero/'
+        b'velero-restic-credentials-repository-password --cache-dir=/scratch/.cache/restic"',
+        b'level=info msg="Found token secret" name=velero-token-abcde namespace=openshift-migration',
+        b'level=info msg="Backup storage location valid" backup-storage-location=velero/default keyPrefix=velero',
+        b'E0902 reflector.go:123] Failed to list *v1.Secret: secrets is forbidden: cannot list resource "secrets"',
+        b'level=info msg="auth: using service account token from /var/run/secrets/kubernetes.io/serviceaccount/token"',
+        b'level=debug msg="Signing request" signature-version=v4 region=us-east-1',
+    ]
+    for ln in lines:
+        assert r.text(ln + b"\n", everywhere=False) == ln + b"\n", ln
