@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import MigError
+from ..mustgather import layout
 from ..mustgather.extract import ARCHIVE_SUFFIXES, extract_to_temp, is_archive_name
 from ..redact import Redactor, StreamRedactor
 from ..state import state_dir
@@ -74,27 +75,47 @@ def _walk(top: Path, rel: Path, shown: str, plan: Plan, depth: int) -> None:
             out = rel / p.relative_to(top)
             if p.is_symlink():
                 continue
+            if layout.check_file(top, p, None):       # a FIFO or device: never opened, left out
+                plan.left_out.append(out.as_posix())
+                continue
             if is_archive_name(fn) and depth < _MAX_NESTING:
                 inner = f"{shown}:{p.relative_to(top).as_posix()}"
                 plan.archives.append(out.as_posix())
                 _walk(extract_to_temp(p, inner), out.with_name(bundle_name(out)), inner, plan, depth + 1)
             elif _binary(p):
                 plan.left_out.append(out.as_posix())
-            elif fn.endswith(OBJECT_SUFFIXES):
+            elif fn.endswith(OBJECT_SUFFIXES) and p.stat().st_size <= layout.MAX_OBJECT_FILE:
                 plan.objects.append((p, out))
             else:
                 plan.texts.append((p, out))
 
 
-def _object_file(r: Redactor, src: Path, dest: Path) -> bool:
-    """Scrub one YAML or JSON file object by object; False when it does not parse (then it is text)."""
+def _docs(src: Path) -> list | None:
+    """The documents of a YAML or JSON file; None when it does not parse or is built to hurt its
+    reader (nested too deep, aliases: see mustgather.layout), then it is scrubbed as text."""
     try:
         raw = src.read_bytes()
         if src.suffix == ".json":
-            docs = [json.loads(raw)]
-        else:
-            docs = list(yaml.load_all(raw, Loader=_Loader))
-    except (ValueError, yaml.YAMLError, UnicodeDecodeError, RecursionError):
+            return [json.loads(raw)]
+        if layout._suspicious(raw):
+            layout._vet(raw)
+        return list(yaml.load_all(raw, Loader=_Loader))
+    except (ValueError, yaml.YAMLError, UnicodeDecodeError, RecursionError, OSError):
+        return None
+
+
+def _learn(r: Redactor, src: Path) -> None:
+    """Remember the secrets of a file's objects before anything is written (a Secret listed after the
+    ConfigMap that repeats its value)."""
+    for d in _docs(src) or []:
+        for x in (d["items"] if isinstance(d, dict) and isinstance(d.get("items"), list) else [d]):
+            r.learn(x)
+
+
+def _object_file(r: Redactor, src: Path, dest: Path) -> bool:
+    """Scrub one YAML or JSON file object by object; False when it does not parse (then it is text)."""
+    docs = _docs(src)
+    if docs is None:
         return False
     out = []
     for d in docs:
@@ -169,6 +190,9 @@ def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive:
         raise MigError(f"--redact {path}: no files to scrub")
     partial = dest / f".{name}.partial-{os.getpid()}"
     try:
+        for f, _ in plan.objects:
+            _learn(r, f)
+        r.prepare()
         for f, rel in plan.objects:
             if not _object_file(r, f, partial / rel):
                 plan.texts.append((f, rel))
