@@ -40,7 +40,7 @@ def main(argv) -> int:
             render.objects(migs, fmt)
         return 0
 
-    g = graph.build(src, args.migration, args.plan)
+    g = graph.build(src, args.migration, args.plan, analytics=True)
     if fmt in ("table", "wide"):
         render.table(crs.chain(g), crs.chain_columns(g), wide=fmt == "wide")
     else:
