@@ -66,6 +66,7 @@ class Graph:
     jobs: dict = field(default_factory=dict)          # role -> [Job]
     helpers: dict = field(default_factory=dict)       # role -> [Pod]
     missing: dict = field(default_factory=dict)       # role -> why its helper pods/Jobs could not be read
+    _dvmp_pvcs: dict | None = field(default=None, repr=False)
 
     @property
     def migration_uids(self) -> list[str]:
@@ -119,14 +120,12 @@ class Graph:
         return [d for d in self.disms if o.labels(d).get(mtc.DIM_UID) == o.uid(dim)]
 
     def dvmp_pvc(self, dvmp: dict) -> dict:
-        """The DVM spec.persistentVolumeClaims[] entry a DVMP reports on ({} when unknown)."""
-        for dvm in self.dvms:
-            if o.labels(dvmp).get(mtc.DVM_UID) != o.uid(dvm):
-                continue
-            for pvc in o.spec(dvm).get("persistentVolumeClaims") or []:
-                if mtc.dvmp_name(o.name(dvm), pvc.get("name", ""), pvc.get("namespace", "")) == o.name(dvmp):
-                    return pvc
-        return {}
+        """The DVM spec.persistentVolumeClaims[] entry a DVMP reports on ({} when unknown): DVMPs are named
+        md5(<dvm><pvc><ns>) (lib/mtc.dvmp_name), computed once per PVC."""
+        if self._dvmp_pvcs is None:
+            self._dvmp_pvcs = {mtc.dvmp_name(o.name(dvm), pvc.get("name", ""), pvc.get("namespace", "")): pvc
+                               for dvm in self.dvms for pvc in o.spec(dvm).get("persistentVolumeClaims") or []}
+        return self._dvmp_pvcs.get(o.name(dvmp)) or {}
 
     def hook_job_names(self) -> set:
         return {o.name(j) for js in self.jobs.values() for j in js}
