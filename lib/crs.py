@@ -268,11 +268,12 @@ def _cluster_cell(labels: dict):
     return lambda r: labels.get(r.cluster, r.cluster)
 
 
-def chain_columns(g: Graph) -> list[Column]:
+def chain_columns(g: Graph, decorate: bool = True) -> list[Column]:
+    """The chain's columns; the tree glyphs of NAME only for a terminal (decorate), plain names for pipes."""
     return [
         Column("CLUSTER", _cluster_cell(g.labels)),
         Column("KIND", lambda r: r.kind),
-        Column("NAME", _tree_name),
+        Column("NAME", _tree_name if decorate else (lambda r: r.name)),
         Column("ROLE", lambda r: r.role),
         Column("PHASE", lambda r: r.phase),
         Column("ERRORS", lambda r: r.errors),

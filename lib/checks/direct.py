@@ -77,7 +77,7 @@ def _message_lines(dvmp: dict) -> list[str]:
 
 
 @check("dvm-rsync-failed", "dvm-failed", logs={"source": ("rsync",), "target": ("rsync",)},
-       explains=(mtc.COND_DVM_FAILED,))
+       explains=(mtc.COND_DVM_FAILED,), data_not_copied=("dvm-rsync-failed", "dvm-failed"))
 def direct_volume(f):
     """Failed rsync transfers of the migration's DirectVolumeMigrations, and DVMs failed otherwise."""
     for dvm in f.graph.dvms_of(f.mig):

@@ -10,7 +10,7 @@ from .. import pods as podlib
 from .registry import Finding, check, ref
 
 
-@check("registry-pod-unhealthy", "stage-pod-unhealthy")
+@check("registry-pod-unhealthy", "stage-pod-unhealthy", current_state=("registry-pod-unhealthy",))
 def helper_pods(f):
     """Registry and stage pods of the migration not Running or not ready."""
     done = o.phase(f.mig) == "Completed"

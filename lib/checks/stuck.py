@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import objects as o
+from ..facts import Facts
+from ..velero_log import grouped_errors
 from .progress import running_dvms
 from .registry import Finding, check, ref
 
@@ -36,8 +40,15 @@ def is_stuck(f) -> tuple[bool, float]:
     return idle > f.stuck_after, idle
 
 
-@check("migration-stuck")
-def stuck(f):
+def window_errors(f, role: str, since) -> list[str]:
+    """What the Velero and restic pods of `role` logged at error level about this migration since `since`."""
+    lines = [e for e in f.log([role], ["velero", "restic"], level="error")
+             if not since or (o.parse_time(e.line.time or e.stamp) or since) >= since]
+    return grouped_errors(lines, limit=5)
+
+
+@check("migration-stuck", logs={"source": ("velero", "restic"), "target": ("velero", "restic")})
+def stuck(f: Facts) -> Iterator[Finding]:
     yes, idle = is_stuck(f)
     if not yes:
         return
@@ -63,6 +74,13 @@ def stuck(f):
     for pr in running_dvms(f) if "DirectVolume" in phase else []:
         waits.append(pr.dvm)
         waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",)][:10]
+    since = last_progress(f)
+    role = "target" if "Restore" in phase else "source" if "Backup" in phase else ""
+    if role and f.reachable(role):
+        said = window_errors(f, role, since)
+        ev += [f"{role} Velero/restic logged since {o.format_time(since)}: {x}" for x in said] or \
+            [f"no error about this migration since {o.format_time(since)} in the {role} Velero/restic logs that "
+             "could be read (see NOT CHECKED for the others)"]
     for w in waits:
         objs.append(ref(w))
         st = o.status(w)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import objects as o
 from ..errors import MigError
-from ..render import Column, dump, table
+from ..render import Column, Output, table
 from .controller import outcome, run_via_controller, where
 from .execute import Stopped, execute
 from .journal import Journal, default_path
@@ -43,6 +43,11 @@ def make_plan(src, opt: Options) -> tuple[Plan, Journal]:
     if mig and running(mig) and not opt.force:
         raise MigError(f"migration {o.name(mig)} of plan {o.name(ctx.plan)} is still running "
                        f"(phase {o.phase(mig)}); wait for it, or pass --force")
+    busy = next((m for m in ctx.rollbacks if running(m)), None)
+    if busy and not opt.force:
+        raise MigError(f"MTC's own rollback {o.name(busy)} of plan {o.name(ctx.plan)} is running (phase "
+                       f"{o.phase(busy)}); follow it with oc get migmigration {o.name(busy)} -n {src.namespace} -w, "
+                       "or pass --force")
     for s, _ in ctx.pairs:
         if src.get("source", "Namespace", s) is None:
             raise MigError(f'source namespace "{s}" does not exist on the source cluster '
@@ -60,14 +65,14 @@ COLUMNS = [Column("CLUSTER", lambda a: a.cluster), Column("ACTION", lambda a: a.
 
 def show(plan: Plan, fmt: str, out) -> None:
     ctx = plan.context
-    if fmt in ("json", "yaml"):
-        dump({"apiVersion": "mig-tools/v1", "kind": "RollbackPlan", "plan": o.name(ctx.plan),
+    if fmt != "table":      # json, yaml or jsonpath=... (validated by flags.validate)
+        Output(fmt, out=out).document({"apiVersion": "mig-tools/v1", "kind": "RollbackPlan", "plan": o.name(ctx.plan),
               "planUID": ctx.plan_uid, "migration": o.name(ctx.migration) if ctx.migration else "",
               "sourceNamespace": ctx.src_ns, "targetNamespace": ctx.dest_ns,
               "namespaces": [{"source": s, "target": d} for s, d in ctx.pairs],
               "lookedAt": plan.looked, "volumes": plan.volumes, "warnings": plan.warnings,
               "controller": plan.controller,
-              "actions": [a.to_dict() for a in plan.actions], "manual": plan.manual}, fmt, out)
+              "actions": [a.to_dict() for a in plan.actions], "manual": plan.manual})
         return
     out.write(f"Rollback of plan {o.name(ctx.plan)}: " + ", ".join(f"{s} (source) <- {d} (target)" for s, d in ctx.pairs)
               + (f", last migration {o.name(ctx.migration)}" if ctx.migration else "") + "\n")
@@ -146,10 +151,10 @@ def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -
 def run(src, opt: Options, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     plan, journal = make_plan(src, opt)
-    refuse_if_empty(plan, journal.started())
+    refuse_if_empty(plan, journal.started() or any(succeeded(m) for m in plan.context.rollbacks))
     show(plan, opt.output, out)
     out.flush()
-    if opt.output in ("json", "yaml") and not opt.yes:
+    if opt.output != "table" and not opt.yes:
         return 0
     if not plan.actions:
         err.write("nothing to do: the rollback is complete\n")
