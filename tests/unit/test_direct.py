@@ -123,3 +123,21 @@ def test_crs_rows_show_dvmp_progress_and_hook_jobs():
     assert rows[("Job", "sock-shop-hooks-prebackup-8xk2p")].phase == "Failed"
     assert rows[("Pod", "sock-shop-hooks-prebackup-8xk2p-9tq7v")].role == "hook job pod"
     assert rows[("MigHook", "catalogue-dump")].role == "hook PreBackup"
+
+
+def test_rsync_permission_error_from_the_container_log(tmp_path):
+    src = ScenarioSource("dvm-rsync-failed")
+    log = tmp_path / "rsync.log"
+    log.write_text('2021-01-25T22:49:30.000000000Z rsync: [receiver] mkstemp "/mnt/sock-shop/carts-db-data/.WiredTiger'
+                   '.wt.Xb3kQd" failed: Permission denied (13)\n'
+                   "2021-01-25T22:49:33.000000000Z rsync error: some files/attrs were not transferred (see previous "
+                   "errors) (code 23) at main.c(1207) [sender=3.1.3]\n")
+    src.doc["logs"]["source"]["sock-shop/rsync-7dk2x/rsync"] = log
+    for p in _objects(src, "source", "Pod"):
+        if p["metadata"]["name"] == "rsync-7dk2x":
+            p["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] = 23
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-rsync-failed")
+    assert "(permission, exit code 23)" in f.title, f.title
+    assert any("Permission denied (13)" in e for e in f.evidence)
+    assert "migration_rsync_privileged" in f.fix[0]
