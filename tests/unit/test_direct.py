@@ -84,6 +84,9 @@ def test_hook_job_past_its_deadline_is_reported_although_mtc_waits():
     assert "hook-deadline" in ids and "hook-failed" not in ids
     f = next(x for x in rep.findings if x.id == "hook-deadline")
     assert "does not notice" in f.title and any("canceled" in x for x in f.fix)
+    assert rep.verdict == "STUCK"
+    stuck = next(x for x in rep.findings if x.id == "migration-stuck")
+    assert any("waits on Job sock-shop-hooks-prebackup-8xk2p" in e for e in stuck.evidence), stuck.evidence
 
 
 def test_failed_hook_quotes_its_pod_log():
