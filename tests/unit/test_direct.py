@@ -144,3 +144,24 @@ def test_rsync_permission_error_from_the_container_log(tmp_path):
     assert "(permission, exit code 23)" in f.title, f.title
     assert any("Permission denied (13)" in e for e in f.evidence)
     assert "migration_rsync_privileged" in f.fix[0]
+
+
+def _pod(labels: dict, containers: list[str]) -> dict:
+    return {"metadata": {"labels": labels}, "spec": {"containers": [{"name": c} for c in containers]}}
+
+
+def test_helper_kinds_and_containers_across_mtc_versions():
+    app = {"app": mtc.RSYNC_APP, mtc.PART_OF: mtc.PART_OF_VALUE}
+    mc14_client = _pod({**app, mtc.DVM_UID: mtc.RSYNC_CLIENT_VALUE, mtc.RSYNC_PVC: "x"}, ["rsync-client"])
+    mc14_stunnel = _pod({**app, mtc.PURPOSE: "stunnel"}, ["stunnel"])
+    crane_client = _pod({**app, mtc.DVM_UID: "uid", mtc.RSYNC_PVC: "x"}, ["rsync", "stunnel"])
+    server = _pod({**app, mtc.PURPOSE: "rsync"}, ["rsyncd", "stunnel"])
+    assert [mtc.helper_kind(p) for p in (mc14_client, mc14_stunnel, crane_client, server)] == \
+        ["rsync", "stunnel", "rsync", "rsync"]
+    assert mtc.containers_for(crane_client, "rsync") == ["rsync"] and mtc.containers_for(crane_client, "stunnel") == \
+        ["stunnel"]
+    assert mtc.containers_for(mc14_stunnel, "stunnel") == ["stunnel"] and mtc.rsync_container(server) == "rsyncd"
+    assert mtc.is_rsync_client(mc14_client) and not mtc.is_rsync_client(server)
+    hook = _pod({mtc.JOB_NAME: "plan-prebackup-x1"}, ["plan-prebackup"])
+    assert mtc.helper_kind(hook) == "" and mtc.helper_kind(hook, {"plan-prebackup-x1"}) == "hook"
+    assert mtc.helper_kind(_pod({mtc.REGISTRY: "True"}, ["registry"])) == "registry"
