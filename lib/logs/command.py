@@ -63,8 +63,8 @@ def execute(src, opt: Options, out=None, err=None) -> int:
             index = download_archive(src, tgts, Path(opt.archive), needles, True, extra, failed)
             where = opt.archive
         else:
-            index = download(src, tgts, safe_dir(opt.output_dir), needles, True, extra, failed)
-            where = opt.output_dir
+            where = str(opt.output_dir)          # the branch above took --archive
+            index = download(src, tgts, safe_dir(where), needles, True, extra, failed)
         red = index.get("redaction", {}).get("rules", {})
         err.write(f"wrote {len(index['files'])} logs to {where}, secrets redacted"
                   + (f" ({sum(red.values())} replacements)" if red else "")
