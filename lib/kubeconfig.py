@@ -23,6 +23,9 @@ from typing import Any
 from .errors import MigError
 from .kubeapi import ConfigException, Configuration, kube_config
 
+# users the kubernetes loader must handle (it imports oauthlib & co. for them); the others are direct
+LOADER_ONLY = {"exec", "auth-provider"}
+
 PATH_KEYS = {"cluster": ("certificate-authority",), "user": ("client-certificate", "client-key", "tokenFile")}
 
 
@@ -197,16 +200,70 @@ def configuration(cluster: dict, user: dict, where: str) -> Configuration:
         holder = cluster if key == "certificate-authority" else user
         if holder.get(key) and not os.path.exists(holder[key]):
             raise MigError(f"kubeconfig {where}: {key} {holder[key]}: no such file")
+    if not (set(user) & LOADER_ONLY):
+        return _direct(cluster, user)
     d = {"current-context": "effective", "contexts": [{"name": "effective", "context": {
         "cluster": "effective", "user": "effective"}}], "clusters": [{"name": "effective", "cluster": cluster}],
         "users": [{"name": "effective", "user": user}]}
     cfg = Configuration()
     try:
-        kube_config.KubeConfigLoader(config_dict=d, config_base_path="").load_and_set(cfg)
+        kube_config().KubeConfigLoader(config_dict=d, config_base_path="").load_and_set(cfg)
     except ConfigException as exc:
         raise MigError(f"kubeconfig {where}: {' '.join(str(exc).split())}") from None
     except Exception as exc:  # malformed fields deep inside the loader
         raise MigError(f"kubeconfig {where}: cannot load: {' '.join(str(exc).split())}") from None
+    return cfg
+
+
+def _data_file(b64: str, suffix: str) -> str:
+    """*-data fields are base64 in the kubeconfig; the transport wants files (removed at exit)."""
+    import atexit
+    import base64
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="mig-kubeconfig-", suffix=suffix)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(base64.b64decode(b64))
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    return path
+
+
+def _direct(cluster: dict, user: dict) -> Configuration:
+    """What KubeConfigLoader sets for a token, token file, client certificate or basic-auth user."""
+    cfg = Configuration()
+    cfg.host = cluster["server"].rstrip("/")
+    if cfg.host.startswith("https"):
+        ca = cluster.get("certificate-authority") or (
+            _data_file(cluster["certificate-authority-data"], ".crt") if cluster.get("certificate-authority-data")
+            else None)
+        if ca:
+            cfg.ssl_ca_cert = ca
+        cert = user.get("client-certificate") or (
+            _data_file(user["client-certificate-data"], ".crt") if user.get("client-certificate-data") else None)
+        key = user.get("client-key") or (
+            _data_file(user["client-key-data"], ".key") if user.get("client-key-data") else None)
+        if cert:
+            cfg.cert_file = cert
+        if key:
+            cfg.key_file = key
+    if "insecure-skip-tls-verify" in cluster:
+        cfg.verify_ssl = not cluster["insecure-skip-tls-verify"]
+    if cluster.get("tls-server-name"):
+        cfg.tls_server_name = cluster["tls-server-name"]
+    token = user.get("token")
+    if not token and user.get("tokenFile"):
+        try:
+            with open(user["tokenFile"], encoding="utf-8") as fh:
+                token = fh.read().strip()
+        except OSError as exc:
+            raise MigError(f"tokenFile {user['tokenFile']}: {exc.strerror}") from None
+    if token:
+        cfg.api_key = {"authorization": f"Bearer {token}"}
+    elif user.get("username") and user.get("password"):
+        import base64
+
+        basic = base64.b64encode(f"{user['username']}:{user['password']}".encode()).decode()
+        cfg.api_key = {"authorization": f"Basic {basic}"}
     return cfg
 
 
