@@ -82,9 +82,10 @@ def default_files(explicit: str | None) -> tuple[list[str], str]:
 def _read(path: str) -> dict:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)      # libyaml when the zipapp carries it
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = yaml.load(f, Loader=loader)  # noqa: S506 (a safe loader)
     except (OSError, yaml.YAMLError) as exc:
         raise MigError(f"kubeconfig {path}: cannot load: {' '.join(str(exc).split())}") from None
     if data is None:
