@@ -13,10 +13,10 @@ import base64
 import os
 import tempfile
 
+from . import kubeconfig as kubeconfig_mod
 from . import objects as o
 from .client import Client
 from .errors import ApiError, MigError
-from . import kubeconfig as kubeconfig_mod
 from .kubeapi import ConfigException, Configuration, incluster_config
 from .kubeconfig import ConnFlags
 

@@ -9,6 +9,10 @@ from .source import LiveSource, Source
 
 def open_source(args) -> Source:
     """The Source the flags ask for (--must-gather PATH, or the kubeconfig's clusters)."""
+    if getattr(args, "role", None) and not getattr(args, "must_gather", None):
+        from .errors import UsageError
+
+        raise UsageError("--role DIR=ROLE says which directory of a must-gather plays a role: it needs --must-gather")
     if getattr(args, "must_gather", None):
         from .mustgather import open_must_gather
 

@@ -37,9 +37,9 @@ def masked_headers(headers: dict) -> dict:
 
 def body_text(data) -> str:
     """A request or response body for -v 8: secrets masked, cut at BODY_LIMIT characters."""
-    from .redact import Redactor
-
     import json
+
+    from .redact import Redactor
 
     if data is None or data == b"":
         return ""

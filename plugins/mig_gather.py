@@ -5,9 +5,9 @@ from __future__ import annotations
 from lib import cli, flags, names
 from lib.clusters import Clusters
 from lib.errors import UsageError
-from lib.kubeconfig import ConnFlags
 from lib.gather import command as gather
 from lib.gather import scrub
+from lib.kubeconfig import ConnFlags
 from lib.source import LiveSource
 
 EXAMPLES = """\
@@ -63,8 +63,9 @@ def parser() -> flags.Parser:
 def main(argv) -> int:
     p = parser()
     a = flags.parse(p, argv)
-    if a.must_gather:
-        raise UsageError("mig-gather reads live clusters; --must-gather is for the other plugins")
+    if a.must_gather or a.role:
+        raise UsageError("mig-gather reads live clusters; --must-gather and --role are for the other plugins "
+                         "(--redact PATH and --report-only PATH take a bundle)")
     if a.report_only:
         if a.redact or a.cluster or a.namespaces or a.in_cluster:
             raise UsageError("--report-only PATH writes the report of an existing bundle: it takes only a migration")

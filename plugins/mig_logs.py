@@ -5,6 +5,7 @@ from __future__ import annotations
 from lib import cli, flags, names
 from lib.errors import UsageError
 from lib.logs.command import Options, execute
+from lib.logs.select import ALL_SOURCES
 from lib.session import open_source
 
 EXAMPLES = """\
@@ -14,6 +15,8 @@ EXAMPLES = """\
   kubectl mig-logs 88435fe0 --cluster source --log-source velero --level error
   # follow new lines of the restic pods
   kubectl mig-logs 88435fe0 --log-source restic -f
+  # the rsync transfer pods of a direct volume migration (they run in the application namespaces)
+  kubectl mig-logs 88435fe0 --log-source rsync --cluster source
   # one JSON object per line for jq
   kubectl mig-logs 88435fe0 -o json | jq -r 'select(.level=="error") | .msg'
   # the console's "Download Logs": every log of every cluster, as files or a tarball
@@ -27,8 +30,9 @@ def parser() -> flags.Parser:
     p.add_argument("migration", nargs="?", help="MigMigration name, UID or unique prefix (omit: all lines)")
     p.add_argument("--cluster", action="append", choices=["host", "source", "target"], default=[],
                    help="cluster to read (repeatable; default: all)")
-    p.add_argument("--log-source", action="append", choices=["velero", "restic", "controller"], default=[],
-                   help="log source (repeatable; default: all)")
+    p.add_argument("--log-source", action="append", choices=list(ALL_SOURCES), default=[],
+                   help="log source (repeatable; default: all): velero, restic (node-agent), controller, and MTC's "
+                   "pods in the application namespaces: rsync, stunnel, hook, stage, registry")
     p.add_argument("--pod", help="only this pod")
     p.add_argument("-c", "--container", help="only this container")
     p.add_argument("-l", "--selector", help="pod label selector instead of the MTC labels")

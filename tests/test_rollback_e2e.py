@@ -365,3 +365,38 @@ def test_after_a_rollback_mig_verify_no_longer_asks_for_one(sim, kubectl, tmp_pa
     assert "rollback-needed" not in findings()
     again = run_in(kubectl, s, tmp_path, "rocket-chat", "--yes")
     assert again.returncode == 0 and "nothing to do" in again.stderr
+
+
+def _step_kinds() -> list:
+    """Every kind of step each scenario's plan makes: (scenario, project, cluster, method, path), from the planner."""
+    from lib.resources import resource
+    from tests.unit.test_rollback_plan import plan_of, scenario
+
+    method = {"delete": "DELETE", "patch": "PATCH", "request-deletion": "POST"}
+    out = []
+    for scen, project in (("restic-timeout", "rocket-chat"), ("move-nfs", "inventory"), ("stage-pods-left", "orders"),
+                          ("multi-namespace", "shop-db")):
+        seen = set()
+        for a in plan_of(scenario(scen), project).actions:
+            plural = "deletebackuprequests" if a.verb == "request-deletion" else resource(a.kind).plural
+            step = (a.cluster, method[a.verb], f"/{plural}")
+            if step not in seen:
+                seen.add(step)
+                out.append((scen, project, *step))
+    return out
+
+
+@pytest.mark.parametrize("scenario,project,cluster,method,path", _step_kinds())
+def test_every_kind_of_step_faulted_then_rerun_converges(sim, kubectl, tmp_path, scenario, project, cluster, method,
+                                                        path):
+    s = sim(scenario)
+    s.fault(cluster, method=method, path=path, status=500, times=4)       # past the 3 retries of a write
+    r = run_in(kubectl, s, tmp_path, project, "--yes")
+    assert r.returncode == 69 and "rollback stopped" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    s.clear_faults()
+    r = run_in(kubectl, s, tmp_path, project, "--yes")
+    assert r.returncode == 0, r.stderr
+    r = run_in(kubectl, s, tmp_path, project, "--yes")
+    assert "nothing to do" in r.stderr
+    allowed = {"stage-postgres-0-h7x2k", "orders-mig-plan-prebackup-7xk2q", "rsync-k2j4x"}
+    assert {p.rsplit("/", 1)[1] for p in source_deletes(s)} <= allowed

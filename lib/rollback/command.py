@@ -43,6 +43,11 @@ def make_plan(src, opt: Options) -> tuple[Plan, Journal]:
     if mig and running(mig) and not opt.force:
         raise MigError(f"migration {o.name(mig)} of plan {o.name(ctx.plan)} is still running "
                        f"(phase {o.phase(mig)}); wait for it, or pass --force")
+    busy = next((m for m in ctx.rollbacks if running(m)), None)
+    if busy and not opt.force:
+        raise MigError(f"MTC's own rollback {o.name(busy)} of plan {o.name(ctx.plan)} is running (phase "
+                       f"{o.phase(busy)}); follow it with oc get migmigration {o.name(busy)} -n {src.namespace} -w, "
+                       "or pass --force")
     for s, _ in ctx.pairs:
         if src.get("source", "Namespace", s) is None:
             raise MigError(f'source namespace "{s}" does not exist on the source cluster '
@@ -146,7 +151,7 @@ def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -
 def run(src, opt: Options, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     plan, journal = make_plan(src, opt)
-    refuse_if_empty(plan, journal.started())
+    refuse_if_empty(plan, journal.started() or any(succeeded(m) for m in plan.context.rollbacks))
     show(plan, opt.output, out)
     out.flush()
     if opt.output != "table" and not opt.yes:

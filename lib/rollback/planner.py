@@ -8,7 +8,7 @@ from .. import objects as o
 from ..errors import MigError
 from .leftovers import hook_actions, pod_actions, velero_actions
 from .observe import Observed
-from .plan import Action, Plan, order, source_actions, target_actions
+from .plan import DEPLOYER_LABEL, Action, Plan, order, source_actions, target_actions
 from .resolve import PLAN_LABEL, Context, succeeded
 from .volumes import FATE, target_pvs, volume_actions
 
@@ -34,6 +34,23 @@ def _pvc_fates(acts: list[Action], ns: str, objs: list[dict], pvs: list[dict], c
         a.change = f"exists -> deleted; PV {o.name(pv)} ({pol}): " + FATE.get(pol, "").split(";")[0]
 
 
+def _unproven_dc_pods(ctx: Context, ns: str, objs: list[dict], planned: list[Action]) -> list[str]:
+    """Pods with the labels of a migrated DeploymentConfig that are not provably its (no owning RC): said, not
+    deleted. A deployer pod of an old cluster without owner references would keep a PVC from going."""
+    dcs = {o.name(x) for x in objs if x.get("kind") == "DeploymentConfig" and o.labels(x).get(PLAN_LABEL) == ctx.plan_uid}
+    done = {a.name for a in planned if a.kind == "Pod"}
+    out = []
+    for x in objs:
+        lb = o.labels(x)
+        if x.get("kind") == "Pod" and o.name(x) not in done and lb.get(PLAN_LABEL) != ctx.plan_uid and (
+                lb.get("deploymentconfig") in dcs or str(lb.get(DEPLOYER_LABEL, "")).rsplit("-", 1)[0] in dcs):
+            out.append(f"pod {ns}/{o.name(x)} carries the labels of migrated DeploymentConfig "
+                       f"{lb.get('deploymentconfig') or lb.get(DEPLOYER_LABEL)} but no owning ReplicationController "
+                       f"of it (an `oc debug` copy?): not deleted; oc delete pod {o.name(x)} -n {ns} if it is yours to "
+                       "delete")
+    return out
+
+
 def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, release: str | None = None,
                replicas: int | None = None, journaled_dcs: dict | None = None, project: str = "") -> Plan:
     acts: list[Action] = velero_actions(ctx, ob.backups, ob.delete_requests, ob.restores)
@@ -54,7 +71,7 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         sacts, man = source_actions(ctx, s, ob.source.get(s) or [], replicas)
         acts += tacts + vacts + sacts
         _pvc_fates(tacts + vacts, d, objs, ob.target_pvs, ctx)
-        manual += man
+        manual += man + _unproven_dc_pods(ctx, d, objs, tacts)
         volumes += lines
         warnings += warns
         looked.append(f'target namespace "{d}": ' + (f"{labelled} objects carry {PLAN_LABEL}={ctx.plan_uid}" if labelled
@@ -86,8 +103,9 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     return Plan(order(acts, ctx.pairs), manual, ctx, looked, volumes, warnings, controller)
 
 
-def refuse_if_empty(plan: Plan, journal_started: bool) -> None:
-    """Nothing to do on either side, and no interrupted run: say what was looked at."""
-    if plan.actions or journal_started:
+def refuse_if_empty(plan: Plan, rolled_back: bool) -> None:
+    """Nothing to do on either side, and no run of ours (journal) or MTC's (a rollback MigMigration that
+    succeeded) to explain it: refuse, saying what was looked at."""
+    if plan.actions or rolled_back:
         return
     raise MigError(f"nothing to roll back for plan {o.name(plan.context.plan)}: " + "; ".join(plan.looked))

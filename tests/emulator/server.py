@@ -57,6 +57,9 @@ class Cluster:
             self.store.put(self.by_plural["customresourcedefinitions"], crd)
         self.logs = LogStore(workdir / name)
         self.downloads: dict[str, bytes | None] = {}    # Velero's pre-signed object-store files (velero.py)
+        self.velero_files: dict = {}          # scenario `downloads:` "<target kind>/<name>" -> file, kept as given
+        self.render = lambda text: text       # scenario templates for those files (set by the Emulator)
+        self.velero_processes = True                    # False: a Velero that never answers DownloadRequests
         self.faults = Faults()
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
@@ -502,7 +505,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.q.get("dryRun"):
             return self._send(201, body)
         created = self.cluster.store.create(res, ns, body)
-        if res.plural == "downloadrequests" and res.group == "velero.io":    # Velero processes it at once
+        if res.plural == "downloadrequests" and res.group == "velero.io" and self.cluster.velero_processes:
             done = dict(created, status=velero.process(self.cluster, self.cluster.resource, ns, created))
             self.cluster.store.put(res, done)
         self._send(201, created)

@@ -77,11 +77,11 @@ def test_nothing_on_either_side_refuses_saying_what_it_looked_at():
     plan = plan_of(objs, "rocket-chat")
     assert plan.actions == []
     with pytest.raises(MigError) as e:
-        refuse_if_empty(plan, journal_started=False)
+        refuse_if_empty(plan, rolled_back=False)
     msg = str(e.value)
     assert 'target namespace "rocket-chat": nothing carries migration.openshift.io/migrated-by-migplan=' in msg
     assert 'source namespace "rocket-chat": nothing quiesced' in msg and "MTC leftovers: none" in msg
-    refuse_if_empty(plan, journal_started=True)            # an interrupted run's journal: "nothing to do", no error
+    refuse_if_empty(plan, rolled_back=True)       # our journal, or MTC's finished rollback: "nothing to do", no error
 
 
 def test_source_never_quiesced_gives_a_target_only_plan():
@@ -102,6 +102,8 @@ def test_an_oc_debug_pod_and_a_recreated_deploymentconfig_are_not_ours():
     objs["target"].append(debug)
     plan = plan_of(objs, "parts-prod")
     assert ("Pod", "web-debug") not in keys(plan) and ("Pod", "web-1-x7k2p") in keys(plan)
+    assert any(m.startswith("pod parts-prod/web-debug carries the labels of migrated DeploymentConfig web")
+               for m in plan.manual)
     # After a finished rollback the user re-creates DeploymentConfig web (no plan label, a new UID): its RC and
     # pod are not ours, even though a journal says a DeploymentConfig named web was deleted.
     dc = find(objs["target"], "DeploymentConfig", "web")
