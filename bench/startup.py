@@ -64,7 +64,7 @@ def _import_breakdown(env: dict) -> list[tuple[str, int]]:
 
 
 DEFERRED = ("requests", "dateutil", "oauthlib", "requests_oauthlib", "multiprocessing.pool",
-            "kubernetes.config.kube_config", "jsonpath_ng")
+            "kubernetes.config.kube_config", "jsonpath_ng", "importlib.metadata")
 
 
 def import_cpu(runs: int = 9) -> dict:

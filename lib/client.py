@@ -11,11 +11,12 @@ import time
 from collections.abc import Iterator
 from typing import List
 
-import urllib3
+from .kubeapi import ApiClient, ApiException, Configuration  # first: it imports urllib3 with stand-ins
 
-from . import verbosity
-from .errors import ApiError, MigError
-from .kubeapi import ApiClient, ApiException, Configuration
+import urllib3  # noqa: E402
+
+from . import verbosity  # noqa: E402
+from .errors import ApiError, MigError  # noqa: E402
 from .resources import Resource, from_discovery, resource
 
 CONNECT_TIMEOUT = 30.0      # client-go's net.Dialer timeout: the bound when --request-timeout is 0

@@ -66,20 +66,29 @@ if "kubernetes" not in sys.modules:
     for _pkg in ("kubernetes", "kubernetes.client", "kubernetes.client.models", "kubernetes.config"):
         _shell(_pkg)
 
+def _version(name):
+    from importlib.metadata import version      # only when urllib3's HTTP/2 support is switched on
+
+    return version(name)
+
+
 # api_client and rest import requests (for one proxy helper), dateutil and multiprocessing.pool at the
-# top: ~0.1 s of start-up for code a command never runs. Stand-ins serve those imports; they are
-# removed right after, so a later real import (an exec credential plugin's OIDC path) gets the real ones.
+# top, and urllib3.http2 importlib.metadata: ~0.1 s of start-up for code a command never runs.
+# Stand-ins serve those imports; they are removed right after, so a later real import (an exec
+# credential plugin's OIDC path, a caller of importlib.metadata) gets the real modules.
 _standins = {}
 for _name, _attrs in (("requests", {}), ("requests.utils", {"should_bypass_proxies": _should_bypass_proxies}),
                       ("dateutil", {}), ("dateutil.parser", {"parse": _parse_date}),
-                      ("multiprocessing.pool", {"ThreadPool": _thread_pool})):
-    if _name.partition(".")[0] != _name and _name.partition(".")[0] not in _standins \
-            and _name.partition(".")[0] in sys.modules:
-        continue                        # the real parent is loaded: let the real child load too
+                      ("multiprocessing.pool", {"ThreadPool": _thread_pool}),
+                      ("importlib.metadata", {"version": _version})):
+    _parent = _name.rpartition(".")[0]
+    if _parent in ("requests", "dateutil") and _parent not in _standins:
+        continue                        # the real package is loaded: let the real child load too
     _m = _deferred(_name, **_attrs)
     if _m is not None:
         _standins[_name] = _m
 try:
+    import urllib3  # noqa: E402,F401
     from kubernetes.client.configuration import Configuration  # noqa: E402
     from kubernetes.client.exceptions import ApiException  # noqa: E402
     from kubernetes.client import rest  # noqa: E402,F401
@@ -88,6 +97,9 @@ finally:
     for _name, _m in _standins.items():
         if sys.modules.get(_name) is _m:
             del sys.modules[_name]
+        _parent, _, _child = _name.rpartition(".")
+        if _parent in sys.modules and getattr(sys.modules[_parent], _child, None) is _m:
+            delattr(sys.modules[_parent], _child)
 
 _client_pkg = sys.modules["kubernetes.client"]
 for _attr, _val in (("ApiClient", ApiClient), ("Configuration", Configuration), ("ApiException", ApiException)):
