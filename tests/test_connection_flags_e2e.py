@@ -179,3 +179,17 @@ def test_version_and_bad_level(s, kubectl):
     assert r.returncode == 0 and r.stdout.strip() == f"kubectl mig-verify {__version__}"
     r = kubectl(s, "mig-crs", "-v", "x")
     assert r.returncode == 64 and "invalid log level" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_cluster_that_never_answers_costs_one_timeout_and_the_rest_prints(s, kubectl):
+    t0 = time.monotonic()
+    assert kubectl(s, "mig-crs", MIG).returncode == 0
+    baseline = time.monotonic() - t0
+    s.fault("target", latency=20)                        # every request to the target hangs
+    t0 = time.monotonic()
+    r = kubectl(s, "mig-crs", MIG, "--request-timeout", "1s")
+    took = time.monotonic() - t0
+    assert r.returncode == 69, r.stderr
+    assert took < baseline + 1 + 2.5, (took, baseline)    # one timeout for the target, not one per request
+    assert "unreachable" in r.stdout and "Backup" in r.stdout and "MigPlan" in r.stdout
+    assert "timed out after 1s" in r.stderr
