@@ -66,6 +66,7 @@ class Graph:
     jobs: dict = field(default_factory=dict)          # role -> [Job]
     helpers: dict = field(default_factory=dict)       # role -> [Pod]
     missing: dict = field(default_factory=dict)       # role -> why its helper pods/Jobs could not be read
+    _dvmp_pvcs: dict | None = field(default=None, repr=False)
 
     @property
     def migration_uids(self) -> list[str]:
@@ -119,14 +120,12 @@ class Graph:
         return [d for d in self.disms if o.labels(d).get(mtc.DIM_UID) == o.uid(dim)]
 
     def dvmp_pvc(self, dvmp: dict) -> dict:
-        """The DVM spec.persistentVolumeClaims[] entry a DVMP reports on ({} when unknown)."""
-        for dvm in self.dvms:
-            if o.labels(dvmp).get(mtc.DVM_UID) != o.uid(dvm):
-                continue
-            for pvc in o.spec(dvm).get("persistentVolumeClaims") or []:
-                if mtc.dvmp_name(o.name(dvm), pvc.get("name", ""), pvc.get("namespace", "")) == o.name(dvmp):
-                    return pvc
-        return {}
+        """The DVM spec.persistentVolumeClaims[] entry a DVMP reports on ({} when unknown): DVMPs are named
+        md5(<dvm><pvc><ns>) (lib/mtc.dvmp_name), computed once per PVC."""
+        if self._dvmp_pvcs is None:
+            self._dvmp_pvcs = {mtc.dvmp_name(o.name(dvm), pvc.get("name", ""), pvc.get("namespace", "")): pvc
+                               for dvm in self.dvms for pvc in o.spec(dvm).get("persistentVolumeClaims") or []}
+        return self._dvmp_pvcs.get(o.name(dvmp)) or {}
 
     def hook_job_names(self) -> set:
         return {o.name(j) for js in self.jobs.values() for j in js}
@@ -201,8 +200,9 @@ def list_migrations(src: Source) -> list[dict]:
     return sorted(migs, key=lambda m: o.meta(m).get("creationTimestamp") or "", reverse=True)
 
 
-def build(src: Source, ref: str | None = None, plan_name: str | None = None) -> Graph:
-    """The graph of migration `ref`, or of every migration of plan `plan_name`."""
+def build(src: Source, ref: str | None = None, plan_name: str | None = None, analytics: bool = False) -> Graph:
+    """The graph of migration `ref`, or of every migration of plan `plan_name`; with `analytics`, the plan's
+    MigAnalytics too (mig-crs shows them; nothing else reads them)."""
     ns = src.namespace
     g = Graph(namespace=ns)
     g.labels["host"] = src.label("host")
@@ -232,7 +232,7 @@ def build(src: Source, ref: str | None = None, plan_name: str | None = None) -> 
     uids = g.migration_uids
     if not uids:
         return g
-    _collect_host(src, g, uids)
+    _collect_host(src, g, uids, analytics)
     for role in ("source", "target"):
         try:
             _collect(src, g, role, uids, storage_name)
@@ -246,9 +246,19 @@ def build(src: Source, ref: str | None = None, plan_name: str | None = None) -> 
     return g
 
 
-def _collect_host(src: Source, g: Graph, uids: list[str]) -> None:
-    """DVMs, DVMPs, DIMs, DISMs of the migrations; the plan's MigHooks and MigAnalytics (one list per kind).
-    A kind the host does not serve (MTC before 1.4, a must-gather without it) is simply absent."""
+def uses(g: Graph, steps: tuple[str, ...]) -> bool:
+    """Whether a migration of the graph runs one of these pipeline steps: mig-controller puts every step its
+    itinerary will run into status.pipeline when it starts (MC pkg/controller/migmigration/task.go
+    initPipeline), so a migration without a DirectVolume step has no DVM and no rsync pods."""
+    migs = [g.migration] if g.migration else g.migrations
+    return any(st.get("name") in steps for m in migs if m for st in o.status(m).get("pipeline") or [])
+
+
+def _collect_host(src: Source, g: Graph, uids: list[str], analytics: bool = False) -> None:
+    """DVMs, DVMPs, DIMs, DISMs of the migrations that run those steps; the plan's MigHooks when it has hooks,
+    its MigAnalytics when asked (one list per kind, none when not needed: the request budget of a migration
+    without them is unchanged). A kind the host does not serve (MTC before 1.4, a must-gather without it)
+    is simply absent."""
     ns = g.namespace
     sel = o.in_selector(mtc.MIGMIGRATION, uids)
 
@@ -258,15 +268,15 @@ def _collect_host(src: Source, g: Graph, uids: list[str]) -> None:
         except (ApiError, MigError):
             return []
 
-    g.dvms = listed("DirectVolumeMigration", sel)
-    g.dims = listed("DirectImageMigration", sel)
+    g.dvms = listed("DirectVolumeMigration", sel) if uses(g, mtc.DVM_STEPS) else []
+    g.dims = listed("DirectImageMigration", sel) if uses(g, mtc.DIM_STEPS) else []
     g.dvmps = listed("DirectVolumeMigrationProgress", o.in_selector(mtc.DVM_UID, [o.uid(d) for d in g.dvms])) \
         if g.dvms else []
     g.disms = listed("DirectImageStreamMigration", o.in_selector(mtc.DIM_UID, [o.uid(d) for d in g.dims])) \
         if g.dims else []
     wanted = {str((h.get("reference") or {}).get("name") or "") for h in o.spec(g.plan or {}).get("hooks") or []}
     g.hooks = [h for h in listed("MigHook") if o.name(h) in wanted] if wanted else []
-    plan = o.name(g.plan) if g.plan else ""
+    plan = o.name(g.plan) if g.plan and analytics else ""
     g.analytics = [a for a in listed("MigAnalytic")
                    if o.labels(a).get(mtc.ANALYTIC_PLAN) == plan
                    or (o.spec(a).get("migPlanRef") or {}).get("name") == plan] if plan else []
@@ -280,7 +290,9 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
     plan_uid = o.uid(g.plan) if g.plan else ""
     dvm_uids = {o.uid(d) for d in g.dvms}
     spaces = set(app_namespaces(g.plan, role))
-    pods = [p for p in src.list(role, "Pod", None, labels=f"{mtc.PART_OF}={mtc.PART_OF_VALUE}")
+    wanted = g.dvms or uses(g, mtc.HELPER_STEPS) or o.spec(g.plan or {}).get("indirectImageMigration") is True \
+        or any(o.has_condition(m, mtc.COND_REGISTRIES_UNHEALTHY) for m in ([g.migration] if g.migration else g.migrations))
+    pods = [] if not wanted else [p for p in src.list(role, "Pod", None, labels=f"{mtc.PART_OF}={mtc.PART_OF_VALUE}")
             if (o.namespace(p) in spaces and _mine(p, uids, dvm_uids, plan_uid))
             or (o.namespace(p) == g.namespace and mtc.helper_kind(p) == "registry"
                 and o.labels(p).get(mtc.MIGPLAN_UID) == plan_uid)]

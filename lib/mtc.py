@@ -58,6 +58,12 @@ DVM_NETWORK_ERROR = "SourceToDestinationNetworkError"
 DVM_PENDING_CONDITIONS = ("RsyncTransferPodsPending", "RsyncClientPodsPending", "StunnelClientPodsPending",
                           "RsyncRouteNotAdmitted")
 
+# MigMigration pipeline steps (MC pkg/controller/migmigration/task.go Step*): a migration runs DVMs, DIMs, stage
+# pods only when its pipeline has these steps (initPipeline lists every step of the itinerary at start).
+DVM_STEPS = ("DirectVolume", "RollbackLiveMigration")
+DIM_STEPS = ("DirectImage",)
+HELPER_STEPS = DVM_STEPS + ("StageBackup", "StageRestore")
+
 # --- MigHook Jobs (MC pkg/apis/migration/v1alpha1/mighook_types.go, pkg/controller/migmigration/hooks.go) ---
 HOOK_UID = "mighook"                                        # CorrelationLabel(MigHook) on the Job
 HOOK_PHASE = "phase"                                        # mighook_types.go HookPhaseLabel

@@ -54,7 +54,7 @@ def main(argv) -> int:
             out.objects(migs, empty=empty)
         return 0
 
-    g = graph.build(src, migration, plan)
+    g = graph.build(src, migration, plan, analytics=True)
     if out.is_table:
         out.table(crs.chain(g), crs.chain_columns(g, decorate=out.tty))
     else:

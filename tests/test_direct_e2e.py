@@ -18,11 +18,15 @@ NS = "openshift-migration"
 VANISHED = "rsync warning: some files vanished before they could be transferred (code 24)"
 
 
-def test_logs_of_rsync_and_hook_pods_outside_the_mtc_namespace(sim, kubectl):
+def test_logs_of_rsync_and_hook_pods_outside_the_mtc_namespace(sim, kubectl, tmp_path):
     s = sim("dvm-rsync-failed")
     r = kubectl(s, "mig-logs", "4b1c6d10", "--log-source", "rsync", "--cluster", "source")
     assert r.returncode == 0, r.stderr
     assert VANISHED in r.stdout and "rsync-7dk2x" in r.stdout
+    r = kubectl(s, "mig-logs", "4b1c6d10", "--log-source", "rsync", "--output-dir", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    assert VANISHED in (tmp_path / "o/source/rsync/sock-shop/rsync-7dk2x/rsync.log").read_text()
+    assert (tmp_path / "o/target/rsync/sock-shop/rsync-server").is_dir()
     r = kubectl(s, "mig-logs", "4b1c6d10", "--log-source", "velero")
     assert VANISHED not in r.stdout                       # only the sources asked for
     s = sim("hook-failed")

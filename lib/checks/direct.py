@@ -93,7 +93,8 @@ def direct_volume(f):
                           if mtc.is_rsync_error_line(e.line.raw)]
             lines = [ln for ln in dict.fromkeys(lines) if mtc.is_rsync_error_line(ln)]
             code = _exit_code(rec, pod)
-            what, fix = mtc.rsync_meaning(code, lines)
+            what, fix = mtc.rsync_meaning(code, lines + [str(c.get("message", "")) for c in o.conditions(dvm)
+                                                         if c.get("type") == mtc.DVM_NETWORK_ERROR and o.is_true(c)])
             try:
                 meaning = mtc.RSYNC_EXIT.get(int(code), "")
             except ValueError:
@@ -109,6 +110,9 @@ def direct_volume(f):
             if rec.get("dvmp"):
                 ev += [f"DirectVolumeMigrationProgress {o.name(rec['dvmp'])}: {h}" for h in _history(rec["dvmp"])]
             ev += [f"rsync: {ln}" for ln in lines[-LOG_LINES:]]
+            ev += [f"DirectVolumeMigration condition {c.get('type')} ({c.get('category')}, {c.get('reason', '')}): "
+                   f"{c.get('message', '')}" for c in o.conditions(dvm)
+                   if o.is_true(c) and c.get("category") in ("Critical", "Error", "Warn")]
             if warned:
                 ev.append(f"MigMigration {o.name(f.mig)} says SucceededWithWarnings, but this volume was not copied")
             yield Finding(id="dvm-rsync-failed", severity="error",

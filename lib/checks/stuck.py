@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import mtc
 from .. import objects as o
 from ..facts import Facts
 from ..velero_log import grouped_errors
@@ -71,6 +72,11 @@ def stuck(f: Facts) -> Iterator[Finding]:
             if o.phase(b) != "Completed":
                 waits.append(b)
                 waits += [p for p in f.graph.pvbs_of(b) if o.phase(p) != "Completed"]
+    if "Hooks" in phase:          # PreBackupHooks ... PostRestoreHooks: the hook Job of that phase
+        hook_phase = phase.replace("Hooks", "")
+        for role in ("source", "target"):
+            waits += [j for j in f.graph.jobs.get(role, []) if o.labels(j).get(mtc.HOOK_PHASE) == hook_phase
+                      and not o.status(j).get("succeeded")]
     for pr in running_dvms(f) if "DirectVolume" in phase else []:
         waits.append(pr.dvm)
         waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",)][:10]
@@ -85,6 +91,8 @@ def stuck(f: Facts) -> Iterator[Finding]:
         objs.append(ref(w))
         st = o.status(w)
         extra = f", restic pod {st['resticPod']}" if st.get("resticPod") else ""
+        if w.get("kind") == "Job":
+            extra = f", namespace {o.namespace(w)}, active {st.get('active', 0)}, failed {st.get('failed', 0)}"
         if w.get("kind") == "DirectVolumeMigrationProgress":
             extra = (f", rsync pod {o.spec(w).get('podNamespace', '')}/{st.get('podName', '?')}, "
                      f"{st.get('totalProgressPercentage') or st.get('lastObservedProgressPercent') or '0%'} copied, "

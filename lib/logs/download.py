@@ -68,7 +68,8 @@ def download(src, tgts: list[Target], dest: Path, needles: Needles | None, previ
     opts = {k: v for k, v in (opts or {}).items() if v is not None}
     jobs = []
     for t in tgts:
-        base = dest / t.cluster / t.source / t.pod
+        # MTC's helper pods live in the application namespaces, where names repeat (rsync-server in each)
+        base = dest / t.cluster / t.source / (f"{t.namespace}/{t.pod}" if t.whole else t.pod)
         jobs.append((t, base / f"{t.container}.log", False))
         if previous:
             jobs.append((t, base / f"{t.container}.previous.log", True))

@@ -84,6 +84,9 @@ def test_hook_job_past_its_deadline_is_reported_although_mtc_waits():
     assert "hook-deadline" in ids and "hook-failed" not in ids
     f = next(x for x in rep.findings if x.id == "hook-deadline")
     assert "does not notice" in f.title and any("canceled" in x for x in f.fix)
+    assert rep.verdict == "STUCK"
+    stuck = next(x for x in rep.findings if x.id == "migration-stuck")
+    assert any("waits on Job sock-shop-hooks-prebackup-8xk2p" in e for e in stuck.evidence), stuck.evidence
 
 
 def test_failed_hook_quotes_its_pod_log():
@@ -123,3 +126,42 @@ def test_crs_rows_show_dvmp_progress_and_hook_jobs():
     assert rows[("Job", "sock-shop-hooks-prebackup-8xk2p")].phase == "Failed"
     assert rows[("Pod", "sock-shop-hooks-prebackup-8xk2p-9tq7v")].role == "hook job pod"
     assert rows[("MigHook", "catalogue-dump")].role == "hook PreBackup"
+
+
+def test_rsync_permission_error_from_the_container_log(tmp_path):
+    src = ScenarioSource("dvm-rsync-failed")
+    log = tmp_path / "rsync.log"
+    log.write_text('2021-01-25T22:49:30.000000000Z rsync: [receiver] mkstemp "/mnt/sock-shop/carts-db-data/.WiredTiger'
+                   '.wt.Xb3kQd" failed: Permission denied (13)\n'
+                   "2021-01-25T22:49:33.000000000Z rsync error: some files/attrs were not transferred (see previous "
+                   "errors) (code 23) at main.c(1207) [sender=3.1.3]\n")
+    src.doc["logs"]["source"]["sock-shop/rsync-7dk2x/rsync"] = log
+    for p in _objects(src, "source", "Pod"):
+        if p["metadata"]["name"] == "rsync-7dk2x":
+            p["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] = 23
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-rsync-failed")
+    assert "(permission, exit code 23)" in f.title, f.title
+    assert any("Permission denied (13)" in e for e in f.evidence)
+    assert "migration_rsync_privileged" in f.fix[0]
+
+
+def _pod(labels: dict, containers: list[str]) -> dict:
+    return {"metadata": {"labels": labels}, "spec": {"containers": [{"name": c} for c in containers]}}
+
+
+def test_helper_kinds_and_containers_across_mtc_versions():
+    app = {"app": mtc.RSYNC_APP, mtc.PART_OF: mtc.PART_OF_VALUE}
+    mc14_client = _pod({**app, mtc.DVM_UID: mtc.RSYNC_CLIENT_VALUE, mtc.RSYNC_PVC: "x"}, ["rsync-client"])
+    mc14_stunnel = _pod({**app, mtc.PURPOSE: "stunnel"}, ["stunnel"])
+    crane_client = _pod({**app, mtc.DVM_UID: "uid", mtc.RSYNC_PVC: "x"}, ["rsync", "stunnel"])
+    server = _pod({**app, mtc.PURPOSE: "rsync"}, ["rsyncd", "stunnel"])
+    assert [mtc.helper_kind(p) for p in (mc14_client, mc14_stunnel, crane_client, server)] == \
+        ["rsync", "stunnel", "rsync", "rsync"]
+    assert mtc.containers_for(crane_client, "rsync") == ["rsync"] and mtc.containers_for(crane_client, "stunnel") == \
+        ["stunnel"]
+    assert mtc.containers_for(mc14_stunnel, "stunnel") == ["stunnel"] and mtc.rsync_container(server) == "rsyncd"
+    assert mtc.is_rsync_client(mc14_client) and not mtc.is_rsync_client(server)
+    hook = _pod({mtc.JOB_NAME: "plan-prebackup-x1"}, ["plan-prebackup"])
+    assert mtc.helper_kind(hook) == "" and mtc.helper_kind(hook, {"plan-prebackup-x1"}) == "hook"
+    assert mtc.helper_kind(_pod({mtc.REGISTRY: "True"}, ["registry"])) == "registry"
