@@ -48,7 +48,7 @@ class ConnFlags:
     timeout: float = 0.0
 
     @classmethod
-    def from_args(cls, a: Any) -> "ConnFlags":
+    def from_args(cls, a: Any) -> ConnFlags:
         g = lambda n, d=None: getattr(a, n, d)  # noqa: E731
         return cls(g("kubeconfig"), g("context"), g("cluster_name"), g("user"), g("server"), g("token"),
                    g("as_user"), list(g("as_group") or []), bool(g("insecure_skip_tls_verify")),
@@ -225,7 +225,11 @@ def _data_file(b64: str, suffix: str) -> str:
     fd, path = tempfile.mkstemp(prefix="mig-kubeconfig-", suffix=suffix)
     with os.fdopen(fd, "wb") as fh:
         fh.write(base64.b64decode(b64))
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    def remove() -> None:
+        if os.path.exists(path):
+            os.unlink(path)
+
+    atexit.register(remove)
     return path
 
 

@@ -15,9 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from lib.selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 
-from . import openapi, protobuf
+from . import openapi, protobuf, velero
 from . import patch as patches
-from . import velero
 from .faults import Faults, Request
 from .logs import LogStore, parse_ts
 from .resources import SCALABLE, Res
