@@ -11,11 +11,14 @@ import time
 from collections.abc import Iterator
 from typing import List
 
+# isort: off
+from .kubeapi import ApiClient, ApiException, Configuration  # first: it imports urllib3 with stand-ins
+
 import urllib3
 
 from . import verbosity
 from .errors import ApiError, MigError
-from .kubeapi import ApiClient, ApiException, Configuration
+# isort: on
 from .resources import Resource, from_discovery, resource
 
 CONNECT_TIMEOUT = 30.0      # client-go's net.Dialer timeout: the bound when --request-timeout is 0
@@ -297,11 +300,13 @@ class Client:
 def _add_headers(api: ApiClient, extra: list) -> None:
     """Send these headers with every request, repeated ones as separate header lines (client-go sends
     one Impersonate-Group line per group; the API server reads every line, not a comma list)."""
+    from urllib3._collections import HTTPHeaderDict  # urllib3 1.26 and 2.x alike
+
     pm = api.rest_client.pool_manager
     plain = pm.request
 
     def request(method, url, *args, headers=None, **kw):
-        h = urllib3.HTTPHeaderDict(headers or {})
+        h = HTTPHeaderDict(headers or {})
         for k, v in extra:
             h.add(k, v)
         return plain(method, url, *args, headers=h, **kw)

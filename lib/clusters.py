@@ -41,7 +41,7 @@ def in_cluster() -> Configuration:
     cfg = Configuration()
     sa = os.environ.get("MIG_TOOLS_SERVICEACCOUNT_DIR") or SA_DIR
     try:
-        incluster_config.InClusterConfigLoader(token_filename=os.path.join(sa, "token"),
+        incluster_config().InClusterConfigLoader(token_filename=os.path.join(sa, "token"),
                                                cert_filename=os.path.join(sa, "ca.crt")).load_and_set(cfg)
     except ConfigException as exc:
         raise MigError(f"in-cluster config: {_one_line(exc)}") from None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import Callable
 
 # cobra's ShellCompDirective values
@@ -28,9 +29,9 @@ FILE_FLAGS = {"--kubeconfig", "--certificate-authority", "--client-certificate",
               "--journal", "--output-dir", "--archive", "--dest-dir"}
 
 
-def run(parser: Callable[[], argparse.ArgumentParser], args: list[str], out=None) -> int:
+def run(parser: Callable[[], argparse.ArgumentParser], args: Sequence[str], out=None) -> int:
     out = out or sys.stdout
-    words, directive = candidates(parser(), args)
+    words, directive = candidates(parser(), list(args))
     for w in words:
         out.write(w + "\n")
     out.write(f":{directive}\n")

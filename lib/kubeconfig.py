@@ -23,6 +23,9 @@ from typing import Any
 from .errors import MigError
 from .kubeapi import ConfigException, Configuration, kube_config
 
+# users the kubernetes loader must handle (it imports oauthlib & co. for them); the others are direct
+LOADER_ONLY = {"exec", "auth-provider"}
+
 PATH_KEYS = {"cluster": ("certificate-authority",), "user": ("client-certificate", "client-key", "tokenFile")}
 
 
@@ -45,7 +48,7 @@ class ConnFlags:
     timeout: float = 0.0
 
     @classmethod
-    def from_args(cls, a: Any) -> "ConnFlags":
+    def from_args(cls, a: Any) -> ConnFlags:
         g = lambda n, d=None: getattr(a, n, d)  # noqa: E731
         return cls(g("kubeconfig"), g("context"), g("cluster_name"), g("user"), g("server"), g("token"),
                    g("as_user"), list(g("as_group") or []), bool(g("insecure_skip_tls_verify")),
@@ -79,9 +82,10 @@ def default_files(explicit: str | None) -> tuple[list[str], str]:
 def _read(path: str) -> dict:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)      # libyaml when the zipapp carries it
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = yaml.load(f, Loader=loader)  # noqa: S506 (a safe loader)
     except (OSError, yaml.YAMLError) as exc:
         raise MigError(f"kubeconfig {path}: cannot load: {' '.join(str(exc).split())}") from None
     if data is None:
@@ -197,16 +201,74 @@ def configuration(cluster: dict, user: dict, where: str) -> Configuration:
         holder = cluster if key == "certificate-authority" else user
         if holder.get(key) and not os.path.exists(holder[key]):
             raise MigError(f"kubeconfig {where}: {key} {holder[key]}: no such file")
+    if not (set(user) & LOADER_ONLY):
+        return _direct(cluster, user)
     d = {"current-context": "effective", "contexts": [{"name": "effective", "context": {
         "cluster": "effective", "user": "effective"}}], "clusters": [{"name": "effective", "cluster": cluster}],
         "users": [{"name": "effective", "user": user}]}
     cfg = Configuration()
     try:
-        kube_config.KubeConfigLoader(config_dict=d, config_base_path="").load_and_set(cfg)
+        kube_config().KubeConfigLoader(config_dict=d, config_base_path="").load_and_set(cfg)
     except ConfigException as exc:
         raise MigError(f"kubeconfig {where}: {' '.join(str(exc).split())}") from None
     except Exception as exc:  # malformed fields deep inside the loader
         raise MigError(f"kubeconfig {where}: cannot load: {' '.join(str(exc).split())}") from None
+    return cfg
+
+
+def _data_file(b64: str, suffix: str) -> str:
+    """*-data fields are base64 in the kubeconfig; the transport wants files (removed at exit)."""
+    import atexit
+    import base64
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="mig-kubeconfig-", suffix=suffix)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(base64.b64decode(b64))
+    def remove() -> None:
+        if os.path.exists(path):
+            os.unlink(path)
+
+    atexit.register(remove)
+    return path
+
+
+def _direct(cluster: dict, user: dict) -> Configuration:
+    """What KubeConfigLoader sets for a token, token file, client certificate or basic-auth user."""
+    cfg = Configuration()
+    cfg.host = cluster["server"].rstrip("/")
+    if cfg.host.startswith("https"):
+        ca = cluster.get("certificate-authority") or (
+            _data_file(cluster["certificate-authority-data"], ".crt") if cluster.get("certificate-authority-data")
+            else None)
+        if ca:
+            cfg.ssl_ca_cert = ca
+        cert = user.get("client-certificate") or (
+            _data_file(user["client-certificate-data"], ".crt") if user.get("client-certificate-data") else None)
+        key = user.get("client-key") or (
+            _data_file(user["client-key-data"], ".key") if user.get("client-key-data") else None)
+        if cert:
+            cfg.cert_file = cert
+        if key:
+            cfg.key_file = key
+    if "insecure-skip-tls-verify" in cluster:
+        cfg.verify_ssl = not cluster["insecure-skip-tls-verify"]
+    if cluster.get("tls-server-name"):
+        cfg.tls_server_name = cluster["tls-server-name"]
+    token = user.get("token")
+    if not token and user.get("tokenFile"):
+        try:
+            with open(user["tokenFile"], encoding="utf-8") as fh:
+                token = fh.read().strip()
+        except OSError as exc:
+            raise MigError(f"tokenFile {user['tokenFile']}: {exc.strerror}") from None
+    if token:
+        cfg.api_key = {"authorization": f"Bearer {token}"}
+    elif user.get("username") and user.get("password"):
+        import base64
+
+        basic = base64.b64encode(f"{user['username']}:{user['password']}".encode()).decode()
+        cfg.api_key = {"authorization": f"Basic {basic}"}
     return cfg
 
 

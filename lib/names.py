@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from .errors import UsageError
 
 GROUPS = {"migmigration": "migration.openshift.io", "migplan": "migration.openshift.io", "namespace": "",
@@ -29,6 +31,10 @@ def split(value: str) -> tuple[str, str]:
     return kind, name
 
 
+@overload
+def name_of(value: str, *kinds: str) -> str: ...
+@overload
+def name_of(value: None, *kinds: str) -> None: ...
 def name_of(value: str | None, *kinds: str) -> str | None:
     """The name in an argument, which must be of one of `kinds` when it has a type."""
     if value is None:

@@ -171,7 +171,9 @@ class Output:
             dump(data, self.fmt, self.out)
 
     def _custom_columns(self, objs: list) -> None:
+        from functools import partial
+
         from .printers import column_cell
 
-        cols = [Column(h, (lambda e: lambda ob: column_cell(e, ob))(e)) for h, e in self.columns]
+        cols = [Column(h, partial(column_cell, e)) for h, e in self.columns]
         table(objs, cols, out=self.out, headers=not self.no_headers)

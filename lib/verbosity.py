@@ -6,21 +6,20 @@ from __future__ import annotations
 import sys
 import time
 
-_LEVEL = 0
+_STATE = {"level": 0}
 BODY_LIMIT = 10240          # kubectl -v 8 truncates bodies too ("[truncated N chars]")
 
 
 def set_level(n: int) -> None:
-    global _LEVEL
-    _LEVEL = int(n or 0)
+    _STATE["level"] = int(n or 0)
 
 
 def level() -> int:
-    return _LEVEL
+    return _STATE["level"]
 
 
 def enabled(n: int) -> bool:
-    return _LEVEL >= n
+    return _STATE["level"] >= n
 
 
 def log(message: str) -> None:

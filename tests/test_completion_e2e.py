@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lib.logs.select import ALL_SOURCES
+
 MIG = "88435fe0-c9f8-11e9-85e6-5d593ce65e10"
 
 
@@ -27,7 +29,7 @@ def complete(kubectl, s, *words):
     (("mig-rollback", ""), ["nginx-example", "sock-shop"], ":4"),
     (("mig-crs", "--context", ""), ["host", "source", "target"], ":4"),
     (("mig-crs", "--context", "source", "--source-context", "t"), ["target"], ":4"),
-    (("mig-logs", "--log-source", ""), ["velero", "restic", "controller"], ":4"),
+    (("mig-logs", "--log-source", ""), list(ALL_SOURCES), ":4"),
     (("mig-verify", "-o", ""), ["json", "yaml", "jsonpath="], ":4"),
     (("mig-crs", "--no-h"), ["--no-headers"], ":4"),
     (("mig-crs", "--kubeconfig", ""), [], ":0"),              # file names: the shell's own completion

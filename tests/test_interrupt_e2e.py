@@ -59,3 +59,17 @@ def test_ctrl_c_while_a_request_hangs_exits_at_once(sim, dist_dir, tmp_path):
     took, err = _interrupt(p, [])
     assert p.returncode == 130 and took < 1.5, (took, err)
     assert err.strip().endswith("interrupted")
+
+
+def test_ctrl_c_during_gather_leaves_no_partial_bundle(sim, dist_dir, tmp_path):
+    s = sim("sock-shop-success")
+    s.fault("source", path="/pods/velero-7d9c4b8f5-x2x7q/log", rate=50)
+    dest = tmp_path / "case"
+    p = _start(s, dist_dir, tmp_path, "mig-gather", "--dest-dir", str(dest))
+    deadline = time.monotonic() + 60
+    while not list(dest.glob(".must-gather.local.*.partial/*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    took, err = _interrupt(p, [])
+    assert p.returncode == 130 and took < 1.5, (took, err)
+    assert list(dest.iterdir()) == [], list(dest.iterdir())

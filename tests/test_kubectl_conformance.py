@@ -78,3 +78,134 @@ def test_logs_plain_tail_and_follow_that_ends(s, kubectl):
     assert r.returncode == 0 and len(r.stdout.splitlines()) == 2
     r = k(kubectl, s, "--context", "host", "logs", "-n", NS, "migration-controller-78c469849c-v6wcf")
     assert r.returncode == 0 and 'Defaulted container "mtc"' in r.stderr and '"msg": "[COMPLETED]"' in r.stdout
+
+
+def test_create_secret_generic_sends_protobuf_and_is_stored(s, kubectl):
+    r = k(kubectl, s, "--context", "target", "create", "secret", "generic", "creds", "-n", NS,
+          "--from-literal=password=s3cr3t", "--from-literal=user=admin")
+    assert r.returncode == 0 and "secret/creds created" in r.stdout, r.stderr
+    got = s.get("target", "Secret", "creds", NS)
+    assert got["data"] == {"password": "czNjcjN0", "user": "YWRtaW4="} and got["type"] == "Opaque"
+    r = k(kubectl, s, "--context", "target", "create", "configmap", "cfg", "-n", NS, "--from-literal=a=b")
+    assert r.returncode == 0 and s.get("target", "ConfigMap", "cfg", NS)["data"] == {"a": "b"}
+    r = k(kubectl, s, "--context", "target", "create", "serviceaccount", "sa1", "-n", NS)
+    assert r.returncode == 0 and s.get("target", "ServiceAccount", "sa1", NS) is not None
+
+
+def test_create_and_apply_files_validate_through_openapi_v3(s, kubectl, tmp_path):
+    f = tmp_path / "objs.yaml"
+    f.write_text(f"""apiVersion: v1
+kind: ConfigMap
+metadata: {{name: applied, namespace: {NS}}}
+data: {{a: "1"}}
+---
+apiVersion: migration.openshift.io/v1alpha1
+kind: MigPlan
+metadata: {{name: plan-from-file, namespace: {NS}}}
+spec: {{namespaces: [demo]}}
+""")
+    s.reset_requests("host")
+    r = k(kubectl, s, "create", "-f", str(f))
+    assert r.returncode == 0, r.stderr
+    assert any(q.path == "/openapi/v3" for q in s.requests("host"))
+    posts = [q for q in s.requests("host") if q.method == "POST"]
+    assert posts and all("fieldValidation=Strict" in q.query for q in posts)     # validated by the server
+    f.write_text(f.read_text().replace('a: "1"', 'a: "2"'))
+    r = k(kubectl, s, "apply", "-f", str(f))
+    assert r.returncode == 0, r.stderr
+    assert s.get("host", "ConfigMap", "applied", NS)["data"] == {"a": "2"}
+    r = k(kubectl, s, "get", "--raw", "/openapi/v3/apis/migration.openshift.io/v1alpha1")
+    doc = json.loads(r.stdout)
+    plan = next(v for n, v in doc["components"]["schemas"].items() if n.endswith(".MigPlan"))
+    assert "spec" in plan["properties"]                                      # the CRD's own schema
+    r = k(kubectl, s, "get", "--raw", "/openapi/v2")
+    assert r.returncode == 0 and json.loads(r.stdout)["swagger"] == "2.0"
+
+
+def test_edit_non_interactive(s, kubectl, tmp_path):
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/replicas: [0-9]*/replicas: 4/' \"$1\"\n")
+    editor.chmod(0o755)
+    r = k(kubectl, s, "--context", "source", "edit", "deployment/carts", "-n", "sock-shop",
+          env={"KUBE_EDITOR": str(editor)})
+    assert r.returncode == 0 and "edited" in r.stdout, r.stderr
+    assert s.get("source", "Deployment", "carts", "sock-shop")["spec"]["replicas"] == 4
+
+
+def test_get_watch_sees_changes_until_its_timeout(s, kubectl):
+    import subprocess
+    import threading
+    import time
+
+    out: dict = {}
+
+    def watch():
+        out["r"] = k(kubectl, s, "--context", "target", "get", "configmaps", "-n", "sock-shop", "-w",
+                     "--request-timeout", "4s", "-o", "name")
+
+    t = threading.Thread(target=watch)
+    t.start()
+    deadline = time.monotonic() + 30
+    while not any("watch=true" in q.query for q in s.requests("target")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    s.put("target", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "late", "namespace": "sock-shop"}})
+    t.join(60)
+    r = out["r"]
+    assert "configmap/late" in r.stdout.split(), (r.stdout, r.stderr)
+    assert r.stdout.split().count("configmap/front-end-config") == 1          # listed once, not re-sent
+    del subprocess
+
+
+def test_stop_is_prompt_with_open_connections(sim):
+    import socket
+    import time
+
+    e = sim("sock-shop-success")
+    host = e.cluster("host")
+    port = int(host.url.rsplit(":", 1)[1])
+    silent = socket.create_connection(("127.0.0.1", port))          # never starts TLS
+    idle = socket.create_connection(("127.0.0.1", port))
+    try:
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        e.stop()
+        assert time.monotonic() - t0 < 1.0
+    finally:
+        silent.close()
+        idle.close()
+
+
+def test_sigterm_stops_the_emulator_process_within_a_second(tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.simproc import ROOT
+
+    kc = tmp_path / "kubeconfig"
+    p = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--scenario", "sock-shop-success",
+                          "--kubeconfig-out", str(kc)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not kc.exists() and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        import yaml
+
+        url = yaml.safe_load(kc.read_text())["clusters"][0]["cluster"]["server"]
+        held = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+        watcher = subprocess.Popen(["kubectl", "--kubeconfig", str(kc), "get", "pods", "-A", "-w"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   env={k: v for k, v in os.environ.items() if not k.startswith("KUBE")})
+        time.sleep(2)
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
+        assert time.monotonic() - t0 < 1.0
+        watcher.wait(10)
+        held.close()
+    finally:
+        if p.poll() is None:
+            p.kill()

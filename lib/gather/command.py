@@ -12,6 +12,7 @@ import shutil
 import sys
 import tarfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,8 +222,9 @@ def run(src, opt: Options, out=None, err=None) -> int:
             w.stop.set()
         if listed is not None:
             listed.abort()
+        deadline = time.monotonic() + 0.8          # Ctrl-C stops within a second (workers are daemons)
         for t in threads:
-            t.join(timeout=5)
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
         shutil.rmtree(partial, ignore_errors=True)
         raise
     for j in jobs:

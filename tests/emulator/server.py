@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from lib.selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 
+from . import openapi, protobuf, velero
 from . import patch as patches
-from . import velero
 from .faults import Faults, Request
 from .logs import LogStore, parse_ts
 from .resources import SCALABLE, Res
@@ -64,15 +64,22 @@ class Cluster:
         self.thread: threading.Thread | None = None
         self.url = ""
         self.ca_pem = b""
+        self.stopping = threading.Event()
+        self.conns: set = set()
+        self.conn_lock = threading.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self, port: int = 0, tls_context: ssl.SSLContext | None = None) -> None:
         handler = type("Handler", (_Handler,), {"cluster": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.stopping.clear()
+        self.server = _Server(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
         scheme = "http"
         if tls_context is not None:
-            self.server.socket = tls_context.wrap_socket(self.server.socket, server_side=True)
+            # The handshake happens in the connection's own thread (_Handler.setup): done in accept(), a
+            # client that connects and says nothing would block the server loop, and stop() with it.
+            self.server.socket = tls_context.wrap_socket(self.server.socket, server_side=True,
+                                                         do_handshake_on_connect=False)
             scheme = "https"
         self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, name=f"emulator-{self.name}",
@@ -80,10 +87,21 @@ class Cluster:
         self.thread.start()
 
     def stop(self) -> None:
+        """Stop serving within a second, open connections (watches, follows, idle keep-alives) included."""
+        self.stopping.set()
         if self.server:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+        with self.conn_lock:
+            conns = list(self.conns)
+        for sock in conns:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        with self.store.lock:
+            self.store.changed.notify_all()
 
     def resource(self, kind_or_plural: str) -> Res:
         for r in self.resources:
@@ -112,6 +130,15 @@ class Cluster:
                          {"group": res.group, "kind": res.plural})
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], OSError):
+            return          # a client that went away, or a TLS handshake that never completed
+        super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     cluster: Cluster
     protocol_version = "HTTP/1.1"
@@ -119,6 +146,34 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):  # quiet
         pass
+
+    HANDSHAKE_TIMEOUT = 10.0
+
+    def setup(self) -> None:
+        with self.cluster.conn_lock:
+            self.cluster.conns.add(self.request)
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(self.HANDSHAKE_TIMEOUT)
+            try:
+                self.request.do_handshake()
+            except (OSError, ssl.SSLError):
+                self.request.close()
+                raise ConnectionAbortedError("TLS handshake did not complete") from None
+            self.request.settimeout(None)
+        super().setup()
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.cluster.conn_lock:
+                self.cluster.conns.discard(self.request)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (OSError, ValueError):
+            pass            # the connection was closed under us (stop(), a client gone)
 
     # --- plumbing ----------------------------------------------------------------------------
     def _drain(self) -> None:
@@ -143,6 +198,12 @@ class _Handler(BaseHTTPRequestHandler):
             data = self.rfile.read(n) if n else b""
         if not data:
             return None
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip() == protobuf.MEDIA_TYPE:
+            try:
+                return protobuf.decode(data)
+            except protobuf.ProtobufError as e:
+                raise ApiFailure(415, "UnsupportedMediaType", f"the body of the request was in an unknown "
+                                                             f"format: {protobuf.MEDIA_TYPE} ({e})") from None
         try:
             return json.loads(data)
         except ValueError:
@@ -258,7 +319,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiFailure(401, "Unauthorized", "Unauthorized")
             return _control(self, method, path)
         if path.startswith("/openapi"):
-            raise ApiFailure(404, "NotFound", "the server could not find the requested resource")
+            c.authorize(token, "get", None, None, "")
+            return self._openapi(path)
         segs = [s for s in path.split("/") if s]
         if segs == ["api"]:
             c.authorize(token, "get", None, None, "")
@@ -299,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
             verb = VERB_OF[method]
         c.authorize(token, verb, res, sub, ns)
         if verb == "watch":
-            raise ApiFailure(405, "MethodNotAllowed", "watch is not supported by this emulator")
+            return self._watch(res, ns)
         if verb == "deletecollection":
             raise ApiFailure(405, "MethodNotAllowed", "deletecollection is not supported by this emulator")
         if name is None and method == "GET":
@@ -319,6 +381,75 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "DELETE":
             return self._delete(res, ns, name)
         raise ApiFailure(405, "MethodNotAllowed", f"{method} is not supported")
+
+    def _openapi(self, path: str) -> None:
+        c = self.cluster
+        if path == "/openapi/v3":
+            return self._send(200, openapi.v3_root(c))
+        if path.startswith("/openapi/v3/"):
+            segs = path[len("/openapi/v3/"):].split("/")
+            gv = ("", segs[1]) if segs[:1] == ["api"] and len(segs) == 2 else \
+                (segs[1], segs[2]) if segs[:1] == ["apis"] and len(segs) == 3 else None
+            doc = openapi.v3_document(c, *gv) if gv else None
+            if doc is None:
+                raise ApiFailure(404, "NotFound", "the server could not find the requested resource")
+            return self._send(200, doc)
+        if path == "/openapi/v2":
+            accept = self.headers.get("Accept") or "*/*"
+            if "json" not in accept and "*/*" not in accept:
+                raise ApiFailure(406, "NotAcceptable", "only application/json is served by the emulator")
+            return self._send(200, openapi.v2_document(c))
+        raise ApiFailure(404, "NotFound", "the server could not find the requested resource")
+
+    def _watch(self, res: Res, ns: str) -> None:
+        """Watch events as JSON lines, from the resourceVersion asked (or every object, ADDED, without
+        one) until timeoutSeconds, the client leaving or the emulator stopping."""
+        c = self.cluster
+        try:
+            lterms = parse_labels(self.q.get("labelSelector"))
+            fterms = parse_fields(self.q.get("fieldSelector"))
+        except SelectorError as e:
+            raise ApiFailure(400, "BadRequest", str(e)) from None
+        try:
+            since = int(self.q.get("resourceVersion") or 0)
+        except ValueError:
+            raise ApiFailure(400, "BadRequest", "resourceVersion is not a number") from None
+        deadline = time.monotonic() + float(self.q.get("timeoutSeconds") or 1800)
+
+        def wanted(plural: str, obj: dict) -> bool:
+            md = obj.get("metadata") or {}
+            return plural == res.plural and (not ns or not res.namespaced or md.get("namespace") == ns) \
+                and match_labels(lterms, md.get("labels") or {}) and match_fields(fterms, obj)
+
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self._status = 200
+        self._rate = None
+        self._t0, self._sent = time.monotonic(), 0
+        with c.store.lock:
+            if since == 0:
+                initial = [("ADDED", o) for o in c.store.list(res, ns or None) if wanted(res.plural, o)]
+                since = c.store.rv
+            else:
+                initial = []
+            cursor = len(c.store.events)
+            while cursor and c.store.events[cursor - 1][0] > since:
+                cursor -= 1
+        for kind, obj in initial:
+            self._chunk(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
+        while time.monotonic() < deadline and not c.stopping.is_set():
+            with c.store.lock:
+                if cursor >= len(c.store.events):
+                    c.store.changed.wait(0.25)
+                batch = c.store.events[cursor:]
+                cursor += len(batch)
+            for _, kind, plural, obj in batch:
+                if wanted(plural, obj):
+                    self._chunk(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
+        self._chunk(b"")
+        self.close_connection = True
 
     # --- verbs -------------------------------------------------------------------------------
     def _list(self, res: Res, ns: str) -> None:

@@ -32,6 +32,12 @@ class Store:
         self.objects: dict[tuple, dict] = {}
         self.rv = 1000
         self.kinds: dict[str, Res] = {}
+        self.events: list[tuple[int, str, str, dict]] = []   # (resourceVersion, type, plural, object): watch
+        self.changed = threading.Condition(self.lock)
+
+    def _event(self, kind: str, plural: str, obj: dict) -> None:
+        self.events.append((int(obj["metadata"]["resourceVersion"]), kind, plural, copy.deepcopy(obj)))
+        self.changed.notify_all()
 
     def _next_rv(self) -> str:
         self.rv += 1
@@ -52,7 +58,9 @@ class Store:
             obj.setdefault("kind", res.kind)
             self._fold_string_data(obj)
             self.kinds[res.plural] = res
-            self.objects[(res.plural, md.get("namespace", "") if res.namespaced else "", md["name"])] = obj
+            key = (res.plural, md.get("namespace", "") if res.namespaced else "", md["name"])
+            self._event("MODIFIED" if key in self.objects else "ADDED", res.plural, obj)
+            self.objects[key] = obj
             return copy.deepcopy(obj)
 
     @staticmethod
@@ -97,6 +105,8 @@ class Store:
                 raise StoreError(409, "AlreadyExists", f'{_what(res)} "{md["name"]}" already exists')
             for k in ("uid", "resourceVersion", "creationTimestamp", "generation"):
                 md.pop(k, None)
+            if res.kind == "Secret" and not obj.get("type"):
+                obj["type"] = "Opaque"              # the API server's default
             return self.put(res, obj)
 
     def replace(self, res: Res, ns: str, name: str, obj: dict, only_status: bool = False,
@@ -131,6 +141,7 @@ class Store:
             self._fold_string_data(new)
             new["metadata"]["resourceVersion"] = self._next_rv()
             self.objects[(res.plural, ns if res.namespaced else "", name)] = new
+            self._event("MODIFIED", res.plural, new)
             return copy.deepcopy(new)
 
     def delete(self, res: Res, ns: str, name: str, propagation: str = "Background",
@@ -153,6 +164,9 @@ class Store:
                 for k in [k for k in self.objects if k[1] == name and self.kinds.get(k[0], res).namespaced]:
                     del self.objects[k]
             self.rv += 1
+            gone = copy.deepcopy(cur)
+            gone["metadata"]["resourceVersion"] = str(self.rv)
+            self._event("DELETED", res.plural, gone)
             return cur
 
     def _cascade(self, owner_uid: str, propagation: str) -> None:

@@ -125,3 +125,21 @@ def test_names_as_kubectl_prints_them(arg, name):
 def test_names_of_another_kind_are_refused(arg):
     with pytest.raises(UsageError):
         names.name_of(arg, "migmigration")
+
+
+def test_a_command_imports_no_module_it_does_not_use():
+    """lib/kubeapi.py defers what the kubernetes client imports for paths we never take; the real
+    modules still import afterwards (an exec credential plugin's OIDC path needs requests)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; import lib.session, plugins.mig_crs; "
+            "print(sorted(m for m in ('requests', 'dateutil', 'oauthlib', 'requests_oauthlib', "
+            "'multiprocessing.pool', 'importlib.metadata', 'kubernetes.config.kube_config', 'jsonpath_ng') "
+            "if m in sys.modules)); "
+            "import requests.utils, dateutil.parser, importlib.metadata; "
+            "print(callable(requests.utils.should_bypass_proxies), importlib.metadata.version('urllib3') != '')")
+    r = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                       capture_output=True, text=True, check=True)
+    assert r.stdout.splitlines() == ["[]", "True True"], r.stdout + r.stderr
