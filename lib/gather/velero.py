@@ -29,7 +29,7 @@ from ..errors import ApiError, MigError
 POLL = 0.25
 TIMEOUT = 20.0
 MAX_RECORDS = 40           # newest Backups and Restores of MTC per cluster (each costs a few requests)
-MTC_LABEL = "migration.openshift.io/migmigration-name"
+MTC_LABELS = ("migration.openshift.io/migmigration-name", "migration.openshift.io/migrated-by-migmigration")
 
 
 class NotFound(Exception):
@@ -265,5 +265,5 @@ class Partial(Exception):
 
 def newest_mtc(items: list[dict]) -> list[dict]:
     """MTC's own Backups or Restores (labelled with their migration), newest first, at most MAX_RECORDS."""
-    mine = [x for x in items if (o.labels(x) or {}).get(MTC_LABEL)]
+    mine = [x for x in items if any((o.labels(x) or {}).get(k) for k in MTC_LABELS)]
     return sorted(mine, key=lambda x: o.meta(x).get("creationTimestamp") or "", reverse=True)[:MAX_RECORDS]

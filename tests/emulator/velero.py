@@ -38,20 +38,33 @@ def process(cluster, res_of, ns: str, obj: dict) -> dict:
             "expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
+_REF = re.compile(r'\b(backup|restore)="?([\w.-]+)/([\w.-]+)')
+
+
 def _lines(cluster, res_of, ns: str, what: str, name: str) -> list[str]:
-    needle = f"{what}={ns}/{name}"
-    out = []
-    for (lns, pod, _container, previous), lf in sorted(cluster.logs.files.items()):
-        if lns != ns or previous or not pod.startswith("velero-"):
-            continue
-        try:
-            text = lf.path.read_text(errors="replace")
-        except OSError:
-            continue
-        for line in text.splitlines():
-            if needle in line or f'{what}="{ns}/{name}"' in line:
-                out.append(line.split(" ", 1)[1] if line[:4].isdigit() and " " in line else line)
-    return out
+    """Lines naming `<what>=<ns>/<name>`, from one pass over the Velero pods' logs (kept until they grow)."""
+    files = sorted((k, lf) for k, lf in cluster.logs.files.items()
+                   if k[0] == ns and not k[3] and k[1].startswith("velero-"))
+    sig = tuple((str(lf.path), lf.path.stat().st_size if lf.path.exists() else -1) for _, lf in files)
+    cache = getattr(cluster, "_velero_lines", None)
+    if cache is None or cache[0] != sig:
+        index: dict = {}
+        for _, lf in files:
+            try:
+                with open(lf.path, errors="replace") as f:
+                    for line in f:
+                        refs = {(m.group(1), m.group(2), m.group(3)) for m in _REF.finditer(line)}
+                        if not refs:
+                            continue
+                        line = line.rstrip("\n")
+                        plain = line.split(" ", 1)[1] if line[:4].isdigit() and " " in line else line
+                        for ref in refs:
+                            index.setdefault(ref, []).append(plain)
+            except OSError:
+                continue
+        cache = (sig, index)
+        cluster._velero_lines = cache
+    return list(cache[1].get((what, ns, name), []))
 
 
 def _content(cluster, res_of, ns: str, kind: str, name: str) -> bytes | None:
