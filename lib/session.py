@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .clusters import Clusters
+from .kubeconfig import ConnFlags
 from .source import LiveSource, Source
 
 
@@ -16,6 +17,6 @@ def open_source(args) -> Source:
         from .mustgather import open_must_gather
 
         return open_must_gather(args.must_gather, args.namespace, getattr(args, "role", None))
-    clusters = Clusters(args.kubeconfig, args.context, args.request_timeout,
-                        args.source_context, args.target_context)
+    clusters = Clusters(source_context=args.source_context, target_context=args.target_context,
+                        conn=ConnFlags.from_args(args))
     return LiveSource(clusters, args.namespace)

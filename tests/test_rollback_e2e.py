@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import pytest
+import yaml
 
 NS_SRC, NS_DST = "parts", "parts-prod"
 PLAN_UID = "7a1b2c3d-4e5f-11ea-8c9d-0a580a820016"
@@ -79,9 +80,9 @@ def test_rollback_restores_the_source_and_removes_only_labelled_objects(s, kubec
 
 
 @pytest.mark.parametrize("fault", [
-    dict(cluster="target", method="DELETE", path="/configmaps/", status=500, times=1),
+    dict(cluster="target", method="DELETE", path="/configmaps/", status=500, times=4),   # writes retry 3 times
     dict(cluster="target", method="DELETE", path="/statefulsets/", drop=True, times=1),
-    dict(cluster="source", method="PATCH", path="/deploymentconfigs/", status=500, times=1),
+    dict(cluster="source", method="PATCH", path="/deploymentconfigs/", status=500, times=4),
     dict(cluster="source", method="PATCH", path="/cronjobs/", drop=True, times=1),
     dict(cluster="source", method="PATCH", path="/statefulsets/", status=403, times=1),
 ])
@@ -144,6 +145,258 @@ def test_refusals(sim, kubectl, tmp_path):
     s2.cluster("source").store.delete(s2.cluster("source").resource("Namespace"), "", "sock-shop")
     r = kubectl(s2, "mig-rollback", "sock-shop", env={"XDG_STATE_HOME": str(tmp_path / "s2")})
     assert r.returncode == 1 and 'source namespace "sock-shop" does not exist' in r.stderr
-    s3 = sim("restic-timeout")
-    r = kubectl(s3, "mig-rollback", "rocket-chat", env={"XDG_STATE_HOME": str(tmp_path / "s3")})
+    s3 = sim("restic-timeout")         # nothing reached the target: a source-only rollback, then nothing on either side
+    r = kubectl(s3, "mig-rollback", "rocket-chat", "--yes", env={"XDG_STATE_HOME": str(tmp_path / "s3")})
+    assert r.returncode == 0, r.stderr
+    r = kubectl(s3, "mig-rollback", "rocket-chat", env={"XDG_STATE_HOME": str(tmp_path / "s3-elsewhere")})
     assert r.returncode == 1 and "carries migration.openshift.io/migrated-by-migplan" in r.stderr
+
+
+# --- every failure point: what the failure left, on either side ----------------------------------------------
+
+MIG_NS = "openshift-migration"
+
+
+def run_in(kubectl, s, state, *args, **kw):
+    return kubectl(s, "mig-rollback", *args, env={"XDG_STATE_HOME": str(state)}, **kw)
+
+
+def source_deletes(s) -> list:
+    return [r.path for r in s.requests("source") if r.method == "DELETE"]
+
+
+def test_restic_timeout_source_only_rollback_and_the_plan_is_kept(sim, kubectl, tmp_path):
+    s = sim("restic-timeout")
+    r = run_in(kubectl, s, tmp_path, "rocket-chat")
+    assert r.returncode == 0 and 'target namespace "rocket-chat": nothing carries' in r.stdout, r.stdout + r.stderr
+    assert "StatefulSet/mongodb" in r.stdout and s.writes() == []
+    r = run_in(kubectl, s, tmp_path, "rocket-chat", "--yes")
+    assert r.returncode == 0, r.stderr
+    for name in ("mongodb", "uploads"):
+        sts = s.get("source", "StatefulSet", name, "rocket-chat")
+        assert sts["spec"]["replicas"] == 1 and "migration.openshift.io/preQuiesceReplicas" not in \
+            (sts["metadata"].get("annotations") or {})
+    dbrs = s.list("source", "DeleteBackupRequest", MIG_NS)
+    assert sorted(d["spec"]["backupName"] for d in dbrs) == ["f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b-4jq7n",
+                                                             "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b-x8k2p"]
+    assert source_deletes(s) == [] and s.writes("target") == []
+    saved = r.stderr.split("saved the plan and its migrations: ")[1].split()[0]
+    kept = yaml.safe_load(open(saved))
+    assert [i["kind"] for i in kept["items"]][:2] == ["MigPlan", "MigMigration"]
+    recreate = r.stderr.split("oc create -f ")[1].split()[0]
+    plan = yaml.safe_load(open(recreate))
+    assert plan["spec"]["persistentVolumes"][0]["selection"]["action"] == "copy" and "uid" not in plan["metadata"]
+    again = run_in(kubectl, s, tmp_path, "rocket-chat", "--yes")
+    assert again.returncode == 0 and "nothing to do" in again.stderr
+
+
+def test_move_nfs_never_recycles_the_moved_pv_and_restores_the_source_policy(sim, kubectl, tmp_path):
+    s = sim("move-nfs")
+    r = run_in(kubectl, s, tmp_path, "inventory", "--release-target-pvs", "--reclaim", "Recycle", "--yes")
+    assert r.returncode == 0, r.stderr
+    assert s.get("target", "PersistentVolume", "nfs-pv-inventory") is None
+    assert not [q for q in s.requests("target") if q.method == "PATCH" and q.path.endswith("/nfs-pv-inventory")]
+    src_pv = s.get("source", "PersistentVolume", "nfs-pv-inventory")
+    assert src_pv["spec"]["persistentVolumeReclaimPolicy"] == "Recycle"
+    assert "migration.openshift.io/orig-reclaim-policy" not in src_pv["metadata"]["annotations"]
+    assert s.get("target", "PersistentVolume", "nfs-pv-reports")["spec"]["persistentVolumeReclaimPolicy"] == "Recycle"
+    copied = s.get("target", "PersistentVolume", "pvc-9e8d7c6b-6a72-11ea-9f1e-0a580a830010")
+    assert copied["spec"]["persistentVolumeReclaimPolicy"] == "Recycle"
+    assert s.get("source", "Deployment", "inventory-api", "inventory")["spec"]["replicas"] == 2
+    assert source_deletes(s) == []
+    assert "releasing PV pvc-9e8d7c6b-6a72-11ea-9f1e-0a580a830010" in r.stderr and "nfs-pv-inventory" not in \
+        r.stderr.split("releasing PV")[1].splitlines()[0]
+
+
+def test_stage_pods_go_before_the_source_scales_up_and_decoys_stay(sim, kubectl, tmp_path):
+    s = sim("stage-pods-left")
+    r = run_in(kubectl, s, tmp_path, "orders", "--yes")
+    assert r.returncode == 0, r.stderr
+    for c in ("source", "target"):
+        assert s.get(c, "Pod", "stage-postgres-0-h7x2k", "orders") is None
+    assert s.get("source", "Pod", "orders-api-debug", "orders") is not None
+    assert s.get("source", "Pod", "stage-reports-0-m2n3b", "orders") is not None
+    assert s.get("source", "Job", "orders-mig-plan-prebackup-7xk2q", MIG_NS) is None
+    assert s.get("target", "Restore", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-p9q8r", MIG_NS) is None
+    assert sorted(p.rsplit("/", 1)[1] for p in source_deletes(s)) == ["orders-mig-plan-prebackup-7xk2q",
+                                                                      "stage-postgres-0-h7x2k"]
+    order = [(q.method, q.path.rsplit("/", 2)[-2]) for q in s.requests("source") if q.method in ("DELETE", "PATCH")]
+    assert order.index(("DELETE", "pods")) < order.index(("PATCH", "statefulsets"))
+    assert s.get("source", "StatefulSet", "postgres", "orders")["spec"]["replicas"] == 1
+    again = run_in(kubectl, s, tmp_path, "orders", "--yes")
+    assert again.returncode == 0 and "nothing to do" in again.stderr
+
+
+def test_multi_namespace_by_either_name_then_the_whole_plan(sim, kubectl, tmp_path):
+    s = sim("multi-namespace")
+    plan = json.loads(run_in(kubectl, s, tmp_path, "shop", "-o", "json").stdout)
+    assert plan["namespaces"] == [{"source": "shop", "target": "shop-prod"}]
+    plan = json.loads(run_in(kubectl, s, tmp_path, "shop", "--all-namespaces-of-plan", "-o", "json").stdout)
+    assert [n["target"] for n in plan["namespaces"]] == ["shop-prod", "shop-db-prod"]
+    r = run_in(kubectl, s, tmp_path, "shop-db-prod", "--yes")
+    assert r.returncode == 0, r.stderr
+    assert s.get("source", "StatefulSet", "mariadb", "shop-db")["spec"]["replicas"] == 1
+    assert s.get("source", "Deployment", "frontend", "shop")["spec"]["replicas"] == 0          # the other pair waits
+    assert s.get("source", "Pod", "rsync-k2j4x", "shop-db") is None
+    assert s.get("target", "Pod", "rsync-server", "shop-db-prod") is None
+    r = run_in(kubectl, s, tmp_path, "--plan", "shop-mig-plan", "--yes")
+    assert r.returncode == 0, r.stderr
+    assert s.get("source", "Deployment", "frontend", "shop")["spec"]["replicas"] == 3
+    assert s.get("target", "Deployment", "frontend", "shop-prod") is None
+    assert s.get("target", "ConfigMap", "feature-flags", "shop-prod") is not None
+    assert [p.rsplit("/", 1)[1] for p in source_deletes(s)] == ["rsync-k2j4x"]
+
+
+@pytest.mark.parametrize("scenario,project,cluster,fault", [
+    ("restic-timeout", "rocket-chat", "source", dict(method="PATCH", path="/statefulsets/uploads", status=403, times=1)),
+    ("restic-timeout", "rocket-chat", "source", dict(method="POST", path="/deletebackuprequests", drop=True, times=1)),
+    ("move-nfs", "inventory", "target", dict(method="DELETE", path="/persistentvolumes/", drop=True, times=1)),
+    ("move-nfs", "inventory", "source", dict(method="PATCH", path="/persistentvolumes/", status=500, times=4)),
+    ("stage-pods-left", "orders", "source", dict(method="DELETE", path="/pods/stage-", status=503, times=4)),
+    ("stage-pods-left", "orders", "target", dict(method="DELETE", path="/restores/", status=403, times=1)),
+    ("multi-namespace", "shop-prod", "source", dict(method="PATCH", path="/deployments/", drop=True, times=1)),
+    ("multi-namespace", "shop-db", "target", dict(method="DELETE", path="/persistentvolumeclaims/", status=500, times=4)),
+])
+def test_each_scenario_faulted_then_rerun_converges(sim, kubectl, tmp_path, scenario, project, cluster, fault):
+    s = sim(scenario)
+    s.fault(cluster, **fault)
+    r = run_in(kubectl, s, tmp_path, project, "--yes")
+    assert r.returncode in (69, 77), r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and "rollback stopped" in r.stderr and "remaining" in r.stderr
+    if scenario == "stage-pods-left":        # stopped at the stage pod: nothing was scaled up beside it
+        assert s.get("source", "StatefulSet", "postgres", "orders")["spec"]["replicas"] == 0
+    s.clear_faults()
+    r = run_in(kubectl, s, tmp_path / "elsewhere", project, "--yes")      # no journal: the clusters alone suffice
+    assert r.returncode == 0, r.stderr
+    r = run_in(kubectl, s, tmp_path / "elsewhere", project, "--yes")
+    assert r.returncode == 0 and "nothing to do" in r.stderr, r.stdout + r.stderr
+    allowed = {"stage-postgres-0-h7x2k", "orders-mig-plan-prebackup-7xk2q", "rsync-k2j4x"}     # MTC's own, by label
+    assert {p.rsplit("/", 1)[1] for p in source_deletes(s)} <= allowed
+
+
+def test_a_write_answered_429_is_retried_after_retry_after(s, kubectl, tmp_path):
+    s.fault("source", method="PATCH", path="/deployments/", status=429, retry_after=0.2, times=1)
+    r = rollback(kubectl, s, tmp_path, "--yes")
+    assert r.returncode == 0, r.stderr
+    assert_rolled_back(s)
+
+
+def test_an_oc_debug_pod_is_not_a_pod_of_the_migrated_deploymentconfig(s, kubectl, tmp_path):
+    web = s.get("target", "Pod", "web-1-x7k2p", NS_DST)
+    debug = {"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": "web-debug", "namespace": NS_DST, "labels": web["metadata"]["labels"],
+                          "annotations": {"debug.openshift.io/source-resource": "/deploymentconfigs/web"}},
+             "spec": web["spec"], "status": {"phase": "Running"}}
+    s.put("target", debug)
+    r = rollback(kubectl, s, tmp_path, "--yes")
+    assert r.returncode == 0, r.stderr
+    assert s.get("target", "Pod", "web-debug", NS_DST) is not None
+    assert_rolled_back(s)
+
+
+def test_a_succeeded_migration_needs_force(sim, kubectl, tmp_path):
+    s = sim("sock-shop-success")
+    r = run_in(kubectl, s, tmp_path, "sock-shop")
+    assert r.returncode == 0 and "SUCCEEDED" in r.stdout and "--force" in r.stdout
+    r = run_in(kubectl, s, tmp_path, "sock-shop", "--yes")
+    assert r.returncode == 1 and "pass --force" in r.stderr and s.writes() == []
+
+
+def test_via_controller_follows_the_rollback_migration(sim, kubectl, tmp_path, dist_dir):
+    s = sim("rollback-needed")
+    env = dict(os.environ, KUBECONFIG=s.kubeconfig, XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path),
+               PATH=f"{dist_dir}:{os.environ['PATH']}", NO_COLOR="1")
+    p = subprocess.Popen(["kubectl", "mig-rollback", NS_DST, "--via-controller", "--yes"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    mig = None
+    deadline = time.monotonic() + 30
+    while mig is None and time.monotonic() < deadline:
+        mig = next((m for m in s.list("host", "MigMigration", MIG_NS) if m["spec"].get("rollback")), None)
+        time.sleep(0.1)
+    assert mig is not None, p.communicate(timeout=5)
+    assert mig["spec"]["migPlanRef"]["name"] == "parts-mig-plan"
+    for phase in ("Rollback", "DeleteBackups", "EnsureStagePodsDeleted", "DeleteMigrated", "UnQuiesceSrcApplications"):
+        mig["status"] = {"phase": phase, "conditions": [{"type": "Running", "status": "True", "message": "Step: 3/11"}]}
+        mig = s.put("host", mig)
+        time.sleep(1.3)
+    mig["status"] = {"phase": "Completed", "itinerary": "Rollback",
+                     "conditions": [{"type": "Succeeded", "status": "True", "message": "The migration has completed"}]}
+    s.put("host", mig)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert "controller: DeleteMigrated" in err and "controller: UnQuiesceSrcApplications" in err and "completed" in err
+    assert s.writes("source") == [] and s.writes("target") == []       # MTC did it, not us
+
+
+def test_via_controller_failure_shows_where_and_the_manual_plan(sim, kubectl, tmp_path, dist_dir):
+    s = sim("rollback-needed")
+    env = dict(os.environ, KUBECONFIG=s.kubeconfig, XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path),
+               PATH=f"{dist_dir}:{os.environ['PATH']}", NO_COLOR="1")
+    p = subprocess.Popen(["kubectl", "mig-rollback", NS_DST, "--via-controller", "--yes"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    mig = None
+    deadline = time.monotonic() + 30
+    while mig is None and time.monotonic() < deadline:
+        mig = next((m for m in s.list("host", "MigMigration", MIG_NS) if m["spec"].get("rollback")), None)
+        time.sleep(0.1)
+    assert mig is not None, p.communicate(timeout=5)
+    mig["status"] = {"phase": "Completed", "errors": ["DeleteMigrated: timed out"],
+                     "pipeline": [{"name": "CleanupMigrated", "failed": True}],
+                     "conditions": [{"type": "Failed", "status": "True", "reason": "DeleteMigrated",
+                                     "message": "The migration has failed.  See: Errors."}]}
+    s.put("host", mig)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 1, err
+    assert "step CleanupMigrated" in err and "DeleteMigrated: timed out" in err
+    assert "DeploymentConfig/web" in out         # the manual plan for what remains
+
+
+def test_after_a_rollback_mig_verify_no_longer_asks_for_one(sim, kubectl, tmp_path):
+    s = sim("restic-timeout")
+    mig = "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b"
+
+    def findings():
+        r = kubectl(s, "mig-verify", mig, "-o", "json")
+        return {f["id"] for f in json.loads(r.stdout)["findings"]}
+
+    assert "rollback-needed" in findings()
+    r = run_in(kubectl, s, tmp_path, "rocket-chat", "--yes")
+    assert r.returncode == 0, r.stderr
+    assert "rollback-needed" not in findings()
+    again = run_in(kubectl, s, tmp_path, "rocket-chat", "--yes")
+    assert again.returncode == 0 and "nothing to do" in again.stderr
+
+
+def _step_kinds() -> list:
+    """Every kind of step each scenario's plan makes: (scenario, project, cluster, method, path), from the planner."""
+    from lib.resources import resource
+    from tests.unit.test_rollback_plan import plan_of, scenario
+
+    method = {"delete": "DELETE", "patch": "PATCH", "request-deletion": "POST"}
+    out = []
+    for scen, project in (("restic-timeout", "rocket-chat"), ("move-nfs", "inventory"), ("stage-pods-left", "orders"),
+                          ("multi-namespace", "shop-db")):
+        seen = set()
+        for a in plan_of(scenario(scen), project).actions:
+            plural = "deletebackuprequests" if a.verb == "request-deletion" else resource(a.kind).plural
+            step = (a.cluster, method[a.verb], f"/{plural}")
+            if step not in seen:
+                seen.add(step)
+                out.append((scen, project, *step))
+    return out
+
+
+@pytest.mark.parametrize("scenario,project,cluster,method,path", _step_kinds())
+def test_every_kind_of_step_faulted_then_rerun_converges(sim, kubectl, tmp_path, scenario, project, cluster, method,
+                                                        path):
+    s = sim(scenario)
+    s.fault(cluster, method=method, path=path, status=500, times=4)       # past the 3 retries of a write
+    r = run_in(kubectl, s, tmp_path, project, "--yes")
+    assert r.returncode == 69 and "rollback stopped" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    s.clear_faults()
+    r = run_in(kubectl, s, tmp_path, project, "--yes")
+    assert r.returncode == 0, r.stderr
+    r = run_in(kubectl, s, tmp_path, project, "--yes")
+    assert "nothing to do" in r.stderr
+    allowed = {"stage-postgres-0-h7x2k", "orders-mig-plan-prebackup-7xk2q", "rsync-k2j4x"}
+    assert {p.rsplit("/", 1)[1] for p in source_deletes(s)} <= allowed

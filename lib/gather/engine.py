@@ -7,11 +7,17 @@ import collections
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
 
+from .. import mtc
 from .. import objects as o
 from ..errors import EXIT_ERROR, ApiError, MigError
+from ..resources import Resource
 from . import spec, velero
 from .write import Abandoned, ClusterWriter
+
+if TYPE_CHECKING:
+    from ..client import Client
 
 
 @dataclass
@@ -19,7 +25,7 @@ class ClusterJob:
     name: str                     # MigCluster name (or "host" without one)
     dir: str                      # subtree, <role>_<name>
     roles: list
-    client: object = None         # lib.client.Client, or None when it could not be built
+    client: Optional[Client] = None   # None when it could not be built
     error: MigError | None = None  # why there is no client
     namespaces: list = field(default_factory=list)    # migrated namespaces on this cluster
     # results
@@ -51,18 +57,26 @@ class ClusterGather:
         self.job, self.w, self.ns, self.full, self.progress = job, writer, mtc_ns, full_namespaces, progress
         self.lock = threading.Lock()
 
+    @property
+    def client(self) -> Client:
+        if self.job.client is None:        # _run reports the job's error before any read
+            raise MigError(f"{self.job.name}: no client")
+        return self.job.client
+
     def _miss(self, what: str, e: Exception) -> None:
         with self.lock:
             self.job.missing.append(miss(what, e))
 
-    def _list(self, r, namespace: str | None) -> list[dict]:
+    def _list(self, r, namespace: str | None, keep=None) -> list[dict]:
         try:
-            items = self.job.client.list(r, namespace if r.namespaced else None)
+            items = self.client.list(r, namespace if r.namespaced else None)
         except ApiError as e:
             if e.status in (404, 405):
                 return []
             self._miss(f"{r.kind} in {namespace}" if r.namespaced and namespace else r.kind, e)
             return []
+        if keep is not None:
+            items = [x for x in items if keep(x)]
         self.w.listing(r, items, namespace if r.namespaced else None)
         if items:
             with self.lock:
@@ -83,30 +97,48 @@ class ClusterGather:
             self._miss("everything", job.error)
             return
         try:
-            job.version = job.client.version()
-            offered = job.client.discover()
+            job.version = self.client.version()
+            offered = self.client.discover()
         except (ApiError, MigError) as e:
             self._miss("everything", e)
             return
         self.w.document("version.yaml", job.version)
-        tasks = [(r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]
+        tasks: list[tuple[Resource, Optional[str]]] = [
+            (r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]
         tasks += [(r, None) for r in spec.by_kind(offered, spec.CLUSTER_KINDS)]
         for ns in job.namespaces:
             kinds = spec.full_namespace(offered) if self.full else spec.by_kind(offered, spec.SUMMARY_KINDS)
-            tasks += [(r, ns) for r in kinds]
+            tasks += [(r, ns) for r in kinds if r.kind != spec.APP_EVENTS_OF_MTC_ONLY]
         tasks = list(dict.fromkeys(tasks))      # a kind both declared and in a CR group is listed once
         results: dict = {}
         with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"list-{job.dir}") as ex:
             for (r, ns), fut in [((r, ns), ex.submit(self._list, r, ns)) for r, ns in tasks]:
                 results[(r.kind, ns)] = fut.result()
+        offered_kinds = {r.kind: r for r in offered}
+        helpers = self._helpers(offered_kinds) if "Pod" in offered_kinds else []
+        self._app_events(offered, job.namespaces, results, helpers)
         for ns in job.namespaces:
             self._summary(ns, {k: v for (k, n), v in results.items() if n == ns})
         self._velero(results)
         pods = [(self.ns, p) for p in results.get(("Pod", self.ns), [])]
-        offered_kinds = {r.kind: r for r in offered}
-        if "Pod" in offered_kinds:
-            pods += [(o.namespace(p) or "", p) for p in self._helpers(offered_kinds)]
+        pods += [(o.namespace(p) or "", p) for p in helpers]
         self._logs(pods)
+
+    def _app_events(self, offered, namespaces: list, results: dict, helpers: list) -> None:
+        """Events of an application namespace about MTC's own objects there only (its rsync, stunnel, stage and
+        hook Job pods, and the hook Jobs): never the application's."""
+        for r in spec.by_kind(offered, (spec.APP_EVENTS_OF_MTC_ONLY,)):
+            for ns in namespaces:
+                mine = {("Pod", o.name(p)) for p in helpers if o.namespace(p) == ns}
+                mine |= {("Job", o.name(j)) for j in results.get(("Job", ns), []) if o.labels(j).get(mtc.HOOK_UID)}
+                if not mine:
+                    continue
+
+                def keep(e: dict, mine: set = mine) -> bool:
+                    io = e.get("involvedObject") or {}
+                    return (io.get("kind"), io.get("name")) in mine
+
+                results[(r.kind, ns)] = self._list(r, ns, keep=keep)
 
     def _summary(self, ns: str, by_kind: dict) -> None:
         """namespaces/<ns>/mig-gather-summary.yaml: counts per kind and pod phases."""
@@ -150,13 +182,13 @@ class ClusterGather:
         by `job-name`). Each namespace's pods are written beside the others (listing), then logged."""
         out: list = []
         try:
-            found = self.job.client.list(offered["Pod"], None, spec.HELPER_LABEL)
+            found = self.client.list(offered["Pod"], None, spec.HELPER_LABEL)
             if "Job" in offered:
-                hooks = [j for j in self.job.client.list(offered["Job"], None, spec.HELPER_LABEL)
+                hooks = [j for j in self.client.list(offered["Job"], None, spec.HELPER_LABEL)
                          if (o.labels(j) or {}).get("mighook")]
                 for ns in sorted({o.namespace(j) or "" for j in hooks}):
                     names = ",".join(o.name(j) for j in hooks if o.namespace(j) == ns)
-                    found += self.job.client.list(offered["Pod"], ns, f"job-name in ({names})")
+                    found += self.client.list(offered["Pod"], ns, f"job-name in ({names})")
         except ApiError as e:
             self._miss("MTC helper pods (rsync, stunnel, stage, hook) in other namespaces", e)
             return out
@@ -198,7 +230,7 @@ class ClusterGather:
         path = self.w.log_path(ns, pod, container, previous)
         what = f"{'previous ' if previous else ''}log of {ns}/{pod} container {container}"
         try:
-            stream = self.job.client.log_stream(ns, pod, container, previous=previous, timestamps=True,
+            stream = self.client.log_stream(ns, pod, container, previous=previous, timestamps=True,
                                                 since_seconds=self.job.since.get("sinceSeconds"),
                                                 since_time=self.job.since.get("sinceTime"),
                                                 chunk=1 << 20)       # large reads: less work per byte

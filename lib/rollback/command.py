@@ -1,20 +1,22 @@
-"""mig-rollback's flow: resolve, gather, plan, show, confirm, execute, summarise."""
+"""mig-rollback's flow: resolve, observe, plan, show, confirm, keep, execute, summarise."""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import objects as o
-from ..errors import ApiError, MigError
-from ..render import Column, dump, table
+from ..errors import MigError
+from ..render import Column, Output, table
+from .controller import outcome, run_via_controller, where
 from .execute import Stopped, execute
 from .journal import Journal, default_path
-from .plan import Plan, source_actions, target_actions
-from .resolve import PLAN_LABEL, resolve, running
-
-SOURCE_KINDS = ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet", "ReplicationController", "CronJob",
-                "Job", "DaemonSet")
+from .keep import recreate_command, save
+from .observe import observe
+from .plan import Plan
+from .planner import build_plan, refuse_if_empty
+from .resolve import resolve, running, succeeded
 
 
 @dataclass
@@ -29,127 +31,151 @@ class Options:
     replicas: int | None = None
     journal: str | None = None
     output: str = "table"
-
-
-def _target_objects(src, ctx, journal) -> list[dict]:
-    """Everything namespaced on the target that carries the plan label, plus DeploymentConfig leftovers."""
-    objs = []
-    for res in src.discover("target"):
-        if not res.namespaced or res.kind in ("Event",):
-            continue
-        try:
-            objs += src.list("target", res, ctx.dest_ns, labels=ctx.selector)
-        except ApiError as e:
-            if e.status in (404, 405, 400):
-                continue
-            raise
-    if any(x.get("kind") == "DeploymentConfig" for x in objs) or journal.deleted("DeploymentConfig"):
-        objs += src.list("target", "ReplicationController", ctx.dest_ns, labels="openshift.io/deployment-config.name")
-        objs += [p for p in src.list("target", "Pod", ctx.dest_ns)
-                 if "openshift.io/deployer-pod-for.name" in o.labels(p) or "deploymentconfig" in o.labels(p)]
-    seen, out = set(), []
-    for x in objs:
-        key = (x.get("kind"), o.name(x))
-        if key not in seen:
-            seen.add(key)
-            out.append(x)
-    return out
+    all_namespaces: bool = False
+    via_controller: bool = False
+    timeout: float = 1800.0
 
 
 def make_plan(src, opt: Options) -> tuple[Plan, Journal]:
-    ctx = resolve(src, opt.project, opt.plan, opt.migration)
-    journal = Journal(opt.journal or default_path(ctx.plan_uid, ctx.dest_ns))
-    if running(ctx.migration) and not opt.force:
-        raise MigError(f"migration {o.name(ctx.migration)} of plan {o.name(ctx.plan)} is still running "
-                       f"(phase {o.phase(ctx.migration)}); wait for it, or pass --force")
-    if src.get("source", "Namespace", ctx.src_ns) is None:
-        raise MigError(f'source namespace "{ctx.src_ns}" does not exist on the source cluster '
-                       f"{src.label('source')}: nothing to roll back to")
-    tobjs = _target_objects(src, ctx, journal)
-    if not any(o.labels(x).get(PLAN_LABEL) == ctx.plan_uid for x in tobjs) and not journal.started():
-        raise MigError(f'nothing in namespace "{ctx.dest_ns}" on the target carries {PLAN_LABEL}={ctx.plan_uid}: '
-                       "it was not migrated by this plan, or was already rolled back")
-    pvs = src.list("target", "PersistentVolume") if opt.release else []
-    sobjs = [x for kind in SOURCE_KINDS for x in src.list("source", kind, ctx.src_ns)]
-    acts = target_actions(ctx, tobjs, pvs, opt.stop_daemonsets, opt.release, journal.deleted("DeploymentConfig"))
-    sacts, manual = source_actions(ctx, sobjs, opt.replicas)
-    if not opt.release:
-        manual.append("PersistentVolumes of the migrated PVCs keep reclaimPolicy Retain (their data stays); "
-                      "--release-target-pvs would switch them to Delete")
-    return Plan(acts + sacts, manual, ctx), journal
+    ctx = resolve(src, opt.project, opt.plan, opt.migration, opt.all_namespaces)
+    journal = Journal(Path(opt.journal) if opt.journal else default_path(ctx.plan_uid, ctx.journal_key()))
+    mig = ctx.migration
+    if mig and running(mig) and not opt.force:
+        raise MigError(f"migration {o.name(mig)} of plan {o.name(ctx.plan)} is still running "
+                       f"(phase {o.phase(mig)}); wait for it, or pass --force")
+    busy = next((m for m in ctx.rollbacks if running(m)), None)
+    if busy and not opt.force:
+        raise MigError(f"MTC's own rollback {o.name(busy)} of plan {o.name(ctx.plan)} is running (phase "
+                       f"{o.phase(busy)}); follow it with oc get migmigration {o.name(busy)} -n {src.namespace} -w, "
+                       "or pass --force")
+    for s, _ in ctx.pairs:
+        if src.get("source", "Namespace", s) is None:
+            raise MigError(f'source namespace "{s}" does not exist on the source cluster '
+                           f"{src.label('source')}: nothing to roll back to")
+    plan = build_plan(ctx, observe(src, ctx), stop_daemonsets=opt.stop_daemonsets, release=opt.release,
+                      replicas=opt.replicas, journaled_dcs=journal.deleted("DeploymentConfig"),
+                      project=opt.project or "")
+    return plan, journal
 
 
 COLUMNS = [Column("CLUSTER", lambda a: a.cluster), Column("ACTION", lambda a: a.verb),
-           Column("OBJECT", lambda a: f"{a.kind}/{a.name}"), Column("CHANGE", lambda a: a.change),
-           Column("REASON", lambda a: a.reason)]
+           Column("OBJECT", lambda a: f"{a.kind}/{a.name}"), Column("NAMESPACE", lambda a: a.namespace or "-"),
+           Column("CHANGE", lambda a: a.change), Column("REASON", lambda a: a.reason)]
 
 
 def show(plan: Plan, fmt: str, out) -> None:
     ctx = plan.context
-    if fmt in ("json", "yaml"):
-        dump({"apiVersion": "mig-tools/v1", "kind": "RollbackPlan", "plan": o.name(ctx.plan),
+    if fmt != "table":      # json, yaml or jsonpath=... (validated by flags.validate)
+        Output(fmt, out=out).document({"apiVersion": "mig-tools/v1", "kind": "RollbackPlan", "plan": o.name(ctx.plan),
               "planUID": ctx.plan_uid, "migration": o.name(ctx.migration) if ctx.migration else "",
               "sourceNamespace": ctx.src_ns, "targetNamespace": ctx.dest_ns,
-              "actions": [a.to_dict() for a in plan.actions], "manual": plan.manual}, fmt, out)
+              "namespaces": [{"source": s, "target": d} for s, d in ctx.pairs],
+              "lookedAt": plan.looked, "volumes": plan.volumes, "warnings": plan.warnings,
+              "controller": plan.controller,
+              "actions": [a.to_dict() for a in plan.actions], "manual": plan.manual})
         return
-    out.write(f"Rollback of plan {o.name(ctx.plan)}: {ctx.src_ns} (source) <- {ctx.dest_ns} (target)"
+    out.write(f"Rollback of plan {o.name(ctx.plan)}: " + ", ".join(f"{s} (source) <- {d} (target)" for s, d in ctx.pairs)
               + (f", last migration {o.name(ctx.migration)}" if ctx.migration else "") + "\n")
+    out.write("\nlooked at:\n" + "".join(f"  - {line}\n" for line in plan.looked))
     for cluster in ("target", "source"):
         acts = plan.by_cluster(cluster)
         out.write(f"\n{cluster}: {len(acts)} changes\n")
         if acts:
             table(acts, COLUMNS, out=out)
-    if plan.manual:
-        out.write("\nleft for you:\n")
-        for m in plan.manual:
-            out.write(f"  - {m}\n")
+    for title, lines in (("volumes", plan.volumes), ("warnings", plan.warnings), ("left for you", plan.manual)):
+        if lines:
+            out.write(f"\n{title}:\n" + "".join(f"  - {m}\n" for m in lines))
+    if plan.controller:
+        out.write(f"\n{plan.controller}\n")
 
 
-def confirm(opt: Options, stdin=None, err=None) -> bool:
-    stdin, err = stdin or sys.stdin, err or sys.stderr
-    if opt.yes:
-        return True
-    if not (hasattr(stdin, "isatty") and stdin.isatty()):
-        err.write("nothing changed: this is the plan; run again with --yes to execute it\n")
-        return False
-    err.write("Execute this rollback? [y/N] ")
+def ask(stdin, err, question: str) -> bool:
+    err.write(question)
     err.flush()
     return stdin.readline().strip().lower() in ("y", "yes")
 
 
-def summary(plan: Plan, outcome, err) -> None:
+def confirm(opt: Options, plan: Plan, stdin=None, err=None) -> bool:
+    stdin, err = stdin or sys.stdin, err or sys.stderr
+    released = [a for a in plan.actions if a.group == "release volumes"]
+    if opt.yes:
+        for a in released:          # shown once more, where a --yes run's log keeps it
+            err.write(f"releasing PV {a.name}: {a.change}; its data is deleted\n")
+        return True
+    if not (hasattr(stdin, "isatty") and stdin.isatty()):
+        err.write("nothing changed: this is the plan; run again with --yes to execute it\n")
+        return False
+    if not ask(stdin, err, "Execute this rollback? [y/N] "):
+        return False
+    if released:
+        err.write("".join(f"  PV {a.name}: {a.change}\n" for a in released))
+        return ask(stdin, err, f"Release these {len(released)} PersistentVolumes (their data is deleted)? [y/N] ")
+    return True
+
+
+def summary(plan: Plan, outcome_, err) -> None:
     for cluster in ("target", "source"):
-        done = [a for a in outcome.done if a.cluster == cluster]
+        done = [a for a in outcome_.done if a.cluster == cluster]
         verbs = ", ".join(sorted({a.verb for a in done}))
         err.write(f"{cluster}: {len(done)} changed" + (f" ({verbs})" if done else "") + "\n")
-    for a, why in outcome.skipped:
+    for a, why in outcome_.skipped:
         err.write(f"skipped {a.cluster} {a.kind}/{a.name}: {why}\n")
-    for a in outcome.remaining:
+    for a in outcome_.remaining:
         err.write(f"remaining {a.cluster} {a.verb} {a.kind}/{a.name}\n")
     for m in plan.manual:
         err.write(f"left for you: {m}\n")
 
 
+def _keep(src, plan: Plan, journal: Journal, err) -> None:
+    saved, plan_file = save(plan.context, journal.path)
+    err.write(f"saved the plan and its migrations: {saved}\n"
+              f"to re-create the plan with its PV settings: {recreate_command(plan.context, plan_file, src.namespace)}\n")
+
+
+def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -> int:
+    if not src.live:
+        raise MigError("--via-controller needs the live clusters")
+    _keep(src, plan, journal, err)
+    mig = run_via_controller(src, plan.context, opt.timeout, err)
+    if outcome(mig) in ("Succeeded", "SucceededWithWarnings"):
+        err.write(f"MTC's rollback {o.name(mig)} completed\n")
+        return 0
+    err.write(f"MTC's rollback {o.name(mig)} {outcome(mig).lower()} at {where(mig)}\n"
+              "the manual plan for what remains:\n")
+    fresh, _ = make_plan(src, Options(**{**opt.__dict__, "via_controller": False, "yes": False}))
+    show(fresh, "table", out)
+    raise MigError(f"MTC's rollback stopped at {where(mig)}; review the plan above and run mig-rollback without "
+                   "--via-controller to finish it")
+
+
 def run(src, opt: Options, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     plan, journal = make_plan(src, opt)
+    refuse_if_empty(plan, journal.started() or any(succeeded(m) for m in plan.context.rollbacks))
     show(plan, opt.output, out)
     out.flush()
-    if opt.output in ("json", "yaml") and not opt.yes:
+    if opt.output != "table" and not opt.yes:
         return 0
     if not plan.actions:
         err.write("nothing to do: the rollback is complete\n")
         return 0
-    if not confirm(opt, err=err):
+    if not confirm(opt, plan, err=err):
         return 0
+    mig = plan.context.migration
+    if mig and succeeded(mig) and not opt.force and any(a.cluster == "target" for a in plan.actions):
+        raise MigError(f"migration {o.name(mig)} succeeded: rolling it back deletes the live "
+                       "application on the target; pass --force to do it anyway")
     if not src.live:
         raise MigError("a must-gather can only show the plan; run against the live clusters to execute it")
+    if opt.via_controller:
+        return _via_controller(src, plan, opt, journal, out, err)
+    _keep(src, plan, journal, err)
     err.write(f"journal: {journal.path}\n")
     try:
-        outcome = execute(src, plan, journal, lambda a, res: err.write(f"{res}: {a.cluster} {a.verb} "
-                                                                      f"{a.kind}/{a.name}\n"))
+        result = execute(src, plan, journal, lambda a, res: err.write(f"{res}: {a.cluster} {a.verb} "
+                                                                     f"{a.kind}/{a.name}\n"))
     except Stopped as s:
         summary(plan, s.outcome, err)
         raise
-    summary(plan, outcome, err)
+    summary(plan, result, err)
     return 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from .. import objects as o
 from ..errors import ApiError, MigError
 from .journal import Journal
+from .leftovers import delete_backup_request
 from .plan import Action, Plan
 
 WAIT_GONE_S = 60.0
@@ -41,6 +42,8 @@ def _apply(client, a: Action, journal: Journal) -> str:
         try:
             if a.verb == "delete":
                 client.delete(a.kind, a.name, a.namespace or None, "Background", uid=a.uid)
+            elif a.verb == "request-deletion":
+                client.create("DeleteBackupRequest", delete_backup_request(cur), a.namespace)
             else:
                 body = {**a.patch, "metadata": {**(a.patch.get("metadata") or {}),
                                                 "resourceVersion": cur["metadata"]["resourceVersion"]}}
@@ -80,9 +83,10 @@ def _wait_gone(client, actions: list[Action]) -> None:
 
 
 def execute(src, plan: Plan, journal: Journal, progress=None) -> Outcome:
-    """Target first (group by group, waiting for each to be gone), then the source."""
+    """Group by group in the plan's order (MTC leftovers, then per namespace the target, then the source),
+    waiting for each group's deletions to be gone before the next: stage pods are gone before anything scales up."""
     out = Outcome()
-    journal.record("run", plan_uid=plan.context.plan_uid, project=plan.context.dest_ns,
+    journal.record("run", plan_uid=plan.context.plan_uid, project=plan.context.journal_key(),
                    actions=len(plan.actions))
     groups: list[tuple[str, str, list]] = []
     for a in plan.actions:
@@ -92,6 +96,7 @@ def execute(src, plan: Plan, journal: Journal, progress=None) -> Outcome:
     for _gi, (cluster, _group, acts) in enumerate(groups):
         try:
             client = src.client(cluster)
+            client.retry_writes = True
             for a in acts:
                 res = _apply(client, a, journal)
                 (out.done.append(a) if res == "done" else out.skipped.append((a, res)))

@@ -35,11 +35,17 @@ class Journal:
                 continue        # a line cut by a crash: the step is redone, which is idempotent
         return out
 
-    def deleted(self, kind: str) -> set:
-        """Names of objects of `kind` whose deletion a run started (their before-state is journaled)."""
-        return {(e.get("before") or {}).get("metadata", {}).get("name") for e in self.entries()
-                if e.get("event") == "start" and "/delete/" in e.get("step", "")
-                and (e.get("before") or {}).get("kind") == kind} - {None}
+    def deleted(self, kind: str) -> dict:
+        """uid -> (name, time the deletion started) of objects of `kind` a run began to delete. A UID, not a
+        name: an object created under the same name after the entry is not the one the entry speaks of."""
+        out = {}
+        for e in self.entries():
+            before = e.get("before") or {}
+            md = before.get("metadata") or {}
+            if e.get("event") == "start" and "/delete/" in e.get("step", "") and before.get("kind") == kind \
+                    and md.get("uid"):
+                out[md["uid"]] = (md.get("name"), e.get("time"))
+        return out
 
     def started(self) -> bool:
         return any(e.get("event") in ("start", "done") for e in self.entries())

@@ -14,6 +14,9 @@ PAUSED = "migration.openshift.io/preQuiescePaused"
 SUSPEND = "migration.openshift.io/preQuiesceSuspend"
 NODE_SELECTOR = "migration.openshift.io/preQuiesceNodeSelector"
 QUIESCE_KEY = "migration.openshift.io/quiesceDaemonSet"
+OLD_QUIESCE_KEY = "openshift.io/quiesceDaemonSet"        # CAM 1.0-1.1: value "quiesce", the old selector untouched
+DC_LABEL = "openshift.io/deployment-config.name"
+DEPLOYER_LABEL = "openshift.io/deployer-pod-for.name"
 
 # Deletion order on the target: workloads first, PVCs last.
 GROUPS = (
@@ -24,15 +27,19 @@ GROUPS = (
     ("secrets", {"Secret"}),
     ("persistent volume claims", {"PersistentVolumeClaim"}),
 )
+# The whole run, in order: MTC's leftovers (stage pods before anything is scaled up, as MTC's own rollback does),
+# then per namespace the target's migrated objects and the source's volumes and workloads.
+ORDER = ("velero", "mtc leftovers", "protect volumes", "workloads", "services and routes", "config", "secrets",
+         "release volumes", "persistent volume claims", "moved volumes", "restore volumes", "restore")
 NEVER_DELETE = {"Event", "Namespace", "LocalSubjectAccessReview", "Binding", "ControllerRevision", "EndpointSlice",
-                "Endpoints", "PodMetrics"}
+                "Endpoints", "PodMetrics", "PersistentVolume"}
 SCALABLE = ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet", "ReplicationController")
 
 
 @dataclass
 class Action:
     cluster: str            # source | target
-    verb: str               # delete | patch
+    verb: str               # delete | patch | request-deletion (a Velero DeleteBackupRequest)
     kind: str
     name: str
     namespace: str
@@ -42,6 +49,7 @@ class Action:
     uid: str = ""
     resource_version: str = ""
     patch: dict = field(default_factory=dict)
+    pair_ns: str = ""       # for cluster-scoped objects: the namespace whose rollback they belong to
 
     @property
     def key(self) -> str:
@@ -56,45 +64,84 @@ class Plan:
     actions: list
     manual: list            # steps left to the user, with why
     context: Context
+    looked: list = field(default_factory=list)      # what was read on each side, and what it held
+    volumes: list = field(default_factory=list)     # each migrated volume: reclaim policy and what happens to its data
+    warnings: list = field(default_factory=list)    # what the user must know before saying yes
+    controller: str = ""                            # how MTC's own rollback would do it
 
     def by_cluster(self, cluster: str) -> list:
         return [a for a in self.actions if a.cluster == cluster]
 
 
-def _group_of(kind: str) -> str:
+def group_of(kind: str) -> str:
     for name, kinds in GROUPS:
         if kinds and kind in kinds:
             return name
     return "config"
 
 
-def target_actions(ctx: Context, objs: list[dict], pvs: list[dict], stop_daemonsets: bool,
-                   release: str | None, journaled_dcs: set | None = None) -> list[Action]:
-    """Delete what carries the plan's label (and DeploymentConfigs' leftovers); optionally stop DaemonSets
-    instead and release the PVs of labelled PVCs. `journaled_dcs`: labelled DeploymentConfigs an
-    interrupted run already deleted, whose leftovers are still ours."""
-    acts: list[Action] = []
-    labelled = [x for x in objs if o.labels(x).get(PLAN_LABEL) == ctx.plan_uid]
-    dcs = {o.name(x) for x in labelled if x.get("kind") == "DeploymentConfig"} | set(journaled_dcs or ())
-    names = {(x.get("kind"), o.name(x)) for x in labelled}
-    rcs = {o.name(x) for x in objs if x.get("kind") == "ReplicationController"
-           and o.labels(x).get("openshift.io/deployment-config.name") in dcs}
+def owner_uids(x: dict, kind: str) -> set:
+    return {r.get("uid") for r in o.meta(x).get("ownerReferences") or [] if r.get("kind") == kind}
+
+
+def proven_dc_leftovers(ctx: Context, ns: str, objs: list[dict], journaled_dcs: dict | None = None) -> dict:
+    """(kind, name) -> why, for ReplicationControllers and pods of migrated DeploymentConfigs.
+
+    An RC is ours when it is owned by a labelled DeploymentConfig (or one an interrupted run deleted, by UID),
+    or, without owner references, carries the name of a labelled DeploymentConfig still present. A pod is ours
+    only when its owner is such an RC and it carries that RC's deployer or deployment labels: an `oc debug`
+    copy has the DeploymentConfig's labels but no owner, and is left alone."""
+    dcs = {o.uid(x): o.name(x) for x in objs if x.get("kind") == "DeploymentConfig"
+           and o.labels(x).get(PLAN_LABEL) == ctx.plan_uid and o.namespace(x) in ("", ns)}
+    gone = dict(journaled_dcs or {})        # uid -> (name, time its deletion started)
+    out, rcs = {}, {}
     for x in objs:
-        kind, lb = x.get("kind"), o.labels(x)
-        proven = (kind, o.name(x)) in names
-        why = f"carries {PLAN_LABEL}={ctx.plan_uid}"
-        if not proven and kind == "ReplicationController" and o.name(x) in rcs:
-            proven, why = True, f"deployment of migrated DeploymentConfig {lb['openshift.io/deployment-config.name']}"
-        elif not proven and kind == "Pod" and (lb.get("openshift.io/deployer-pod-for.name") in rcs
-                                              or lb.get("deploymentconfig") in dcs):
-            proven, why = True, "pod of a migrated DeploymentConfig"
-        if not proven or kind in NEVER_DELETE:
+        if x.get("kind") != "ReplicationController" or o.namespace(x) not in ("", ns):
+            continue
+        dcname = o.labels(x).get(DC_LABEL)
+        owners = owner_uids(x, "DeploymentConfig")
+        mine = owners & (set(dcs) | set(gone))
+        if not owners and dcname in dcs.values():
+            mine = {dcname}
+        if mine:
+            rcs[o.uid(x)] = o.name(x)
+            out[("ReplicationController", o.name(x))] = f"deployment of migrated DeploymentConfig {dcname}"
+    for x in objs:
+        if x.get("kind") != "Pod" or o.namespace(x) not in ("", ns):
+            continue
+        owned = owner_uids(x, "ReplicationController") & set(rcs)
+        lb = o.labels(x)
+        names = {rcs[u] for u in owned}
+        if owned and (lb.get(DEPLOYER_LABEL) in names or lb.get("deployment") in names):
+            out[("Pod", o.name(x))] = f"pod of {min(names)}, a deployment of a migrated DeploymentConfig"
+    return out
+
+
+def target_actions(ctx: Context, ns: str, objs: list[dict], stop_daemonsets: bool,
+                   journaled_dcs: dict | None = None, skip: set | None = None) -> list[Action]:
+    """Delete what carries the plan's label in destination namespace `ns` (and DeploymentConfigs' leftovers);
+    optionally stop DaemonSets instead. `skip`: (kind, name) planned elsewhere (MTC leftovers)."""
+    acts: list[Action] = []
+    leftovers = proven_dc_leftovers(ctx, ns, objs, journaled_dcs)
+    seen = set(skip or ())
+    for x in objs:
+        kind = str(x.get("kind") or "")
+        if (kind, o.name(x)) in seen or (o.namespace(x) and o.namespace(x) != ns):
+            continue
+        seen.add((kind, o.name(x)))
+        if o.labels(x).get(PLAN_LABEL) == ctx.plan_uid:
+            why = f"carries {PLAN_LABEL}={ctx.plan_uid}"
+        elif (kind, o.name(x)) in leftovers:
+            why = leftovers[(kind, o.name(x))]
+        else:
+            continue
+        if kind in NEVER_DELETE:
             continue
         if kind == "DaemonSet" and stop_daemonsets:
             sel = o.dig(x, "spec", "template", "spec", "nodeSelector") or {}
             if sel.get(QUIESCE_KEY) == "true":
                 continue
-            acts.append(Action("target", "patch", kind, o.name(x), ctx.dest_ns,
+            acts.append(Action("target", "patch", kind, o.name(x), ns,
                                f"nodeSelector {json.dumps(sel)} -> {{{QUIESCE_KEY}: \"true\"}}",
                                "stop the DaemonSet without deleting it (a nodeSelector no node matches)", "workloads",
                                o.uid(x), o.meta(x).get("resourceVersion", ""),
@@ -102,75 +149,100 @@ def target_actions(ctx: Context, objs: list[dict], pvs: list[dict], stop_daemons
                                 "spec": {"template": {"spec": {"nodeSelector": {
                                     **{k: None for k in sel}, QUIESCE_KEY: "true"}}}}}))
             continue
-        acts.append(Action("target", "delete", kind, o.name(x), ctx.dest_ns, "exists -> deleted", why,
-                           _group_of(kind), o.uid(x)))
-    if release:
-        claims = {o.name(x) for x in labelled if x.get("kind") == "PersistentVolumeClaim"}
-        for pv in pvs:
-            ref = o.spec(pv).get("claimRef") or {}
-            if ref.get("namespace") == ctx.dest_ns and ref.get("name") in claims:
-                cur = o.spec(pv).get("persistentVolumeReclaimPolicy")
-                if cur != release:
-                    acts.append(Action("target", "patch", "PersistentVolume", o.name(pv), "",
-                                       f"reclaimPolicy {cur} -> {release}",
-                                       f"bound to migrated PVC {ref['name']}; --release-target-pvs", "release volumes",
-                                       o.uid(pv), o.meta(pv).get("resourceVersion", ""),
-                                       {"spec": {"persistentVolumeReclaimPolicy": release}}))
-    order = [g for g, _ in GROUPS[:-1]] + ["release volumes", GROUPS[-1][0]]
-    # A DeploymentConfig goes after its ReplicationControllers and pods: while it exists, they are provably ours.
-    return sorted(acts, key=lambda a: (order.index(a.group), a.kind == "DeploymentConfig", a.kind, a.name))
+        acts.append(Action("target", "delete", kind, o.name(x), ns, "exists -> deleted", why, group_of(kind), o.uid(x)))
+    return acts
 
 
-def source_actions(ctx: Context, objs: list[dict], replicas: int | None) -> tuple[list[Action], list[str]]:
-    """Undo the quiesce on the source from the annotations mig-controller wrote; never delete anything."""
-    acts, manual = [], []
+def _scale_action(x: dict, ann: dict, spec: dict, base: dict, replicas: int | None, ns: str, manual: list):
+    kind = str(x.get("kind") or "")
+    cur = int(spec.get("replicas") or 0)
+    if REPLICAS in ann:
+        try:
+            want = int(ann[REPLICAS])
+        except ValueError:
+            manual.append(f"{kind} {ns}/{o.name(x)}: {REPLICAS}={ann[REPLICAS]!r} is not a number; scale it by hand")
+            return None
+        patch: dict = {"metadata": {"annotations": {REPLICAS: None, PAUSED: None}}}
+        change = f"replicas {cur} -> {want if cur == 0 else cur}"
+        if cur == 0:
+            patch["spec"] = {"replicas": want}
+        if PAUSED in ann and kind in ("Deployment", "DeploymentConfig"):
+            was = ann[PAUSED] == "true"
+            patch.setdefault("spec", {})["paused"] = was
+            change += f", paused {spec.get('paused', False)} -> {was}"
+        return Action(change=change, reason=f"{REPLICAS}={want}", patch=patch, **base)
+    if cur == 0 and replicas is not None:
+        return Action(change=f"replicas 0 -> {replicas}", reason="--replicas (no annotation kept the original count)",
+                      patch={"spec": {"replicas": replicas}}, **base)
+    if cur == 0:
+        manual.append(f"{kind} {ns}/{o.name(x)} has 0 replicas and no {REPLICAS} annotation: "
+                      f"oc scale --replicas=1 {kind.lower()}/{o.name(x)} -n {ns} (or --replicas N)")
+    return None
+
+
+def _daemonset_action(x: dict, ann: dict, base: dict, ns: str, manual: list):
+    cur = o.dig(x, "spec", "template", "spec", "nodeSelector") or {}
+    if OLD_QUIESCE_KEY in cur and NODE_SELECTOR not in ann:
+        orig = {k: v for k, v in cur.items() if k != OLD_QUIESCE_KEY}
+        return Action(change=f"nodeSelector {json.dumps(cur)} -> {json.dumps(orig)}",
+                      reason=f"{OLD_QUIESCE_KEY} (CAM 1.1 and earlier quiesced DaemonSets with it)",
+                      patch={"spec": {"template": {"spec": {"nodeSelector": {OLD_QUIESCE_KEY: None}}}}}, **base)
+    if not (NODE_SELECTOR in ann or QUIESCE_KEY in cur):
+        return None
+    try:
+        orig = json.loads(ann.get(NODE_SELECTOR) or "{}") or {}
+    except ValueError:
+        manual.append(f"DaemonSet {ns}/{o.name(x)}: {NODE_SELECTOR} is not JSON; set its nodeSelector by hand")
+        return None
+    sel = {k: None for k in cur if k not in orig}
+    sel.update(orig)
+    return Action(change=f"nodeSelector {json.dumps(cur)} -> {json.dumps(orig)}", reason=NODE_SELECTOR,
+                  patch={"metadata": {"annotations": {NODE_SELECTOR: None}},
+                         "spec": {"template": {"spec": {"nodeSelector": sel or None}}}}, **base)
+
+
+def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None) -> tuple[list[Action], list[str]]:
+    """Undo the quiesce in source namespace `ns` from what mig-controller wrote; never delete anything."""
+    acts: list[Action] = []
+    manual: list[str] = []
     for x in objs:
+        if o.namespace(x) and o.namespace(x) != ns:
+            continue
         kind, ann, spec = x.get("kind"), o.annotations(x), o.spec(x)
         rv = o.meta(x).get("resourceVersion", "")
-        base = dict(cluster="source", verb="patch", kind=kind, name=o.name(x), namespace=ctx.src_ns, uid=o.uid(x),
-                    resource_version=rv, group="restore")
+        base = {"cluster": "source", "verb": "patch", "kind": kind, "name": o.name(x), "namespace": ns,
+                "uid": o.uid(x), "resource_version": rv, "group": "restore"}
+        a = None
         if kind in SCALABLE:
-            if kind == "ReplicaSet" and o.meta(x).get("ownerReferences"):
+            if kind in ("ReplicaSet", "ReplicationController") and o.meta(x).get("ownerReferences"):
                 continue
-            cur = int(spec.get("replicas") or 0)
-            if REPLICAS in ann:
-                want = int(ann[REPLICAS])
-                patch = {"metadata": {"annotations": {REPLICAS: None, PAUSED: None}}}
-                change = f"replicas {cur} -> {want if cur == 0 else cur}"
-                if cur == 0:
-                    patch["spec"] = {"replicas": want}
-                if PAUSED in ann and kind in ("Deployment", "DeploymentConfig"):
-                    was = ann[PAUSED] == "true"
-                    patch.setdefault("spec", {})["paused"] = was
-                    change += f", paused {spec.get('paused', False)} -> {was}"
-                acts.append(Action(change=change, reason=f"{REPLICAS}={want}", patch=patch, **base))
-            elif cur == 0 and replicas is not None:
-                acts.append(Action(change=f"replicas 0 -> {replicas}", reason="--replicas (no annotation kept "
-                                   "the original count)", patch={"spec": {"replicas": replicas}}, **base))
-            elif cur == 0:
-                manual.append(f"{kind} {ctx.src_ns}/{o.name(x)} has 0 replicas and no {REPLICAS} annotation: "
-                              f"oc scale --replicas=1 {kind.lower()}/{o.name(x)} -n {ctx.src_ns} (or --replicas N)")
+            a = _scale_action(x, ann, spec, base, replicas, ns, manual)
         elif kind == "CronJob" and SUSPEND in ann:
-            acts.append(Action(change=f"suspend {spec.get('suspend')} -> false", reason=f"{SUSPEND}",
-                               patch={"metadata": {"annotations": {SUSPEND: None}}, "spec": {"suspend": False}},
-                               **base))
+            a = Action(change=f"suspend {spec.get('suspend')} -> false", reason=f"{SUSPEND}",
+                       patch={"metadata": {"annotations": {SUSPEND: None}}, "spec": {"suspend": False}}, **base)
+        elif kind == "CronJob" and spec.get("suspend"):
+            manual.append(f"CronJob {ns}/{o.name(x)} is suspended without {SUSPEND} (CAM 1.1 and earlier suspended "
+                          "every CronJob without recording it): if it ran before the migration, "
+                          f"oc patch cronjob/{o.name(x)} -n {ns} -p '{{\"spec\":{{\"suspend\":false}}}}'")
         elif kind == "Job" and REPLICAS in ann:
             want = int(ann[REPLICAS])
-            acts.append(Action(change=f"parallelism {spec.get('parallelism')} -> {want}", reason=f"{REPLICAS}={want}",
-                               patch={"metadata": {"annotations": {REPLICAS: None}}, "spec": {"parallelism": want}},
-                               **base))
-        elif kind == "DaemonSet" and (NODE_SELECTOR in ann or QUIESCE_KEY in (o.dig(x, "spec", "template", "spec",
-                                                                                      "nodeSelector") or {})):
-            cur = o.dig(x, "spec", "template", "spec", "nodeSelector") or {}
-            try:
-                orig = json.loads(ann.get(NODE_SELECTOR) or "{}") or {}
-            except ValueError:
-                manual.append(f"DaemonSet {ctx.src_ns}/{o.name(x)}: {NODE_SELECTOR} is not JSON; "
-                              "set its nodeSelector by hand")
-                continue
-            sel = {k: None for k in cur if k not in orig}
-            sel.update(orig)
-            acts.append(Action(change=f"nodeSelector {json.dumps(cur)} -> {json.dumps(orig)}", reason=NODE_SELECTOR,
-                               patch={"metadata": {"annotations": {NODE_SELECTOR: None}},
-                                      "spec": {"template": {"spec": {"nodeSelector": sel or None}}}}, **base))
+            a = Action(change=f"parallelism {spec.get('parallelism')} -> {want}", reason=f"{REPLICAS}={want}",
+                       patch={"metadata": {"annotations": {REPLICAS: None}}, "spec": {"parallelism": want}}, **base)
+        elif kind == "DaemonSet":
+            a = _daemonset_action(x, ann, base, ns, manual)
+        if a:
+            acts.append(a)
     return sorted(acts, key=lambda a: (a.kind, a.name)), manual
+
+
+def order(acts: list[Action], pairs: list) -> list[Action]:
+    """Cluster-wide leftovers first, then namespace pair by pair: each group in ORDER, target before source."""
+    index: dict = {}
+    for i, (s, d) in enumerate(pairs):
+        index.setdefault(d, i)
+        index.setdefault(s, i)
+
+    def key(a: Action):
+        ns = index.get(a.pair_ns or a.namespace, -1)
+        return (ns, ORDER.index(a.group), a.cluster != "target", a.kind == "DeploymentConfig", a.kind, a.name)
+    return sorted(acts, key=key)

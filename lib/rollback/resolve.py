@@ -1,8 +1,9 @@
-"""From `<project>` (the namespace on the target) to the plan, its last migration and the source namespace."""
+"""From `<project>` (a source or a destination namespace of a plan), `--plan` or `--migration` to the plan,
+its last migration and the namespace pairs to roll back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import objects as o
 from ..errors import MigError
@@ -15,8 +16,9 @@ PLAN_LABEL = "migration.openshift.io/migrated-by-migplan"
 class Context:
     plan: dict
     migration: dict | None
-    src_ns: str
-    dest_ns: str
+    pairs: list = field(default_factory=list)          # [(source ns, destination ns)], the ones to roll back
+    migrations: list = field(default_factory=list)     # every non-rollback MigMigration of the plan, newest first
+    rollbacks: list = field(default_factory=list)      # rollback MigMigrations of the plan, newest first
 
     @property
     def plan_uid(self) -> str:
@@ -26,8 +28,54 @@ class Context:
     def selector(self) -> str:
         return f"{PLAN_LABEL}={self.plan_uid}"
 
+    @property
+    def src_ns(self) -> str:
+        return self.pairs[0][0]
 
-def resolve(src, project: str | None, plan_name: str | None = None, migration: str | None = None) -> Context:
+    @property
+    def dest_ns(self) -> str:
+        return self.pairs[0][1]
+
+    @property
+    def migration_uids(self) -> list:
+        return [o.uid(m) for m in self.migrations]
+
+    @property
+    def dest_namespaces(self) -> list:
+        return [d for _, d in self.pairs]
+
+    @property
+    def src_namespaces(self) -> list:
+        return [s for s, _ in self.pairs]
+
+    def journal_key(self) -> str:
+        return "+".join(self.dest_namespaces)
+
+
+def _pairs_text(pairs) -> str:
+    return ", ".join(f"{s}->{d}" for s, d in pairs)
+
+
+def find_plans(plans: list[dict], project: str) -> list[dict]:
+    """The plans that migrate `project`, as a source or a destination namespace."""
+    return [p for p in plans if any(project in pair for pair in o.namespace_pairs(p))]
+
+
+def pick_pairs(plan: dict, project: str | None, all_namespaces: bool) -> list:
+    pairs = o.namespace_pairs(plan)
+    if not pairs:
+        raise MigError(f"MigPlan {o.name(plan)} lists no namespaces")
+    if all_namespaces or not project:
+        return pairs
+    chosen = [(s, d) for s, d in pairs if d == project] or [(s, d) for s, d in pairs if s == project]
+    if not chosen:
+        raise MigError(f'MigPlan {o.name(plan)} does not migrate namespace "{project}" '
+                       f"(it migrates {_pairs_text(pairs)})")
+    return chosen[:1]
+
+
+def resolve(src, project: str | None, plan_name: str | None = None, migration: str | None = None,
+            all_namespaces: bool = False) -> Context:
     ns = src.namespace
     if migration:
         mig = resolve_migration(list_migrations(src), migration, ns)
@@ -36,27 +84,21 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
             raise MigError(f"migration {o.name(mig)} names no MigPlan")
     if not plan_name:
         if not project:
-            raise MigError("name the project (the namespace on the target), or pass --plan or --migration")
-        plans = [p for p in src.list("host", "MigPlan", ns) if any(d == project for _, d in o.namespace_pairs(p))]
+            raise MigError("name the project (a namespace of the plan), or pass --plan or --migration")
+        plans = find_plans(src.list("host", "MigPlan", ns), project)
         if not plans:
-            raise MigError(f'no MigPlan in namespace {ns} migrates a namespace to "{project}"')
+            raise MigError(f'no MigPlan in namespace {ns} migrates a namespace to "{project}" or from it')
         if len(plans) > 1:
-            raise MigError(f'several MigPlans migrate to "{project}": '
+            raise MigError(f'several MigPlans migrate "{project}": '
                            f"{', '.join(sorted(o.name(p) for p in plans))}; pass --plan")
         plan_name = o.name(plans[0])
     g = build(src, None, plan_name)          # also binds the plan's source and target clusters
-    pairs = o.namespace_pairs(g.plan)
-    if project:
-        pair = next(((s, d) for s, d in pairs if d == project), None)
-        if pair is None:
-            raise MigError(f'MigPlan {plan_name} does not migrate to namespace "{project}" '
-                           f"(it migrates {', '.join(f'{s}->{d}' for s, d in pairs)})")
-    elif len(pairs) == 1:
-        pair = pairs[0]
-    else:
-        raise MigError(f"MigPlan {plan_name} migrates several namespaces; name the project")
+    if g.plan is None:
+        raise MigError(f'migplan "{plan_name}" not found in namespace {ns}')
+    pairs = pick_pairs(g.plan, project, all_namespaces)
     migs = [m for m in g.migrations if not o.spec(m).get("rollback")]      # newest first
-    return Context(g.plan, migs[0] if migs else None, pair[0], pair[1])
+    rbs = [m for m in g.migrations if o.spec(m).get("rollback")]
+    return Context(g.plan, migs[0] if migs else None, pairs, migs, rbs)
 
 
 def running(mig: dict | None) -> bool:
@@ -64,3 +106,10 @@ def running(mig: dict | None) -> bool:
         return False
     done = any(o.has_condition(mig, t) for t in ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled"))
     return not done and o.phase(mig) != "Completed"
+
+
+def succeeded(mig: dict | None) -> bool:
+    if not mig:
+        return False
+    return any(o.has_condition(mig, t) for t in ("Succeeded", "SucceededWithWarnings")) \
+        and not o.has_condition(mig, "Failed")

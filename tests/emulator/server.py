@@ -56,6 +56,8 @@ class Cluster:
             self.store.put(self.by_plural["customresourcedefinitions"], crd)
         self.logs = LogStore(workdir / name)
         self.downloads: dict[str, bytes | None] = {}    # Velero's pre-signed object-store files (velero.py)
+        self.velero_files: dict = {}          # scenario `downloads:` "<target kind>/<name>" -> file, kept as given
+        self.render = lambda text: text       # scenario templates for those files (set by the Emulator)
         self.velero_processes = True                    # False: a Velero that never answers DownloadRequests
         self.faults = Faults()
         self.server: ThreadingHTTPServer | None = None
@@ -119,7 +121,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     # --- plumbing ----------------------------------------------------------------------------
+    def _drain(self) -> None:
+        """Read a request body nobody read (an injected fault, a refusal), as an API server does: left unread, it
+        would be taken for the next request on this keep-alive connection."""
+        if not getattr(self, "_body_read", True):
+            self._body()
+
     def _body(self):
+        self._body_read = True
         n = int(self.headers.get("Content-Length") or 0)
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             data = b""
@@ -187,11 +196,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._status = 0
         auth = self.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        req = Request(method, path, query, user=token or "")
+        req = Request(method, path, query, user=token or "", as_user=self.headers.get("Impersonate-User") or "",
+                      as_groups=list(self.headers.get_all("Impersonate-Group") or []))
         if not path.startswith("/_emulator"):
             c.faults.record(req)       # before answering: a client that got its answer finds it counted
         faults = [] if path.startswith("/_emulator") else c.faults.take(method, path, query)
         self.faults = faults
+        self._body_read = False
         try:
             for f in faults:
                 if f.latency:
@@ -207,13 +218,20 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ApiFailure(f.status, reason, f"injected fault: {f.status}", headers=hdrs)
             self._route(method, path, token)
         except ApiFailure as e:
+            self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message, e.details), e.headers)
         except StoreError as e:
+            self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message))
-        except (BrokenPipeError, ConnectionResetError):
-            self._status = -1
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            self._status = -1           # the client went away (timed out, interrupted)
+            self.close_connection = True
         except Exception as e:  # a bug of the emulator: still an API answer
-            self._send(500, status_body(500, "InternalError", f"emulator error: {type(e).__name__}: {e}"))
+            try:
+                self._send(500, status_body(500, "InternalError", f"emulator error: {type(e).__name__}: {e}"))
+            except OSError:
+                self._status = -1
+                self.close_connection = True
         finally:
             req.status = self._status
 

@@ -1,0 +1,115 @@
+"""Read what a rollback needs from both clusters, into plain dicts: the planner never reads a cluster itself.
+Everything is derived from the clusters alone; the journal only adds what an interrupted run already deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import objects as o
+from ..errors import ApiError, NotCollected
+from ..resources import BY_KIND
+from .leftovers import APP_POD, HOOK_LABEL, MIGMIGRATION, PART_OF, RSYNC_APPS, STAGE_BACKUP, STAGE_POD
+from .plan import DC_LABEL, DEPLOYER_LABEL
+from .resolve import Context
+
+SOURCE_KINDS = ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet", "ReplicationController", "CronJob",
+                "Job", "DaemonSet")
+SKIP_KINDS = ("Event", "Namespace")
+
+
+@dataclass
+class Observed:
+    target: dict = field(default_factory=dict)      # destination ns -> objects (labelled, and DC leftovers)
+    source: dict = field(default_factory=dict)      # source ns -> workloads
+    target_pvs: list = field(default_factory=list)
+    source_pvs: list = field(default_factory=list)
+    pods: dict = field(default_factory=dict)        # role -> MTC-labelled pods in the plan's namespaces
+    hooks: dict = field(default_factory=dict)       # role -> hook Jobs and ConfigMaps
+    backups: dict = field(default_factory=dict)             # role -> Velero Backups of the plan's migrations
+    delete_requests: dict = field(default_factory=dict)     # role -> DeleteBackupRequests
+    restores: list = field(default_factory=list)
+    dvm_uids: set = field(default_factory=set)
+
+
+def _ignore_missing(fn):
+    """A kind the cluster does not serve (no Velero, no DVM CRD) or a must-gather never collected: nothing of it."""
+    try:
+        return fn()
+    except NotCollected:
+        return []
+    except ApiError as e:
+        if e.status in (404, 405, 400):
+            return []
+        raise
+
+
+def _kinds(src, role: str):
+    """The namespaced kinds the cluster serves; without discovery (a test double), the kinds mig-tools knows."""
+    try:
+        found = src.discover(role)
+    except NotImplementedError:
+        found = list(BY_KIND.values())
+    return [r for r in found if r.namespaced and r.kind not in SKIP_KINDS]
+
+
+def target_objects(src, ctx: Context, ns: str, resources) -> list[dict]:
+    """Everything in `ns` that carries the plan label, plus the RCs and pods DeploymentConfigs leave unlabelled."""
+    objs = []
+    for res in resources:
+        objs += _ignore_missing(lambda res=res: src.list("target", res, ns, labels=ctx.selector))
+    objs += src.list("target", "ReplicationController", ns, labels=DC_LABEL)
+    objs += [p for p in src.list("target", "Pod", ns)
+             if DEPLOYER_LABEL in o.labels(p) or "deployment" in o.labels(p) or "deploymentconfig" in o.labels(p)
+             or STAGE_POD in o.labels(p) or STAGE_BACKUP in o.labels(p) or o.labels(p).get("app") in RSYNC_APPS]
+    seen, out = set(), []
+    for x in objs:
+        key = (x.get("kind"), o.name(x))
+        if key not in seen:
+            seen.add(key)
+            out.append(x)
+    return out
+
+
+def _mtc_pods(src, role: str, namespaces: list) -> list[dict]:
+    out = []
+    for ns in namespaces:
+        for p in src.list(role, "Pod", ns):
+            lb = o.labels(p)
+            if STAGE_POD in lb or APP_POD in lb or STAGE_BACKUP in lb or lb.get("app") in RSYNC_APPS:
+                out.append(p)
+    return out
+
+
+def _hooks(src, role: str, ctx: Context, namespaces: list) -> list[dict]:
+    if not ctx.migration_uids:
+        return []
+    sel = f"{PART_OF}=openshift-migration,{o.in_selector('owner', ctx.migration_uids)}"
+    out = []
+    for ns in namespaces:
+        for kind in ("Job", "ConfigMap"):
+            out += [x for x in src.list(role, kind, ns, labels=sel) if HOOK_LABEL in o.labels(x)]
+    return out
+
+
+def observe(src, ctx: Context) -> Observed:
+    ob = Observed()
+    resources = _kinds(src, "target")
+    for s, d in ctx.pairs:
+        ob.target[d] = target_objects(src, ctx, d, resources)
+        ob.source[s] = [x for kind in SOURCE_KINDS for x in src.list("source", kind, s)]
+    ob.target_pvs = src.list("target", "PersistentVolume")
+    ob.source_pvs = src.list("source", "PersistentVolume")
+    hook_ns = sorted({h.get("executionNamespace") for h in o.spec(ctx.plan).get("hooks") or []} - {None, ""})
+    for role, nss in (("source", ctx.src_namespaces), ("target", ctx.dest_namespaces)):
+        ob.pods[role] = _mtc_pods(src, role, nss)
+        ob.hooks[role] = _ignore_missing(lambda role=role: _hooks(src, role, ctx, hook_ns))
+    uids = ctx.migration_uids
+    if uids:
+        sel = o.in_selector(MIGMIGRATION, uids)
+        for role in ("source", "target"):
+            ob.backups[role] = _ignore_missing(lambda role=role: src.list(role, "Backup", src.namespace, labels=sel))
+            ob.delete_requests[role] = _ignore_missing(lambda role=role: src.list(role, "DeleteBackupRequest", src.namespace))
+        ob.restores = _ignore_missing(lambda: src.list("target", "Restore", src.namespace, labels=sel))
+        dvms = _ignore_missing(lambda: src.list("host", "DirectVolumeMigration", src.namespace, labels=sel))
+        ob.dvm_uids = {o.uid(x) for x in dvms}
+    return ob

@@ -1,0 +1,111 @@
+"""From what was observed on both clusters to one Plan, whatever point the migration failed at: source-only
+(unquiesce) when nothing reached the target, target-only when the source was never quiesced, both otherwise,
+and MTC's own leftovers first. Pure: plain dicts in, actions out."""
+
+from __future__ import annotations
+
+from .. import objects as o
+from ..errors import MigError
+from .leftovers import hook_actions, pod_actions, velero_actions
+from .observe import Observed
+from .plan import DEPLOYER_LABEL, Action, Plan, order, source_actions, target_actions
+from .resolve import PLAN_LABEL, Context, succeeded
+from .volumes import FATE, target_pvs, volume_actions
+
+
+def _count(acts: list[Action], **match) -> int:
+    return sum(1 for a in acts if all(getattr(a, k) == v for k, v in match.items()))
+
+
+def _pvc_fates(acts: list[Action], ns: str, objs: list[dict], pvs: list[dict], ctx: Context) -> None:
+    """A PVC's deletion says what happens to its PV's data, from the PV's reclaim policy as the cluster has it
+    (or as this plan sets it)."""
+    by_name = {o.name(pv): pv for pv in target_pvs(ctx, ns, objs, pvs)}
+    claims = {o.name(x): o.spec(x).get("volumeName") for x in objs if x.get("kind") == "PersistentVolumeClaim"}
+    planned = {a.name: a for a in acts if a.kind == "PersistentVolume" and a.verb == "patch" and a.cluster == "target"}
+    for a in acts:
+        if a.kind != "PersistentVolumeClaim" or a.verb != "delete" or a.namespace != ns:
+            continue
+        pv = by_name.get(claims.get(a.name) or "")
+        if pv is None:
+            continue
+        pol = (planned[o.name(pv)].patch["spec"]["persistentVolumeReclaimPolicy"] if o.name(pv) in planned
+               else o.spec(pv).get("persistentVolumeReclaimPolicy") or "Delete")
+        a.change = f"exists -> deleted; PV {o.name(pv)} ({pol}): " + FATE.get(pol, "").split(";")[0]
+
+
+def _unproven_dc_pods(ctx: Context, ns: str, objs: list[dict], planned: list[Action]) -> list[str]:
+    """Pods with the labels of a migrated DeploymentConfig that are not provably its (no owning RC): said, not
+    deleted. A deployer pod of an old cluster without owner references would keep a PVC from going."""
+    dcs = {o.name(x) for x in objs if x.get("kind") == "DeploymentConfig" and o.labels(x).get(PLAN_LABEL) == ctx.plan_uid}
+    done = {a.name for a in planned if a.kind == "Pod"}
+    out = []
+    for x in objs:
+        lb = o.labels(x)
+        if x.get("kind") == "Pod" and o.name(x) not in done and lb.get(PLAN_LABEL) != ctx.plan_uid and (
+                lb.get("deploymentconfig") in dcs or str(lb.get(DEPLOYER_LABEL, "")).rsplit("-", 1)[0] in dcs):
+            out.append(f"pod {ns}/{o.name(x)} carries the labels of migrated DeploymentConfig "
+                       f"{lb.get('deploymentconfig') or lb.get(DEPLOYER_LABEL)} but no owning ReplicationController "
+                       f"of it (an `oc debug` copy?): not deleted; oc delete pod {o.name(x)} -n {ns} if it is yours to "
+                       "delete")
+    return out
+
+
+def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, release: str | None = None,
+               replicas: int | None = None, journaled_dcs: dict | None = None, project: str = "") -> Plan:
+    acts: list[Action] = velero_actions(ctx, ob.backups, ob.delete_requests, ob.restores)
+    for role in ("target", "source"):
+        acts += hook_actions(ctx, role, ob.hooks.get(role) or [])
+    acts += pod_actions(ctx, "target", ob.pods.get("target") or [], ob.dvm_uids, ctx.dest_namespaces)
+    acts += pod_actions(ctx, "source", ob.pods.get("source") or [], ob.dvm_uids, ctx.src_namespaces)
+    manual: list[str] = []
+    looked: list[str] = []
+    volumes: list[str] = []
+    warnings: list[str] = []
+    for s, d in ctx.pairs:
+        objs = ob.target.get(d) or []
+        skip = {(a.kind, a.name) for a in acts if a.cluster == "target" and a.namespace == d}
+        tacts = target_actions(ctx, d, objs, stop_daemonsets, journaled_dcs, skip)
+        labelled = sum(1 for x in objs if o.labels(x).get(PLAN_LABEL) == ctx.plan_uid)
+        vacts, lines, warns = volume_actions(ctx, d, s, objs, ob.target_pvs, ob.source_pvs, release)
+        sacts, man = source_actions(ctx, s, ob.source.get(s) or [], replicas)
+        acts += tacts + vacts + sacts
+        _pvc_fates(tacts + vacts, d, objs, ob.target_pvs, ctx)
+        manual += man + _unproven_dc_pods(ctx, d, objs, tacts)
+        volumes += lines
+        warnings += warns
+        looked.append(f'target namespace "{d}": ' + (f"{labelled} objects carry {PLAN_LABEL}={ctx.plan_uid}" if labelled
+                                                    else f"nothing carries {PLAN_LABEL}={ctx.plan_uid}"))
+        looked.append(f'source namespace "{s}": ' + (f"{len(sacts)} quiesced objects to restore" if sacts else
+                                                    "nothing quiesced (no preQuiesce annotations, no quiesce "
+                                                    "nodeSelector)"))
+    left = [a for a in acts if a.group in ("velero", "mtc leftovers")]
+    looked.append("MTC leftovers: " + (", ".join(f"{n} {what}" for n, what in (
+        (_count(left, kind="Pod", verb="delete"), "stage/rsync pods"), (_count(left, kind="Pod", verb="patch"),
+                                                                         "application pods with stage labels"),
+        (_count(left, kind="Job"), "hook Jobs"), (_count(left, kind="Backup"), "Velero Backups"),
+        (_count(left, kind="Restore"), "Velero Restores")) if n) or "none (stage, rsync and hook pods, Velero "
+        "Backups and Restores labelled with the plan's migrations)"))
+    nback = sum(len(v) for v in ob.backups.values())
+    if nback and not _count(left, kind="Backup"):
+        looked.append(f"Velero Backups of the plan: {nback}, deletion already requested")
+    mig = ctx.migration
+    if mig and succeeded(mig) and any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts):
+        warnings.insert(0, f"migration {o.name(mig)} SUCCEEDED: this deletes the live application on the "
+                        "target; executing it needs --force")
+    if not release and volumes:
+        manual.append("PersistentVolumes of the migrated PVCs keep their reclaim policy (see volumes); "
+                      "--release-target-pvs would switch copied ones to Delete")
+    proj = project or ctx.dest_ns
+    controller = (f"MTC 1.3+ can run this rollback itself: oc mig-rollback {proj} --plan {o.name(ctx.plan)} "
+                  "--via-controller (a MigMigration with spec.rollback: true); it does not restore moved PVs' "
+                  "reclaim policy nor delete hook Jobs")
+    return Plan(order(acts, ctx.pairs), manual, ctx, looked, volumes, warnings, controller)
+
+
+def refuse_if_empty(plan: Plan, rolled_back: bool) -> None:
+    """Nothing to do on either side, and no run of ours (journal) or MTC's (a rollback MigMigration that
+    succeeded) to explain it: refuse, saying what was looked at."""
+    if plan.actions or rolled_back:
+        return
+    raise MigError(f"nothing to roll back for plan {o.name(plan.context.plan)}: " + "; ".join(plan.looked))

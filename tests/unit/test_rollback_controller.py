@@ -1,0 +1,91 @@
+"""--via-controller without a server (a client double), and the confirmation --release-target-pvs needs."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from lib.errors import MigError
+from lib.rollback import controller
+from lib.rollback.command import Options, confirm
+from lib.rollback.plan import Action, Plan
+from lib.rollback.resolve import Context
+
+
+class FakeHost:
+    def __init__(self, phases: list, prune: bool = False):
+        self.phases, self.prune, self.deleted, self.created = list(phases), prune, [], None
+
+    def create(self, kind, obj, namespace):
+        self.created = {**obj, "metadata": {**obj["metadata"], "name": "p-rollback-abcde", "uid": "u1"}}
+        if self.prune:
+            self.created["spec"] = {k: v for k, v in obj["spec"].items() if k != "rollback"}
+        return self.created
+
+    def delete(self, kind, name, namespace, uid=None):
+        self.deleted.append((kind, name, uid))
+
+    def get_or_none(self, kind, name, namespace):
+        status = self.phases.pop(0) if len(self.phases) > 1 else self.phases[0]
+        return {**self.created, "status": status}
+
+
+class FakeSrc:
+    namespace = "openshift-migration"
+
+    def __init__(self, host):
+        self.host = host
+
+    def client(self, role):
+        assert role == "host"
+        return self.host
+
+
+CTX = Context({"metadata": {"name": "p", "uid": "plan-uid"}}, None, [("a", "b")])
+
+
+def test_follow_prints_each_phase_once_and_returns_the_outcome(monkeypatch):
+    host = FakeHost([{"phase": "Rollback"}, {"phase": "Rollback"}, {"phase": "DeleteMigrated"},
+                     {"phase": "Completed", "conditions": [{"type": "Succeeded", "status": "True"}]}])
+    err = io.StringIO()
+    monkeypatch.setattr(controller, "POLL_S", 0)
+    mig = controller.run_via_controller(FakeSrc(host), CTX, 10, err)
+    assert controller.outcome(mig) == "Succeeded"
+    assert host.created["spec"] == {"migPlanRef": {"name": "p", "namespace": "openshift-migration"},
+                                    "rollback": True, "stage": False, "quiescePods": False}
+    assert err.getvalue().count("controller: Rollback") == 1 and "controller: DeleteMigrated" in err.getvalue()
+
+
+def test_a_crd_without_spec_rollback_is_caught_and_the_migration_deleted():
+    host = FakeHost([{}], prune=True)
+    with pytest.raises(MigError, match="does not know spec.rollback"):
+        controller.run_via_controller(FakeSrc(host), CTX, 10, io.StringIO())
+    assert host.deleted == [("MigMigration", "p-rollback-abcde", "u1")]
+
+
+def test_where_names_the_failed_step_and_errors():
+    mig = {"status": {"phase": "Completed", "errors": ["boom"], "pipeline": [{"name": "CleanupMigrated", "failed": True}]}}
+    assert controller.where(mig) == "phase Completed, step CleanupMigrated: boom"
+
+
+class Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _plan():
+    acts = [Action("target", "patch", "PersistentVolume", "pv-1", "", "reclaimPolicy Retain -> Delete", "r",
+                   "release volumes"),
+            Action("target", "delete", "ConfigMap", "c", "ns", "exists -> deleted", "r", "config")]
+    return Plan(acts, [], CTX)
+
+
+def test_released_pvs_are_listed_and_confirmed_separately_on_a_tty():
+    err = io.StringIO()
+    assert confirm(Options("b", release="Delete"), _plan(), Tty("y\nn\n"), err) is False
+    assert "PV pv-1: reclaimPolicy Retain -> Delete" in err.getvalue() and "Release these 1 PersistentVolumes" in err.getvalue()
+    assert confirm(Options("b", release="Delete"), _plan(), Tty("y\ny\n"), io.StringIO()) is True
+    err = io.StringIO()
+    assert confirm(Options("b", release="Delete", yes=True), _plan(), io.StringIO(), err) is True
+    assert "releasing PV pv-1: reclaimPolicy Retain -> Delete; its data is deleted" in err.getvalue()

@@ -1,0 +1,235 @@
+"""The rollback planner on plain dicts (the shipped scenarios, read into a DictSource): every failure point gives a
+plan for what it left on either side, ownership is proven by MTC's labels and owners, moved PVs are never
+recycled or deleted, several namespaces are rolled back pair by pair."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from lib.errors import MigError
+from lib.rollback.command import Options, make_plan
+from lib.rollback.planner import refuse_if_empty
+from tests.emulator.scenario import load
+from tests.unit.fakes import DictSource
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def scenario(name: str) -> dict:
+    objs = load(SCENARIOS / f"{name}.yaml", {}, dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))["objects"]
+    for role, items in objs.items():
+        for x in items:
+            md = x.setdefault("metadata", {})
+            md.setdefault("uid", f"uid-{role}-{x['kind']}-{md.get('namespace', '')}-{md['name']}")
+            md.setdefault("resourceVersion", "1")
+    return objs
+
+
+def find(objs: list, kind: str, name: str, ns: str | None = None) -> dict:
+    return next(x for x in objs if x["kind"] == kind and x["metadata"]["name"] == name
+                and (ns is None or x["metadata"].get("namespace") == ns))
+
+
+def plan_of(objs: dict, project: str | None = None, **kw):
+    return make_plan(DictSource(objs), Options(project, journal=kw.pop("journal", "/nonexistent/j.jsonl"), **kw))[0]
+
+
+def keys(plan, cluster=None, verb=None) -> set:
+    return {(a.kind, a.name) for a in plan.actions if (cluster is None or a.cluster == cluster)
+            and (verb is None or a.verb == verb)}
+
+
+def unquiesce(objs: dict, ns: str) -> None:
+    """What a finished rollback leaves on the source: no quiesce annotations, replicas back."""
+    for x in objs["source"]:
+        if x["metadata"].get("namespace") != ns:
+            continue
+        ann = x["metadata"].get("annotations") or {}
+        if "migration.openshift.io/preQuiesceReplicas" in ann:
+            x["spec"]["replicas"] = int(ann["migration.openshift.io/preQuiesceReplicas"])
+        for k in [k for k in ann if "preQuiesce" in k]:
+            del ann[k]
+        sel = (((x.get("spec") or {}).get("template") or {}).get("spec") or {}).get("nodeSelector") or {}
+        sel.pop("migration.openshift.io/quiesceDaemonSet", None)
+        if x["kind"] == "CronJob":
+            x["spec"]["suspend"] = False
+
+
+def test_restic_timeout_nothing_restored_gives_a_source_only_plan():
+    plan = plan_of(scenario("restic-timeout"), "rocket-chat")
+    assert keys(plan, "target", "delete") == set()
+    assert keys(plan, "source", "patch") == {("StatefulSet", "mongodb"), ("StatefulSet", "uploads")}
+    assert {a.change for a in plan.actions if a.kind == "StatefulSet"} == {"replicas 0 -> 1"}
+    backups = {a.name for a in plan.actions if a.verb == "request-deletion"}
+    assert backups == {"f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b-x8k2p", "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b-4jq7n"}
+    assert any('target namespace "rocket-chat": nothing carries' in x for x in plan.looked)
+    assert any('source namespace "rocket-chat": 2 quiesced objects' in x for x in plan.looked)
+
+
+def test_nothing_on_either_side_refuses_saying_what_it_looked_at():
+    objs = scenario("restic-timeout")
+    unquiesce(objs, "rocket-chat")
+    objs["source"] = [x for x in objs["source"] if x["kind"] != "Backup"]
+    plan = plan_of(objs, "rocket-chat")
+    assert plan.actions == []
+    with pytest.raises(MigError) as e:
+        refuse_if_empty(plan, rolled_back=False)
+    msg = str(e.value)
+    assert 'target namespace "rocket-chat": nothing carries migration.openshift.io/migrated-by-migplan=' in msg
+    assert 'source namespace "rocket-chat": nothing quiesced' in msg and "MTC leftovers: none" in msg
+    refuse_if_empty(plan, rolled_back=True)       # our journal, or MTC's finished rollback: "nothing to do", no error
+
+
+def test_source_never_quiesced_gives_a_target_only_plan():
+    objs = scenario("rollback-needed")
+    unquiesce(objs, "parts")
+    plan = plan_of(objs, "parts-prod")
+    assert keys(plan, "source") == set()
+    assert ("DeploymentConfig", "web") in keys(plan, "target", "delete")
+    assert any('source namespace "parts": nothing quiesced' in x for x in plan.looked)
+
+
+def test_an_oc_debug_pod_and_a_recreated_deploymentconfig_are_not_ours():
+    objs = scenario("rollback-needed")
+    web = find(objs["target"], "Pod", "web-1-x7k2p")
+    debug = json.loads(json.dumps(web))
+    debug["metadata"].update(name="web-debug", uid="uid-web-debug", ownerReferences=[],
+                             annotations={"debug.openshift.io/source-resource": "/deploymentconfigs/web"})
+    objs["target"].append(debug)
+    plan = plan_of(objs, "parts-prod")
+    assert ("Pod", "web-debug") not in keys(plan) and ("Pod", "web-1-x7k2p") in keys(plan)
+    assert any(m.startswith("pod parts-prod/web-debug carries the labels of migrated DeploymentConfig web")
+               for m in plan.manual)
+    # After a finished rollback the user re-creates DeploymentConfig web (no plan label, a new UID): its RC and
+    # pod are not ours, even though a journal says a DeploymentConfig named web was deleted.
+    dc = find(objs["target"], "DeploymentConfig", "web")
+    old_uid = dc["metadata"]["uid"]
+    dc["metadata"].update(uid="uid-new-web", labels={})
+    rc = find(objs["target"], "ReplicationController", "web-1")
+    rc["metadata"]["ownerReferences"][0]["uid"] = "uid-new-web"
+    src = DictSource(objs)
+    from lib.rollback.observe import observe
+    from lib.rollback.planner import build_plan
+    from lib.rollback.resolve import resolve
+    ctx = resolve(src, "parts-prod")
+    plan = build_plan(ctx, observe(src, ctx), journaled_dcs={old_uid: ("web", "2020-02-10T10:00:00Z")})
+    assert not keys(plan, "target") & {("ReplicationController", "web-1"), ("Pod", "web-1-x7k2p"),
+                                       ("Pod", "web-1-deploy"), ("DeploymentConfig", "web")}
+    # an RC still owned by the DeploymentConfig an interrupted run deleted (same UID) is ours
+    rc["metadata"]["ownerReferences"][0]["uid"] = old_uid
+    plan = build_plan(ctx, observe(src, ctx), journaled_dcs={old_uid: ("web", "2020-02-10T10:00:00Z")})
+    assert {("ReplicationController", "web-1"), ("Pod", "web-1-x7k2p")} <= keys(plan, "target", "delete")
+
+
+def test_moved_nfs_pv_is_never_recycled_and_the_source_policy_comes_back():
+    objs = scenario("move-nfs")
+    plan = plan_of(objs, "inventory", release="Recycle")
+    pv = [a for a in plan.actions if a.name == "nfs-pv-inventory"]
+    assert [(a.cluster, a.verb, a.group) for a in pv] == [("target", "delete", "moved volumes"),
+                                                          ("source", "patch", "restore volumes")]
+    assert pv[1].patch == {"metadata": {"annotations": {"migration.openshift.io/orig-reclaim-policy": None}},
+                           "spec": {"persistentVolumeReclaimPolicy": "Recycle"}}
+    assert not [a for a in plan.actions if a.cluster == "target" and a.name == "nfs-pv-inventory" and a.verb == "patch"]
+    assert ("PersistentVolume", "nfs-pv-reports") not in keys(plan)
+    order = [(a.cluster, a.kind, a.name) for a in plan.actions]
+    assert order.index(("target", "PersistentVolumeClaim", "inventory-data")) < \
+        order.index(("target", "PersistentVolume", "nfs-pv-inventory")) < \
+        order.index(("source", "PersistentVolume", "nfs-pv-inventory")) < order.index(("source", "Deployment", "inventory-api"))
+    copied = next(a for a in plan.actions if a.name == "pvc-9e8d7c6b-6a72-11ea-9f1e-0a580a830010")
+    assert copied.change == "reclaimPolicy Delete -> Recycle"
+    pvc = next(a for a in plan.actions if a.kind == "PersistentVolumeClaim" and a.name == "inventory-cache")
+    assert "(Recycle): scrubbed" in pvc.change
+    assert any("nfs-pv-inventory" in v and "was moved" in v and "never applies" in v for v in plan.volumes)
+
+
+def test_a_moved_pv_that_is_not_retain_is_protected_before_its_claim_goes():
+    objs = scenario("move-nfs")
+    find(objs["target"], "PersistentVolume", "nfs-pv-inventory")["spec"]["persistentVolumeReclaimPolicy"] = "Delete"
+    plan = plan_of(objs, "inventory")
+    order = [(a.cluster, a.verb, a.kind, a.name) for a in plan.actions]
+    protect = order.index(("target", "patch", "PersistentVolume", "nfs-pv-inventory"))
+    assert plan.actions[protect].patch == {"spec": {"persistentVolumeReclaimPolicy": "Retain"}}
+    assert protect < order.index(("target", "delete", "PersistentVolumeClaim", "inventory-data"))
+
+
+def test_copied_pv_policies_are_read_from_the_cluster():
+    plan = plan_of(scenario("move-nfs"), "inventory")
+    line = next(v for v in plan.volumes if "pvc-9e8d7c6b" in v)
+    assert "reclaimPolicy Delete (read from the cluster)" in line and "deleted with its data" in line
+    pvc = next(a for a in plan.actions if a.kind == "PersistentVolumeClaim" and a.name == "inventory-cache")
+    assert "PV pvc-9e8d7c6b-6a72-11ea-9f1e-0a580a830010 (Delete)" in pvc.change
+    assert any("reclaimPolicy Delete" in w for w in plan.warnings)
+    plan = plan_of(scenario("rollback-needed"), "parts-prod")
+    assert any("pvc-db11aa22" in v and "reclaimPolicy Retain (read from the cluster)" in v for v in plan.volumes)
+
+
+def test_stage_pods_hooks_and_velero_objects_go_first_and_decoys_stay():
+    plan = plan_of(scenario("stage-pods-left"), "orders")
+    left = [(a.cluster, a.verb, a.kind, a.name) for a in plan.actions if a.group in ("velero", "mtc leftovers")]
+    assert set(left) == {
+        ("target", "delete", "Pod", "stage-postgres-0-h7x2k"), ("source", "delete", "Pod", "stage-postgres-0-h7x2k"),
+        ("source", "delete", "Job", "orders-mig-plan-prebackup-7xk2q"),
+        ("source", "request-deletion", "Backup", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-b5c6d"),
+        ("source", "request-deletion", "Backup", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-x2w3e"),
+        ("target", "delete", "Restore", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-p9q8r")}
+    assert ("Pod", "orders-api-debug") not in keys(plan) and ("Pod", "stage-reports-0-m2n3b") not in keys(plan)
+    order = [(a.cluster, a.kind, a.name) for a in plan.actions]
+    assert order.index(("source", "Pod", "stage-postgres-0-h7x2k")) < order.index(("source", "StatefulSet", "postgres"))
+    assert sum(1 for a in plan.actions if a.cluster == "source" and a.verb == "delete") == 2     # MTC's own only
+
+
+def test_stage_pods_of_cam_1_2_are_recognised_by_their_correlation_labels():
+    objs = scenario("stage-pods-left")
+    pod = find(objs["source"], "Pod", "stage-postgres-0-h7x2k")
+    for k in ("migplan", "migration.openshift.io/is-stage-pod", "app.kubernetes.io/part-of"):
+        pod["metadata"]["labels"].pop(k)
+    assert ("Pod", "stage-postgres-0-h7x2k") in keys(plan_of(objs, "orders"), "source", "delete")
+
+
+def test_multi_namespace_plan_found_from_either_name_and_rolled_back_pair_by_pair():
+    objs = scenario("multi-namespace")
+    for project, pair in (("shop", ("shop", "shop-prod")), ("shop-db-prod", ("shop-db", "shop-db-prod")),
+                          ("shop-db", ("shop-db", "shop-db-prod"))):
+        plan = plan_of(objs, project)
+        assert plan.context.pairs == [pair]
+        assert {a.namespace for a in plan.actions if a.group not in ("velero",)} <= set(pair)
+    plan = plan_of(objs, "shop", all_namespaces=True)
+    assert plan.context.pairs == [("shop", "shop-prod"), ("shop-db", "shop-db-prod")]
+    assert make_plan(DictSource(objs), Options(None, plan="shop-mig-plan", journal="/x/j.jsonl"))[0].context.pairs == \
+        plan.context.pairs
+    assert {("Pod", "rsync-k2j4x")} <= keys(plan, "source", "delete")
+    assert ("Pod", "rsync-server") in keys(plan, "target", "delete")
+    assert ("ConfigMap", "feature-flags") not in keys(plan)
+    ns_order = [a.namespace for a in plan.actions]
+    assert max(i for i, n in enumerate(ns_order) if n in ("shop", "shop-prod")) < \
+        min(i for i, n in enumerate(ns_order) if n in ("shop-db", "shop-db-prod"))
+    with pytest.raises(MigError, match='migrates a namespace to "nope" or from it'):
+        plan_of(objs, "nope")
+
+
+def test_rsync_pods_of_another_dvm_are_not_ours():
+    objs = scenario("multi-namespace")
+    find(objs["source"], "Pod", "rsync-k2j4x")["metadata"]["labels"]["directvolumemigration"] = "some-other-dvm"
+    assert ("Pod", "rsync-k2j4x") not in keys(plan_of(objs, "shop-db"))
+
+
+def test_cam_1_1_quiesce_keys_are_recognised():
+    objs = scenario("rollback-needed")
+    ds = find(objs["source"], "DaemonSet", "log-agent")
+    ds["metadata"]["annotations"] = {}
+    ds["spec"]["template"]["spec"]["nodeSelector"] = {"role": "worker", "openshift.io/quiesceDaemonSet": "quiesce"}
+    cj = find(objs["source"], "CronJob", "nightly-report")
+    cj["metadata"]["annotations"] = {}
+    plan = plan_of(objs, "parts-prod")
+    a = next(a for a in plan.actions if a.kind == "DaemonSet" and a.cluster == "source")
+    assert a.patch == {"spec": {"template": {"spec": {"nodeSelector": {"openshift.io/quiesceDaemonSet": None}}}}}
+    assert any("CronJob parts/nightly-report is suspended" in m and "CAM 1.1" in m for m in plan.manual)
+
+
+def test_a_succeeded_migration_is_flagged():
+    plan = plan_of(scenario("sock-shop-success"), "sock-shop")
+    assert plan.warnings and "SUCCEEDED" in plan.warnings[0] and "--force" in plan.warnings[0]
