@@ -20,6 +20,7 @@ import gzip
 import json
 import re
 import secrets
+import threading
 
 BACKUP_KINDS = ("BackupLog", "BackupResourceList", "BackupResults")
 RESTORE_KINDS = ("RestoreLog", "RestoreResults")
@@ -39,6 +40,7 @@ def process(cluster, res_of, ns: str, obj: dict) -> dict:
             "expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
+_INDEXING = threading.Lock()
 _REF = re.compile(r'\b(backup|restore)="?([\w.-]+)/([\w.-]+)')
 
 
@@ -47,6 +49,11 @@ def _lines(cluster, res_of, ns: str, what: str, name: str) -> list[str]:
     files = sorted((k, lf) for k, lf in cluster.logs.files.items()
                    if k[0] == ns and not k[3] and k[1].startswith("velero-"))
     sig = tuple((str(lf.path), lf.path.stat().st_size if lf.path.exists() else -1) for _, lf in files)
+    with _INDEXING:                   # one pass at a time: concurrent requests wait for it, not redo it
+        return _indexed(cluster, files, sig).get((what, ns, name), [])[:]
+
+
+def _indexed(cluster, files, sig) -> dict:
     cache = getattr(cluster, "_velero_lines", None)
     if cache is None or cache[0] != sig:
         index: dict = {}
@@ -65,7 +72,7 @@ def _lines(cluster, res_of, ns: str, what: str, name: str) -> list[str]:
                 continue
         cache = (sig, index)
         cluster._velero_lines = cache
-    return list(cache[1].get((what, ns, name), []))
+    return cache[1]
 
 
 def _content(cluster, res_of, ns: str, kind: str, name: str) -> bytes | None:
