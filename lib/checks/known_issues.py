@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from .. import objects as o
-from ..errors import MigError
+from ..errors import MigError, NotCollected
 from ..facts import Facts
 from .registry import Finding, check, ref
 
@@ -154,6 +154,10 @@ def rollback_needed(f: Facts) -> Iterator[Finding]:
     for kind in QUIESCED_KINDS:
         try:
             items = f.app("source", kind)
+        except NotCollected as e:       # a bundle without the application: MTC's own record must do
+            f.unchecked(f"check rollback-needed: {e}")
+            yield from _rollback_from_record(f)
+            return
         except MigError as e:
             if "not served" in str(e) or "not in the must-gather" in str(e):
                 continue                # e.g. no DeploymentConfig on plain Kubernetes
@@ -190,6 +194,33 @@ def rollback_needed(f: Facts) -> Iterator[Finding]:
                   title=f"the application is stopped on the source ({len(held)} workloads quiesced): roll back "
                   "before anything else", cluster="source", objects=[ref(mig)] + [ref(x) for x, _ in held[:15]],
                   evidence=ev, fix=fix)
+
+
+# Pipeline steps (MTC 1.4+ status.pipeline) that run after the source was quiesced (quiescePods: the
+# QuiesceApplications phase precedes the stage backup and the direct volume copy; mtc-facts.md, task.go).
+AFTER_QUIESCE = ("StageBackup", "StageRestore", "DirectVolume", "Restore")
+
+
+def _rollback_from_record(f: Facts) -> Iterator[Finding]:
+    """rollback-needed from the MigMigration alone, when the source's workloads were not collected:
+    quiescePods was set and (MTC 1.4+) a step after the quiesce had started."""
+    mig = f.mig
+    if not o.spec(mig).get("quiescePods"):
+        return
+    steps = o.status(mig).get("pipeline")
+    if isinstance(steps, list) and not any(isinstance(s, dict) and s.get("name") in AFTER_QUIESCE and s.get("started")
+                                           for s in steps):
+        return
+    plan = o.name(f.plan or {})
+    nss = ", ".join(s for s, _ in f.namespace_pairs())
+    yield Finding(id="rollback-needed", severity="error",
+                  title="the application is probably stopped on the source: roll back before anything else",
+                  cluster="source", objects=[ref(mig)],
+                  evidence=[f"MigMigration {o.name(mig)} failed with quiescePods"
+                            + (" after the quiesce step" if isinstance(steps, list) else ""),
+                            f"the workloads of {nss} on the source are not in this data: check them with "
+                            f"oc get deploy,dc,sts,ds,cronjob -n <namespace> --context <source>"],
+                  fix=[f"oc mig-rollback --plan {plan}    # review the plan, then add --yes"])
 
 
 @check("verify-slow")
