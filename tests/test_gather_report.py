@@ -84,6 +84,8 @@ def test_every_bundle_carries_a_report_a_person_can_read(sim, kubectl, tmp_path)
     logs = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.log"))
     assert logs and set(logs) <= set(links) and all((root / h).is_file() for h in links)
     assert any("velero/backups/" in h for h in links)
+    backups = root / "source_ocp3-source" / "velero" / "backups"       # Velero's records: this migration's only
+    assert (backups / f"{MIG}-4jq7n").is_dir() and not (backups / "e13a1b60-c927-11e9-9555-d129df7f3b96-sz24f").exists()
     rules = json.loads((root / "gather.json").read_text())["redaction"]["rules"]
     assert rules and all(f"<tr><td>{k}</td><td>{n}</td></tr>" in text for k, n in rules.items())
     with __import__("tarfile").open(tarball) as tf:

@@ -163,8 +163,10 @@ def run(src, opt: Options, out=None, err=None) -> int:
             raise MigError(f"--cluster {unknown[0]}: no such MigCluster or role "
                            f"(known: {', '.join(j.name for j in jobs)}; roles host, source, target)")
         jobs = [j for j in jobs if j.name in opt.clusters or set(j.roles) & set(opt.clusters)]
+    reported = migrations[:opt.reports] if not opt.migration else migrations
     for j in jobs:
         j.full = opt.full_namespaces
+        j.migrations = {o.name(m) for m in reported} | {o.uid(m) for m in reported if o.uid(m)}
         j.since = {"sinceSeconds": opt.since_seconds} if opt.since_seconds else \
             ({"sinceTime": opt.since_time} if opt.since_time else {})
     dest = Path(opt.dest_dir)

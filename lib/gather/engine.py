@@ -36,6 +36,7 @@ class ClusterJob:
     version: dict = field(default_factory=dict)
     full: bool = False            # --namespaces: every namespaced kind of the migrated namespaces
     since: dict = field(default_factory=dict)         # {"sinceSeconds": n} or {"sinceTime": t}: the log window
+    migrations: set = field(default_factory=set)      # names and UIDs of the migrations reported on
 
     def to_dict(self) -> dict:
         """gather.json's entry; `namespaces` and `full` say what was collected (read back by lib.mustgather)."""
@@ -178,11 +179,12 @@ class ClusterGather:
             "counts": {k: len(v) for k, v in sorted(by_kind.items())}, "podPhases": dict(phases)})
 
     def _velero(self, results: dict) -> None:
-        """Velero's records of MTC's Backups (where they were made: not on a target only) and Restores."""
-        roles = set(self.job.roles)
-        backups = velero.newest_mtc(results.get(("Backup", self.ns), [])) \
+        """Velero's records of the Backups (where they were made: not on a target only) and Restores of
+        the migrations reported on."""
+        roles, mine = set(self.job.roles), self.job.migrations
+        backups = velero.of_migrations(results.get(("Backup", self.ns), []), mine) \
             if not ("target" in roles and "source" not in roles) else []
-        restores = velero.newest_mtc(results.get(("Restore", self.ns), []))
+        restores = velero.of_migrations(results.get(("Restore", self.ns), []), mine)
         if not backups and not restores:
             return
         dl = velero.Downloader(self.job.client, self.ns, results.get(("BackupStorageLocation", self.ns), []))

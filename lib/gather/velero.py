@@ -28,8 +28,10 @@ from ..errors import ApiError, MigError
 
 POLL = 0.25
 TIMEOUT = 20.0
-MAX_RECORDS = 40           # newest Backups and Restores of MTC per cluster (each costs a few requests)
-MTC_LABEL = "migration.openshift.io/migmigration-name"
+MAX_RECORDS = 40           # at most this many Backups and Restores per cluster (each costs a few requests)
+# How MTC labels its Backups and Restores with their migration (mtc-facts: name, then UIDs).
+MTC_LABELS = ("migration.openshift.io/migmigration-name", "migration.openshift.io/migrated-by-migmigration",
+              "migmigration")
 
 
 class NotFound(Exception):
@@ -269,7 +271,7 @@ class Partial(Exception):
         self.files, self.error = files, error
 
 
-def newest_mtc(items: list[dict]) -> list[dict]:
-    """MTC's own Backups or Restores (labelled with their migration), newest first, at most MAX_RECORDS."""
-    mine = [x for x in items if (o.labels(x) or {}).get(MTC_LABEL)]
+def of_migrations(items: list[dict], migrations: set) -> list[dict]:
+    """The Backups or Restores of these migrations (names or UIDs), newest first, at most MAX_RECORDS."""
+    mine = [x for x in items if any((o.labels(x) or {}).get(k) in migrations for k in MTC_LABELS)]
     return sorted(mine, key=lambda x: o.meta(x).get("creationTimestamp") or "", reverse=True)[:MAX_RECORDS]

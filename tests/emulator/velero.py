@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import mmap
 import re
 import secrets
 
@@ -40,18 +41,29 @@ def process(cluster, res_of, ns: str, obj: dict) -> dict:
 
 
 def _lines(cluster, res_of, ns: str, what: str, name: str) -> list[str]:
-    needle = f"{what}={ns}/{name}"
-    out = []
-    for (lns, pod, _container, previous), lf in sorted(cluster.logs.files.items()):
+    """Lines naming `<what>=<ns>/<name>` in the Velero pods' logs (found with mmap's find: a 1 GiB
+    estate is scanned at memory speed), without the API server's timestamp."""
+    needles = [f"{what}={ns}/{name}".encode(), f'{what}="{ns}/{name}"'.encode()]
+    out: list[str] = []
+    for (lns, pod, _c, previous), lf in sorted(cluster.logs.files.items(), key=lambda kv: kv[0]):
         if lns != ns or previous or not pod.startswith("velero-"):
             continue
         try:
-            text = lf.path.read_text(errors="replace")
-        except OSError:
+            with open(lf.path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                hits = set()
+                for needle in needles:
+                    i = mm.find(needle)
+                    while i >= 0:
+                        start = mm.rfind(b"\n", 0, i) + 1
+                        end = mm.find(b"\n", i)
+                        end = len(mm) if end < 0 else end
+                        hits.add((start, end))
+                        i = mm.find(needle, end)
+                for start, end in sorted(hits):
+                    line = mm[start:end].decode("utf-8", "replace")
+                    out.append(line.split(" ", 1)[1] if line[:4].isdigit() and " " in line else line)
+        except (OSError, ValueError):     # ValueError: an empty file cannot be mapped
             continue
-        for line in text.splitlines():
-            if needle in line or f'{what}="{ns}/{name}"' in line:
-                out.append(line.split(" ", 1)[1] if line[:4].isdigit() and " " in line else line)
     return out
 
 
