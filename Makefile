@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= restic-timeout
 KUBECONFIG_OUT ?= $(CURDIR)/build/sim.kubeconfig
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 4
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: venv build kubectl chromium lint test demo sim bench clean
@@ -42,7 +43,7 @@ lint: venv
 
 # pytest exits 5 when it collected no tests: a suite that ran nothing must not pass.
 test: lint build kubectl chromium
-	@MIG_TOOLS_BUILT=1 $(PY) -m pytest -q tests $(PYTEST_ARGS); rc=$$?; \
+	@MIG_TOOLS_BUILT=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) tests $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 # Serve the emulated clusters of a scenario until interrupted; the kubeconfig appears once all answer.
