@@ -71,24 +71,7 @@ def _copy(archive, tf: tarfile.TarFile, m: tarfile.TarInfo, out: Path, total: in
     src = tf.extractfile(m)
     if src is None:           # not a regular file after all: nothing to write
         return total
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        f = open(out, "wb")
-    except OSError as e:
-        raise MigError(f"must-gather {archive}: cannot extract into {out.parent}: {e.strerror or e}") from None
-    with f:
-        while True:
-            data = src.read(_CHUNK)
-            if not data:
-                return total
-            total += len(data)
-            try:
-                f.write(data)
-            except OSError as e:
-                raise MigError(f"must-gather {archive}: cannot extract into {out.parent}: {e.strerror or e}") \
-                    from None
-            if total > RATIO_FLOOR and total > MAX_RATIO * max(counter.n, 1):
-                raise _refuse(archive, m.name, f"compression ratio over {MAX_RATIO}:1 (a decompression bomb?)")
+    return _write(archive, m.name, src, out, total, lambda: counter.n)
 
 
 def extract(archive: Path, dest: Path, shown: str | None = None) -> None:
@@ -194,12 +177,19 @@ def _zip_time(i: zipfile.ZipInfo) -> float | None:
 
 
 def _copy_zip(name: str, zf: zipfile.ZipFile, i: zipfile.ZipInfo, out: Path, total: int, packed: int) -> int:
+    with zf.open(i) as src:
+        return _write(name, i.filename, src, out, total, lambda: packed)
+
+
+def _write(archive, member: str, src, out: Path, total: int, packed) -> int:
+    """Stream one member to `out`, refusing a compression ratio over MAX_RATIO (packed(): bytes read
+    of the archive so far); a write that fails (a full disk) is one MigError naming the archive."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         f = open(out, "wb")
     except OSError as e:
-        raise MigError(f"must-gather {name}: cannot extract into {out.parent}: {e.strerror or e}") from None
-    with f, zf.open(i) as src:
+        raise MigError(f"must-gather {archive}: cannot extract into {out.parent}: {e.strerror or e}") from None
+    with f:
         while True:
             data = src.read(_CHUNK)
             if not data:
@@ -208,10 +198,10 @@ def _copy_zip(name: str, zf: zipfile.ZipFile, i: zipfile.ZipInfo, out: Path, tot
             try:
                 f.write(data)
             except OSError as e:
-                raise MigError(f"must-gather {name}: cannot extract into {out.parent}: {e.strerror or e}") \
+                raise MigError(f"must-gather {archive}: cannot extract into {out.parent}: {e.strerror or e}") \
                     from None
-            if total > RATIO_FLOOR and total > MAX_RATIO * max(packed, 1):
-                raise _refuse(name, i.filename, f"compression ratio over {MAX_RATIO}:1 (a decompression bomb?)")
+            if total > RATIO_FLOOR and total > MAX_RATIO * max(packed(), 1):
+                raise _refuse(archive, member, f"compression ratio over {MAX_RATIO}:1 (a decompression bomb?)")
 
 
 def extract_to_temp(archive: Path, shown: str | None = None) -> Path:
