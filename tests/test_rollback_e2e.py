@@ -302,8 +302,9 @@ def test_a_succeeded_migration_needs_force(sim, kubectl, tmp_path):
     assert r.returncode == 1 and "pass --force" in r.stderr and s.writes() == []
 
 
-def test_via_controller_follows_the_rollback_migration(sim, kubectl, tmp_path, dist_dir):
-    s = sim("rollback-needed")
+def _start_via_controller(s, tmp_path, dist_dir):
+    """`kubectl mig-rollback <dest> --via-controller --yes` in the background, and the rollback
+    MigMigration it created (the test then moves it through its phases as MTC would)."""
     env = dict(os.environ, KUBECONFIG=s.kubeconfig, XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path),
                PATH=f"{dist_dir}:{os.environ['PATH']}", NO_COLOR="1")
     p = subprocess.Popen(["kubectl", "mig-rollback", NS_DST, "--via-controller", "--yes"], env=env,
@@ -314,6 +315,12 @@ def test_via_controller_follows_the_rollback_migration(sim, kubectl, tmp_path, d
         mig = next((m for m in s.list("host", "MigMigration", MIG_NS) if m["spec"].get("rollback")), None)
         time.sleep(0.1)
     assert mig is not None, p.communicate(timeout=5)
+    return p, mig
+
+
+def test_via_controller_follows_the_rollback_migration(sim, kubectl, tmp_path, dist_dir):
+    s = sim("rollback-needed")
+    p, mig = _start_via_controller(s, tmp_path, dist_dir)
     assert mig["spec"]["migPlanRef"]["name"] == "parts-mig-plan"
     for phase in ("Rollback", "DeleteBackups", "EnsureStagePodsDeleted", "DeleteMigrated", "UnQuiesceSrcApplications"):
         mig["status"] = {"phase": phase, "conditions": [{"type": "Running", "status": "True", "message": "Step: 3/11"}]}
@@ -330,16 +337,7 @@ def test_via_controller_follows_the_rollback_migration(sim, kubectl, tmp_path, d
 
 def test_via_controller_failure_shows_where_and_the_manual_plan(sim, kubectl, tmp_path, dist_dir):
     s = sim("rollback-needed")
-    env = dict(os.environ, KUBECONFIG=s.kubeconfig, XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path),
-               PATH=f"{dist_dir}:{os.environ['PATH']}", NO_COLOR="1")
-    p = subprocess.Popen(["kubectl", "mig-rollback", NS_DST, "--via-controller", "--yes"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    mig = None
-    deadline = time.monotonic() + 30
-    while mig is None and time.monotonic() < deadline:
-        mig = next((m for m in s.list("host", "MigMigration", MIG_NS) if m["spec"].get("rollback")), None)
-        time.sleep(0.1)
-    assert mig is not None, p.communicate(timeout=5)
+    p, mig = _start_via_controller(s, tmp_path, dist_dir)
     mig["status"] = {"phase": "Completed", "errors": ["DeleteMigrated: timed out"],
                      "pipeline": [{"name": "CleanupMigrated", "failed": True}],
                      "conditions": [{"type": "Failed", "status": "True", "reason": "DeleteMigrated",
