@@ -23,8 +23,20 @@ pytest_plugins = ["tests.emulator.pytest_fixtures"]
 def dist_dir() -> Path:
     """dist/ with every plugin built; `make test` builds just before and sets MIG_TOOLS_BUILT=1."""
     if os.environ.get("MIG_TOOLS_BUILT") != "1":
-        subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import fcntl
+
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))   # xdist workers build once per run
+        (ROOT / "build").mkdir(exist_ok=True)
+        with open(ROOT / "build" / ".test-build.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            lock.seek(0)
+            if lock.read().strip() != run:
+                subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=ROOT, check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                lock.seek(0)
+                lock.truncate()
+                lock.write(run)
+                lock.flush()
     return DIST
 
 

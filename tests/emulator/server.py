@@ -401,15 +401,18 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, openapi.v2_document(c))
         raise ApiFailure(404, "NotFound", "the server could not find the requested resource")
 
+    def _selectors(self) -> tuple:
+        """(label terms, field terms) of the request; a bad selector is a 400, as the API server's."""
+        try:
+            return parse_labels(self.q.get("labelSelector")), parse_fields(self.q.get("fieldSelector"))
+        except SelectorError as e:
+            raise ApiFailure(400, "BadRequest", str(e)) from None
+
     def _watch(self, res: Res, ns: str) -> None:
         """Watch events as JSON lines, from the resourceVersion asked (or every object, ADDED, without
         one) until timeoutSeconds, the client leaving or the emulator stopping."""
         c = self.cluster
-        try:
-            lterms = parse_labels(self.q.get("labelSelector"))
-            fterms = parse_fields(self.q.get("fieldSelector"))
-        except SelectorError as e:
-            raise ApiFailure(400, "BadRequest", str(e)) from None
+        lterms, fterms = self._selectors()
         try:
             since = int(self.q.get("resourceVersion") or 0)
         except ValueError:
@@ -454,11 +457,7 @@ class _Handler(BaseHTTPRequestHandler):
     # --- verbs -------------------------------------------------------------------------------
     def _list(self, res: Res, ns: str) -> None:
         c = self.cluster
-        try:
-            lterms = parse_labels(self.q.get("labelSelector"))
-            fterms = parse_fields(self.q.get("fieldSelector"))
-        except SelectorError as e:
-            raise ApiFailure(400, "BadRequest", str(e)) from None
+        lterms, fterms = self._selectors()
         items = [o for o in c.store.list(res, ns)
                  if match_labels(lterms, (o.get("metadata") or {}).get("labels") or {}) and match_fields(fterms, o)]
         start = 0
