@@ -86,6 +86,7 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         (_count(left, kind="Job"), "hook Jobs"), (_count(left, kind="Backup"), "Velero Backups"),
         (_count(left, kind="Restore"), "Velero Restores")) if n) or "none (stage, rsync and hook pods, Velero "
         "Backups and Restores labelled with the plan's migrations)"))
+    looked += [f"not read (not in the must-gather): {x}" for x in ob.unread]
     nback = sum(len(v) for v in ob.backups.values())
     if nback and not _count(left, kind="Backup"):
         looked.append(f"Velero Backups of the plan: {nback}, deletion already requested")
