@@ -231,6 +231,8 @@ def test_multi_namespace_by_either_name_then_the_whole_plan(sim, kubectl, tmp_pa
     s = sim("multi-namespace")
     plan = json.loads(run_in(kubectl, s, tmp_path, "shop", "-o", "json").stdout)
     assert plan["namespaces"] == [{"source": "shop", "target": "shop-prod"}]
+    r = run_in(kubectl, s, tmp_path, "shop", "--via-controller", "--yes")
+    assert r.returncode == 1 and "covers every namespace" in r.stderr and s.writes() == []
     plan = json.loads(run_in(kubectl, s, tmp_path, "shop", "--all-namespaces-of-plan", "-o", "json").stdout)
     assert [n["target"] for n in plan["namespaces"]] == ["shop-prod", "shop-db-prod"]
     r = run_in(kubectl, s, tmp_path, "shop-db-prod", "--yes")

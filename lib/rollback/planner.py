@@ -98,9 +98,12 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         manual.append("PersistentVolumes of the migrated PVCs keep their reclaim policy (see volumes); "
                       "--release-target-pvs would switch copied ones to Delete")
     proj = project or ctx.dest_ns
+    every = o.namespace_pairs(ctx.plan)
     controller = (f"MTC 1.3+ can run this rollback itself: oc mig-rollback {proj} --plan {o.name(ctx.plan)} "
-                  "--via-controller (a MigMigration with spec.rollback: true); it does not restore moved PVs' "
-                  "reclaim policy nor delete hook Jobs")
+                  + ("--all-namespaces-of-plan " if len(every) > len(ctx.pairs) else "")
+                  + "--via-controller (a MigMigration with spec.rollback: true"
+                  + (f", for all {len(every)} namespaces of the plan" if len(every) > 1 else "")
+                  + "); it does not restore moved PVs' reclaim policy nor delete hook Jobs")
     return Plan(order(acts, ctx.pairs), manual, ctx, looked, volumes, warnings, controller)
 
 

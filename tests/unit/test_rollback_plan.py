@@ -207,6 +207,8 @@ def test_multi_namespace_plan_found_from_either_name_and_rolled_back_pair_by_pai
     ns_order = [a.namespace for a in plan.actions]
     assert max(i for i, n in enumerate(ns_order) if n in ("shop", "shop-prod")) < \
         min(i for i, n in enumerate(ns_order) if n in ("shop-db", "shop-db-prod"))
+    one = plan_of(objs, "shop")
+    assert "--all-namespaces-of-plan --via-controller" in one.controller and "all 2 namespaces" in one.controller
     with pytest.raises(MigError, match='migrates a namespace to "nope" or from it'):
         plan_of(objs, "nope")
 
