@@ -5,12 +5,16 @@
     python build.py crs logs   # some of them
 
 dist/kubectl-mig_<name>       executable zipapp (krew maps plugin mig-<name> to this file)
-dist/mig-<name>.tar.gz        krew archive (the zipapp + LICENSE)
+dist/kubectl_complete-mig_<name>, dist/oc_complete-mig_<name>
+                              shell completion executables as kubectl 1.26+ and oc look them up
+dist/mig-<name>.tar.gz        krew archive (the zipapp, the completion executables, LICENSE),
+                              byte-reproducible: fixed gzip header (no name, mtime 0), sorted entries
 dist/krew/mig-<name>.yaml     krew manifest from krew/mig-<name>.yaml with the real sha256
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import shutil
@@ -126,8 +130,8 @@ def stage_sources(name: str, module: str) -> Path:
     return src
 
 
-def zipapp(name: str, module: str, site: Path) -> Path:
-    out = DIST / f"kubectl-mig_{name}"
+def zipapp(name: str, module: str, site: Path, dist: Path = DIST) -> Path:
+    out = dist / f"kubectl-mig_{name}"
     src = stage_sources(name, module)
     tmp = out.with_suffix(".tmp")
     subprocess.run([sys.executable, "-m", "shiv", "--site-packages", str(site), "--site-packages", str(src),
@@ -138,32 +142,65 @@ def zipapp(name: str, module: str, site: Path) -> Path:
     return out
 
 
+COMPLETER = """#!/bin/sh
+# Shell completion of `{cli} mig-{name}` ({cli} runs this with the words typed so far; lib/completion.py).
+d=$(dirname "$0")
+[ -x "$d/kubectl-mig_{name}" ] && exec "$d/kubectl-mig_{name}" __complete "$@"
+exec kubectl-mig_{name} __complete "$@"
+"""
+
+
+def completers(name: str, dist: Path = DIST) -> list[Path]:
+    """kubectl_complete-mig_<name> and oc_complete-mig_<name> (kubectl pkg/cmd/plugin/plugin_completion.go)."""
+    out = []
+    for cli in ("kubectl", "oc"):
+        path = dist / f"{cli}_complete-mig_{name}"
+        path.write_text(COMPLETER.format(cli=cli, name=name))
+        path.chmod(0o755)
+        out.append(path)
+    return out
+
+
 def _add(tar: tarfile.TarFile, arcname: str, data: bytes, mode: int) -> None:
     info = tarfile.TarInfo(arcname)
     info.size, info.mode, info.mtime = len(data), mode, 0
+    info.uid = info.gid = 0
     info.uname = info.gname = "root"
     tar.addfile(info, io.BytesIO(data))
 
 
-def krew_archive(name: str, app: Path) -> Path:
-    out = DIST / f"mig-{name}.tar.gz"
+def krew_archive(name: str, app: Path, extra: list | None = None, dist: Path = DIST) -> Path:
+    """The krew archive, the same bytes for the same inputs: entries sorted, owner and mtime fixed, and a
+    gzip header without the file name or time (tarfile's "w:gz" writes both, so every build differed)."""
+    out = dist / f"mig-{name}.tar.gz"
     tmp = out.with_suffix(".tmp")
-    with tarfile.open(tmp, "w:gz") as tar:
-        _add(tar, app.name, app.read_bytes(), 0o755)
-        _add(tar, "LICENSE", (ROOT / "LICENSE").read_bytes(), 0o644)
+    entries = [(app.name, app.read_bytes(), 0o755), ("LICENSE", (ROOT / "LICENSE").read_bytes(), 0o644)]
+    entries += [(p.name, p.read_bytes(), 0o755) for p in extra or []]
+    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz, \
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for arcname, data, mode in sorted(entries):
+            _add(tar, arcname, data, mode)
     tmp.replace(out)
     return out
 
 
-def krew_manifest(name: str, archive: Path) -> Path:
+def krew_manifest(name: str, archive: Path, dist: Path = DIST) -> Path:
     template = (ROOT / "krew" / f"mig-{name}.yaml").read_text()
     text = (template.replace("{{VERSION}}", "v" + version())
             .replace("{{SHA256}}", sha256(archive))
             .replace("{{ARCHIVE}}", archive.name))
-    out = DIST / "krew" / f"mig-{name}.yaml"
+    out = dist / "krew" / f"mig-{name}.yaml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     return out
+
+
+def build(name: str, site: Path, dist: Path = DIST) -> tuple[Path, Path, Path]:
+    """One plugin: (zipapp, krew archive, krew manifest) in dist."""
+    dist.mkdir(parents=True, exist_ok=True)
+    app = zipapp(name, PLUGINS[name], site, dist)
+    archive = krew_archive(name, app, completers(name, dist), dist)
+    return app, archive, krew_manifest(name, archive, dist)
 
 
 def main(argv: list[str]) -> int:
@@ -175,9 +212,7 @@ def main(argv: list[str]) -> int:
     DIST.mkdir(exist_ok=True)
     site = site_packages()
     for name in names:
-        app = zipapp(name, PLUGINS[name], site)
-        archive = krew_archive(name, app)
-        manifest = krew_manifest(name, archive)
+        app, archive, manifest = build(name, site)
         print(f"built {app.relative_to(ROOT)} ({app.stat().st_size // 1024} KiB), "
               f"{archive.relative_to(ROOT)}, {manifest.relative_to(ROOT)}", file=sys.stderr)
     return 0

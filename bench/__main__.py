@@ -11,7 +11,7 @@ import json
 import sys
 import time
 
-MODULES = ("startup", "logs", "verify", "gather")
+MODULES = ("startup", "logs", "verify", "gather", "dvm")
 
 
 def main(argv: list[str]) -> int:

@@ -13,9 +13,12 @@ from typing import List
 
 import urllib3
 
+from . import verbosity
 from .errors import ApiError, MigError
 from .kubeapi import ApiClient, ApiException, Configuration
 from .resources import Resource, from_discovery, resource
+
+CONNECT_TIMEOUT = 30.0      # client-go's net.Dialer timeout: the bound when --request-timeout is 0
 
 READ_RETRIES = 3
 BACKOFF = (0.1, 0.3, 0.8)
@@ -44,14 +47,27 @@ def _status_message(exc: ApiException) -> tuple[str, str]:
 class Client:
     """One cluster's API: get, list (selectors, paging), create, replace, patch, delete, logs."""
 
-    def __init__(self, config: Configuration, cluster: str, timeout: float = 30.0):
+    def __init__(self, config: Configuration, cluster: str, timeout: float = 0.0,
+                 impersonate: list | tuple = ()):
         config.retries = 0  # we retry ourselves, with backoff and only where it is safe
         self.config = config
         self.cluster = cluster
-        self.timeout = timeout
+        self.timeout = float(timeout or 0)
+        self.impersonate = list(impersonate)
         self.api = ApiClient(configuration=config)
+        if self.impersonate:
+            _add_headers(self.api, self.impersonate)
         self._discovered: List[Resource] | None = None
         self.retry_writes = False   # mig-rollback: its writes are idempotent (uid preconditions, resourceVersions)
+        self._silent: ApiError | None = None     # set once the cluster let a request time out
+
+    def _bound(self, timeout) -> tuple:
+        """(connect, read) for urllib3: --request-timeout bounds both (a float works: the kubernetes
+        client ignores a bare float); 0 leaves reads unbounded and connecting bounded as client-go."""
+        if isinstance(timeout, tuple):
+            return timeout
+        t = float(timeout or 0)
+        return (t, t) if t > 0 else (CONNECT_TIMEOUT, None)
 
     # --- transport -------------------------------------------------------------------------
     def request(self, method: str, path: str, query: dict | list | None = None, body=None,
@@ -65,21 +81,34 @@ class Client:
             headers["Content-Type"] = content_type or "application/json"
         read = method == "GET"
         retries = READ_RETRIES if read or self.retry_writes else 0
-        deadline = time.monotonic() + (self.timeout if isinstance(self.timeout, (int, float)) else 30.0)
+        deadline = time.monotonic() + (self.timeout if self.timeout > 0 else CONNECT_TIMEOUT)
         attempt = 0
+        if self._silent is not None and not stream:
+            raise self._silent
+        bound = self._bound(timeout if timeout is not None else self.timeout)
         while True:
+            t0 = time.monotonic()
             try:
+                if verbosity.enabled(7):
+                    verbosity.log(f"{self.cluster}: {method} {self.config.host}{path} headers "
+                                  f"{verbosity.masked_headers(headers)}")
+                if verbosity.enabled(8) and body is not None:
+                    verbosity.log(f"{self.cluster}: Request Body: {verbosity.body_text(body)}")
                 resp = self.api.call_api(
                     path, method, query_params=params, header_params=headers, body=body,
                     auth_settings=["BearerToken"], _preload_content=False,
-                    _return_http_data_only=True,
-                    _request_timeout=timeout if timeout is not None else self.timeout)
+                    _return_http_data_only=True, _request_timeout=bound)
                 if stream:
+                    self._trace(method, path, params, resp.status, t0)
                     return resp
                 data = resp.data
+                self._trace(method, path, params, resp.status, t0, data)
                 return json.loads(data) if data else {}
             except ApiException as exc:
+                self._trace(method, path, params, exc.status or 0, t0, getattr(exc, "body", None))
                 status = exc.status or 0
+                if _timed_out(exc):
+                    raise self._timeout(what or f"{method} {path}", bound, stream) from None
                 if attempt < retries and (status == 429 or status >= 500 or (status == 0 and read)) \
                         and (read or time.monotonic() < deadline):
                     self._sleep(attempt, exc)
@@ -91,6 +120,9 @@ class Client:
                 raise ApiError(self._line(what or f"{method} {path}", msg, status),
                                status, reason, self.cluster) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
+                self._trace(method, path, params, 0, t0)
+                if _timed_out(exc):
+                    raise self._timeout(what or f"{method} {path}", bound, stream) from None
                 if attempt < retries and read:     # a write whose connection dropped may have happened
                     self._sleep(attempt, None)
                     attempt += 1
@@ -100,6 +132,27 @@ class Client:
             except ValueError as exc:
                 raise ApiError(self._line(what or path, f"invalid response: {exc}", 500), 500,
                                "InvalidResponse", self.cluster) from None
+
+    def _timeout(self, what: str, bound: tuple, stream: bool) -> ApiError:
+        """kubectl does not retry a request that ran out of time, and a cluster that let one time out
+        costs no more: later requests to it fail at once (log streams excepted: they resume)."""
+        err = ApiError(self._line(what, f"cannot reach {self.config.host}: timed out after {_secs(bound)}", 0),
+                       0, "Timeout", self.cluster)
+        if not stream:
+            self._silent = err
+        return err
+
+    def _trace(self, method: str, path: str, params: list, status: int, t0: float, data=None) -> None:
+        """-v 6: each request as kubectl logs it (`GET URL 200 OK in 5 milliseconds`); -v 8 the body."""
+        if not verbosity.enabled(6):
+            return
+        from urllib.parse import urlencode
+
+        ms = int((time.monotonic() - t0) * 1000)
+        url = self.config.host + path + ("?" + urlencode(params) if params else "")
+        verbosity.log(f"{self.cluster}: {method} {url} {status or 'no answer'} in {ms} milliseconds")
+        if verbosity.enabled(8) and data:
+            verbosity.log(f"{self.cluster}: Response Body: {verbosity.body_text(data)}")
 
     def _sleep(self, attempt: int, exc: ApiException | None) -> None:
         delay = BACKOFF[min(attempt, len(BACKOFF) - 1)]
@@ -200,7 +253,7 @@ class Client:
             resp.release_conn()
 
     def _connect_timeout(self) -> float:
-        return self.timeout if isinstance(self.timeout, (int, float)) else 30.0
+        return self.timeout if self.timeout > 0 else CONNECT_TIMEOUT
 
     def _res(self, res: Resource | str) -> Resource:
         """A kind the tool knows, else the one the server offers (API discovery), else a MigError."""
@@ -240,6 +293,38 @@ class Client:
         self._discovered = found
         return found
 
+
+def _add_headers(api: ApiClient, extra: list) -> None:
+    """Send these headers with every request, repeated ones as separate header lines (client-go sends
+    one Impersonate-Group line per group; the API server reads every line, not a comma list)."""
+    pm = api.rest_client.pool_manager
+    plain = pm.request
+
+    def request(method, url, *args, headers=None, **kw):
+        h = urllib3.HTTPHeaderDict(headers or {})
+        for k, v in extra:
+            h.add(k, v)
+        return plain(method, url, *args, headers=h, **kw)
+
+    pm.request = request
+
+
+def _timed_out(exc) -> bool:
+    for _ in range(8):
+        if exc is None:
+            return False
+        if isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError)):
+            return True
+        if isinstance(exc, ApiException) and not exc.status and "timed out" in str(exc.reason or "").lower():
+            return True         # the kubernetes client turns an SSLError (a TLS handshake that hung) into this
+        exc = getattr(exc, "reason", None) if isinstance(getattr(exc, "reason", None), BaseException) \
+            else exc.__context__
+    return False
+
+
+def _secs(bound: tuple) -> str:
+    t = max(x for x in bound if x is not None)
+    return f"{t:g}s"
 
 
 

@@ -13,10 +13,12 @@ import base64
 import os
 import tempfile
 
+from . import kubeconfig as kubeconfig_mod
 from . import objects as o
 from .client import Client
 from .errors import ApiError, MigError
-from .kubeapi import ConfigException, Configuration, default_kubeconfig, incluster_config, kube_config
+from .kubeapi import ConfigException, Configuration, incluster_config
+from .kubeconfig import ConnFlags
 
 ROLES = ("host", "source", "target")
 
@@ -26,27 +28,8 @@ def _one_line(exc: Exception) -> str:
 
 
 def load_context(kubeconfig: str | None, context: str | None) -> tuple[Configuration, str]:
-    """Configuration and context name from kubeconfig files (KUBECONFIG may list several)."""
-    path = kubeconfig or default_kubeconfig()
-    files = [p for p in path.split(os.pathsep) if p]
-    if kubeconfig and not all(os.path.exists(p) for p in files):
-        raise MigError(f"kubeconfig {kubeconfig}: no such file")
-    if not any(os.path.exists(p) for p in files):
-        raise MigError(f"no kubeconfig found at {path}: set KUBECONFIG or pass --kubeconfig")
-    cfg = Configuration()
-    try:
-        loader = kube_config._get_kube_config_loader(filename=path, active_context=context,
-                                                     persist_config=False)
-        loader.load_and_set(cfg)
-        name = loader.current_context["name"]
-    except ConfigException as exc:
-        msg = _one_line(exc)
-        if context and "contexts list" in msg:
-            msg = f'context "{context}" does not exist'
-        raise MigError(f"kubeconfig {path}: {msg}") from None
-    except Exception as exc:  # malformed YAML or missing fields deep inside the loader
-        raise MigError(f"kubeconfig {path}: cannot load: {_one_line(exc)}") from None
-    return cfg, name
+    """Configuration and context name from kubeconfig files, as kubectl merges them (lib/kubeconfig.py)."""
+    return kubeconfig_mod.load(ConnFlags(kubeconfig=kubeconfig, context=context))
 
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -91,14 +74,18 @@ def _ca_file(data: str) -> str:
 
 
 class Clusters:
-    """Clients for host, source and target, created on first use."""
+    """Clients for host, source and target, created on first use.
 
-    def __init__(self, kubeconfig: str | None = None, context: str | None = None, timeout: float = 30.0,
+    Every kubectl connection flag (`conn`) applies to the host; source and target get only the
+    timeout: they are reached with their MigCluster's credentials, or a kubeconfig context as is."""
+
+    def __init__(self, kubeconfig: str | None = None, context: str | None = None, timeout: float = 0.0,
                  source_context: str | None = None, target_context: str | None = None,
-                 in_cluster_config: bool = False):
-        self.kubeconfig = kubeconfig
-        self.context = context
-        self.timeout = timeout
+                 in_cluster_config: bool = False, conn: ConnFlags | None = None):
+        self.conn = conn or ConnFlags(kubeconfig=kubeconfig, context=context, timeout=timeout)
+        self.kubeconfig = self.conn.kubeconfig
+        self.context = self.conn.context
+        self.timeout = self.conn.timeout
         self.overrides = {"source": source_context, "target": target_context}
         self.in_cluster_config = in_cluster_config
         self._host: Client | None = None
@@ -108,14 +95,15 @@ class Clusters:
     def host(self) -> Client:
         if self._host is None:
             if self.in_cluster_config:
-                self._host = Client(in_cluster(), "host", self.timeout)
+                self._host = Client(in_cluster(), "host", self.timeout, self.conn.impersonation())
             else:
-                cfg, name = load_context(self.kubeconfig, self.context)
-                self._host = Client(cfg, f"host ({name})" if name != "host" else "host", self.timeout)
+                cfg, name = kubeconfig_mod.load(self.conn)
+                self._host = Client(cfg, f"host ({name})" if name != "host" else "host", self.timeout,
+                                    self.conn.impersonation())
         return self._host
 
     def from_context(self, context: str, label: str) -> Client:
-        cfg, name = load_context(self.kubeconfig, context)
+        cfg, name = kubeconfig_mod.load(self.conn, context, overrides=False)
         return Client(cfg, f"{label} ({name})" if name != label else label, self.timeout)
 
     def for_role(self, role: str, migcluster: dict | None) -> Client:
@@ -138,7 +126,7 @@ class Clusters:
         label = f"{role} ({o.name(mc)})"
         if spec.get("isHostCluster"):
             host = self.host
-            return Client(host.config, label, self.timeout)
+            return Client(host.config, label, self.timeout, host.impersonate)
         url = spec.get("url")
         ref = spec.get("serviceAccountSecretRef") or {}
         if not url or not ref.get("name"):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import mtc
 from . import objects as o
+from . import pods as podlib
 from .graph import Graph, migration_type, velero_role
 from .render import Column
 
@@ -99,6 +101,102 @@ def location_row(role: str, obj: dict) -> Row:
                phase, "", "", obj, 1, f"{o.spec(obj).get('provider', '')}", str(st.get("message") or ""))
 
 
+def _direct_row(obj: dict, depth: int) -> Row:
+    """A DirectVolumeMigration or DirectImageMigration (host, under its MigMigration)."""
+    st = o.status(obj)
+    e, w = _cond_counts(obj)
+    failed = o.has_condition(obj, "Failed")
+    kind = obj.get("kind", "")
+    if kind == "DirectVolumeMigration":
+        pvcs = len(o.spec(obj).get("persistentVolumeClaims") or [])
+        counts = {k: len(st.get(k) or []) for k in ("successfulPods", "runningPods", "pendingPods", "failedPods")}
+        msg = (f"{pvcs} volumes: {counts['successfulPods']} done, {counts['runningPods']} running, "
+               f"{counts['pendingPods']} pending, {counts['failedPods']} failed")
+        role = "direct volume migration (rsync)"
+    else:
+        msg = (f"{len(st.get('successfulISs') or [])} ImageStreams done, {len(st.get('failedISs') or [])} failed")
+        role = "direct image migration"
+    problem = _first_problem(obj)
+    return Row("host", kind, o.name(obj), role, ("Failed" if failed else o.phase(obj)) or "Pending",
+               len(st.get("errors") or []) + e + (1 if failed and not st.get("errors") else 0), w, obj, depth,
+               f"itinerary {st.get('itinerary', '')}".strip(), f"{msg}; {problem}" if problem else msg)
+
+
+def _dvmp_row(g: Graph, dvmp: dict, depth: int) -> Row:
+    """One PVC's rsync progress: pod phase, percent, rate, elapsed, exit code (-o wide)."""
+    st = o.status(dvmp)
+    pvc = g.dvmp_pvc(dvmp)
+    pct = st.get("totalProgressPercentage") or st.get("lastObservedProgressPercent") or ""
+    attempts = len(st.get("rsyncPodStatuses") or []) + (1 if st.get("podName") else 0)
+    links = (f"pvc {pvc.get('namespace', '?')}/{pvc.get('name', '?')} " if pvc else "") + \
+        f"pod {o.spec(dvmp).get('podNamespace', '')}/{st.get('podName', '')}"
+    msg = ", ".join(x for x in (
+        pct and f"{pct} copied", st.get("lastObservedTransferRate") and f"at {st['lastObservedTransferRate']}",
+        (st.get("rsyncElapsedTime") or st.get("containerElapsedTime")) and
+        f"elapsed {st.get('rsyncElapsedTime') or st.get('containerElapsedTime')}",
+        st.get("exitCode") is not None and f"exit code {st['exitCode']}", attempts > 1 and f"attempt {attempts}") if x)
+    failed = st.get("phase") == mtc.DVMP_FAILED
+    return Row("host", "DirectVolumeMigrationProgress", o.name(dvmp),
+               f"volume {pvc.get('name')}" if pvc else "volume", st.get("phase") or "Pending",
+               1 if failed else 0, "", dvmp, depth, links, msg)
+
+
+def _dism_row(obj: dict, depth: int) -> Row:
+    ref = o.spec(obj).get("imageStreamRef") or {}
+    errs = o.status(obj).get("errors") or []
+    failed = o.has_condition(obj, "Failed")
+    return Row("host", obj.get("kind", ""), o.name(obj), "imagestream", ("Failed" if failed else o.phase(obj)) or "Pending",
+               len(errs), "", obj, depth, f"imagestream {ref.get('namespace', '')}/{ref.get('name', '')}",
+               str(errs[0]) if errs else "")
+
+
+def _hook_row(g: Graph, hook: dict) -> Row:
+    phases = [h.get("phase", "") for h in o.spec(g.plan or {}).get("hooks") or []
+              if (h.get("reference") or {}).get("name") == o.name(hook)]
+    sp = o.spec(hook)
+    e, w = _cond_counts(hook)
+    return Row("host", "MigHook", o.name(hook), f"hook {'/'.join(phases) or '?'}", _ready(hook), e, w, hook, 1,
+               f"runs on {sp.get('targetCluster', '?')}, image {sp.get('image', '')}", _first_problem(hook))
+
+
+def _analytic_row(a: dict) -> Row:
+    an = o.status(a).get("analytics") or {}
+    e, w = _cond_counts(a)
+    msg = ", ".join(f"{k} {an[k]}" for k in ("pvCount", "pvCapacity", "imageCount", "imageSizeTotal", "k8sResourceTotal",
+                                               "percentComplete") if an.get(k) not in (None, ""))
+    return Row("host", "MigAnalytic", o.name(a), "plan analytics", _ready(a), e, w, a, 1, "", msg)
+
+
+HELPER_ROLES = {"rsync": "rsync", "stunnel": "stunnel", "stage": "stage pod", "registry": "image registry",
+                "hook": "hook job pod"}
+
+
+def _pod_row(g: Graph, role: str, p: dict, depth: int) -> Row:
+    kind = g.helper_kind(p)
+    label = HELPER_ROLES.get(kind, kind)
+    lb = o.labels(p)
+    if kind == "rsync":
+        label = "rsync client" if mtc.RSYNC_PVC in lb else "rsync server"
+        if lb.get(mtc.RSYNC_ATTEMPT):
+            label += f" (attempt {lb[mtc.RSYNC_ATTEMPT]})"
+    why = podlib.problems(p)
+    exits = [f"{cs.get('name')} exit {t['exitCode']}" for cs in o.status(p).get("containerStatuses") or []
+             for t in [(cs.get("state") or {}).get("terminated") or {}] if t.get("exitCode")]
+    return Row(role, "Pod", o.name(p), label, o.phase(p) or "Pending", len(exits) or "", podlib.restarts(p) or "",
+               p, depth, f"ns {o.namespace(p)} node {podlib.node(p) or '?'}", ", ".join(exits + why))
+
+
+def _job_row(g: Graph, role: str, job: dict) -> Row:
+    st = o.status(job)
+    hook = g.hook_of_job(job)
+    cond: dict = next((c for c in st.get("conditions") or [] if str(c.get("status", "True")) == "True"), {})
+    phase = cond.get("type") or ("Complete" if st.get("succeeded") else "Running")
+    return Row(role, "Job", o.name(job), f"hook {o.labels(job).get(mtc.HOOK_PHASE, '?')}", phase,
+               int(st.get("failed") or 0), "", job, 1,
+               f"ns {o.namespace(job)}" + (f" mighook {o.name(hook)}" if hook else ""),
+               f"{cond.get('reason', '')}: {cond.get('message', '')}" if cond.get("reason") else "")
+
+
 def result(mig: dict) -> str:
     """Succeeded, SucceededWithWarnings, Failed, Canceled or Running, from the conditions."""
     for t in ("Failed", "Canceled", "SucceededWithWarnings", "Succeeded"):
@@ -114,7 +212,16 @@ def chain(g: Graph) -> list[Row]:
     rows: list[Row] = [Row("host", "MigPlan", o.name(g.plan), "plan", _ready(g.plan), *_cond_counts(g.plan),
                            obj=g.plan, message=_first_problem(g.plan))] if g.plan else []
     migs = [g.migration] if g.migration else g.migrations
-    rows += [migration_row(m) for m in migs]
+    for m in migs:
+        rows.append(migration_row(m))
+        for dvm in g.dvms_of(m):
+            rows.append(_direct_row(dvm, 2))
+            rows += [_dvmp_row(g, p, 3) for p in g.dvmps_of(dvm)]
+        for dim in g.dims_of(m):
+            rows.append(_direct_row(dim, 2))
+            rows += [_dism_row(d, 3) for d in g.disms_of(dim)]
+    rows += [_hook_row(g, h) for h in g.hooks]
+    rows += [_analytic_row(a) for a in g.analytics]
     for role in ("source", "target"):
         r = config_row("host", g.migclusters.get(role), "MigCluster", f"{role} cluster")
         if r:
@@ -131,6 +238,10 @@ def chain(g: Graph) -> list[Row]:
             rows.append(velero_row(role, v, 1))
             kids = g.pvbs_of(v) if role == "source" else g.pvrs_of(v)
             rows += [volume_row(role, k, 2) for k in kids]
+        for job in g.jobs.get(role, []):
+            rows.append(_job_row(g, role, job))
+            rows += [_pod_row(g, role, p, 2) for p in g.job_pods(role, job)]
+        rows += [_pod_row(g, role, p, 1) for p in g.helpers.get(role, []) if g.helper_kind(p) != "hook"]
     return rows
 
 
@@ -157,11 +268,12 @@ def _cluster_cell(labels: dict):
     return lambda r: labels.get(r.cluster, r.cluster)
 
 
-def chain_columns(g: Graph) -> list[Column]:
+def chain_columns(g: Graph, decorate: bool = True) -> list[Column]:
+    """The chain's columns; the tree glyphs of NAME only for a terminal (decorate), plain names for pipes."""
     return [
         Column("CLUSTER", _cluster_cell(g.labels)),
         Column("KIND", lambda r: r.kind),
-        Column("NAME", _tree_name),
+        Column("NAME", _tree_name if decorate else (lambda r: r.name)),
         Column("ROLE", lambda r: r.role),
         Column("PHASE", lambda r: r.phase),
         Column("ERRORS", lambda r: r.errors),

@@ -11,11 +11,14 @@ import datetime as _dt
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, List, Optional
 
+from . import logline
 from . import objects as o
+from . import pods as podlib
 from .errors import ApiError, MigError, NotCollected
 from .graph import Graph
 from .resources import Resource, resource
 from .source import Source
+from .velero_log import DOWNLOADED
 
 if TYPE_CHECKING:
     from .checks.registry import Check
@@ -50,6 +53,8 @@ class Facts:
         self.undeclared: List[str] = []          # reads a check did not declare (strict mode: a test fails on them)
         self._cached = _Cached(src)
         self._current: Optional[Check] = None
+        for why in getattr(graph, "missing", {}).values():
+            self.unchecked(why)
 
     # --- the check being run -------------------------------------------------------------------
     def begin(self, check: Check) -> None:
@@ -180,6 +185,76 @@ class Facts:
             self.unchecked(why)
         cache[key] = out
         return out
+
+    def velero_log(self, role: str, obj: dict) -> tuple[List[Entry], str]:
+        """The log of one Velero Backup or Restore and where it was read: its lines in the velero pod's
+        log, or, when that log does not cover it (no line of it, or the pod was created after it started),
+        the copy Velero keeps in object storage (a DownloadRequest, as `velero backup logs`). ([], "")
+        when neither could be read; why goes to `unchecked`."""
+        from .logs.stream import Entry
+
+        kind = obj.get("kind", "")
+        field = "backup" if kind == "Backup" else "restore"
+        key = ("velero_log", role, kind, o.name(obj))
+        cache = self._cached._lists
+        if key in cache:
+            return cache[key]
+        ref = f"{o.namespace(obj) or self.src.namespace}/{o.name(obj)}"
+        mine = [e for e in self.log([role], ["velero"]) if str(e.line.fields.get(field, "")) in (ref, o.name(obj))]
+        started = o.parse_time(o.status(obj).get("startTimestamp")) or o.created(obj)
+        late = [p for p in self._velero_pods(role) if started and (o.created(p) or started) > started]
+        if mine and not late:
+            cache[key] = (mine, "pod log")
+            return cache[key]
+        target = f"{kind}Log" if kind in ("Backup", "Restore") else ""
+        why = f"velero pod {o.name(late[0])} was created after it started" if late else \
+            "the velero pod's log has no line of it"
+        try:
+            data = self.download(role, target, o.name(obj))
+        except (ApiError, MigError) as e:
+            self.unchecked(f"log of {kind} {o.name(obj)} on {role}: {why}, and Velero's copy could not be read: {e}")
+            cache[key] = (mine, "pod log" if mine else "")
+            return cache[key]
+        out = []
+        for raw in data.splitlines():
+            text = raw.decode("utf-8", "replace")
+            if text.strip():
+                ln = logline.parse(text)
+                out.append(Entry(role, "velero", f"{target} {o.name(obj)}", DOWNLOADED, ln.time, ln, raw))
+        if not out:
+            self.unchecked(f"log of {kind} {o.name(obj)} on {role}: {why}, and Velero's copy in object storage "
+                           "has no line either")
+            cache[key] = (mine, "pod log" if mine else "")
+            return cache[key]
+        cache[key] = (out, f"{target} (Velero's copy in object storage)")
+        return cache[key]
+
+    def download(self, role: str, kind: str, name: str) -> bytes:
+        """A DownloadRequest target of a Backup/Restore (Source.download); the reading check must declare
+        Velero logs on `role` (a Backup's log is Velero's log)."""
+        c = self._current
+        what = f"check {c.id} reads velero logs on {role} without declaring it" if c is not None else ""
+        if c is not None and self.strict and not c.reads_log(role, "velero") and what not in self.undeclared:
+            self.undeclared.append(what)
+        self._require(role)
+        key = ("download", role, kind, name)
+        cache = self._cached._lists
+        if key not in cache:
+            try:
+                cache[key] = self.src.download(role, kind, name)
+            except MigError as e:
+                cache[key] = e
+        got = cache[key]
+        if isinstance(got, MigError):
+            raise got
+        return got
+
+    def _velero_pods(self, role: str) -> List[dict]:
+        try:
+            return [p for p in self._cached.list(role, resource("Pod"), self.src.namespace)
+                    if podlib.classify(p) == "velero"]
+        except (ApiError, MigError):
+            return []
 
     # --- log coverage ----------------------------------------------------------------------------
     def _pod(self, role: str, name: str) -> Optional[dict]:

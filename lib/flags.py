@@ -15,7 +15,12 @@ CONNECTION_HELP = """\
 kubectl passes flags to a plugin only after its name: `kubectl mig-crs X --context host`.
 The host cluster is the kubeconfig's current context (or --context); source and target
 clusters are reached with the credentials in their MigCluster CRs unless
---source-context/--target-context name kubeconfig contexts for them."""
+--source-context/--target-context name kubeconfig contexts for them. Every connection flag
+(--server, --token, --as, ...) applies to the host only; --request-timeout and -v to all."""
+
+# kubectl's defaults (genericclioptions): no overall limit per request ("0"); client-go still gives up
+# connecting after 30 s (net.Dialer) -- lib/client.py applies the same bound.
+DEFAULT_TIMEOUT = "0"
 
 
 class Parser(argparse.ArgumentParser):
@@ -25,17 +30,34 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def parser(prog: str, description: str, examples: str) -> Parser:
+def parser(prog: str, description: str, examples: str, own: tuple = ()) -> Parser:
+    """The parser with kubectl's connection flags; `own` names kubectl flags the plugin gives another
+    meaning (mig-logs and mig-gather: --cluster selects host|source|target, not a kubeconfig cluster)."""
     p = Parser(prog=prog, description=description,
                epilog=f"Examples:\n{examples.rstrip()}\n\n{CONNECTION_HELP}",
                formatter_class=argparse.RawDescriptionHelpFormatter)
     g = p.add_argument_group("connection (as kubectl)")
     g.add_argument("--kubeconfig", help="path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     g.add_argument("--context", help="kubeconfig context of the host cluster (default: current context)")
+    if "cluster" not in own:
+        g.add_argument("--cluster", dest="cluster_name", metavar="NAME", help="the kubeconfig cluster to use")
+    g.add_argument("--user", help="the kubeconfig user to use")
+    g.add_argument("-s", "--server", help="the address and port of the host's API server")
+    g.add_argument("--token", help="bearer token for the host's API server")
+    g.add_argument("--as", dest="as_user", metavar="USER", help="user to impersonate on the host")
+    g.add_argument("--as-group", action="append", default=[], metavar="GROUP",
+                   help="group to impersonate on the host (repeatable)")
+    g.add_argument("--insecure-skip-tls-verify", action="store_true",
+                   help="do not check the host's server certificate (insecure)")
+    g.add_argument("--certificate-authority", metavar="FILE", help="CA certificate file for the host")
+    g.add_argument("--client-certificate", metavar="FILE", help="client certificate file for TLS")
+    g.add_argument("--client-key", metavar="FILE", help="client key file for TLS")
+    g.add_argument("--tls-server-name", metavar="NAME", help="server name to validate the host's certificate for")
     g.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE,
                    help=f"namespace of the MTC resources (default: {DEFAULT_NAMESPACE})")
-    g.add_argument("--request-timeout", default="30s", type=duration,
-                   help="timeout of each API request, e.g. 30s, 1m (default: 30s)")
+    g.add_argument("--request-timeout", default=DEFAULT_TIMEOUT, type=duration,
+                   help="how long a single request may take, connecting included, e.g. 1s, 2m; "
+                        "0 (default, as kubectl): no limit beyond 30 s to connect")
     g.add_argument("--source-context", help="kubeconfig context for the source cluster (instead of its MigCluster)")
     g.add_argument("--target-context", help="kubeconfig context for the target cluster (instead of its MigCluster)")
     g.add_argument("--must-gather", metavar="PATH",
@@ -44,14 +66,61 @@ def parser(prog: str, description: str, examples: str) -> Parser:
     g.add_argument("--role", action="append", metavar="DIR=ROLE",
                    help="with --must-gather: the cluster directory DIR plays ROLE (host|source|target), where the "
                         "bundle's MigClusters cannot tell (repeatable)")
-    p.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of unexpected errors")
+    p.add_argument("-v", "--v", dest="v", type=level, default=0, metavar="N",
+                   help="log level as kubectl: 6 each request with its time, 8 with bodies (secrets masked)")
+    p.add_argument("--verbose", action="store_true", help="show tracebacks of unexpected errors")
+    p.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     return p
 
 
-def add_output(p: argparse.ArgumentParser, formats=("table", "wide", "json", "yaml", "name")) -> None:
-    shown = "|".join(f for f in formats if f != "table")
-    p.add_argument("-o", "--output", default="table", metavar="FORMAT",
-                   help=f"output format: {shown} (default: a table)")
+class _Version(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        from . import __version__
+
+        sys.stdout.write(f"{parser.prog} {__version__}\n")
+        parser.exit(0)
+
+
+def level(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid log level {text!r} (a number, as kubectl -v 6)") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"invalid log level {text!r} (0 or more)")
+    return n
+
+
+def add_output(p: argparse.ArgumentParser, formats=("table", "wide", "json", "yaml", "name", "jsonpath",
+                                                      "custom-columns"), default: str = "table") -> None:
+    """The one -o of every plugin (with --no-headers where it prints tables); validated by validate()."""
+    from .render import TEMPLATED
+
+    shown = "|".join(f"{f}=..." if f in TEMPLATED else f for f in formats if f != "table")
+    p.set_defaults(_formats=tuple(formats))
+    p.add_argument("-o", "--output", default=default, metavar="FORMAT",
+                   help=f"output format: {shown} (default: {'a table' if default == 'table' else default})")
+    if "table" in formats or "custom-columns" in formats:
+        p.add_argument("--no-headers", action="store_true", help="print tables without their header line")
+
+
+def validate(p: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """Every check of the parsed flags, in one place; sets args.out (render.Output) for -o."""
+    from .render import Output
+
+    formats = getattr(args, "_formats", None)
+    if formats is not None:
+        args.out = Output(args.output, formats, getattr(args, "no_headers", False))
+    return args
+
+
+def parse(p: argparse.ArgumentParser, argv) -> argparse.Namespace:
+    """parse_args then validate(); sets the log level (-v) for the whole process."""
+    args = validate(p, p.parse_args(argv))
+    from . import verbosity
+
+    verbosity.set_level(getattr(args, "v", 0))
+    return args
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from . import mtc
 from . import objects as o
 from .errors import ApiError, MigError
 from .source import Source
@@ -27,10 +28,15 @@ VELERO_ROLES = (
 
 # What build() lists, per role: with the checks' declarations (lib/checks), what mig-gather collects.
 GRAPH_KINDS = {
-    "host": ("MigMigration", "MigPlan", "MigCluster", "MigStorage"),
-    "source": ("Backup", "PodVolumeBackup", "BackupStorageLocation", "VolumeSnapshotLocation"),
-    "target": ("Restore", "PodVolumeRestore", "BackupStorageLocation", "VolumeSnapshotLocation"),
+    "host": ("MigMigration", "MigPlan", "MigCluster", "MigStorage", "DirectVolumeMigration",
+             "DirectVolumeMigrationProgress", "DirectImageMigration", "DirectImageStreamMigration", "MigHook",
+             "MigAnalytic"),
+    "source": ("Backup", "PodVolumeBackup", "BackupStorageLocation", "VolumeSnapshotLocation", "Pod", "Job"),
+    "target": ("Restore", "PodVolumeRestore", "BackupStorageLocation", "VolumeSnapshotLocation", "Pod", "Job"),
 }
+# What build() lists in the plan's application namespaces (MTC's own pods there: rsync, stunnel, stage; hook
+# Jobs and their pods when a hook runs there), with the events about them (mig-gather).
+GRAPH_APP_KINDS = {"source": ("Pod", "Job", "Event"), "target": ("Pod", "Job", "Event")}
 
 
 @dataclass
@@ -49,6 +55,17 @@ class Graph:
     pvrs: list = field(default_factory=list)          # target
     unreachable: dict = field(default_factory=dict)   # role -> one-line reason
     labels: dict = field(default_factory=dict)        # role -> cluster label
+    # MTC 1.4+ (host): direct volume/image migrations, their progress objects, hooks, analytics
+    dvms: list = field(default_factory=list)
+    dvmps: list = field(default_factory=list)
+    dims: list = field(default_factory=list)
+    disms: list = field(default_factory=list)
+    hooks: list = field(default_factory=list)         # the plan's MigHooks
+    analytics: list = field(default_factory=list)     # the plan's MigAnalytics
+    # source/target: hook Jobs and MTC's helper pods (rsync, stunnel, stage, registry, hook Job pods)
+    jobs: dict = field(default_factory=dict)          # role -> [Job]
+    helpers: dict = field(default_factory=dict)       # role -> [Pod]
+    missing: dict = field(default_factory=dict)       # role -> why its helper pods/Jobs could not be read
 
     @property
     def migration_uids(self) -> list[str]:
@@ -57,11 +74,13 @@ class Graph:
 
     def volume_locations(self, role: str) -> tuple[set, set]:
         """(nodes, restic/node-agent pod names) that moved this migration's volumes on `role`: PodVolumeBackups
-        name their node (spec.node), PodVolumeRestores their restic pod (status.resticPod, before Velero 1.10)."""
+        name their node (spec.node), PodVolumeRestores their restic pod (status.resticPod, old forks) or their
+        node (status.node, Velero 1.17); else see pvr_node()."""
         nodes, pods = set(), set()
         for v in (self.pvbs if role == "source" else self.pvrs):
-            if o.spec(v).get("node"):
-                nodes.add(o.spec(v)["node"])
+            node = o.spec(v).get("node") or o.status(v).get("node")
+            if node:
+                nodes.add(node)
             if o.status(v).get("resticPod"):
                 pods.add(o.status(v)["resticPod"])
         return nodes, pods
@@ -85,6 +104,51 @@ class Graph:
 
     def restore_named(self, name: str) -> dict | None:
         return next((r for r in self.restores if o.name(r) == name), None)
+
+    # --- MTC 1.4+ objects -------------------------------------------------------------------------
+    def dvms_of(self, migration: dict) -> list[dict]:
+        return [d for d in self.dvms if _owned_by(d, migration, mtc.MIGMIGRATION)]
+
+    def dims_of(self, migration: dict) -> list[dict]:
+        return [d for d in self.dims if _owned_by(d, migration, mtc.MIGMIGRATION)]
+
+    def dvmps_of(self, dvm: dict) -> list[dict]:
+        return [p for p in self.dvmps if o.labels(p).get(mtc.DVM_UID) == o.uid(dvm)]
+
+    def disms_of(self, dim: dict) -> list[dict]:
+        return [d for d in self.disms if o.labels(d).get(mtc.DIM_UID) == o.uid(dim)]
+
+    def dvmp_pvc(self, dvmp: dict) -> dict:
+        """The DVM spec.persistentVolumeClaims[] entry a DVMP reports on ({} when unknown)."""
+        for dvm in self.dvms:
+            if o.labels(dvmp).get(mtc.DVM_UID) != o.uid(dvm):
+                continue
+            for pvc in o.spec(dvm).get("persistentVolumeClaims") or []:
+                if mtc.dvmp_name(o.name(dvm), pvc.get("name", ""), pvc.get("namespace", "")) == o.name(dvmp):
+                    return pvc
+        return {}
+
+    def hook_job_names(self) -> set:
+        return {o.name(j) for js in self.jobs.values() for j in js}
+
+    def helper_kind(self, pod: dict) -> str:
+        return mtc.helper_kind(pod, self.hook_job_names())
+
+    def helpers_of(self, role: str, kind: str | None = None) -> list[dict]:
+        return [p for p in self.helpers.get(role, []) if kind is None or self.helper_kind(p) == kind]
+
+    def hook_of_job(self, job: dict) -> dict | None:
+        return next((h for h in self.hooks if o.uid(h) == o.labels(job).get(mtc.HOOK_UID)), None)
+
+    def job_pods(self, role: str, job: dict) -> list[dict]:
+        return [p for p in self.helpers.get(role, []) if o.labels(p).get(mtc.JOB_NAME) == o.name(job)
+                and o.namespace(p) == o.namespace(job)]
+
+
+def _owned_by(obj: dict, owner: dict, label: str) -> bool:
+    if o.labels(obj).get(label) == o.uid(owner):
+        return True
+    return any(r.get("uid") == o.uid(owner) for r in o.meta(obj).get("ownerReferences") or [])
 
 
 def velero_role(obj: dict) -> str:
@@ -168,12 +232,83 @@ def build(src: Source, ref: str | None = None, plan_name: str | None = None) -> 
     uids = g.migration_uids
     if not uids:
         return g
+    _collect_host(src, g, uids)
     for role in ("source", "target"):
         try:
             _collect(src, g, role, uids, storage_name)
         except (ApiError, MigError) as e:
             g.unreachable[role] = str(e)
+            continue
+        try:
+            _collect_helpers(src, g, role, uids)
+        except (ApiError, MigError) as e:     # e.g. no right to list pods cluster-wide, or not in the must-gather
+            g.missing[role] = f"MTC's rsync, stage, registry and hook pods on {role}: {e}"
     return g
+
+
+def _collect_host(src: Source, g: Graph, uids: list[str]) -> None:
+    """DVMs, DVMPs, DIMs, DISMs of the migrations; the plan's MigHooks and MigAnalytics (one list per kind).
+    A kind the host does not serve (MTC before 1.4, a must-gather without it) is simply absent."""
+    ns = g.namespace
+    sel = o.in_selector(mtc.MIGMIGRATION, uids)
+
+    def listed(kind: str, labels: str | None = None) -> list[dict]:
+        try:
+            return _sorted(src.list("host", kind, ns, labels=labels))
+        except (ApiError, MigError):
+            return []
+
+    g.dvms = listed("DirectVolumeMigration", sel)
+    g.dims = listed("DirectImageMigration", sel)
+    g.dvmps = listed("DirectVolumeMigrationProgress", o.in_selector(mtc.DVM_UID, [o.uid(d) for d in g.dvms])) \
+        if g.dvms else []
+    g.disms = listed("DirectImageStreamMigration", o.in_selector(mtc.DIM_UID, [o.uid(d) for d in g.dims])) \
+        if g.dims else []
+    wanted = {str((h.get("reference") or {}).get("name") or "") for h in o.spec(g.plan or {}).get("hooks") or []}
+    g.hooks = [h for h in listed("MigHook") if o.name(h) in wanted] if wanted else []
+    plan = o.name(g.plan) if g.plan else ""
+    g.analytics = [a for a in listed("MigAnalytic")
+                   if o.labels(a).get(mtc.ANALYTIC_PLAN) == plan
+                   or (o.spec(a).get("migPlanRef") or {}).get("name") == plan] if plan else []
+
+
+def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
+    """MTC's pods for these migrations on `role`, in one list per cluster whatever the number of PVCs or
+    namespaces: every pod labelled part-of=openshift-migration (rsync/stunnel and stage pods in the
+    application namespaces, registry pods in MTC's), kept when they belong to these migrations; hook Jobs
+    (label owner=<MigMigration UID>, any execution namespace) and, when there are any, their pods (job-name)."""
+    plan_uid = o.uid(g.plan) if g.plan else ""
+    dvm_uids = {o.uid(d) for d in g.dvms}
+    spaces = set(app_namespaces(g.plan, role))
+    pods = [p for p in src.list(role, "Pod", None, labels=f"{mtc.PART_OF}={mtc.PART_OF_VALUE}")
+            if (o.namespace(p) in spaces and _mine(p, uids, dvm_uids, plan_uid))
+            or (o.namespace(p) == g.namespace and mtc.helper_kind(p) == "registry"
+                and o.labels(p).get(mtc.MIGPLAN_UID) == plan_uid)]
+    jobs = src.list(role, "Job", None, labels=o.in_selector(mtc.HOOK_OWNER, uids)) if g.hooks else []
+    jobs = [j for j in jobs if o.labels(j).get(mtc.HOOK_UID)]
+    if jobs:
+        names = [o.name(j) for j in jobs]
+        pods += [p for p in src.list(role, "Pod", None, labels=o.in_selector(mtc.JOB_NAME, names))
+                 if any(o.namespace(p) == o.namespace(j) for j in jobs)]
+    g.jobs[role] = _sorted(jobs)
+    g.helpers[role] = _sorted(list({(o.namespace(p), o.name(p)): p for p in pods}.values()))
+
+
+def _mine(pod: dict, uids: list[str], dvm_uids: set, plan_uid: str) -> bool:
+    """Whether an MTC pod of an application namespace belongs to these migrations: rsync pods by their DVM's
+    UID or plan UID (MC-1.5+; MC-1.4 pods carry neither and are taken), stage pods by the MigMigration UID."""
+    kind, lb = mtc.helper_kind(pod), o.labels(pod)
+    if kind in ("rsync", "stunnel"):
+        dvm = lb.get(mtc.DVM_UID)
+        if dvm in dvm_uids or lb.get(mtc.MIGRATED_BY_PLAN) == plan_uid:
+            return True
+        return dvm in (None, mtc.RSYNC_CLIENT_VALUE) and mtc.MIGRATED_BY_PLAN not in lb
+    return kind == "stage" and lb.get(mtc.MIGMIGRATION) in uids
+
+
+def app_namespaces(plan: dict | None, role: str) -> list[str]:
+    """The plan's application namespaces on `role` (source names on the source, destination names on the target)."""
+    return list(dict.fromkeys(d if role == "target" else s for s, d in o.namespace_pairs(plan)))
 
 
 def _collect(src: Source, g: Graph, role: str, uids: list[str], storage_name: str | None) -> None:

@@ -8,40 +8,49 @@ from typing import Any, List, Optional, Tuple
 UTC = _dt.timezone.utc
 
 
+def _d(x: Any) -> dict:
+    """x if it is a mapping, else {}: an odd object (a string where a map belongs) reads as empty."""
+    return x if isinstance(x, dict) else {}
+
+
+def _s(x: Any) -> str:
+    return x if isinstance(x, str) else ("" if x is None else str(x))
+
+
 def meta(o: dict) -> dict:
-    return o.get("metadata") or {}
+    return _d(_d(o).get("metadata"))
 
 
 def name(o: dict) -> str:
-    return meta(o).get("name", "")
+    return _s(meta(o).get("name"))
 
 
 def namespace(o: dict) -> str:
-    return meta(o).get("namespace", "") or ""
+    return _s(meta(o).get("namespace"))
 
 
 def uid(o: dict) -> str:
-    return meta(o).get("uid", "")
+    return _s(meta(o).get("uid"))
 
 
 def labels(o: dict) -> dict:
-    return meta(o).get("labels") or {}
+    return _d(meta(o).get("labels"))
 
 
 def annotations(o: dict) -> dict:
-    return meta(o).get("annotations") or {}
+    return _d(meta(o).get("annotations"))
 
 
 def spec(o: dict) -> dict:
-    return o.get("spec") or {}
+    return _d(_d(o).get("spec"))
 
 
 def status(o: dict) -> dict:
-    return o.get("status") or {}
+    return _d(_d(o).get("status"))
 
 
 def phase(o: dict) -> str:
-    return status(o).get("phase") or ""
+    return _s(status(o).get("phase"))
 
 
 def dig(o: Any, *path, default=None):
@@ -59,7 +68,8 @@ def dig(o: Any, *path, default=None):
 
 
 def conditions(o: dict) -> list:
-    return status(o).get("conditions") or []
+    c = status(o).get("conditions")
+    return [x for x in c if isinstance(x, dict)] if isinstance(c, list) else []
 
 
 def condition(o: dict, ctype: str) -> Optional[dict]:

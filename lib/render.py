@@ -13,7 +13,8 @@ from typing import Any, Callable, NamedTuple, TextIO
 
 from .errors import UsageError
 
-FORMATS = ("table", "wide", "json", "yaml", "name")
+FORMATS = ("table", "wide", "json", "yaml", "name", "jsonpath", "custom-columns")
+TEMPLATED = ("jsonpath", "custom-columns")
 
 
 class Column(NamedTuple):
@@ -86,9 +87,91 @@ def objects(objs: list[dict], fmt: str, out: TextIO | None = None) -> None:
 
 
 def check_format(fmt: str | None, allowed: Iterable[str] = FORMATS) -> str:
+    """The format name of an -o value (`jsonpath=...` -> jsonpath), or a usage error naming the allowed ones."""
     fmt = fmt or "table"
     allowed = list(allowed)
-    if fmt not in allowed:
+    name = fmt.split("=", 1)[0] if "=" in fmt else fmt
+    if name not in allowed or (name in TEMPLATED) != ("=" in fmt):
+        shown = [f"{a}=..." if a in TEMPLATED else a for a in allowed if a != "table"]
         raise UsageError(f"unable to match a printer suitable for the output format {fmt!r}, "
-                         f"allowed formats are: {','.join(a for a in allowed if a != 'table')}")
-    return fmt
+                         f"allowed formats are: {','.join(shown)}")
+    return name
+
+
+class Output:
+    """What -o (and --no-headers) asked for, validated once; every plugin prints through it.
+
+    Tables print headers unless no_headers, nothing at all for no rows (a message goes to stderr, as
+    kubectl's "No resources found"), and decorate (tree glyphs, colour) only on a terminal."""
+
+    def __init__(self, spec: str | None, allowed: Iterable[str] = FORMATS, no_headers: bool = False,
+                 out: TextIO | None = None):
+        self.spec = spec or "table"
+        self.fmt = check_format(self.spec, allowed)
+        self.template = self.spec.split("=", 1)[1] if self.fmt in TEMPLATED else ""
+        self.no_headers = no_headers
+        self._out = out
+        self.columns: list = []
+        if self.fmt == "jsonpath":
+            from .printers import check_jsonpath
+
+            check_jsonpath(self.template)
+        elif self.fmt == "custom-columns":
+            from .printers import parse_columns
+
+            self.columns = parse_columns(self.template)
+
+    @property
+    def out(self) -> TextIO:
+        return self._out or sys.stdout
+
+    @property
+    def is_table(self) -> bool:
+        return self.fmt in ("table", "wide")
+
+    @property
+    def wide(self) -> bool:
+        return self.fmt == "wide"
+
+    @property
+    def tty(self) -> bool:
+        """Decoration (tree glyphs, colour) only for a person: stdout is a terminal."""
+        return hasattr(self.out, "isatty") and self.out.isatty()
+
+    def table(self, rows: list, columns: list[Column], empty: str = "") -> None:
+        if not rows:
+            if empty:
+                sys.stderr.write(empty + "\n")
+            return
+        table(rows, columns, wide=self.wide, out=self.out, headers=not self.no_headers)
+
+    def objects(self, objs: list[dict], empty: str = "") -> None:
+        """A kubectl List of objects in the asked format (name: one kind.group/name a line, as kubectl).
+        Objects of several clusters carry the annotation mig-tools/cluster, for jsonpath and custom-columns."""
+        if self.fmt in ("name", "custom-columns") and not objs:
+            if empty:
+                sys.stderr.write(empty + "\n")
+            return
+        if self.fmt == "name":
+            objects(objs, "name", self.out)
+        elif self.fmt == "custom-columns":
+            self._custom_columns(objs)
+        else:
+            self.document(as_list(objs))
+
+    def document(self, data: Any) -> None:
+        """One document (a List, a report) as json, yaml, jsonpath or custom-columns (one row)."""
+        if self.fmt == "jsonpath":
+            from .printers import jsonpath
+
+            self.out.write(jsonpath(self.template, data))
+        elif self.fmt == "custom-columns":
+            self._custom_columns([data])
+        else:
+            dump(data, self.fmt, self.out)
+
+    def _custom_columns(self, objs: list) -> None:
+        from .printers import column_cell
+
+        cols = [Column(h, (lambda e: lambda ob: column_cell(e, ob))(e)) for h, e in self.columns]
+        table(objs, cols, out=self.out, headers=not self.no_headers)

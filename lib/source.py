@@ -10,7 +10,7 @@ import datetime as _dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, List, Optional, Protocol
 
-from .errors import MigError
+from .errors import MigError, NotCollected
 from .resources import Resource
 
 if TYPE_CHECKING:          # the kubernetes transport is imported only where a live cluster is used
@@ -54,6 +54,11 @@ class Source(Protocol):
     def client(self, role: str) -> Client:
         raise MigError("this needs live clusters: it cannot run against a must-gather")
 
+    def download(self, role: str, kind: str, name: str) -> bytes:
+        """What Velero keeps in object storage for a Backup or Restore (`kind` is a DownloadRequest
+        target: BackupLog, RestoreLog, RestoreResults), uncompressed; NotCollected when not available."""
+        raise NotCollected(f"{role}: {kind} of {name} was not collected")
+
 
 class LiveSource(Source):
     """Live clusters through Clusters: host from kubeconfig, source/target from MigClusters."""
@@ -64,6 +69,7 @@ class LiveSource(Source):
         self.clusters = clusters
         self.namespace = namespace
         self._bound: dict[str, dict | None] = {}
+        self._downloaders: dict = {}
 
     def bind(self, role: str, migcluster: dict | None) -> None:
         self._bound[role] = migcluster
@@ -97,3 +103,14 @@ class LiveSource(Source):
 
     def discover(self, role):
         return self.client(role).discover()
+
+    def download(self, role, kind, name):
+        from .gather import velero
+
+        dl = self._downloaders.get(role)
+        if dl is None:       # one per cluster: a Velero that did not answer is not waited on twice
+            dl = self._downloaders[role] = velero.Downloader(self.client(role), self.namespace, [])
+        try:
+            return dl.fetch(kind, name)
+        except velero.NotFound as e:
+            raise NotCollected(f"{self.label(role)}: {e}") from None

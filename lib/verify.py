@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from . import objects as o
 from .checks import Finding, run_all
+from .checks.blocked import blockers
+from .checks.registry import marked
 from .checks.stuck import is_stuck
 from .errors import EXIT_UNREACHABLE
 from .facts import Facts
@@ -62,10 +64,40 @@ class Report:
                 "unreachable": dict(self.graph.unreachable if self.graph is not None else {})}
 
 
+# Findings about the infrastructure as it is now: for a migration that already succeeded they are
+# warnings for the next one, never a reason to call it failed.
+# Which findings are evidence that data was not copied (they fail even a migration MTC marked
+# SucceededWithWarnings) and which describe the infrastructure as it is now (warnings after a success):
+# each check marks its own ids (lib/checks/registry: data_not_copied, current_state).
+
+
+def succeeded(mig: dict) -> bool:
+    """MTC says the migration completed: Succeeded or SucceededWithWarnings, and neither failed nor canceled."""
+    return o.phase(mig) == "Completed" and not o.has_condition(mig, "Failed") \
+        and not o.has_condition(mig, "Canceled") \
+        and (o.has_condition(mig, "Succeeded") or o.has_condition(mig, "SucceededWithWarnings"))
+
+
+def settle(mig: dict, findings: list[Finding]) -> list[Finding]:
+    """MTC's semantics applied to the findings: on a migration that succeeded, infrastructure findings
+    are warnings; on one MTC marked SucceededWithWarnings, only evidence that data was not copied stays
+    an error. The finding that blocks a migration comes first."""
+    if succeeded(mig):
+        warned = o.has_condition(mig, "SucceededWithWarnings")
+        now_state, data_lost = marked("current_state"), marked("data_not_copied")
+        for f in findings:
+            if f.severity == "error" and (f.id in now_state or (warned and f.id not in data_lost)):
+                f.severity = "warning"
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: (f.id != "migration-blocked", order[f.severity]))
+
+
 def verdict_of(facts: Facts, findings: list) -> str:
+    """MTC's own semantics: a blocked migration is STUCK from its first minute; SucceededWithWarnings stays
+    so unless data was not copied; a completed success is FAILED only by evidence about the migration."""
     mig = facts.mig
     if o.phase(mig) != "Completed" and not o.has_condition(mig, "Failed"):
-        return STUCK if is_stuck(facts)[0] else RUNNING
+        return STUCK if blockers(facts) or is_stuck(facts)[0] else RUNNING
     if o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled") \
             or any(f.severity == "error" for f in findings):
         return FAILED
@@ -82,6 +114,7 @@ def verify(src: Source, ref: str, stuck_after: float = 1800.0, now: _dt.datetime
     now = now or src.now or o.now()
     facts = Facts(src, g, now, stuck_after, strict=strict)
     findings, problems = run_all(facts, verbose)
+    findings = settle(facts.mig, findings)
     problems = [f"{role} cluster unreachable: {why}" for role, why in g.unreachable.items()] + problems
     return Report(verdict_of(facts, findings), g.migration or {}, g.plan, findings, g, problems, now,
                   facts.unchecked_detail, facts.undeclared)

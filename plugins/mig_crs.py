@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import cli, crs, flags, graph, render
+from lib import cli, crs, flags, graph, names
 from lib.errors import EXIT_UNREACHABLE
 from lib.session import open_source
 
@@ -15,43 +15,57 @@ EXAMPLES = """\
   kubectl mig-crs --plan socks-shop-mig-plan -o wide
   # for scripts
   kubectl mig-crs 88435fe0 -o json | jq '.items[].kind'
+  kubectl mig-crs -o jsonpath='{range .items[*]}{.metadata.name}{"\\n"}{end}'
+  kubectl mig-crs 88435fe0 -o custom-columns=KIND:.kind,NAME:.metadata.name --no-headers
+  # names round-trip into the other plugins; the cluster of each object of a chain
+  kubectl mig-crs -o name | xargs -n1 kubectl mig-verify
+  kubectl mig-crs 88435fe0 -o custom-columns=CLUSTER:.metadata.annotations.mig-tools/cluster,KIND:.kind,NAME:.metadata.name
   # from a must-gather instead of live clusters
   kubectl mig-crs 88435fe0 --must-gather must-gather.tar.gz"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-crs", "Show the chain of CRs of an MTC migration: MigPlan, MigMigration, "
                      "MigCluster, MigStorage, BSL/VSL, Velero Backups, Restores, PodVolumeBackups/Restores.",
                      EXAMPLES)
     p.add_argument("migration", nargs="?", help="MigMigration name, UID or unique prefix")
     p.add_argument("--plan", help="show every migration of this MigPlan")
     flags.add_output(p)
-    args = p.parse_args(argv)
-    fmt = render.check_format(args.output)
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
+    args = flags.parse(p, argv)
+    out = args.out
+    kind, _ = names.split(args.migration) if args.migration else ("", "")
+    migration = names.name_of(args.migration, "migmigration", "migplan")
+    plan = names.name_of(args.plan, "migplan")
+    if kind == "migplan":
+        migration, plan = None, migration
     src = open_source(args)
 
-    if not args.migration and not args.plan:
+    if not migration and not plan:
         migs = graph.list_migrations(src)
-        if fmt in ("table", "wide"):
-            if not migs:
-                cli.warn(f"No MigMigrations found in {src.namespace} namespace.")
-            render.table(migs, crs.migration_columns(), wide=fmt == "wide")
+        empty = f"No MigMigrations found in {src.namespace} namespace."
+        if out.is_table:
+            out.table(migs, crs.migration_columns(), empty=empty)
         else:
-            render.objects(migs, fmt)
+            out.objects(migs, empty=empty)
         return 0
 
-    g = graph.build(src, args.migration, args.plan)
-    if fmt in ("table", "wide"):
-        render.table(crs.chain(g), crs.chain_columns(g), wide=fmt == "wide")
+    g = graph.build(src, migration, plan)
+    if out.is_table:
+        out.table(crs.chain(g), crs.chain_columns(g, decorate=out.tty))
     else:
-        render.objects(crs.chain_objects(g), fmt)
+        out.objects(crs.chain_objects(g))
     for role, why in g.unreachable.items():
         cli.warn(f"warning: {role} cluster unreachable: {why}")
     return EXIT_UNREACHABLE if g.unreachable else 0
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-crs")
+    cli.run(main, "kubectl mig-crs", parser=parser)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from lib import cli, flags
+from lib import cli, flags, names
 from lib.clusters import Clusters
 from lib.errors import UsageError
 from lib.gather import command as gather
 from lib.gather import scrub
+from lib.kubeconfig import ConnFlags
 from lib.source import LiveSource
 
 EXAMPLES = """\
@@ -27,11 +28,11 @@ EXAMPLES = """\
   oc adm must-gather --image=quay.io/mig-tools/mig-gather:latest"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-gather", "Collect the MTC and Velero CRs, pods, events, logs (current and "
                      "previous) and cluster facts of the host, source and target clusters in parallel, with "
                      "mig-verify's reports, into must-gather.local.<id>/ and must-gather.tar.gz. Secrets are "
-                     "redacted before anything is written.", EXAMPLES)
+                     "redacted before anything is written.", EXAMPLES, own=("cluster",))
     p.add_argument("migration", nargs="?", help="MigMigration name, UID or prefix (default: all of them)")
     p.add_argument("--dest-dir", help="where to write (default: the current directory; /must-gather in-cluster)")
     p.add_argument("--cluster", action="append", default=[], metavar="NAME|ROLE",
@@ -56,9 +57,15 @@ def main(argv) -> int:
     p.add_argument("--redaction-map", metavar="FILE",
                    help="placeholder mapping to reuse and extend (0600), so a secret reads the same in every "
                         "bundle of a case (default: a new one under $XDG_STATE_HOME/mig-tools/redactions)")
-    a = p.parse_args(argv)
-    if a.must_gather:
-        raise UsageError("mig-gather reads live clusters; --must-gather is for the other plugins")
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
+    a = flags.parse(p, argv)
+    if a.must_gather or a.role:
+        raise UsageError("mig-gather reads live clusters; --must-gather and --role are for the other plugins "
+                         "(--redact PATH and --report-only PATH take a bundle)")
     if a.report_only:
         if a.redact or a.cluster or a.namespaces or a.in_cluster:
             raise UsageError("--report-only PATH writes the report of an existing bundle: it takes only a migration")
@@ -75,9 +82,10 @@ def main(argv) -> int:
         raise UsageError("at most one of --since and --since-time may be given")
     if a.since is not None and a.since <= 0:
         raise UsageError(f"--since {a.since:g}s: must be more than zero")
-    clusters = Clusters(a.kubeconfig, a.context, a.request_timeout, a.source_context, a.target_context,
-                        in_cluster_config=a.in_cluster)
-    opt = gather.Options(a.migration, a.dest_dir or ("/must-gather" if a.in_cluster else "."),
+    clusters = Clusters(source_context=a.source_context, target_context=a.target_context,
+                        in_cluster_config=a.in_cluster, conn=ConnFlags.from_args(a))
+    opt = gather.Options(names.name_of(a.migration, "migmigration"),
+                         a.dest_dir or ("/must-gather" if a.in_cluster else "."),
                          not (a.no_archive or a.in_cluster), not a.no_redact, a.namespaces, a.in_cluster,
                          clusters=tuple(a.cluster), redaction_map=a.redaction_map,
                          since_seconds=max(1, int(a.since)) if a.since else None, since_time=a.since_time)
@@ -85,7 +93,7 @@ def main(argv) -> int:
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-gather")
+    cli.run(main, "kubectl mig-gather", parser=parser)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from lib import cli, flags
+from lib import cli, flags, names
 from lib.errors import UsageError
 from lib.logs.command import Options, execute
+from lib.logs.select import ALL_SOURCES
 from lib.session import open_source
 
 EXAMPLES = """\
@@ -14,6 +15,8 @@ EXAMPLES = """\
   kubectl mig-logs 88435fe0 --cluster source --log-source velero --level error
   # follow new lines of the restic pods
   kubectl mig-logs 88435fe0 --log-source restic -f
+  # the rsync transfer pods of a direct volume migration (they run in the application namespaces)
+  kubectl mig-logs 88435fe0 --log-source rsync --cluster source
   # one JSON object per line for jq
   kubectl mig-logs 88435fe0 -o json | jq -r 'select(.level=="error") | .msg'
   # the console's "Download Logs": every log of every cluster, as files or a tarball
@@ -21,14 +24,15 @@ EXAMPLES = """\
   kubectl mig-logs 88435fe0 --archive logs.tar.gz"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-logs", "Show the Velero, Restic and migration controller logs that concern a "
-                     "migration, from the source, target and host clusters.", EXAMPLES)
+                     "migration, from the source, target and host clusters.", EXAMPLES, own=("cluster",))
     p.add_argument("migration", nargs="?", help="MigMigration name, UID or unique prefix (omit: all lines)")
     p.add_argument("--cluster", action="append", choices=["host", "source", "target"], default=[],
                    help="cluster to read (repeatable; default: all)")
-    p.add_argument("--log-source", action="append", choices=["velero", "restic", "controller"], default=[],
-                   help="log source (repeatable; default: all)")
+    p.add_argument("--log-source", action="append", choices=list(ALL_SOURCES), default=[],
+                   help="log source (repeatable; default: all): velero, restic (node-agent), controller, and MTC's "
+                   "pods in the application namespaces: rsync, stunnel, hook, stage, registry")
     p.add_argument("--pod", help="only this pod")
     p.add_argument("-c", "--container", help="only this container")
     p.add_argument("-l", "--selector", help="pod label selector instead of the MTC labels")
@@ -40,23 +44,28 @@ def main(argv) -> int:
     p.add_argument("-p", "--previous", action="store_true", help="the previous (crashed) container instance")
     p.add_argument("--timestamps", action="store_true", help="prefix each line with its timestamp")
     p.add_argument("--level", choices=["error", "warning", "info"], help="only lines at this level or worse")
-    p.add_argument("-o", "--output", choices=["text", "json"], default="text",
-                   help="text (default) or json: one object per line")
+    flags.add_output(p, ("text", "json"), default="text")   # json: one object per line
     p.add_argument("--output-dir", metavar="DIR", help="write every log to DIR/<cluster>/<source>/<pod>/<container>.log")
     p.add_argument("--archive", metavar="FILE", help="write every log into a .tar.gz")
-    a = p.parse_args(argv)
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
+    a = flags.parse(p, argv)
     if a.follow and (a.output_dir or a.archive):
         raise UsageError("--follow cannot be combined with --output-dir or --archive")
     if a.since and a.since_time:
         raise UsageError("--since and --since-time are mutually exclusive")
-    opt = Options(a.migration, a.cluster, a.log_source, a.pod, a.container, a.selector, a.all_lines, a.follow,
+    opt = Options(names.name_of(a.migration, "migmigration"), a.cluster, a.log_source, a.pod, a.container,
+                  a.selector, a.all_lines, a.follow,
                   int(a.since) if a.since else None, a.since_time, a.tail, a.previous, a.timestamps, a.level,
                   a.output, a.output_dir, a.archive)
     return execute(open_source(a), opt)
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-logs")
+    cli.run(main, "kubectl mig-logs", parser=parser)
 
 
 if __name__ == "__main__":

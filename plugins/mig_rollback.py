@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import cli, flags, render
+from lib import cli, flags, names
 from lib.errors import UsageError
 from lib.rollback import command as rollback
 from lib.session import open_source
@@ -24,7 +24,7 @@ EXAMPLES = """\
   kubectl mig-rollback sock-shop --via-controller --yes"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-rollback", "Roll back a migration that failed with the application stopped "
                      "(the manual rollback): delete what the plan migrated on the target, restore the source's "
                      "replicas, CronJobs and DaemonSets. Prints the plan; changes nothing without --yes.", EXAMPLES)
@@ -49,23 +49,28 @@ def main(argv) -> int:
                    help="reclaim policy for --release-target-pvs (default Delete)")
     p.add_argument("--replicas", type=int, help="replicas for source workloads whose original count was not kept")
     p.add_argument("--journal", metavar="PATH", help="journal file (default under $XDG_STATE_HOME/mig-tools)")
-    flags.add_output(p, ("table", "json", "yaml"))
-    a = p.parse_args(argv)
-    fmt = render.check_format(a.output, ("table", "json", "yaml"))
+    flags.add_output(p, ("table", "json", "yaml", "jsonpath"))
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
+    a = flags.parse(p, argv)
     if not (a.project or a.plan or a.migration):
         raise UsageError("name the project (a namespace of the plan), or pass --plan or --migration")
     if a.replicas is not None and a.replicas < 0:
         raise UsageError("--replicas must be 0 or more")
     if a.controller_timeout <= 0:
         raise UsageError("--controller-timeout must be more than 0")
-    opt = rollback.Options(a.project, a.plan, a.migration, a.yes, a.force, a.stop_daemonsets,
-                           a.reclaim if a.release_target_pvs else None, a.replicas, a.journal, fmt,
+    opt = rollback.Options(names.name_of(a.project, "namespace", "project"), names.name_of(a.plan, "migplan"),
+                           names.name_of(a.migration, "migmigration"), a.yes, a.force, a.stop_daemonsets,
+                           a.reclaim if a.release_target_pvs else None, a.replicas, a.journal, a.output,
                            a.all_namespaces_of_plan, a.via_controller, a.controller_timeout)
     return rollback.run(open_source(a), opt)
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-rollback")
+    cli.run(main, "kubectl mig-rollback", parser=parser)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from lib import cli, flags, render
+from lib import cli, flags, names, render
 from lib.session import open_source
 from lib.verify import verify
 from lib.verify_text import data, with_timeline
@@ -21,21 +21,25 @@ EXAMPLES = """\
   kubectl mig-verify 88435fe0 --must-gather must-gather.tar.gz"""
 
 
-def main(argv) -> int:
+def parser() -> flags.Parser:
     p = flags.parser("kubectl mig-verify", "Diagnose an MTC migration: a verdict, then findings (most severe "
                      "first) with their evidence and the commands that fix them.", EXAMPLES)
     p.add_argument("migration", help="MigMigration name, UID or unique prefix")
     p.add_argument("--stuck-after", type=flags.duration, default="30m",
                    help="a running migration without progress for this long is STUCK (default 30m)")
     p.add_argument("--timeline", action="store_true", help="also chart the phases and Velero objects over time")
-    flags.add_output(p, ("table", "json", "yaml"))
-    a = p.parse_args(argv)
-    fmt = render.check_format(a.output, ("table", "json", "yaml"))
-    report = verify(open_source(a), a.migration, a.stuck_after, verbose=a.verbose)
-    if fmt == "table":
+    flags.add_output(p, ("table", "json", "yaml", "jsonpath"))
+    return p
+
+
+def main(argv) -> int:
+    p = parser()
+    a = flags.parse(p, argv)
+    report = verify(open_source(a), names.name_of(a.migration, "migmigration"), a.stuck_after, verbose=a.verbose)
+    if a.out.is_table:
         sys.stdout.write(with_timeline(report, a.timeline, render.use_color(sys.stdout)))
     else:
-        render.dump(data(report, a.timeline), fmt)
+        a.out.document(data(report, a.timeline))
     for prob in report.problems:
         cli.warn(f"warning: {prob}")
     for detail in report.details:
@@ -44,7 +48,7 @@ def main(argv) -> int:
 
 
 def run() -> None:
-    cli.run(main, "kubectl mig-verify")
+    cli.run(main, "kubectl mig-verify", parser=parser)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,15 @@ def _plain(log: Path) -> str:
 def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essential: bool = False) -> None:
     """One cluster's subtree: gather_crs, `oc adm inspect ns/openshift-migration`, gather_logs."""
     lists: dict = {}
+    if gen < "2021-01":          # cf5ad1a..7b4390d: `velero <kind> logs|describe` per Backup and Restore
+        for x in objects:
+            if x["kind"] in ("Backup", "Restore"):
+                kind = x["kind"].lower()
+                d = base / "namespaces" / o.namespace(x) / "logs" / f"velero-{kind}-logs"
+                d.mkdir(parents=True, exist_ok=True)
+                (d / f"{o.name(x)}-{kind}.log").write_text(f'time="2019-09-02T11:00:00Z" level=info msg="{kind} '
+                                                          f'{o.name(x)} processed"\n')
+                (d / f"{o.name(x)}-{kind}-describe.log").write_text(_describe(kind, x))
     for x in objects:
         r = BY_KIND.get(x["kind"])
         if r is None:

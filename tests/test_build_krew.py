@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,30 @@ def test_zipapps_run_on_the_oldest_supported_python(dist_dir, tmp_path):
         r = subprocess.run([str(py39), str(dist_dir / f"kubectl-mig_{plugin}"), "x", "--kubeconfig", "/nonexistent"],
                            capture_output=True, text=True, timeout=60, env=env)
         assert r.returncode == 1 and r.stderr.startswith("error: kubeconfig /nonexistent"), (plugin, r.stderr)
+
+
+@pytest.mark.parametrize("plugin", list(build.PLUGINS))
+def test_manifest_follows_krew_index_guidelines(plugin):
+    """krew-index: shortDescription short enough for `krew search` (<= 50), requirements in caveats,
+    a description of what the plugin does rather than its options."""
+    text = (build.ROOT / "krew" / f"mig-{plugin}.yaml").read_text()
+    spec = yaml.safe_load(text.replace("{{VERSION}}", "v0.0.0").replace("{{SHA256}}", "a" * 64)
+                          .replace("{{ARCHIVE}}", "x"))["spec"]
+    assert len(spec["shortDescription"]) <= 50, spec["shortDescription"]
+    assert "python3" in spec["caveats"] and "python3" not in spec["description"]
+    assert not re.search(r"(^|\s)--?[a-z]", spec["description"]), spec["description"]
+    assert "kubectl plugin" not in spec["description"].lower()
+    files = {f["from"] for f in spec["platforms"][0]["files"]}
+    assert {f"kubectl_complete-mig_{plugin}", f"oc_complete-mig_{plugin}"} <= files
+
+
+def test_builds_are_byte_reproducible(tmp_path):
+    site = build.site_packages()
+    first = build.build("crs", site, tmp_path / "a")
+    time.sleep(1.1)                          # a gzip header or tar entry with the time would now differ
+    second = build.build("crs", site, tmp_path / "b")
+    for x, y in zip(first, second):
+        assert hashlib.sha256(x.read_bytes()).digest() == hashlib.sha256(y.read_bytes()).digest(), x.name
+    with tarfile.open(first[1]) as tar:
+        names = tar.getnames()
+        assert names == sorted(names) and all(m.mtime == 0 and m.uid == 0 for m in tar.getmembers())

@@ -141,3 +141,26 @@ def test_scenario_templating_of_urls_tokens_and_times(sim):
     assert mc["spec"]["url"] == s.cluster("target").url and mc["spec"]["caBundle"]
     mig = s.list("host", "MigMigration", NS)[0]
     assert mig["metadata"]["creationTimestamp"].startswith(time.strftime("%Y-", time.gmtime()))
+
+
+def test_download_request_serves_what_object_storage_kept(sim):
+    """A scenario's `downloads:` is what the emulated Velero serves for that target (a replaced Velero pod no
+    longer logs it), gzipped from a loopback URL that needs no credentials; verify's live Source reads it."""
+    import gzip
+    import urllib.request
+
+    from lib.gather import velero
+
+    s = sim("velero-restarted")
+    c = client(s, "source")
+    text = velero.Downloader(c, NS, []).fetch("BackupLog", "jira-final-1122-stage-k7m2x").decode()
+    assert "timed out waiting for all PodVolumeBackups to complete" in text and "Backing up item" in text
+    assert c.list("DownloadRequest", NS) == []                        # deleted once read
+    req = c.create("DownloadRequest", {"apiVersion": "velero.io/v1", "kind": "DownloadRequest",
+                                       "metadata": {"generateName": "t-"},
+                                       "spec": {"target": {"kind": "BackupLog", "name": "jira-final-1122-stage-k7m2x"}}},
+                   NS)
+    url = c.get("DownloadRequest", req["metadata"]["name"], NS)["status"]["downloadURL"]
+    ctx = __import__("ssl").create_default_context(cadata=s.cluster("source").ca_pem.decode())
+    with urllib.request.urlopen(url, context=ctx) as r:              # no Authorization header: pre-signed
+        assert gzip.decompress(r.read()).decode() == text

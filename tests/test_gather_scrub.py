@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 import json
 import re
 import shutil
 import tarfile
 from pathlib import Path
 
+import pytest
+
+from lib.gather.scrub import redact_bundle
 from lib.mustgather import open_must_gather
+from lib.verify import verify
+from lib.verify_text import data
 from tests import mtc_bundles as mb
 from tests.test_gather_redaction import CANARIES, CLOUD_FILE, DOCKER, PEM
 
@@ -125,6 +131,20 @@ def test_the_official_images_bundle_is_scrubbed_and_still_reads(tmp_path, kubect
     token = re.search(r"saToken: (REDACTED-[A-Z-]+-\d+)", text).group(1)
     assert f"saToken: {token}" in text2
     assert open_must_gather(r2.stdout.split()[0]).list("host", "MigCluster", NS)     # (MigMigrations: migplans/)
+
+
+@pytest.mark.parametrize("gen", mb.GENERATIONS)
+def test_every_generation_of_the_image_is_scrubbed(tmp_path, gen):
+    top = mb.must_gather_local(tmp_path / "in", "restic-timeout", gen, scenario=planted(tmp_path))
+    assert len(_leaks(_blob(tmp_path / "in"))) >= 15
+    out, err = io.StringIO(), io.StringIO()
+    assert redact_bundle(str(top), str(tmp_path / "out"), str(tmp_path / "map.json"), archive=False,
+                         out=out, err=err) == 0, err.getvalue()
+    result = Path(out.getvalue().split()[0])
+    assert _leaks(_blob(result)) == []
+    src = open_must_gather(str(result))
+    ids = {f["id"] for f in data(verify(src, MIG), True)["findings"]}
+    assert {"migration-failed", "restic-timeout", "velero-backup-failed"} <= ids, ids
 
 
 def test_redact_refuses_what_it_cannot_do_with_one_line(tmp_path, kubectl):

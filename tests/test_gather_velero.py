@@ -5,6 +5,7 @@ outside its namespace (rsync, stunnel, stage, hook: upstream must-gather's gathe
 from __future__ import annotations
 
 import json
+import time
 
 from lib.mustgather import open_must_gather
 from tests.conftest import bundle_of, gather
@@ -45,6 +46,21 @@ def test_a_velero_that_never_answers_is_recorded_not_fatal(sim, kubectl, tmp_pat
     assert any(m["what"].startswith("Velero records of Backup") and m["status"] == 403 for m in idx["missing"])
     describe = (root / "source_ocp3-source" / "velero" / "backups" / BACKUP / "describe.txt").read_text()
     assert "Phase:  PartiallyFailed" in describe and "Errors:    1" in describe
+
+
+def test_a_velero_that_does_not_process_requests_is_waited_for_once(sim, kubectl, tmp_path):
+    s = sim("restic-timeout")
+    s.cluster("source").velero_processes = False
+    t0 = time.monotonic()
+    r = gather(kubectl, s, tmp_path / "out", "--no-archive")
+    took = time.monotonic() - t0
+    assert r.returncode == 1, r.stderr
+    idx = json.loads((bundle_of(r)[0] / "gather.json").read_text())
+    velero = [m for m in idx["missing"] if m["what"].startswith("Velero records")]
+    assert velero and all(m["cluster"] == "ocp3-source" for m in velero)
+    assert any("did not process" in m["why"] for m in velero)
+    assert took < 60, took          # one wait of 20 s per worker, not one per file of every Backup
+    assert list((bundle_of(r)[0] / "target_ocp4-target" / "velero" / "restores").iterdir())
 
 
 def test_logs_of_mtc_pods_outside_its_namespace(sim, kubectl, tmp_path):

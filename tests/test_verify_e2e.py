@@ -54,10 +54,22 @@ def test_restic_timeout_evidence_and_fix(sim, kubectl):
                for e in f["evidence"])
     assert any("still InProgress" in e and "uploads" in e and "ocp3-node-2" in e for e in f["evidence"])
     assert f["fix"][0].startswith("oc patch migrationcontroller migration-controller -n openshift-migration "
-                                  "--type merge -p '{\"spec\":{\"restic_timeout\":")
+                                  "--context <context of MigCluster ocp3-source> --type merge "
+                                  "-p '{\"spec\":{\"restic_timeout\":")
     value = json.loads(f["fix"][0].split("-p ", 1)[1].strip("'"))["spec"]["restic_timeout"]
     assert value.endswith("h") and int(value[:-1]) >= 2                      # more than the 1h that timed out
     assert "delays" in f["fix"][1]
+
+
+def test_restarted_velero_timeout_read_through_a_download_request(sim, kubectl):
+    """The pod that ran the backup is gone: the timeout comes from the backup's own log, which the emulated Velero
+    serves gzipped from a loopback status.downloadURL; mig-verify leaves no DownloadRequest behind."""
+    s = sim("velero-restarted")
+    _, rep = verify_json(kubectl, s, "jira-final-1122")
+    f = next(x for x in rep["findings"] if x["id"] == "restic-timeout")
+    assert f["evidence"][0].startswith("source BackupLog jira-final-1122-stage-k7m2x (Velero's copy in object storage)")
+    assert s.request_count("source", method="POST", path=r"/downloadrequests$") >= 1
+    assert s.list("source", "DownloadRequest", "openshift-migration") == []
 
 
 def test_verify_errors_walk_down_to_the_restic_pod(sim, kubectl):

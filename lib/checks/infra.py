@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import objects as o
 from .. import pods as podlib
+from ..facts import Facts
 from .known_issues import bucket_gone
-from .registry import Finding, check, ref
+from .registry import Finding, Severity, check, ref
 
 ROLE_SOURCES = {"host": ("controller",), "source": ("velero", "restic"), "target": ("velero", "restic")}
 
 
-@check("mtc-pod-unhealthy", kinds={"host": ("Pod",), "source": ("Pod",), "target": ("Pod",)})
-def mtc_pods(f):
+@check("mtc-pod-unhealthy", kinds={"host": ("Pod",), "source": ("Pod",), "target": ("Pod",)},
+       current_state=("mtc-pod-unhealthy",))
+def mtc_pods(f: Facts) -> Iterator[Finding]:
     for role, sources in ROLE_SOURCES.items():
         if not f.reachable(role):
             continue
@@ -23,7 +27,7 @@ def mtc_pods(f):
                 continue
             why = podlib.problems(p)
             if why:
-                sev = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
+                sev: Severity = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
                 yield Finding(id="mtc-pod-unhealthy", severity=sev,
                               title=f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", cluster=role,
                               objects=[ref(p)], evidence=[f"Pod {o.name(p)}: {', '.join(why)}"],
@@ -37,8 +41,8 @@ def completed_ok(f) -> bool:
                                               or o.has_condition(f.mig, "SucceededWithWarnings"))
 
 
-@check("bsl-unavailable")
-def locations(f):
+@check("bsl-unavailable", current_state=("bsl-unavailable",))
+def locations(f: Facts) -> Iterator[Finding]:
     for role, bsls in f.graph.bsls.items():
         for b in bsls:
             phase = o.phase(b)
@@ -51,8 +55,9 @@ def locations(f):
                                f"oc describe migstorage {o.name(f.graph.storage or {}) or '<storage>'} -n {f.src.namespace}"])
 
 
-@check("cluster-not-ready", "storage-not-ready", "plan-not-ready")
-def config_ready(f):
+@check("cluster-not-ready", "storage-not-ready", "plan-not-ready",
+       current_state=("cluster-not-ready", "storage-not-ready", "plan-not-ready"))
+def config_ready(f: Facts) -> Iterator[Finding]:
     items = [("cluster-not-ready", "MigCluster", mc) for mc in f.graph.migclusters.values() if mc] + \
         [("storage-not-ready", "MigStorage", f.graph.storage), ("plan-not-ready", "MigPlan", f.plan)]
     for fid, kind, obj in items:

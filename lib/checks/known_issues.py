@@ -4,8 +4,11 @@ resources, BZ#1784899, verify with filesystem copies)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from .. import objects as o
+from ..errors import MigError
+from ..facts import Facts
 from .registry import Finding, check, ref
 
 SCC_KEYS = ("openshift.io/sa.scc.uid-range", "openshift.io/sa.scc.supplemental-groups", "openshift.io/sa.scc.mcs")
@@ -18,7 +21,7 @@ def _range(v: str) -> tuple[int, int] | None:
 
 
 @check("scc-range-overlap", kinds={"target": ("Namespace",)})
-def scc_overlap(f):
+def scc_overlap(f: Facts) -> Iterator[Finding]:
     if not f.reachable("target"):
         return
     nss = f.listed("target", "Namespace")
@@ -50,8 +53,8 @@ def bucket_gone(bsl: dict) -> bool:
     return o.phase(bsl) not in ("", "Available") and bool(_BUCKET.search(str(o.status(bsl).get("message", ""))))
 
 
-@check("storage-bucket-gone")
-def storage_bucket(f):
+@check("storage-bucket-gone", current_state=("storage-bucket-gone",))
+def storage_bucket(f: Facts) -> Iterator[Finding]:
     st = f.graph.storage
     if not st or not o.has_condition(st, "Ready"):
         return
@@ -70,7 +73,7 @@ def storage_bucket(f):
 
 @check("cluster-scoped-missing", kinds={"target": ("StorageClass", "ClusterRoleBinding", "SecurityContextConstraints"),
                                            "source": ("ClusterRoleBinding", "SecurityContextConstraints")})
-def cluster_scoped(f):
+def cluster_scoped(f: Facts) -> Iterator[Finding]:
     if not (f.reachable("target") and f.reachable("source")) or not f.plan:
         return
     missing = []
@@ -107,45 +110,96 @@ def cluster_scoped(f):
                       fix=[cmd for _, _, cmd in missing])
 
 
+# What mig-controller's quiesce leaves on the source ([MC] pkg/controller/migmigration/quiesce.go,
+# pkg/apis/migration/v1alpha1/annotations.go).
+REPLICAS = "migration.openshift.io/preQuiesceReplicas"
+SUSPEND = "migration.openshift.io/preQuiesceSuspend"
+QUIESCE_NODE_SELECTOR = "migration.openshift.io/quiesceDaemonSet"
 QUIESCED_KINDS = ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet", "DaemonSet", "CronJob", "Job")
 
 
-def _still_quiesced(x: dict) -> bool:
-    """What mig-controller's quiesce leaves on a source workload (MTC 1.3+ annotations, CAM 1.1 DaemonSet key)."""
-    sel = o.dig(x, "spec", "template", "spec", "nodeSelector") or {}
-    return any(k.startswith("migration.openshift.io/preQuiesce") for k in o.annotations(x)) or \
-        "migration.openshift.io/quiesceDaemonSet" in sel or "openshift.io/quiesceDaemonSet" in sel
+def quiesced(obj: dict) -> str:
+    """How `obj` is held down by MTC's quiesce, or "" when it is not."""
+    kind, sp, ann = obj.get("kind"), o.spec(obj), o.annotations(obj)
+    if kind == "CronJob":
+        return "suspended" if sp.get("suspend") and SUSPEND in ann else ""
+    if kind == "DaemonSet":         # CAM 1.1 used the key without the migration. prefix
+        sel = o.dig(sp, "template", "spec", "nodeSelector", default={}) or {}
+        key = next((k for k in (QUIESCE_NODE_SELECTOR, "openshift.io/quiesceDaemonSet") if k in sel), "")
+        return f"nodeSelector {key}" if key else ""
+    count = sp.get("parallelism") if kind == "Job" else sp.get("replicas")
+    if REPLICAS in ann and int(count or 0) == 0:
+        return f"{'parallelism' if kind == 'Job' else 'replicas'} 0 (was {ann[REPLICAS]})"
+    return ""
+
+
+def _rolled_back(f) -> dict | None:
+    """A rollback of the plan (MTC's `spec.rollback: true`) that completed after this migration."""
+    mine = o.created(f.mig)
+    for m in f.graph.migrations:
+        if o.spec(m).get("rollback") and o.has_condition(m, "Succeeded") and (not mine or (o.created(m) or mine) >= mine):
+            return m
+    return None
 
 
 @check("rollback-needed", app_kinds={"source": QUIESCED_KINDS})
-def rollback_needed(f):
+def rollback_needed(f: Facts) -> Iterator[Finding]:
+    """The source application is still held down by MTC's quiesce after a final migration that did not succeed."""
     mig = f.mig
-    if not (f.is_final() and o.has_condition(mig, "Failed") and o.spec(mig).get("quiescePods")):
+    if not (f.is_final() and (o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled"))):
         return
-    if f.reachable("source") and not any(_still_quiesced(x) for k in QUIESCED_KINDS for x in f.app("source", k)):
-        return          # unquiesced since (a rollback, or by hand): nothing is stopped any more
+    if _rolled_back(f) is not None:
+        return
+    held = []
+    for kind in QUIESCED_KINDS:
+        try:
+            items = f.app("source", kind)
+        except MigError as e:
+            if "not served" in str(e) or "not in the must-gather" in str(e):
+                continue                # e.g. no DeploymentConfig on plain Kubernetes
+            raise
+        held += [(x, quiesced(x)) for x in items if quiesced(x)]
+    if not held:
+        return                          # failed before the quiesce step, or already unquiesced
+    plan = o.name(f.plan or {})
+    ns = f.src.namespace
+    ev = [f"{x.get('kind')} {o.namespace(x)}/{o.name(x)}: {how}" for x, how in held[:15]]
+    if len(held) > 15:
+        ev.append(f"... and {len(held) - 15} more")
     custom = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
               if (pv.get("selection") or {}).get("action") in ("move",) or (pv.get("selection") or {}).get("storageClass")]
-    ev = [f"MigMigration {o.name(mig)} failed with quiescePods: the application is scaled down on the source"]
     if custom:
         ev.append(f"the plan has custom PV settings for {len(custom)} volumes, which a failed migration does not "
                   "keep for quiesced pods (BZ#1784899)")
-    project = (f.namespace_pairs() or [("", "")])[0][1]
-    yield Finding(id="rollback-needed", severity="error", title="the application is stopped: roll back before anything else",
-                  cluster="source", objects=[ref(mig)], evidence=ev,
-                  fix=[f"oc mig-rollback {project} --plan {o.name(f.plan or {})}    # review the plan, then add --yes",
-                   f"oc delete migplan {o.name(f.plan or {})} -n {f.src.namespace}   # then re-create it with "
-                   "its PV settings (BZ#1784899)"])
+    fix = []
+    failed_rollbacks = [m for m in f.graph.migrations if o.spec(m).get("rollback") and o.has_condition(m, "Failed")]
+    if failed_rollbacks:
+        ev.append(f"MTC's rollback {o.name(failed_rollbacks[0])} failed")
+    if o.status(mig).get("pipeline") is not None and not failed_rollbacks:     # MTC 1.4+: it has its own rollback
+        fix.append(f"oc mig-rollback --plan {plan} --via-controller    # MTC's own rollback (a MigMigration with "
+                   "spec.rollback: true); review, then add --yes")
+        fix.append(f"oc mig-rollback --plan {plan}    # where MTC's rollback is not available or fails; review, "
+                   "then add --yes")
+    else:
+        fix.append(f"oc mig-rollback --plan {plan}    # review the plan, then add --yes")
+    if custom:
+        fix += [f"oc get migplan {plan} -n {ns} -o yaml > {plan}.yaml    # keep its PV settings (BZ#1784899)",
+                f"oc delete migplan {plan} -n {ns}",
+                f"then re-create it from {plan}.yaml without status, uid and resourceVersion: oc create -f {plan}.yaml"]
+    yield Finding(id="rollback-needed", severity="error",
+                  title=f"the application is stopped on the source ({len(held)} workloads quiesced): roll back "
+                  "before anything else", cluster="source", objects=[ref(mig)] + [ref(x) for x, _ in held[:15]],
+                  evidence=ev, fix=fix)
 
 
 @check("verify-slow")
-def verify_slow(f):
+def verify_slow(f: Facts) -> Iterator[Finding]:
     pvs = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
            if (pv.get("selection") or {}).get("verify")
            and (pv.get("selection") or {}).get("copyMethod", "filesystem") == "filesystem"]
     if pvs:
         yield Finding(id="verify-slow", severity="info", title="verify is on for filesystem copies: expect the copy to be slow",
-                      cluster="host", objects=[ref(f.plan)],
+                      cluster="host", objects=[ref(f.plan or {})],
                       evidence=[f"PV {pv.get('name')} (PVC {o.dig(pv, 'pvc', 'name')}): copyMethod filesystem, verify true"
                        for pv in pvs],
                       fix=["Velero computes a checksum of every file when it restores it; turn verify off in the plan "

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import objects as o
-from .registry import Finding, check, explained, ref
+from ..facts import Facts
+from .blocked import blockers
+from .registry import Finding, Severity, check, explained, ref
 
 # Conditions that other checks explain in depth (so they are not reported twice).
 # The migration's own state, reported by migration_state below; other checks declare what they explain.
@@ -11,12 +15,12 @@ OWN = set(o.TERMINAL) | {"Running", "Canceling"}
 
 
 @check("migration-failed", "migration-canceled", "migration-condition")
-def migration_state(f):
+def migration_state(f: Facts) -> Iterator[Finding]:
     mig = f.mig
     name = o.name(mig)
     errors = o.status(mig).get("errors") or []
     failed = o.condition(mig, "Failed")
-    if o.is_true(failed):
+    if failed is not None and o.is_true(failed):
         yield Finding(id="migration-failed", severity="error",
                       title=f"migration failed in phase {failed.get('reason') or o.phase(mig)}",
                       cluster="host", objects=[ref(mig)],
@@ -29,12 +33,13 @@ def migration_state(f):
                       title="migration was canceled", cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
+    blocking = [c for _, c in blockers(f)]            # explained by migration-blocked
     for c in o.conditions(mig):
-        if not o.is_true(c) or c.get("type") in OWN or c.get("type") in explained():
+        if not o.is_true(c) or c.get("type") in OWN or c.get("type") in explained() or c in blocking:
             continue
         cat = c.get("category")
         if cat in ("Critical", "Error", "Warn"):
-            sev = "error" if cat in ("Critical", "Error") else "warning"
+            sev: Severity = "error" if cat in ("Critical", "Error") else "warning"
             yield Finding(id="migration-condition", severity=sev,
                           title=f"{c.get('type')}: {c.get('message', '')}".strip(), cluster="host",
                           objects=[ref(mig)], evidence=[f"MigMigration {name}: condition {c.get('type')} category {cat}"

@@ -68,6 +68,8 @@ class Check:
     when: Optional[Callable[[Facts], bool]] = None
     doc: str = ""
     explains: tuple[str, ...] = ()     # MigMigration condition types this check explains in full
+    data_not_copied: tuple[str, ...] = ()   # ids that are evidence data was not copied (fail even a success)
+    current_state: tuple[str, ...] = ()     # ids about the infrastructure as it is now (warnings after a success)
 
     @property
     def id(self) -> str:
@@ -91,18 +93,24 @@ CHECKS: list[Check] = []
 
 def check(*ids: str, kinds: Optional[KindMap] = None, app_kinds: Optional[KindMap] = None,
           logs: Optional[KindMap] = None, when: Optional[Callable[[Facts], bool]] = None,
-          explains: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
+          explains: tuple[str, ...] = (), data_not_copied: tuple[str, ...] = (),
+          current_state: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
     """Register a check yielding findings with these ids, with what it reads (see the module doc)."""
     for decl in (kinds, app_kinds, logs):
         bad = set(decl or {}) - set(ROLES)
         if bad:
             raise ValueError(f"check {ids[0]}: unknown role(s) {sorted(bad)}")
 
+    unknown = (set(data_not_copied) | set(current_state)) - set(ids)
+    if unknown:
+        raise ValueError(f"check {ids[0]}: marks ids it does not yield: {sorted(unknown)}")
+
     def deco(fn: CheckFn) -> CheckFn:
         if any(i in c.ids for c in CHECKS for i in ids):
             raise ValueError(f"check id {ids} registered twice")
         CHECKS.append(Check(tuple(ids), fn, _freeze(kinds), _freeze(app_kinds), _freeze(logs), when,
-                            (fn.__doc__ or "").strip().split("\n")[0], tuple(explains)))
+                            (fn.__doc__ or "").strip().split("\n")[0], tuple(explains),
+                            tuple(data_not_copied), tuple(current_state)))
         return fn
     return deco
 
@@ -131,6 +139,14 @@ def explained() -> set[str]:
 
     discover()
     return {t for c in CHECKS for t in c.explains}
+
+
+def marked(mark: str) -> set[str]:
+    """The finding ids some check marks `data_not_copied` or `current_state` (lib/verify.settle reads them)."""
+    from . import discover
+
+    discover()
+    return {i for c in CHECKS for i in getattr(c, mark)}
 
 
 def ref(obj: dict) -> dict:

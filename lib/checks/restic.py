@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 
 from .. import objects as o
+from .. import pods as podlib
+from ..errors import ApiError, MigError
+from ..facts import Facts
 from ..flags import duration
-from .registry import Finding, check, ref
-
-TIMEOUT = re.compile(r"timed out waiting for all PodVolume(Backup|Restore)s to complete")
-
-
-def _cite(e) -> str:
-    """A log line as evidence: cluster/pod/container, the API server's timestamp if any, the line."""
-    return f"{e.cluster}/{e.pod}/{e.container}" + (f" {e.stamp}" if e.stamp else "") + f": {e.line.raw}"
+from ..velero_log import cite, timeout_kind
+from .registry import Finding, Severity, check, ref
 
 
-def _timeout_setting(f) -> str:
-    mc = f.controller()
-    return str(o.spec(mc).get("restic_timeout") or "1h") if mc else "1h"
+def _timeout_setting(f, role: str) -> tuple[str, str]:
+    """(restic_timeout, where it was read) from the MigrationController of the cluster whose Velero ran."""
+    try:
+        mc = f.controller(role)
+    except MigError as e:
+        return "1h", f"its MigrationController could not be read ({e}); MTC's default"
+    if mc and o.spec(mc).get("restic_timeout"):
+        return str(o.spec(mc)["restic_timeout"]), f"MigrationController {o.name(mc)} on the {role} cluster"
+    return "1h", "MTC's default (restic_timeout is not set)"
 
 
 def suggest_timeout(current: str, observed_s: float | None) -> str:
@@ -33,43 +37,87 @@ def suggest_timeout(current: str, observed_s: float | None) -> str:
     return f"{max(1, math.ceil(want / 3600))}h"
 
 
-@check("restic-timeout", kinds={"host": ("MigrationController",)}, logs={"source": ("velero",), "target": ("velero",)})
-def restic_timeout(f):
-    relevant = [b for b in f.graph.backups + f.graph.restores if o.phase(b) not in ("Completed", "New", "")] \
-        or (f.mig and o.has_condition(f.mig, "Failed"))
-    if not relevant:
-        return
-    hits = [e for e in f.log(["source", "target"], ["velero"], level="error")
-            if TIMEOUT.search(e.line.raw)]
-    if not hits:
-        return
+def context_of(f, role: str) -> str:
+    """The --context to reach the cluster playing `role`: the one given on the command line, else a
+    placeholder naming its MigCluster."""
+    given = (getattr(getattr(f.src, "clusters", None), "overrides", None) or {}).get(role)
+    if given:
+        return str(given)
+    mc = f.graph.migclusters.get(role) or {}
+    if o.spec(mc).get("isHostCluster"):
+        return "<host context>"
+    return f"<context of MigCluster {o.name(mc)}>" if mc else f"<{role} context>"
+
+
+@check("restic-timeout", kinds={"host": ("MigrationController",), "source": ("MigrationController",),
+                                "target": ("MigrationController",)},
+       logs={"source": ("velero",), "target": ("velero",)}, data_not_copied=("restic-timeout",))
+def restic_timeout(f: Facts) -> Iterator[Finding]:
+    """Pod volume backups/restores that Velero gave up on, in every form Velero logged it."""
+    for role, items, vols_of in (("source", f.graph.backups, f.graph.pvbs_of),
+                                 ("target", f.graph.restores, f.graph.pvrs_of)):
+        if not f.reachable(role):
+            f.log([role], ["velero"])        # records why that Velero's log could not be read
+            continue
+        suspects = [v for v in items if o.phase(v) not in ("Completed", "New", "")
+                    or int(o.status(v).get("errors") or 0) > 0]
+        hits, where, objs = [], "", []
+        for v in suspects:
+            entries, src = f.velero_log(role, v)
+            mine = [e for e in entries if timeout_kind(e.line)]
+            if mine:
+                hits += mine
+                where = where or src
+                objs.append(v)
+        if not hits:
+            continue
+        yield _timeout_finding(f, role, hits, where, objs, vols_of)
+
+
+def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
     first = hits[0]
-    kind = "PodVolumeBackup" if "Backup" in TIMEOUT.search(first.line.raw).group(1) else "PodVolumeRestore"
-    vols = f.graph.pvbs if kind == "PodVolumeBackup" else f.graph.pvrs
+    kind = timeout_kind(first.line) or "PodVolumeBackup"
+    at = o.parse_time(first.line.time or first.stamp) or f.now
+    vols = [v for obj in objs for v in vols_of(obj)]
     pending = [v for v in vols if o.phase(v) in ("New", "InProgress", "")]
-    evidence = [_cite(e) for e in hits[:3]]
+    evidence = [cite(e) for e in hits[:3]] + ([f"read from {where}"] if where and where != "pod log" else [])
     longest = 0.0
     for v in vols:
         start = o.parse_time(o.status(v).get("startTimestamp"))
-        end = o.parse_time(o.status(v).get("completionTimestamp")) or o.parse_time(first.line.time or first.stamp)
+        end = o.parse_time(o.status(v).get("completionTimestamp")) or at
         if start and end:
             longest = max(longest, (end - start).total_seconds())
     for v in pending:
         pr = o.status(v).get("progress") or {}
         done = f", {int(pr.get('bytesDone', 0)) * 100 // max(int(pr.get('totalBytes', 0)) or 1, 1)}% of " \
                f"{int(pr.get('totalBytes', 0)) / (1 << 30):.0f} GiB" if pr.get("totalBytes") else ""
+        start = o.parse_time(o.status(v).get("startTimestamp"))
+        since = f", in progress {o.human_duration((at - start).total_seconds())} when Velero gave up" if start else \
+            ", never started"
+        where = f"node {o.spec(v)['node']}" if o.spec(v).get("node") else \
+            f"restic pod {o.status(v)['resticPod']}" if o.status(v).get("resticPod") else "no node assigned yet"
         evidence.append(f"{kind} {o.name(v)} still {o.phase(v) or 'New'}: volume {o.spec(v).get('volume')} of pod "
                         f"{o.dig(v, 'spec', 'pod', 'namespace')}/{o.dig(v, 'spec', 'pod', 'name')}"
-                        f" on node {o.spec(v).get('node') or '?'}{done}")
-    current = _timeout_setting(f)
+                        f" on {where}{done}{since}")
+    current, read_from = _timeout_setting(f, role)
+    evidence.append(f"restic_timeout {current}: {read_from}")
     value = suggest_timeout(current, longest / max(min(1.0, _fraction_done(pending)), 0.01) if pending else longest)
-    yield Finding(id="restic-timeout", severity="error",
-                  title=f"Restic timed out after restic_timeout={current} waiting for {kind}s", cluster=first.cluster,
-                  objects=[ref(v) for v in pending] or [], evidence=evidence,
-                  fix=[f"oc patch migrationcontroller migration-controller -n {f.src.namespace} --type merge "
-                   f"-p '{{\"spec\":{{\"restic_timeout\":\"{value}\"}}}}'",
-                   "Then run the migration again. restic_timeout takes h, m and s units (e.g. 3h30m15s); "
-                   "a high value also delays the report of real errors."])
+    ctx = context_of(f, role)
+    velero_of = "backups run on the source" if role == "source" else "restores run on the target"
+    return Finding(id="restic-timeout", severity="error",
+                   title=f"Restic timed out after restic_timeout={current} waiting for {kind}s", cluster=role,
+                   objects=[ref(v) for v in objs + pending], evidence=evidence,
+                   fix=[f"oc patch migrationcontroller migration-controller -n {f.src.namespace} --context {ctx} "
+                        f"--type merge -p '{{\"spec\":{{\"restic_timeout\":\"{value}\"}}}}'",
+                        "Then run the migration again. restic_timeout takes h, m and s units (e.g. 3h30m15s); "
+                        "a high value also delays the report of real errors.",
+                        f"It is the {role} cluster's Velero that timed out ({velero_of}): patch the "
+                        "MigrationController there" + ("; on an OCP 3 source, the one its own mig-operator reads."
+                                                       if role == "source" else "."),
+                        "MTC 1.7+: mig-operator carries restic_timeout into the DataProtectionApplication `velero` "
+                        "(spec.configuration.restic.timeout; nodeAgent.timeout with OADP 1.5+), from which OADP sets "
+                        f"Velero's --fs-backup-timeout: oc get dataprotectionapplication -n {f.src.namespace} "
+                        f"--context {ctx} -o yaml"])
 
 
 def _fraction_done(pending) -> float:
@@ -84,14 +132,37 @@ def _fraction_done(pending) -> float:
 _RESTORE_NAME = re.compile(r"`([^`]+)`")
 
 
-@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, logs={"target": ("restic",)},
-       explains=("ResticVerifyErrors", "ResticErrors"))
-def restic_restore_errors(f):
-    for ctype, fid, sev, _field in (("ResticVerifyErrors", "restic-verify-errors", "warning",
-                                    "podVolumeRestoreErrors"),
-                                   ("ResticErrors", "restic-errors", "error", "podVolumeRestoreResticErrors")):
+def restic_pod_of(f, pvr: dict) -> str:
+    """The restic/node-agent pod that ran a PodVolumeRestore: status.resticPod (old Velero forks), else the
+    restic/node-agent pod on the volume's node: status.node (Velero 1.17), or the node of the pod the volume
+    was restored into (spec.pod -> Pod spec.nodeName): Velero 1.10+ PVRs name no restic pod."""
+    ps = o.status(pvr)
+    if ps.get("resticPod"):
+        return str(ps["resticPod"])
+    node = ps.get("node")
+    if not node:
+        want = o.spec(pvr).get("pod") or {}
+        try:
+            pods = f.app("target", "Pod")
+        except (ApiError, MigError) as e:
+            f.unchecked(f"the node of PodVolumeRestore {o.name(pvr)}: {e}")
+            pods = []
+        app = next((p for p in pods if o.name(p) == want.get("name") and o.namespace(p) == want.get("namespace")), None)
+        node = o.spec(app or {}).get("nodeName")
+    if not node:
+        return ""
+    agents = [p for p in podlib.mtc_pods(f.pods("target"), "restic") if podlib.node(p) == node]
+    return o.name(agents[0]) if agents else ""
+
+
+@check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, app_kinds={"target": ("Pod",)},
+       logs={"target": ("restic",)}, explains=("ResticVerifyErrors", "ResticErrors"), data_not_copied=("restic-errors",))
+def restic_restore_errors(f: Facts) -> Iterator[Finding]:
+    cases: tuple[tuple[str, str, Severity], ...] = (("ResticVerifyErrors", "restic-verify-errors", "warning"),
+                                                   ("ResticErrors", "restic-errors", "error"))
+    for ctype, fid, sev in cases:
         c = o.condition(f.mig, ctype)
-        if not o.is_true(c):
+        if c is None or not o.is_true(c):
             continue
         m = _RESTORE_NAME.search(c.get("message", ""))
         rname = m.group(1).strip("<>") if m else ""
@@ -116,14 +187,14 @@ def restic_restore_errors(f):
                     continue
                 objs.append(ref(pvr))
                 pod = o.spec(pvr).get("pod") or {}
-                rp = ps.get("resticPod", "")
+                rp = restic_pod_of(f, pvr)
                 evidence.append(f"PodVolumeRestore {o.name(pvr)}: volume {o.spec(pvr).get('volume')} of pod "
                                 f"{pod.get('namespace')}/{pod.get('name')}, errors {ps.get('errors', 0)}, "
                                 f"resticErrors {ps.get('resticErrors', 0)}, verifyErrors {ps.get('verifyErrors', 0)}"
-                                f", restic pod {rp or '?'}")
+                                f", {'node-agent' if rp.startswith('node-agent') else 'restic'} pod {rp or '?'}")
                 if rp:
                     for e in f.log(["target"], ["restic"], pod=rp, level="error")[:5]:
-                        evidence.append(_cite(e))
+                        evidence.append(cite(e))
                     fix.append(f"oc logs {rp} -n {f.src.namespace} --context <target>")
                 fix.append(f"Check the data of volume {o.spec(pvr).get('volume')} (PVC of pod "
                            f"{pod.get('namespace')}/{pod.get('name')}) on the target before using it.")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import objects as o
+from ..facts import Facts
+from ..velero_log import grouped_errors
+from .progress import running_dvms
 from .registry import Finding, check, ref
 
 
@@ -15,20 +20,35 @@ def last_progress(f):
         st = o.status(v)
         times += [o.parse_time(st.get("startTimestamp")), o.parse_time(st.get("completionTimestamp"))]
     times += [o.parse_time(o.status(f.mig).get("startTimestamp")), o.created(f.mig)]
+    for dvm in f.graph.dvms_of(f.mig) + f.graph.dims_of(f.mig):      # MTC 1.4+: direct migrations
+        times += [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(dvm)]
+        times.append(o.parse_time(o.status(dvm).get("startTimestamp")))
+    times += [pr.last_seen() for pr in running_dvms(f)]
     times = [t for t in times if t]
     return max(times) if times else None
 
 
 def is_stuck(f) -> tuple[bool, float]:
+    """(stuck, seconds idle). A direct volume migration whose rsync still moves data is never stuck,
+    however long it runs (lib/checks/progress.py)."""
     if not f.mig or o.phase(f.mig) == "Completed":
+        return False, 0.0
+    if any(pr.moving for pr in running_dvms(f)):
         return False, 0.0
     t = last_progress(f)
     idle = (f.now - t).total_seconds() if t else 0.0
     return idle > f.stuck_after, idle
 
 
-@check("migration-stuck")
-def stuck(f):
+def window_errors(f, role: str, since) -> list[str]:
+    """What the Velero and restic pods of `role` logged at error level about this migration since `since`."""
+    lines = [e for e in f.log([role], ["velero", "restic"], level="error")
+             if not since or (o.parse_time(e.line.time or e.stamp) or since) >= since]
+    return grouped_errors(lines, limit=5)
+
+
+@check("migration-stuck", logs={"source": ("velero", "restic"), "target": ("velero", "restic")})
+def stuck(f: Facts) -> Iterator[Finding]:
     yes, idle = is_stuck(f)
     if not yes:
         return
@@ -51,10 +71,24 @@ def stuck(f):
             if o.phase(b) != "Completed":
                 waits.append(b)
                 waits += [p for p in f.graph.pvbs_of(b) if o.phase(p) != "Completed"]
+    for pr in running_dvms(f) if "DirectVolume" in phase else []:
+        waits.append(pr.dvm)
+        waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",)][:10]
+    since = last_progress(f)
+    role = "target" if "Restore" in phase else "source" if "Backup" in phase else ""
+    if role and f.reachable(role):
+        said = window_errors(f, role, since)
+        ev += [f"{role} Velero/restic logged since {o.format_time(since)}: {x}" for x in said] or \
+            [f"no error about this migration since {o.format_time(since)} in the {role} Velero/restic logs that "
+             "could be read (see NOT CHECKED for the others)"]
     for w in waits:
         objs.append(ref(w))
         st = o.status(w)
         extra = f", restic pod {st['resticPod']}" if st.get("resticPod") else ""
+        if w.get("kind") == "DirectVolumeMigrationProgress":
+            extra = (f", rsync pod {o.spec(w).get('podNamespace', '')}/{st.get('podName', '?')}, "
+                     f"{st.get('totalProgressPercentage') or st.get('lastObservedProgressPercent') or '0%'} copied, "
+                     f"rate {st.get('lastObservedTransferRate') or 'none'}")
         vol = f", volume {o.spec(w).get('volume')}" if o.spec(w).get("volume") else ""
         ev.append(f"waits on {w['kind']} {o.name(w)}: phase {st.get('phase') or 'New'}{vol}{extra}"
                   f", started {st.get('startTimestamp') or 'not yet'}")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import objects as o
+from ..facts import Facts
 from .registry import Finding, check, ref
 
 KINDS = ("Deployment", "StatefulSet", "DeploymentConfig", "PersistentVolumeClaim", "Service")
 
 
 @check("target-incomplete", kinds={"target": ("Namespace",)},
-       app_kinds={"source": KINDS, "target": KINDS + ("Pod",)})
-def target_has_everything(f):
+       app_kinds={"source": KINDS, "target": KINDS + ("Pod",)}, data_not_copied=("target-incomplete",))
+def target_has_everything(f: Facts) -> Iterator[Finding]:
     if not (f.is_final() and o.phase(f.mig) == "Completed" and not o.has_condition(f.mig, "Failed")
             and f.reachable("source") and f.reachable("target")):
         return

@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 from .. import objects as o
+from ..errors import MigError
+from ..facts import Facts
 from ..graph import velero_role
+from ..velero_log import grouped_errors
 from .registry import Finding, check, ref
 
 BAD = {"Failed": "error", "PartiallyFailed": "error", "FailedValidation": "error"}
 
 
-@check("velero-backup-failed", "velero-restore-failed", "velero-warnings", "restore-pvr-failed")
-def velero_objects(f):
+def root_causes(f, role: str, v: dict) -> list[str]:
+    """The distinct error lines of this Backup's/Restore's own log, grouped by cause and counted, with
+    the objects they concern; for a Restore, also the items its results list as failed."""
+    entries, where = f.velero_log(role, v)
+    out = [f"{v['kind']} {o.name(v)}'s log ({where}): {line}" for line in grouped_errors(entries)] if where else []
+    if v.get("kind") == "Restore" and o.phase(v) in ("PartiallyFailed", "Failed"):
+        out += restore_results(f, role, v)
+    return out
+
+
+def restore_results(f, role: str, v: dict) -> list[str]:
+    """What `velero restore describe` lists under Errors: per namespace, the items that failed and why."""
+    try:
+        data = json.loads(f.download(role, "RestoreResults", o.name(v)) or b"{}")
+    except (MigError, ValueError):
+        return []        # the log's grouped lines stand; a missing results file is not a finding
+    errors = (data or {}).get("errors") or {}
+    out = []
+    for scope in ("velero", "cluster"):
+        out += [f"Restore {o.name(v)} results, {scope}: {e}" for e in errors.get(scope) or []]
+    for ns, items in sorted((errors.get("namespaces") or {}).items()):
+        out += [f"Restore {o.name(v)} results, namespace {ns}: {e}" for e in items or []]
+    return out[:20] + ([f"... {len(out) - 20} more failed items"] if len(out) > 20 else [])
+
+
+@check("velero-backup-failed", "velero-restore-failed", "velero-warnings", "restore-pvr-failed",
+       logs={"source": ("velero",), "target": ("velero",)}, data_not_copied=("restore-pvr-failed",))
+def velero_objects(f: Facts) -> Iterator[Finding]:
     ns = f.src.namespace
     for role, items, kind in (("source", f.graph.backups, "backup"), ("target", f.graph.restores, "restore")):
         for v in items:
@@ -23,10 +55,13 @@ def velero_objects(f):
                 if st.get("failureReason"):
                     ev.append(f"failureReason: {st['failureReason']}")
                 ev += [f"validationErrors: {x}" for x in st.get("validationErrors") or []]
+                if f.reachable(role):
+                    ev += root_causes(f, role, v)
                 yield Finding(id=f"velero-{kind}-failed", severity="error",
                               title=f"Velero {kind} {phase}: {velero_role(v)}", cluster=role,
                               objects=[ref(v)], evidence=ev,
-                              fix=[f"oc logs deployment/velero -n {ns} --context <{role}> | grep {name}",
+                              fix=[f"velero {kind} logs {name} -n {ns}    # its own log, as read here",
+                               f"velero {kind} describe {name} -n {ns} --details",
                                f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level error"])
             elif phase == "Completed" and int(st.get("warnings") or 0):
                 yield Finding(id="velero-warnings", severity="info",

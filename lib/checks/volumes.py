@@ -4,9 +4,11 @@ pods on their nodes."""
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterator
 
 from .. import objects as o
 from .. import pods as podlib
+from ..facts import Facts
 from .registry import Finding, check, ref
 
 SLOW_FACTOR = 3.0
@@ -22,8 +24,9 @@ def _duration(f, v) -> float | None:
     return ((end or f.now) - start).total_seconds()
 
 
-@check("pod-volume-failed", "pod-volume-slow", "restic-pod-unhealthy", kinds={"source": ("Pod",), "target": ("Pod",)})
-def pod_volumes(f):
+@check("pod-volume-failed", "pod-volume-slow", "restic-pod-unhealthy", kinds={"source": ("Pod",), "target": ("Pod",)},
+       data_not_copied=("pod-volume-failed",), current_state=("restic-pod-unhealthy",))
+def pod_volumes(f: Facts) -> Iterator[Finding]:
     for role, vols, kind in (("source", f.graph.pvbs, "PodVolumeBackup"), ("target", f.graph.pvrs, "PodVolumeRestore")):
         failed = [v for v in vols if o.phase(v) == "Failed"]
         for v in failed:

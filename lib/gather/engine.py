@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+from .. import mtc
 from .. import objects as o
 from ..errors import EXIT_ERROR, ApiError, MigError
 from ..resources import Resource
@@ -66,7 +67,7 @@ class ClusterGather:
         with self.lock:
             self.job.missing.append(miss(what, e))
 
-    def _list(self, r, namespace: str | None) -> list[dict]:
+    def _list(self, r, namespace: str | None, keep=None) -> list[dict]:
         try:
             items = self.client.list(r, namespace if r.namespaced else None)
         except ApiError as e:
@@ -74,6 +75,8 @@ class ClusterGather:
                 return []
             self._miss(f"{r.kind} in {namespace}" if r.namespaced and namespace else r.kind, e)
             return []
+        if keep is not None:
+            items = [x for x in items if keep(x)]
         self.w.listing(r, items, namespace if r.namespaced else None)
         if items:
             with self.lock:
@@ -100,24 +103,42 @@ class ClusterGather:
             self._miss("everything", e)
             return
         self.w.document("version.yaml", job.version)
-        tasks: list[tuple[Resource, Optional[str]]] = [(r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]
+        tasks: list[tuple[Resource, Optional[str]]] = [
+            (r, self.ns) for r in spec.cr_resources(offered) + spec.by_kind(offered, spec.MTC_KINDS)]
         tasks += [(r, None) for r in spec.by_kind(offered, spec.CLUSTER_KINDS)]
         for ns in job.namespaces:
             kinds = spec.full_namespace(offered) if self.full else spec.by_kind(offered, spec.SUMMARY_KINDS)
-            tasks += [(r, ns) for r in kinds]
+            tasks += [(r, ns) for r in kinds if r.kind != spec.APP_EVENTS_OF_MTC_ONLY]
         tasks = list(dict.fromkeys(tasks))      # a kind both declared and in a CR group is listed once
         results: dict = {}
         with ThreadPoolExecutor(spec.LIST_CONCURRENCY, thread_name_prefix=f"list-{job.dir}") as ex:
             for (r, ns), fut in [((r, ns), ex.submit(self._list, r, ns)) for r, ns in tasks]:
                 results[(r.kind, ns)] = fut.result()
+        offered_kinds = {r.kind: r for r in offered}
+        helpers = self._helpers(offered_kinds) if "Pod" in offered_kinds else []
+        self._app_events(offered, job.namespaces, results, helpers)
         for ns in job.namespaces:
             self._summary(ns, {k: v for (k, n), v in results.items() if n == ns})
         self._velero(results)
         pods = [(self.ns, p) for p in results.get(("Pod", self.ns), [])]
-        offered_kinds = {r.kind: r for r in offered}
-        if "Pod" in offered_kinds:
-            pods += [(o.namespace(p) or "", p) for p in self._helpers(offered_kinds)]
+        pods += [(o.namespace(p) or "", p) for p in helpers]
         self._logs(pods)
+
+    def _app_events(self, offered, namespaces: list, results: dict, helpers: list) -> None:
+        """Events of an application namespace about MTC's own objects there only (its rsync, stunnel, stage and
+        hook Job pods, and the hook Jobs): never the application's."""
+        for r in spec.by_kind(offered, (spec.APP_EVENTS_OF_MTC_ONLY,)):
+            for ns in namespaces:
+                mine = {("Pod", o.name(p)) for p in helpers if o.namespace(p) == ns}
+                mine |= {("Job", o.name(j)) for j in results.get(("Job", ns), []) if o.labels(j).get(mtc.HOOK_UID)}
+                if not mine:
+                    continue
+
+                def keep(e: dict, mine: set = mine) -> bool:
+                    io = e.get("involvedObject") or {}
+                    return (io.get("kind"), io.get("name")) in mine
+
+                results[(r.kind, ns)] = self._list(r, ns, keep=keep)
 
     def _summary(self, ns: str, by_kind: dict) -> None:
         """namespaces/<ns>/mig-gather-summary.yaml: counts per kind and pod phases."""

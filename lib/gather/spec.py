@@ -21,11 +21,11 @@ EXTRA_SUMMARY_KINDS = ("Pod", "Deployment", "StatefulSet", "DeploymentConfig", "
 def _declared() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(kinds in MTC's namespace, cluster-scoped kinds, kinds in the application namespaces)."""
     from ..checks import needed
-    from ..graph import GRAPH_KINDS
+    from ..graph import GRAPH_APP_KINDS, GRAPH_KINDS
 
     needs, _logs = needed()
     mtc = [k for ks in GRAPH_KINDS.values() for k in ks] + [n.kind for n in needs if n.scope == "mtc"]
-    app = [n.kind for n in needs if n.scope == "app"]
+    app = [n.kind for n in needs if n.scope == "app"] + [k for ks in GRAPH_APP_KINDS.values() for k in ks]
     ns_kinds, cluster_kinds = list(EXTRA_MTC_KINDS), list(EXTRA_CLUSTER_KINDS)
     for k in mtc:
         try:
@@ -39,11 +39,14 @@ def _declared() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
 
 MTC_KINDS, CLUSTER_KINDS, SUMMARY_KINDS = _declared()
 NEVER_IN_FULL = {"Event"}     # events of an application namespace are noise next to its objects
+# ... except those about MTC's own pods and Jobs there (rsync, stunnel, stage, hook): listed, then filtered
+APP_EVENTS_OF_MTC_ONLY = "Event"
 
 # MTC's pods outside its namespace: rsync/stunnel (DVM), stage pods; hook Jobs (their pods by job-name).
 HELPER_LABEL = "app.kubernetes.io/part-of=openshift-migration"
 
 LOG_CONCURRENCY = 4           # log streams at once per cluster
+DOWNLOADS = 20          # Velero copies of the logs of Backups/Restores that did not complete cleanly, newest first
 LIST_CONCURRENCY = 4          # list calls at once per cluster
 
 

@@ -224,6 +224,16 @@ def _json(data: bytes) -> dict | None:
     return v if isinstance(v, dict) else None
 
 
+FILES = {"Log": "{kind}.log", "ResourceList": "resource-list.json", "Results": "results.json"}
+
+
+def velero_record(target: str, name: str) -> str:
+    """Where a DownloadRequest target (BackupLog, RestoreResults, ...) of `name` is kept in a cluster's directory."""
+    kind = "Backup" if target.startswith("Backup") else "Restore"
+    part = target[len(kind):]
+    return f"velero/{kind.lower()}s/{name}/" + FILES.get(part, part).format(kind=kind.lower())
+
+
 def records(dl: Downloader, kind: str, obj: dict, volumes: list[dict]) -> dict[str, bytes]:
     """file name -> content for one Backup ("Backup") or Restore ("Restore"); what Velero could not give
     is said in describe.txt (as the CLI says it) and raised for the index when nothing came at all."""
@@ -241,12 +251,8 @@ def records(dl: Downloader, kind: str, obj: dict, volumes: list[dict]) -> dict[s
         except (ApiError, MigError) as e:
             errors.append(e)
             why = str(e)
-    if "Log" in got:
-        files[f"{kind.lower()}.log"] = got["Log"]
-    if "ResourceList" in got:
-        files["resource-list.json"] = got["ResourceList"]
-    if "Results" in got:
-        files["results.json"] = got["Results"]
+    for part, data in got.items():
+        files[FILES[part].format(kind=kind.lower())] = data
     res_list = _json(got["ResourceList"]) if "ResourceList" in got else None
     results = _json(got["Results"]) if "Results" in got else None
     text = describe_backup(obj, volumes, res_list, results, why) if kind == "Backup" else \

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import mtc
 from .. import objects as o
 from .. import pods as podlib
 from ..errors import ApiError, MigError
 from ..source import Source
 
-# Where each log source runs: the controller on the host, Velero and Restic on source and target.
-ROLES_OF = {"controller": ("host",), "velero": ("source", "target"), "restic": ("source", "target")}
+# Where each log source runs: the controller on the host, Velero and Restic on source and target; MTC's
+# helper pods (lib/mtc.HELPER_SOURCES) on source and target, in the application namespaces too.
+ROLES_OF = {"controller": ("host",), "velero": ("source", "target"), "restic": ("source", "target"),
+            **{h: ("source", "target") for h in mtc.HELPER_SOURCES}}
+ALL_SOURCES = podlib.LOG_SOURCES + mtc.HELPER_SOURCES
 
 
 @dataclass(frozen=True)
@@ -21,16 +25,31 @@ class Target:
     container: str
     namespace: str
     node: str = ""
+    whole: bool = False  # a pod MTC made for this migration: every line of it concerns the migration
+    restarts: int = 0    # the container's restartCount when chosen: -f reads a restarted container anew
+
+    @property
+    def key(self) -> tuple:
+        return (self.cluster, self.namespace, self.pod, self.container, self.restarts)
+
+
+def _restarts(pod: dict, container: str) -> int:
+    return next((int(cs.get("restartCount") or 0) for cs in o.status(pod).get("containerStatuses") or []
+                 if cs.get("name") == container), 0)
 
 
 def targets(src: Source, graph=None, roles=None, sources=None, pod: str | None = None,
             container: str | None = None, selector: str | None = None, errors: list | None = None) -> list[Target]:
     """The containers to read, one pod list per cluster; clusters that fail go to `errors`."""
-    sources = list(sources or podlib.LOG_SOURCES)
+    sources = list(sources or ALL_SOURCES)
     roles = list(roles or src.roles())
     out: list[Target] = []
     for role in roles:
         if role not in src.roles():
+            continue
+        if graph is not None and not selector:
+            out += helper_targets(graph, role, sources, pod, container)
+        if not selector and not any(s in podlib.LOG_SOURCES for s in sources):
             continue
         if not selector and not any(role in ROLES_OF[s] or role == "host" and s != "controller" and
                                     _host_runs_velero(graph) for s in sources):
@@ -55,11 +74,33 @@ def targets(src: Source, graph=None, roles=None, sources=None, pod: str | None =
             for c in podlib.containers(p):
                 if container and c != container:
                     continue
-                out.append(Target(role, kind, o.name(p), c, o.namespace(p) or src.namespace, podlib.node(p)))
+                out.append(Target(role, kind, o.name(p), c, o.namespace(p) or src.namespace, podlib.node(p),
+                                  restarts=_restarts(p, c)))
     if pod and not out:
         where = ", ".join(roles)
         raise MigError(f'pod "{pod}"' + (f' container "{container}"' if container else "")
                        + f" not found among the MTC pods in namespace {src.namespace} on {where}")
+    return out
+
+
+def helper_targets(graph, role: str, sources: list[str], pod: str | None = None,
+                   container: str | None = None) -> list[Target]:
+    """Containers of MTC's helper pods of the migration on `role` (lib/graph: rsync, stunnel, stage,
+    registry and hook Job pods, in whatever namespace they run) for the helper log sources asked."""
+    out: list[Target] = []
+    for p in getattr(graph, "helpers", {}).get(role, []):
+        if pod and o.name(p) != pod:
+            continue
+        kind = graph.helper_kind(p)
+        for s in sources:
+            transfer = s in ("rsync", "stunnel") and kind in ("rsync", "stunnel")
+            if s not in mtc.HELPER_SOURCES or not (transfer or s == kind):
+                continue
+            for c in mtc.containers_for(p, s):
+                if container and c != container:
+                    continue
+                out.append(Target(role, s, o.name(p), c, o.namespace(p), podlib.node(p), whole=True,
+                                  restarts=_restarts(p, c)))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Callable
@@ -15,6 +16,7 @@ from .filter import Needles
 from .select import Target, targets
 
 RESUMES = 5
+REDISCOVER_S = 5.0      # -f: how often the pods are listed again
 
 
 @dataclass
@@ -59,6 +61,8 @@ def raw_lines(src, t: Target, needles: Needles | None = None, previous=False, ta
               since_time=None, follow=False, timestamps=True) -> Iterator[tuple[str, bytes]]:
     """(stamp, line bytes) of one container, asked with timestamps; a cut stream is resumed from
     the last stamp seen, skipping the lines already given."""
+    if t.whole:
+        needles = None
     last, same = "", 0
     resumes = 0
     while True:
@@ -144,10 +148,15 @@ def merged(src, tgts: list[Target], needles: Needles | None, level: str | None =
 
 
 def followed(src, tgts: list[Target], needles: Needles | None, level: str | None = None,
-             on_error: Callable[[Target, Exception], None] | None = None, **kw) -> Iterator[Entry]:
-    """New lines from every target as they come (one reader thread per container) until all end."""
+             on_error: Callable[[Target, Exception], None] | None = None,
+             rediscover: Callable[[], list[Target]] | None = None, interval: float = REDISCOVER_S,
+             **kw) -> Iterator[Entry]:
+    """New lines from every target as they come (one reader thread per container) until all end. With
+    `rediscover`, the pods are listed again every `interval` seconds: a pod that started (an rsync retry, a
+    hook Job's next pod) or a container that restarted since is followed too."""
     q: queue.Queue = queue.Queue(maxsize=10000)
     done = object()
+    seen: set = set()
 
     def reader(t):
         try:
@@ -159,11 +168,38 @@ def followed(src, tgts: list[Target], needles: Needles | None, level: str | None
         finally:
             q.put(done)
 
-    for t in tgts:
-        threading.Thread(target=reader, args=(t,), daemon=True).start()
-    left = len(tgts)
-    while left:
-        item = q.get()
+    def start(ts) -> int:
+        n = 0
+        for t in ts:
+            if t.key in seen:
+                continue
+            seen.add(t.key)
+            threading.Thread(target=reader, args=(t,), daemon=True).start()
+            n += 1
+        return n
+
+    def again() -> int:
+        try:
+            return start(rediscover()) if rediscover else 0
+        except (ApiError, MigError):
+            return 0            # the next round may succeed; the streams already open go on
+
+    left = start(tgts)
+    last = time.monotonic()
+    while True:
+        if not left:
+            left += again()         # every stream ended: one last look for pods that started meanwhile
+            if not left:
+                break
+        try:
+            item = q.get(timeout=interval if rediscover else None)
+        except queue.Empty:
+            item = None
+        if rediscover and time.monotonic() - last >= interval:
+            left += again()
+            last = time.monotonic()
+        if item is None:
+            continue
         if item is done:
             left -= 1
             continue
@@ -184,5 +220,12 @@ def lines(src, graph=None, roles=None, sources=None, pod=None, container=None, s
 
     kw = dict(previous=previous, tail=tail, since_seconds=since_seconds, since_time=since_time)
     if follow:
-        return followed(src, tgts, needles, level, on_error, **kw)
+        def rediscover() -> list[Target]:
+            from .. import graph as graphs
+
+            g = graphs.build(src, graph.migration["metadata"]["name"]) if graph is not None and graph.migration \
+                else graph
+            return targets(src, g, roles, sources, pod, container, selector, [])
+
+        return followed(src, tgts, needles, level, on_error, rediscover=None if pod else rediscover, **kw)
     return merged(src, tgts, needles, level, on_error, **kw)

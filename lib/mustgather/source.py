@@ -10,6 +10,7 @@ from typing import List
 
 from .. import objects as o
 from ..errors import ApiError, MigError, NotCollected
+from ..gather.velero import velero_record
 from ..logs.stream import split_stamp
 from ..resources import BY_KIND, Resource, resource
 from ..selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
@@ -165,6 +166,14 @@ class MustGatherSource(Source):
             raise ApiError(f"{self.label(role)}: {what} are not in the must-gather", 404, "NotFound", role)
         since = since_time or (self._since(since_seconds) if since_seconds else None)
         return self._read(pick[0].path, timestamps, tail_lines, since)
+
+    def download(self, role, kind, name) -> bytes:
+        """Velero's copy of a Backup's/Restore's log or results, as mig-gather saved it (lib/gather/velero.py)."""
+        cd = self._cluster(role)
+        path = cd.path / velero_record(kind, name)
+        if not path.is_file():
+            raise NotCollected(f"{self.label(role)}: the {kind} of {name} is not in the must-gather")
+        return path.read_bytes()
 
     def _since(self, seconds: int) -> str:
         base = self.now or o.now()

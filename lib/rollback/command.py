@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import objects as o
 from ..errors import MigError
-from ..render import Column, dump, table
+from ..render import Column, Output, table
 from .controller import outcome, run_via_controller, where
 from .execute import Stopped, execute
 from .journal import Journal, default_path
@@ -65,14 +65,14 @@ COLUMNS = [Column("CLUSTER", lambda a: a.cluster), Column("ACTION", lambda a: a.
 
 def show(plan: Plan, fmt: str, out) -> None:
     ctx = plan.context
-    if fmt in ("json", "yaml"):
-        dump({"apiVersion": "mig-tools/v1", "kind": "RollbackPlan", "plan": o.name(ctx.plan),
+    if fmt != "table":      # json, yaml or jsonpath=... (validated by flags.validate)
+        Output(fmt, out=out).document({"apiVersion": "mig-tools/v1", "kind": "RollbackPlan", "plan": o.name(ctx.plan),
               "planUID": ctx.plan_uid, "migration": o.name(ctx.migration) if ctx.migration else "",
               "sourceNamespace": ctx.src_ns, "targetNamespace": ctx.dest_ns,
               "namespaces": [{"source": s, "target": d} for s, d in ctx.pairs],
               "lookedAt": plan.looked, "volumes": plan.volumes, "warnings": plan.warnings,
               "controller": plan.controller,
-              "actions": [a.to_dict() for a in plan.actions], "manual": plan.manual}, fmt, out)
+              "actions": [a.to_dict() for a in plan.actions], "manual": plan.manual})
         return
     out.write(f"Rollback of plan {o.name(ctx.plan)}: " + ", ".join(f"{s} (source) <- {d} (target)" for s, d in ctx.pairs)
               + (f", last migration {o.name(ctx.migration)}" if ctx.migration else "") + "\n")
@@ -158,7 +158,7 @@ def run(src, opt: Options, out=None, err=None) -> int:
     refuse_if_empty(plan, journal.started() or any(succeeded(m) for m in plan.context.rollbacks))
     show(plan, opt.output, out)
     out.flush()
-    if opt.output in ("json", "yaml") and not opt.yes:
+    if opt.output != "table" and not opt.yes:
         return 0
     if not plan.actions:
         err.write("nothing to do: the rollback is complete\n")

@@ -152,6 +152,11 @@ class Emulator:
                 ns, pod, container = key.split("@")[0].split("/")
                 path, owned = self._log_file(cname, key, Path(src), now)
                 c.logs.add(ns, pod, container, path, previous, owned=owned)
+        for cname, files in doc["downloads"].items():
+            c = self._c(cname)
+            c.render = lambda text, _now=now: scen.render(text, self.values(), _now)
+            for key, src in files.items():
+                c.velero_files[key] = Path(src)
         for cname, toks in doc["tokens"].items():
             for tname, spec in toks.items():
                 self.add_token(cname, spec.get("token", tname), spec.get("allow"))

@@ -40,6 +40,8 @@ class Request:
     query: str
     status: int = 0
     user: str = ""
+    as_user: str = ""                                # Impersonate-User
+    as_groups: list = field(default_factory=list)    # every Impersonate-Group header line
 
 
 @dataclass

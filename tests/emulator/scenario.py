@@ -47,20 +47,23 @@ def render(text: str, values: dict, now: dt.datetime) -> str:
 
 
 def load(path: Path, values: dict, now: dt.datetime, seen: set | None = None) -> dict:
-    """The merged scenario: {'description', 'clusters', 'objects': {c: [...]}, 'logs': {c: {key: Path}}, 'tokens'}."""
+    """The merged scenario: {'description', 'clusters', 'objects': {c: [...]}, 'logs': {c: {key: Path}}, 'tokens',
+    'downloads': {c: {'<DownloadRequest target kind>/<name>': Path}}}."""
     seen = seen or set()
     if path in seen:
         raise ValueError(f"include cycle at {path}")
     seen.add(path)
     doc = yaml.load(render(path.read_text(), values, now), Loader=_Loader) or {}
     out = {"description": doc.get("description", ""), "clusters": doc.get("clusters"), "objects": {},
-           "logs": {}, "tokens": {}, "expect": doc.get("expect") or {}}   # expectations are a file's own
+           "logs": {}, "tokens": {}, "downloads": {}, "expect": doc.get("expect") or {}}   # expectations: a file's own
     for inc in doc.get("include") or []:
         sub = load((path.parent / inc).resolve(), values, now, seen)
         _merge(out, sub)
     own = {"objects": doc.get("objects") or {}, "tokens": doc.get("tokens") or {},
            "logs": {c: {k: (path.parent / v).resolve() if not Path(v).is_absolute() else Path(v)
-                        for k, v in (logs or {}).items()} for c, logs in (doc.get("logs") or {}).items()}}
+                        for k, v in (logs or {}).items()} for c, logs in (doc.get("logs") or {}).items()},
+           "downloads": {c: {k: (path.parent / v).resolve() for k, v in (d or {}).items()}
+                         for c, d in (doc.get("downloads") or {}).items()}}
     _merge(out, own)
     if doc.get("clusters"):
         out["clusters"] = doc["clusters"]
@@ -72,6 +75,8 @@ def _merge(into: dict, sub: dict) -> None:
         into["objects"].setdefault(c, []).extend(objs or [])
     for c, logs in (sub.get("logs") or {}).items():
         into["logs"].setdefault(c, {}).update(logs)
+    for c, files in (sub.get("downloads") or {}).items():
+        into["downloads"].setdefault(c, {}).update(files)
     for c, toks in (sub.get("tokens") or {}).items():
         into["tokens"].setdefault(c, {}).update(toks or {})
     if sub.get("clusters") and not into.get("clusters"):

@@ -56,6 +56,9 @@ class Cluster:
             self.store.put(self.by_plural["customresourcedefinitions"], crd)
         self.logs = LogStore(workdir / name)
         self.downloads: dict[str, bytes | None] = {}    # Velero's pre-signed object-store files (velero.py)
+        self.velero_files: dict = {}          # scenario `downloads:` "<target kind>/<name>" -> file, kept as given
+        self.render = lambda text: text       # scenario templates for those files (set by the Emulator)
+        self.velero_processes = True                    # False: a Velero that never answers DownloadRequests
         self.faults = Faults()
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
@@ -193,7 +196,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._status = 0
         auth = self.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        req = Request(method, path, query, user=token or "")
+        req = Request(method, path, query, user=token or "", as_user=self.headers.get("Impersonate-User") or "",
+                      as_groups=list(self.headers.get_all("Impersonate-Group") or []))
         if not path.startswith("/_emulator"):
             c.faults.record(req)       # before answering: a client that got its answer finds it counted
         faults = [] if path.startswith("/_emulator") else c.faults.take(method, path, query)
@@ -219,10 +223,15 @@ class _Handler(BaseHTTPRequestHandler):
         except StoreError as e:
             self._drain()
             self._send(e.code, status_body(e.code, e.reason, e.message))
-        except (BrokenPipeError, ConnectionResetError):
-            self._status = -1
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            self._status = -1           # the client went away (timed out, interrupted)
+            self.close_connection = True
         except Exception as e:  # a bug of the emulator: still an API answer
-            self._send(500, status_body(500, "InternalError", f"emulator error: {type(e).__name__}: {e}"))
+            try:
+                self._send(500, status_body(500, "InternalError", f"emulator error: {type(e).__name__}: {e}"))
+            except OSError:
+                self._status = -1
+                self.close_connection = True
         finally:
             req.status = self._status
 
@@ -364,7 +373,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.q.get("dryRun"):
             return self._send(201, body)
         created = self.cluster.store.create(res, ns, body)
-        if res.plural == "downloadrequests" and res.group == "velero.io":    # Velero processes it at once
+        if res.plural == "downloadrequests" and res.group == "velero.io" and self.cluster.velero_processes:
             done = dict(created, status=velero.process(self.cluster, self.cluster.resource, ns, created))
             self.cluster.store.put(res, done)
         self._send(201, created)

@@ -4,7 +4,8 @@ a DownloadRequest (`spec.target {kind, name}`) is processed at once, as Velero's
 own server under /_velero/download/<token>, needing no bearer token) and `status.expiration`; a GET of
 the URL answers the gzip-compressed file, or 404 (NoSuchKey) when the target has none.
 
-The files come from the cluster's own state:
+A scenario's `downloads:` ("<kind>/<name>": file) gives a target's content as object storage kept it (a
+Velero pod replaced since no longer logs it). Otherwise the files come from the cluster's own state:
 - BackupLog / RestoreLog: the Velero pods' log lines naming the backup or restore (`backup=<ns>/<name>`,
   `restore=<ns>/<name>`), without the API server's timestamp;
 - BackupResourceList: {"<apiVersion>/<Kind>": ["<ns>/<name>", ...]} of the objects in its namespaces;
@@ -55,6 +56,10 @@ def _lines(cluster, res_of, ns: str, what: str, name: str) -> list[str]:
 
 
 def _content(cluster, res_of, ns: str, kind: str, name: str) -> bytes | None:
+    given = cluster.velero_files.get(f"{kind}/{name}")
+    if given is not None:       # the scenario's own copy: what object storage kept, whatever the pods log now
+        text = given.read_text(errors="surrogateescape")
+        return gzip.compress((cluster.render(text) if "${" in text else text).encode(errors="surrogateescape"))
     what = "backup" if kind.startswith("Backup") else "restore"
     try:
         obj = cluster.store.get(res_of(what + "s"), ns, name)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from lib import objects as o
-from lib.errors import ApiError
+from lib.errors import ApiError, NotCollected
 from lib.logs.stream import split_stamp
 from lib.resources import Resource, resource
 from lib.selectors import match_fields, match_labels, parse_fields, parse_labels
@@ -84,6 +84,28 @@ class ScenarioSource(Source):
             except KeyError:
                 continue
         return out
+
+    def download(self, role, kind, name) -> bytes:
+        """What the emulator's Velero serves for a DownloadRequest (tests/emulator/velero.py): the scenario's
+        `downloads:` file, else a log made of the velero pods' lines naming the backup or restore."""
+        cluster = self._cluster(role)
+        path: Optional[Path] = self.doc["downloads"].get(cluster, {}).get(f"{kind}/{name}")
+        if path is not None:
+            text = path.read_text(errors="surrogateescape")
+            return (scen.render(text, self.values, self.now) if "${" in text else text).encode(errors="surrogateescape")
+        what = "backup" if kind.startswith("Backup") else "restore"
+        if kind not in ("BackupLog", "RestoreLog") or self.get(role, what.capitalize(), name, self.namespace) is None:
+            raise NotCollected(f"{role}: Velero has no {kind} for {name} in object storage")
+        needles = (f"{what}={self.namespace}/{name}", f'{what}="{self.namespace}/{name}"')
+        out = []
+        for key, p in sorted(self.doc["logs"].get(cluster, {}).items()):
+            ns, pod, _ = key.split("/", 2)
+            if ns != self.namespace or "@previous" in key or not pod.startswith("velero-"):
+                continue
+            for line in p.read_bytes().splitlines():
+                if any(n.encode() in line for n in needles):
+                    out.append(split_stamp(line)[1])
+        return b"".join(x + b"\n" for x in out)
 
     def logs(self, role, namespace, pod, container=None, previous=False, timestamps=False, since_time=None,
              **_) -> Iterator[bytes]:

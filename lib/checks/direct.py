@@ -1,0 +1,133 @@
+"""Direct volume migration (MTC 1.4+): failed rsync transfers with their pod, exit code, error lines and
+meaning; a DirectVolumeMigration that failed otherwise. MTC drops the reasons (the DVM's status.errors stays
+empty on rsync failure, and from MTC 1.6 the DVMP's logMessage too), so they are read from the DVM's
+conditions and failedPods, the DVMP history and the rsync container's log (lib/mtc for the names)."""
+
+from __future__ import annotations
+
+from .. import mtc
+from .. import objects as o
+from .registry import Finding, check, ref
+
+LOG_LINES = 6        # rsync error lines quoted per failed volume
+
+
+def dvm_failed(dvm: dict) -> bool:
+    """The DVM gave up: phase MigrationFailed, or a Failed condition (MC directvolumemigration/task.go)."""
+    return o.phase(dvm) == mtc.DVM_FAILED_PHASE or o.has_condition(dvm, "Failed")
+
+
+def failed_volumes(f, dvm: dict) -> list[dict]:
+    """One record per PVC whose transfer failed for good: {pvc, namespace, pod, dvmp, exit, attempts}.
+    Sources: DVM status.failedPods[] and rsyncOperations[failed], DVMPs in phase Failed."""
+    st = o.status(dvm)
+    out: dict = {}
+    for p in st.get("failedPods") or []:
+        pvc = p.get("pvcRef") or {}
+        key = (pvc.get("namespace") or p.get("namespace", ""), pvc.get("name", ""))
+        out[key] = {"pvc": key[1], "namespace": key[0], "pod": p.get("name", ""), "podNamespace": p.get("namespace", "")}
+    for op in st.get("rsyncOperations") or []:
+        if op.get("failed"):
+            pvc = op.get("pvcReference") or {}
+            key = (pvc.get("namespace", ""), pvc.get("name", ""))
+            out.setdefault(key, {"pvc": key[1], "namespace": key[0], "pod": "", "podNamespace": key[0]})
+            out[key]["attempts"] = op.get("currentAttempt")
+    terminal = dvm_failed(dvm) or o.phase(dvm) == "Completed"
+    for dvmp in f.graph.dvmps_of(dvm):
+        pst = o.status(dvmp)
+        pvc = f.graph.dvmp_pvc(dvmp)
+        key = (pvc.get("namespace") or o.spec(dvmp).get("podNamespace", ""), pvc.get("name", ""))
+        if key in out:
+            out[key]["dvmp"] = dvmp
+        elif pst.get("phase") == mtc.DVMP_FAILED and terminal:
+            out[key] = {"pvc": key[1], "namespace": key[0], "pod": pst.get("podName", ""),
+                        "podNamespace": o.spec(dvmp).get("podNamespace", ""), "dvmp": dvmp}
+    return list(out.values())
+
+
+def _exit_code(rec: dict, pod: dict | None) -> str:
+    for cs in o.status(pod or {}).get("containerStatuses") or []:
+        if cs.get("name") in mtc.RSYNC_CONTAINERS:
+            term = (cs.get("state") or {}).get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
+            if term.get("exitCode") is not None:
+                return str(term["exitCode"])
+    st = o.status(rec.get("dvmp") or {})
+    if st.get("exitCode") is not None:
+        return str(st["exitCode"])
+    hist = [h for h in st.get("rsyncPodStatuses") or [] if h.get("exitCode") is not None]
+    return str(hist[-1]["exitCode"]) if hist else "?"
+
+
+def _history(dvmp: dict) -> list[str]:
+    """The DVMP's attempts, oldest first: pod, phase, exit code, elapsed, progress."""
+    st = o.status(dvmp)
+    out = []
+    for h in (st.get("rsyncPodStatuses") or []) + ([st] if st.get("podName") else []):
+        out.append(f"attempt pod {h.get('podName', '?')}: {h.get('phase', '?')}"
+                   + (f", exit code {h['exitCode']}" if h.get("exitCode") is not None else "")
+                   + (f", after {h['containerElapsedTime']}" if h.get("containerElapsedTime") else "")
+                   + (f", {h['lastObservedProgressPercent']} copied" if h.get("lastObservedProgressPercent") else ""))
+    return list(dict.fromkeys(out))
+
+
+def _message_lines(dvmp: dict) -> list[str]:
+    st = o.status(dvmp)
+    msgs = [st.get("logMessage") or ""] + [h.get("logMessage") or "" for h in st.get("rsyncPodStatuses") or []]
+    return [ln.strip() for m in msgs for ln in m.splitlines() if ln.strip()]
+
+
+@check("dvm-rsync-failed", "dvm-failed", logs={"source": ("rsync",), "target": ("rsync",)},
+       explains=(mtc.COND_DVM_FAILED,), data_not_copied=("dvm-rsync-failed", "dvm-failed"))
+def direct_volume(f):
+    """Failed rsync transfers of the migration's DirectVolumeMigrations, and DVMs failed otherwise."""
+    for dvm in f.graph.dvms_of(f.mig):
+        vols = failed_volumes(f, dvm)
+        name = o.name(dvm)
+        warned = o.has_condition(f.mig, "SucceededWithWarnings")
+        for rec in vols:
+            pod = next((p for p in f.graph.helpers_of("source", "rsync")
+                        if o.name(p) == rec["pod"] and o.namespace(p) == rec["podNamespace"]), None)
+            lines = _message_lines(rec.get("dvmp") or {})
+            if pod is not None:
+                lines += [e.line.raw for e in f.log(["source"], ["rsync"], pod=rec["pod"])
+                          if mtc.is_rsync_error_line(e.line.raw)]
+            lines = [ln for ln in dict.fromkeys(lines) if mtc.is_rsync_error_line(ln)]
+            code = _exit_code(rec, pod)
+            what, fix = mtc.rsync_meaning(code, lines)
+            try:
+                meaning = mtc.RSYNC_EXIT.get(int(code), "")
+            except ValueError:
+                meaning = ""
+            objs = [ref(dvm)] + ([ref(rec["dvmp"])] if rec.get("dvmp") else [])
+            objs += [ref(pod)] if pod else []
+            ev = [f"DirectVolumeMigration {name}: phase {o.phase(dvm) or '?'}"
+                  + (", condition Failed" if o.has_condition(dvm, "Failed") else "")
+                  + f"; PVC {rec['namespace']}/{rec['pvc']} failed"
+                  + (f" after {rec['attempts']} attempts" if rec.get("attempts") else ""),
+                  f"rsync pod {rec['podNamespace']}/{rec['pod'] or '?'} (source): exit code {code}"
+                  + (f" = {meaning}" if meaning else "")]
+            if rec.get("dvmp"):
+                ev += [f"DirectVolumeMigrationProgress {o.name(rec['dvmp'])}: {h}" for h in _history(rec["dvmp"])]
+            ev += [f"rsync: {ln}" for ln in lines[-LOG_LINES:]]
+            if warned:
+                ev.append(f"MigMigration {o.name(f.mig)} says SucceededWithWarnings, but this volume was not copied")
+            yield Finding(id="dvm-rsync-failed", severity="error",
+                          title=f"rsync could not copy PVC {rec['namespace']}/{rec['pvc']} ({what}, exit code {code})",
+                          cluster="source", objects=objs, evidence=ev,
+                          fix=[fix[0].upper() + fix[1:] + ".",
+                               f"oc mig-logs {o.name(f.mig)} --log-source rsync --cluster source",
+                               f"oc get dvmp -n {f.src.namespace} -l {mtc.DVM_UID}={o.uid(dvm)} -o yaml",
+                               "Then run a new migration of the plan: the volume's data is not on the target."])
+        if vols or not dvm_failed(dvm):
+            continue
+        st = o.status(dvm)
+        conds = [c for c in o.conditions(dvm) if o.is_true(c) and c.get("category") in ("Critical", "Error", "Warn")]
+        failed = o.condition(dvm, "Failed") or {}
+        yield Finding(id="dvm-failed", severity="error",
+                      title=f"direct volume migration {name} failed in {failed.get('reason') or o.phase(dvm)}",
+                      cluster="host", objects=[ref(dvm)],
+                      evidence=[f"DirectVolumeMigration {name}: phase {o.phase(dvm)}, itinerary {st.get('itinerary', '?')}"]
+                      + [f"status.errors: {e}" for e in st.get("errors") or []]
+                      + [f"condition {c.get('type')} ({c.get('category')}): {c.get('message', '')}" for c in conds],
+                      fix=[f"oc describe dvm {name} -n {f.src.namespace}",
+                           f"oc mig-logs {o.name(f.mig)} --log-source controller --level error"])

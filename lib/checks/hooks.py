@@ -1,0 +1,69 @@
+"""MigHooks (MTC 1.2+): a hook Job that failed (mig-controller fails the migration in its phase), and one
+that hit its activeDeadlineSeconds, which mig-controller does not recognise (hooks.go looks only at the
+failed count and BackoffLimitExceeded): the migration then waits on it for ever."""
+
+from __future__ import annotations
+
+from .. import mtc
+from .. import objects as o
+from .. import pods as podlib
+from .registry import Finding, check, ref
+
+LOG_LINES = 8
+
+
+def job_failure(job: dict) -> str:
+    """'failed' (mig-controller's rule), 'deadline' (DeadlineExceeded, which it misses) or ''."""
+    st = o.status(job)
+    conds = st.get("conditions") or []
+    if any(c.get("reason") == "DeadlineExceeded" and str(c.get("status", "True")) == "True" for c in conds):
+        return "deadline"
+    if int(st.get("failed") or 0) >= mtc.HOOK_JOB_FAILED_LIMIT or (conds and conds[0].get("reason") == "BackoffLimitExceeded") \
+            or any(c.get("type") == "Failed" and str(c.get("status", "True")) == "True" for c in conds):
+        return "failed"
+    return ""
+
+
+@check("hook-failed", "hook-deadline", logs={"source": ("hook",), "target": ("hook",)})
+def hooks(f):
+    """Hook Jobs of the migration that failed or ran out of time, with their pods' last log lines."""
+    for role in ("source", "target"):
+        for job in f.graph.jobs.get(role, []):
+            why = job_failure(job)
+            if not why:
+                continue
+            hook = f.graph.hook_of_job(job)
+            phase = o.labels(job).get(mtc.HOOK_PHASE, "?")
+            st = o.status(job)
+            deadline = o.spec(job).get("activeDeadlineSeconds")
+            ev = [f"Job {o.namespace(job)}/{o.name(job)} ({role}): hook phase {phase}, MigHook "
+                  f"{o.name(hook) if hook else o.labels(job).get(mtc.HOOK_UID, '?')}, failed pods {st.get('failed', 0)}"
+                  + (f", activeDeadlineSeconds {deadline}" if deadline else "")]
+            ev += [f"Job condition {c.get('type')} ({c.get('reason', '')}): {c.get('message', '')}"
+                   for c in st.get("conditions") or []]
+            if hook is not None:
+                ev.append(f"MigHook {o.name(hook)}: image {o.spec(hook).get('image', '?')}, "
+                          f"{'custom image' if o.spec(hook).get('custom') else 'Ansible playbook'}")
+            pods = f.graph.job_pods(role, job)
+            objs = [ref(job)] + ([ref(hook)] if hook else []) + [ref(p) for p in pods]
+            for p in pods[-2:]:
+                problems = podlib.problems(p)
+                for cs in o.status(p).get("containerStatuses") or []:
+                    term = (cs.get("state") or {}).get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
+                    if term:
+                        problems.append(f"container {cs.get('name')} exited {term.get('exitCode')} ({term.get('reason', '')})")
+                ev.append(f"Pod {o.namespace(p)}/{o.name(p)}: phase {o.phase(p) or '?'}"
+                          + (f"; {', '.join(dict.fromkeys(problems))}" if problems else ""))
+                logged = [e for e in f.log([role], ["hook"], pod=o.name(p)) if e.line.raw.strip()]
+                ev += [f"{e.pod}/{e.container}: {e.line.raw}" for e in logged[-LOG_LINES:]]
+            title = (f"{phase} hook Job {o.name(job)} failed: the migration failed in {phase}Hooks" if why == "failed"
+                     else f"{phase} hook Job {o.name(job)} hit its deadline ({deadline or mtc.HOOK_DEFAULT_DEADLINE_S}s): "
+                          f"MTC does not notice, the migration waits in {phase}Hooks")
+            yield Finding(id="hook-failed" if why == "failed" else "hook-deadline", severity="error", title=title,
+                          cluster=role, objects=objs, evidence=ev,
+                          fix=[f"oc logs job/{o.name(job)} -n {o.namespace(job)} --context <{role}>",
+                               f"oc mig-logs {o.name(f.mig)} --log-source hook --cluster {role}",
+                               "Fix the hook (its image or playbook, the service account's permissions) and run a new "
+                               "migration" + ("" if why == "failed" else
+                                              f"; to stop this one: oc patch migmigration {o.name(f.mig)} -n "
+                                              f"{f.src.namespace} --type merge -p '{{\"spec\":{{\"canceled\":true}}}}'")])

@@ -1,0 +1,228 @@
+"""MTC 1.4-1.8 names the tools rely on, as data, each with the upstream file it is read from.
+
+Aliases (see ../shared/reference/mtc-facts.md for the commits): MC = migtools/mig-controller
+(release-1.4.7 ... release-1.8), CL = konveyor/crane-lib (rsync pods of MC 1.6+), MO = migtools/mig-operator,
+OADP = openshift/oadp-operator, V = vmware-tanzu/velero. Older (MC-1.4/1.5) and newer (crane-lib) forms are
+both listed where they differ: the tools accept either.
+"""
+
+from __future__ import annotations
+
+from . import objects as o
+
+# --- correlation labels (MC pkg/apis/migration/v1alpha1/labels.go, migmigration_types.go GetCorrelationLabels) --
+PART_OF = "app.kubernetes.io/part-of"                       # labels.go PartOfLabel
+PART_OF_VALUE = "openshift-migration"                       # labels.go Application
+MIGMIGRATION = "migmigration"                               # CorrelationLabel(MigMigration) = <MigMigration UID>
+DVM_OF_MIGRATION = "migration-direct-volume"                # labels.go DirectVolumeMigrationLabel (on the DVM)
+DVM_UID = "directvolumemigration"                           # CorrelationLabel(DVM): DVMPs, rsync pods (MC-1.5+)
+DIM_UID = "directimagemigration"                            # CorrelationLabel(DIM): DISMs
+IMAGESTREAM_UID = "imagestream"                             # directimagemigration/imagestream.go (DISM label)
+MIGPLAN_UID = "migplan"                                     # stage pods, registry objects (<MigPlan UID>)
+MIGRATED_BY_PLAN = "migration.openshift.io/migrated-by-migplan"   # labels.go MigPlanLabel
+
+# --- DirectVolumeMigration rsync pods --------------------------------------------------------------------
+# MC-1.4/1.5 pkg/controller/directvolumemigration/rsync.go; MC-1.6+ crane-lib state_transfer/transfer/rsync/*.go
+# with labels from MC rsync.go buildDVMLabels.
+RSYNC_APP = "directvolumemigration-rsync-transfer"          # rsync.go DirectVolumeMigrationRsyncTransfer (label app)
+RSYNC_APP_BLOCK = "directvolumemigration-rsync-transfer-block"  # MC-1.8 rsync.go (block volumes)
+RSYNC_APPS = (RSYNC_APP, RSYNC_APP_BLOCK)
+PURPOSE = "purpose"                                         # rsync.go: purpose=rsync (server) | stunnel (MC-1.4)
+RSYNC_PVC = "migration.openshift.io/created-for-pvc"        # labels.go RsyncPodIdentityLabel (md5 of PVC name)
+RSYNC_ATTEMPT = "migration.openshift.io/rsync-attempt"      # rsync.go RsyncAttemptLabel
+DVMP_DONE = "migration.openshift.io/dvmp-done"              # directvolumemigrationprogress_controller.go
+RSYNC_CLIENT_VALUE = "rsync-client"                         # MC-1.4/1.5 rsync.go: label directvolumemigration=rsync-client
+# pod names: transfer (server) pod on the target, client pods (generateName) on the source
+RSYNC_SERVER_PODS = ("directvolumemigration-rsync-transfer", "rsync-server")   # MC-1.4/1.5 rsync.go; CL server.go
+STUNNEL_SOURCE_POD = "directvolumemigration-stunnel-transfer"                  # MC-1.4 stunnel.go
+RSYNC_CLIENT_PREFIXES = ("dvm-rsync-", "rsync-")            # MC-1.4/1.5 rsync.go; CL client.go generateName
+# containers that run rsync: MC-1.4/1.5 client `rsync-client`, server `rsyncd`; CL `rsync`; MC-1.8 `blockrsync`
+# (directvolumemigrationprogress_controller.go reads exactly these)
+RSYNC_CONTAINERS = ("rsync-client", "rsync", "rsyncd", "blockrsync")
+STUNNEL_CONTAINER = "stunnel"                               # rsync.go / CL transport/stunnel
+DEFAULT_RSYNC_BACKOFF_LIMIT = 20                            # MC rsync.go DefaultRsyncBackOffLimit
+DEFAULT_STUNNEL_TIMEOUT_S = 20                              # MC rsync.go DefaultStunnelTimeout
+
+# --- DVM / DVMP / DIM / DISM phases and conditions ----------------------------------------------------------
+DVM_FAILED_PHASE = "MigrationFailed"                        # directvolumemigration/task.go, directimage*/task.go
+DVM_RUNNING_RSYNC = "RunRsyncOperations"                    # directvolumemigration/task.go
+DVMP_FAILED, DVMP_SUCCEEDED, DVMP_RUNNING, DVMP_PENDING = "Failed", "Succeeded", "Running", "Pending"
+# MigMigration conditions (MC pkg/controller/migmigration/validation.go)
+COND_DVM_FAILED = "DirectVolumeMigrationFailed"
+COND_DIM_FAILED = "DirectImageMigrationFailed"
+COND_DVM_BLOCKED = "DirectVolumeMigrationBlocked"
+COND_REGISTRIES_UNHEALTHY = "RegistriesUnhealthy"
+COND_STAGE_PODS_CREATED = "StagePodsCreated"
+# DVM Warn/Critical conditions (MC directvolumemigration/validation.go, rsync.go)
+DVM_NETWORK_ERROR = "SourceToDestinationNetworkError"
+DVM_PENDING_CONDITIONS = ("RsyncTransferPodsPending", "RsyncClientPodsPending", "StunnelClientPodsPending",
+                          "RsyncRouteNotAdmitted")
+
+# --- MigHook Jobs (MC pkg/apis/migration/v1alpha1/mighook_types.go, pkg/controller/migmigration/hooks.go) ---
+HOOK_UID = "mighook"                                        # CorrelationLabel(MigHook) on the Job
+HOOK_PHASE = "phase"                                        # mighook_types.go HookPhaseLabel
+HOOK_OWNER = "owner"                                        # mighook_types.go HookOwnerLabel (MigMigration UID)
+HOOK_PHASES = ("PreBackup", "PostBackup", "PreRestore", "PostRestore")   # migplan_types.go
+HOOK_JOB_FAILED_LIMIT = 6                                   # hooks.go HookJobFailedLimit
+HOOK_DEFAULT_DEADLINE_S = 1800                              # hooks.go: activeDeadlineSeconds default
+JOB_NAME = "job-name"                                       # Kubernetes Job controller: label on the Job's pods
+HOOK_TARGET_ROLE = {"source": "source", "destination": "target"}   # MigHook spec.targetCluster -> our role
+
+# --- stage pods (MC pkg/controller/migmigration/stage.go, labels.go) ---------------------------------------
+STAGE_POD = "migration.openshift.io/is-stage-pod"           # labels.go StagePodLabel ("True")
+APPLICATION_POD = "migration.openshift.io/is-application-pod"   # labels.go ApplicationPodLabel (MC-1.6+)
+INCLUDED_IN_STAGE_BACKUP = "migration-included-stage-backup"    # labels.go IncludedInStageBackupLabel
+STAGE_POD_PREFIX = "stage-"                                 # stage.go generateName stage-<pod|pvc>-
+
+# --- registry pods (MC pkg/controller/migmigration/registry.go) ---------------------------------------------
+REGISTRY = "migration.openshift.io/migration-registry"      # migplan_types.go MigrationRegistryLabel ("True")
+REGISTRY_CONTAINER = "registry"
+
+# --- MigAnalytic (MC pkg/controller/miganalytic/miganalytics_controller.go) ---------------------------------
+ANALYTIC_PLAN = "migplan"                                   # label = MigPlan *name*
+
+# --- restic / node-agent pods (MO roles/migrationcontroller/templates/velero.yml.j2; OADP controllers/
+# restic.go, nodeagent.go; V pkg/install/daemonset.go) ------------------------------------------------------
+RESTIC_NAMES = ("restic", "node-agent")                     # label `name`: restic (Velero < 1.10), node-agent
+
+# --- which helper pods a log source means (mig-logs --log-source), and how each is recognised -------------
+HELPER_SOURCES = ("rsync", "stunnel", "hook", "stage", "registry")
+
+
+def helper_kind(pod: dict, hook_jobs: object = ()) -> str:
+    """rsync | stunnel | hook | stage | registry for a pod MTC made for a migration, '' otherwise. Only
+    labels are used, never a pod name alone: an application pod is never one of these. Hook Job pods carry
+    no MTC label (hooks.go leaves the pod template bare): they are the pods of the hook Jobs `hook_jobs`
+    (names), by the Job controller's `job-name` label."""
+    lb = o.labels(pod)
+    if lb.get(APPLICATION_POD) == "True":      # MC-1.6+: an application pod labelled for the stage backup
+        return ""
+    if lb.get(REGISTRY) == "True":
+        return "registry"
+    if lb.get(STAGE_POD) == "True":
+        return "stage"
+    if lb.get("app") in RSYNC_APPS or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE:
+        return "stunnel" if lb.get(PURPOSE) == "stunnel" else "rsync"
+    if lb.get(JOB_NAME) and lb.get(JOB_NAME) in hook_jobs:   # type: ignore[operator]
+        return "hook"
+    return ""
+
+
+def is_rsync_client(pod: dict) -> bool:
+    """A source-side rsync client pod (one per PVC per attempt): it carries the PVC identity label."""
+    return helper_kind(pod) == "rsync" and RSYNC_PVC in o.labels(pod)
+
+
+def rsync_container(pod: dict) -> str:
+    """The container of `pod` that runs rsync (first known name), else the first container."""
+    names = [c.get("name", "") for c in o.spec(pod).get("containers") or []]
+    return next((n for n in names if n in RSYNC_CONTAINERS), names[0] if names else "")
+
+
+def containers_for(pod: dict, source: str) -> list[str]:
+    """The containers to read for log source `source` in a helper pod."""
+    names = [c.get("name", "") for c in o.spec(pod).get("containers") or []]
+    if source == "stunnel":
+        return [n for n in names if n == STUNNEL_CONTAINER] or (names if helper_kind(pod) == "stunnel" else [])
+    if source == "rsync":
+        return [n for n in names if n != STUNNEL_CONTAINER]
+    return names
+
+
+# --- rsync exit codes (rsync's errcode.h and man page "EXIT VALUES", https://download.samba.org/pub/rsync/rsync.1)
+RSYNC_EXIT = {
+    1: "syntax or usage error",
+    2: "protocol incompatibility",
+    3: "errors selecting input/output files, dirs",
+    5: "error starting client-server protocol",
+    10: "error in socket I/O (the connection to the target's rsync daemon failed)",
+    11: "error in file I/O",
+    12: "error in rsync protocol data stream (the connection broke during the transfer)",
+    20: "received SIGUSR1 or SIGINT (the pod was stopped)",
+    23: "partial transfer due to error (some files or attributes were not transferred)",
+    24: "partial transfer due to vanished source files (files changed while being copied)",
+    30: "timeout in data send/receive",
+    35: "timeout waiting for daemon connection",
+    137: "killed (SIGKILL: out of memory or deleted)",
+}
+
+# rsync and stunnel error texts -> what they mean and what to do (rsync's log.c / io.c / syscall messages,
+# stunnel's client messages; the texts as rsync prints them).
+RSYNC_CAUSES = (
+    ("Permission denied", "permission",
+     "rsync may not read (source) or write (target) some files: run the transfer as root "
+     "(MigrationController spec.migration_rsync_privileged: true, MO defaults/main.yml) or fix the files' "
+     "ownership"),
+    ("Operation not permitted", "permission",
+     "rsync may not set owners or permissions on the target: run the transfer as root "
+     "(MigrationController spec.migration_rsync_privileged: true)"),
+    ("No space left on device", "no space",
+     "the target PVC is full: give it more capacity (MigPlan persistentVolumes[].capacity, or a MigAnalytic "
+     "with analyzeExtendedPVCapacity for the proposed size) and migrate again"),
+    ("Disk quota exceeded", "no space", "a quota on the target filled up: raise it and migrate again"),
+    ("No route to host", "connection",
+     "the source cannot reach the target's rsync route: check egress network policies and the route"),
+    ("Connection refused", "connection",
+     "nothing listens at the target's rsync endpoint: check the rsync transfer pod and its route/service"),
+    ("connection reset", "connection",
+     "the connection to the target was dropped (stunnel timed out): check the network between the clusters"),
+    ("Connection timed out", "connection", "the target's rsync endpoint does not answer: check routes and network"),
+    ("vanished", "partial transfer",
+     "files changed while they were copied: quiesce the application (MigMigration spec.quiescePods) and migrate again"),
+    ("some files/attrs were not transferred", "partial transfer",
+     "some files or attributes were not copied: the rsync error lines above name them"),
+)
+
+
+def rsync_meaning(exit_code: object, lines: list[str]) -> tuple[str, str]:
+    """(what happened, what to do) from an rsync exit code and its error lines."""
+    for needle, what, fix in RSYNC_CAUSES:
+        if any(needle.lower() in ln.lower() for ln in lines):
+            return what, fix
+    try:
+        code = int(str(exit_code))
+    except ValueError:
+        code = -1
+    if code in (10, 12, 30, 35, 5):
+        return "connection", "check the network path from the source namespace to the target's rsync route"
+    if code in (23, 24):
+        return "partial transfer", "read the rsync error lines of the pod: they name the files not copied"
+    return "rsync failed", "read the rsync container's log of the failed pod"
+
+
+def is_rsync_error_line(line: str) -> bool:
+    """An rsync/stunnel line that reports a problem (rsync prefixes them `rsync:` / `rsync error:`)."""
+    low = line.lower()
+    return ("rsync error" in low or "rsync warning" in low or low.lstrip().startswith("rsync:")
+            or " rsync: " in low or any(n.lower() in low for n, _w, _f in RSYNC_CAUSES))
+
+
+def _md5(s: str) -> str:
+    import hashlib
+
+    return hashlib.md5(s.encode()).hexdigest()   # noqa: S324 - the name MTC computes, not a security use
+
+
+def dvmp_name(dvm_name: str, pvc: str, namespace: str) -> str:
+    """The DVMP of one PVC of a DVM: hex md5(<dvm name><pvc name><source ns>) (MC rsync.go getMD5Hash)."""
+    return _md5(dvm_name + pvc + namespace)
+
+
+def pvc_label_values(pvc: str) -> tuple[str, str]:
+    """Values the rsync pods' RSYNC_PVC label takes for `pvc`: md5(name) (MC rsync.go :2771) or the name."""
+    return _md5(pvc), pvc
+
+
+# --- what MTC leaves behind in the application namespaces (for mig-rollback: lib/rollback) ---------------
+# (kind, label selector, role(s), upstream): stage pods are deleted by ensureStagePodsDeleted on both clusters,
+# but not by the Failed itinerary (MC migmigration/stage.go, task.go); rsync objects by CleanStaleRsyncResources /
+# DeleteRsyncResources, not by VolumeMigrationFailed (MC directvolumemigration/rsync.go, task.go).
+LEFTOVERS = (
+    ("Pod", f"{STAGE_POD}=True", ("source", "target"), "MC pkg/controller/migmigration/stage.go ensureStagePodsDeleted"),
+    ("Pod", f"app in ({','.join(RSYNC_APPS)})", ("source", "target"),
+     "MC pkg/controller/directvolumemigration/rsync.go deleteRsyncResources"),
+    ("Secret", f"app in ({','.join(RSYNC_APPS)})", ("source", "target"), "same"),
+    ("ConfigMap", f"app in ({','.join(RSYNC_APPS)})", ("source", "target"), "same"),
+    ("Service", f"app in ({','.join(RSYNC_APPS)})", ("target",), "same"),
+    ("Route", f"app in ({','.join(RSYNC_APPS)})", ("target",), "same"),
+)

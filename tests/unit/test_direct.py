@@ -1,0 +1,125 @@
+"""MTC 1.4+ objects: rsync failure meanings, progress-aware stuck detection, hook deadlines, node-agent
+drill-down, the graph's helper pods and mig-crs rows (scenarios read without a server)."""
+
+from __future__ import annotations
+
+from lib import crs, graph, mtc
+from lib.verify import verify
+from tests.unit.scenario_source import ScenarioSource
+
+
+def _run(src, mig):
+    rep = verify(src, mig, now=src.now, strict=True, verbose=True)
+    assert rep.undeclared == [] and not [p for p in rep.problems if "internal error" in p], rep.details
+    return rep
+
+
+def _objects(src, role, kind):
+    return [x for x in src.doc["objects"][src.bound.get(role, role) if role == "host" else role] if x["kind"] == kind]
+
+
+def test_rsync_meanings_from_lines_then_exit_codes():
+    assert mtc.rsync_meaning(23, ['rsync: mkstemp "/mnt/x/.a.b" failed: Permission denied (13)'])[0] == "permission"
+    assert mtc.rsync_meaning(11, ["rsync: write failed on \"/mnt/d/f\": No space left on device (28)"])[0] == "no space"
+    assert mtc.rsync_meaning(10, ["rsync: failed to connect to localhost (127.0.0.1): Connection refused (111)"])[0] \
+        == "connection"
+    assert mtc.rsync_meaning(12, [])[0] == "connection"
+    assert mtc.rsync_meaning(24, [])[0] == "partial transfer"
+    assert mtc.rsync_meaning("?", [])[0] == "rsync failed"
+    assert mtc.RSYNC_EXIT[23].startswith("partial transfer")
+
+
+def test_failed_rsync_names_pod_exit_code_and_the_log_line():
+    src = ScenarioSource("dvm-rsync-failed")
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-rsync-failed")
+    assert "exit code 24" in f.title and "sock-shop/carts-db-data" in f.title
+    assert any("rsync-7dk2x" in e and "exit code 24" in e for e in f.evidence)
+    assert any("some files vanished before they could be transferred (code 24)" in e for e in f.evidence)
+    assert any("SucceededWithWarnings" in e for e in f.evidence)
+    assert "quiesce" in f.fix[0]
+
+
+def test_failed_rsync_without_its_pod_still_reports_from_the_dvmp():
+    src = ScenarioSource("dvm-rsync-failed")
+    src.doc["objects"]["source"] = [x for x in src.doc["objects"]["source"] if x["kind"] != "Pod"
+                                    or x["metadata"]["name"] != "rsync-7dk2x"]
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-rsync-failed")
+    assert "exit code 24" in f.title and rep.verdict == "FAILED"
+    assert any("attempt pod rsync-m2b9q: Failed, exit code 24" in e for e in f.evidence)
+
+
+def test_moving_rsync_is_running_with_rate_and_estimate():
+    src = ScenarioSource("dvm-long-running")
+    rep = _run(src, "7e0c1a22")
+    assert rep.verdict == "RUNNING"
+    f = next(x for x in rep.findings if x.id == "dvm-progress")
+    assert "1/3 volumes done" in f.title and "estimated finish" in f.title
+    assert any("elasticsearch-data: 41% at 38.12MB/s" in e and "to go" in e for e in f.evidence)
+
+
+def test_rsync_not_moving_for_longer_than_stuck_after_is_stuck():
+    src = ScenarioSource("dvm-long-running")
+    for p in _objects(src, "host", "DirectVolumeMigrationProgress"):
+        if p["status"]["phase"] == "Running":
+            p["status"]["lastObservedTransferRate"] = "0.00kB/s"
+    rep = _run(src, "7e0c1a22")
+    assert rep.verdict == "STUCK"
+    f = next(x for x in rep.findings if x.id == "migration-stuck")
+    assert any("DirectVolumeMigrationProgress" in e and "rsync pod inventory/rsync-x4n7d" in e for e in f.evidence)
+
+
+def test_hook_job_past_its_deadline_is_reported_although_mtc_waits():
+    src = ScenarioSource("hook-failed")
+    mig = _objects(src, "host", "MigMigration")[0]
+    mig["status"] = {"phase": "PreBackupHooks", "itinerary": "Final", "startTimestamp": mig["status"]["startTimestamp"],
+                     "conditions": [{"type": "Running", "status": "True", "reason": "PreBackupHooks",
+                                     "lastTransitionTime": "2021-03-04T10:10:30Z"}]}
+    job = _objects(src, "source", "Job")[0]
+    job["status"] = {"failed": 1, "conditions": [{"type": "Failed", "status": "True", "reason": "DeadlineExceeded",
+                                                  "message": "Job was active longer than specified deadline"}]}
+    rep = _run(src, "c1d2e3f4")
+    ids = {f.id for f in rep.findings}
+    assert "hook-deadline" in ids and "hook-failed" not in ids
+    f = next(x for x in rep.findings if x.id == "hook-deadline")
+    assert "does not notice" in f.title and any("canceled" in x for x in f.fix)
+
+
+def test_failed_hook_quotes_its_pod_log():
+    rep = _run(ScenarioSource("hook-failed"), "c1d2e3f4")
+    f = next(x for x in rep.findings if x.id == "hook-failed")
+    assert any("cannot create resource \\\"pods/exec\\\"" in e for e in f.evidence)
+    assert any("BackoffLimitExceeded" in e for e in f.evidence)
+
+
+def test_pvr_drill_down_finds_the_node_agent_pod_by_node():
+    rep = _run(ScenarioSource("node-agent"), "2f6d3c1e")
+    f = next(x for x in rep.findings if x.id == "restic-verify-errors")
+    assert any("node-agent pod node-agent-t7w2p" in e for e in f.evidence)
+    assert any("checksum mismatch" in e and "node-agent-t7w2p" in e for e in f.evidence)
+
+
+def test_helpers_are_one_pod_list_per_cluster_and_application_pods_are_not_helpers():
+    src = ScenarioSource("dvm-long-running")
+    g = graph.build(src, "7e0c1a22")
+    pods = [c for c in src.calls if c[1] == "Pod"]
+    assert len(pods) == len({c[0] for c in pods}) == 2, pods
+    assert [p["metadata"]["name"] for p in g.helpers["source"]] == ["rsync-b8w2k", "rsync-x4n7d"]
+    app = {"metadata": {"labels": {mtc.STAGE_POD: "True", mtc.APPLICATION_POD: "True", mtc.PART_OF: mtc.PART_OF_VALUE}}}
+    assert mtc.helper_kind(app) == ""
+    assert mtc.dvmp_name("7e0c1a22-9b4f-4c61-8d0e-2f6a1c9b5e01-h7t2m", "uploads", "inventory") == \
+        "fc2025f45195e89a960857a273e2fa39"
+
+
+def test_crs_rows_show_dvmp_progress_and_hook_jobs():
+    g = graph.build(ScenarioSource("dvm-long-running"), "7e0c1a22")
+    rows = {(r.kind, r.name): r for r in crs.chain(g)}
+    r = rows[("DirectVolumeMigrationProgress", "6bf53d2ca1c3b2b78048edc0fa822beb")]
+    assert r.depth == 3 and "41% copied" in r.message and "38.12MB/s" in r.message and "rsync-x4n7d" in r.links
+    assert rows[("Pod", "rsync-server")].role == "rsync server" and rows[("Pod", "rsync-server")].cluster == "target"
+    g = graph.build(ScenarioSource("hook-failed"), "c1d2e3f4")
+    rows = {(r.kind, r.name): r for r in crs.chain(g)}
+    assert rows[("Job", "sock-shop-hooks-prebackup-8xk2p")].phase == "Failed"
+    assert rows[("Pod", "sock-shop-hooks-prebackup-8xk2p-9tq7v")].role == "hook job pod"
+    assert rows[("MigHook", "catalogue-dump")].role == "hook PreBackup"

@@ -1,0 +1,80 @@
+"""Verdict inputs that depend on where evidence comes from: Velero's copy of a backup log when the pod log is gone,
+what is said when neither can be read, and rollback-needed only while the source is really held down."""
+
+from __future__ import annotations
+
+import copy
+
+from lib import objects as o
+from lib.verify import verify
+from tests.unit.scenario_source import ScenarioSource
+
+
+def _src(name: str) -> ScenarioSource:
+    src = ScenarioSource(name)
+    src.doc = copy.deepcopy(src.doc)
+    return src
+
+
+def test_restarted_velero_timeout_comes_from_the_backup_log_in_object_storage():
+    src = _src("velero-restarted")
+    rep = verify(src, "jira-final-1122", now=src.now, strict=True)
+    f = next(x for x in rep.findings if x.id == "restic-timeout")
+    assert f.evidence[0].startswith("source BackupLog jira-final-1122-stage-k7m2x (Velero's copy in object storage): ")
+    assert "timed out waiting for all PodVolumeBackups to complete" in f.evidence[0]
+    assert any("jira-data of pod jira-prod/jira-0" in e and "in progress 4h" in e for e in f.evidence)
+
+
+def test_neither_pod_log_nor_velero_s_copy_is_said_not_silent():
+    src = _src("velero-restarted")
+    src.doc["downloads"] = {}
+    rep = verify(src, "jira-final-1122", now=src.now, strict=True)
+    assert "restic-timeout" not in {f.id for f in rep.findings}
+    assert any(p.startswith("log of Backup jira-final-1122-stage-k7m2x on source: velero pod velero-7d9c4b8f5-m8q3z "
+                            "was created after it started, and Velero's copy in object storage has no line either")
+               for p in rep.problems), \
+        rep.problems
+    assert rep.verdict == "SUCCEEDED WITH WARNINGS"          # no evidence either way: MTC's word stands, said unchecked
+
+
+def test_no_rollback_needed_after_mtc_s_own_rollback():
+    src = _src("restic-timeout-info")
+    host = src.doc["objects"]["host"]
+    mig = next(x for x in host if x.get("kind") == "MigMigration")
+    rb = copy.deepcopy(mig)
+    rb["metadata"].update(name="jenkins-rollback-1", uid="rb-uid", creationTimestamp="2019-05-21T23:00:00Z")
+    rb["spec"] = {"migPlanRef": mig["spec"]["migPlanRef"], "rollback": True}
+    rb["status"] = {"phase": "Completed", "conditions": [{"type": "Succeeded", "status": "True"}]}
+    host.append(rb)
+    ids = {f.id for f in verify(src, "jenkins-final-1", now=src.now, strict=True).findings}
+    assert "rollback-needed" not in ids and "restic-timeout" in ids
+
+
+def test_no_rollback_needed_once_the_source_runs_again():
+    src = _src("restic-timeout-info")
+    dep = next(x for x in src.doc["objects"]["source"] if x.get("kind") == "Deployment")
+    dep["spec"]["replicas"] = 1                                      # scaled back up by hand
+    ids = {f.id for f in verify(src, "jenkins-final-1", now=src.now, strict=True).findings}
+    assert "rollback-needed" not in ids
+
+
+def test_rollback_offers_mtc_s_own_where_it_has_one():
+    src = _src("restic-timeout-info")
+    mig = next(x for x in src.doc["objects"]["host"] if x.get("kind") == "MigMigration")
+    mig["status"]["pipeline"] = [{"name": "Prepare"}]                # MTC 1.4+
+    f = next(x for x in verify(src, "jenkins-final-1", now=src.now).findings if x.id == "rollback-needed")
+    assert f.fix[0].startswith("oc mig-rollback --plan jenkins-plan --via-controller    # MTC's own rollback")
+    assert f.fix[1].startswith("oc mig-rollback --plan jenkins-plan    # where MTC's rollback is not available")
+
+
+def test_a_blocked_migration_is_stuck_from_its_first_minute():
+    src = _src("blocked-registry-path")
+    rep = verify(src, "multi-namespace-mig-final", now=src.now, stuck_after=3600)
+    assert rep.verdict == "STUCK" and rep.exit_code == 3
+    assert rep.findings[0].id == "migration-blocked"
+    assert "SourceClusterNoRegistryPath" in rep.findings[0].evidence[1]
+    mig = next(x for x in src.doc["objects"]["host"] if o.name(x) == "multi-namespace-mig-final")
+    mig["status"]["conditions"] = []                                 # the plan became Ready again: it runs
+    plan = next(x for x in src.doc["objects"]["host"] if x.get("kind") == "MigPlan")
+    plan["status"]["conditions"] = [{"type": "Ready", "status": "True", "category": "Required"}]
+    assert verify(src, "multi-namespace-mig-final", now=src.now, stuck_after=3600).verdict == "RUNNING"
