@@ -91,6 +91,9 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     if nback and not _count(left, kind="Backup"):
         looked.append(f"Velero Backups of the plan: {nback}, deletion already requested")
     mig = ctx.migration
+    if _count(left, group="velero") and mig:
+        warnings.append(f"the Velero Backups and Restores of the plan's migrations go (the evidence mig-verify and "
+                        f"mig-logs read): oc mig-gather {o.name(mig)} first if support may need them")
     if mig and succeeded(mig) and any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts):
         warnings.insert(0, f"migration {o.name(mig)} SUCCEEDED: this deletes the live application on the "
                         "target; executing it needs --force")

@@ -176,6 +176,7 @@ def test_stage_pods_hooks_and_velero_objects_go_first_and_decoys_stay():
         ("source", "request-deletion", "Backup", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-b5c6d"),
         ("source", "request-deletion", "Backup", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-x2w3e"),
         ("target", "delete", "Restore", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-p9q8r")}
+    assert any("oc mig-gather 5a6b7c8d-7b81-11ea-8a1b-0a580a840021 first" in w for w in plan.warnings)
     assert ("Pod", "orders-api-debug") not in keys(plan) and ("Pod", "stage-reports-0-m2n3b") not in keys(plan)
     order = [(a.cluster, a.kind, a.name) for a in plan.actions]
     assert order.index(("source", "Pod", "stage-postgres-0-h7x2k")) < order.index(("source", "StatefulSet", "postgres"))
