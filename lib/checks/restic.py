@@ -104,8 +104,10 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
     value = suggest_timeout(current, longest / max(min(1.0, _fraction_done(pending)), 0.01) if pending else longest)
     ctx = context_of(f, role)
     velero_of = "backups run on the source" if role == "source" else "restores run on the target"
+    uploaders = sorted({str(o.spec(v).get("uploaderType") or "restic") for v in vols}) or ["restic"]
+    who = "Restic" if uploaders == ["restic"] else f"Pod volume {'/'.join(uploaders)}"
     return Finding(id="restic-timeout", severity="error",
-                   title=f"Restic timed out after restic_timeout={current} waiting for {kind}s", cluster=role,
+                   title=f"{who} timed out after restic_timeout={current} waiting for {kind}s", cluster=role,
                    objects=[ref(v) for v in objs + pending], evidence=evidence,
                    fix=[f"oc patch migrationcontroller migration-controller -n {f.src.namespace} --context {ctx} "
                         f"--type merge -p '{{\"spec\":{{\"restic_timeout\":\"{value}\"}}}}'",

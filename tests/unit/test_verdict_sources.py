@@ -78,3 +78,24 @@ def test_a_blocked_migration_is_stuck_from_its_first_minute():
     plan = next(x for x in src.doc["objects"]["host"] if x.get("kind") == "MigPlan")
     plan["status"]["conditions"] = [{"type": "Ready", "status": "True", "category": "Required"}]
     assert verify(src, "multi-namespace-mig-final", now=src.now, stuck_after=3600).verdict == "RUNNING"
+
+
+def test_stuck_says_what_the_waited_on_restic_logged_in_the_window(tmp_path):
+    """The error lines restic logged about the stuck restore since the last progress, grouped by cause (the line is
+    velero#1735's restic repository lock, verbatim but for its restore= field)."""
+    src = _src("stuck-stage-restore")
+    key = "openshift-migration/restic-t7w2p/velero"
+    log = tmp_path / "restic.log"
+    restore = "openshift-migration/6b8e1f4a-2c3d-11ea-b7f5-0a580a83000e-v5k9h"
+    line = ('time="${now-30m}" level=error msg="unable to successfully complete restic restores of pod\'s volumes" '
+            'error="restic repository is not ready: error running command=restic check --repo=s3:http://independent-'
+            'magpie-minio.minio:9000/velero/restic/postgresql, stderr=Fatal: unable to create lock in backend: '
+            'repository is already locked by PID 1915 on restic-wnsc2 by  (UID 0, GID 0)\\n: exit status 1" '
+            f'logSource="pkg/restore/restore.go:1060" restore={restore}')
+    log.write_text(src.doc["logs"]["target"][key].read_text() + "${now-30m} " + line + "\n")
+    src.doc["logs"]["target"][key] = log
+    rep = verify(src, "6b8e1f4a", now=src.now, strict=True)
+    f = next(x for x in rep.findings if x.id == "migration-stuck")
+    said = [e for e in f.evidence if e.startswith("target Velero/restic logged since ")]
+    assert len(said) == 1 and ": 1x restic repository: target/restic-t7w2p/velero " in said[0], f.evidence
+    assert "repository is already locked" in said[0]
