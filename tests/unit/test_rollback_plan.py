@@ -119,6 +119,13 @@ def test_an_oc_debug_pod_and_a_recreated_deploymentconfig_are_not_ours():
     plan = build_plan(ctx, observe(src, ctx), journaled_dcs={old_uid: ("web", "2020-02-10T10:00:00Z")})
     assert not keys(plan, "target") & {("ReplicationController", "web-1"), ("Pod", "web-1-x7k2p"),
                                        ("Pod", "web-1-deploy"), ("DeploymentConfig", "web")}
+    # older clusters set no owner on RCs: an RC is ours only if it existed before the journaled deletion began
+    rc["metadata"]["ownerReferences"] = []
+    for created, ours in (("2020-02-10T09:30:00Z", True), ("2020-02-11T08:00:00Z", False)):
+        rc["metadata"]["creationTimestamp"] = created
+        plan = build_plan(ctx, observe(src, ctx), journaled_dcs={old_uid: ("web", "2020-02-10T10:00:00Z")})
+        assert (("ReplicationController", "web-1") in keys(plan, "target", "delete")) is ours, created
+    rc["metadata"]["ownerReferences"] = [{"kind": "DeploymentConfig", "name": "web", "uid": old_uid}]
     # an RC still owned by the DeploymentConfig an interrupted run deleted (same UID) is ours
     rc["metadata"]["ownerReferences"][0]["uid"] = old_uid
     plan = build_plan(ctx, observe(src, ctx), journaled_dcs={old_uid: ("web", "2020-02-10T10:00:00Z")})
