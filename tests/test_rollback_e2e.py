@@ -231,6 +231,8 @@ def test_multi_namespace_by_either_name_then_the_whole_plan(sim, kubectl, tmp_pa
     s = sim("multi-namespace")
     plan = json.loads(run_in(kubectl, s, tmp_path, "shop", "-o", "json").stdout)
     assert plan["namespaces"] == [{"source": "shop", "target": "shop-prod"}]
+    r = run_in(kubectl, s, tmp_path, "shop", "--via-controller", "--yes")
+    assert r.returncode == 1 and "covers every namespace" in r.stderr and s.writes() == []
     plan = json.loads(run_in(kubectl, s, tmp_path, "shop", "--all-namespaces-of-plan", "-o", "json").stdout)
     assert [n["target"] for n in plan["namespaces"]] == ["shop-prod", "shop-db-prod"]
     r = run_in(kubectl, s, tmp_path, "shop-db-prod", "--yes")
@@ -398,3 +400,27 @@ def test_every_kind_of_step_faulted_then_rerun_converges(sim, kubectl, tmp_path,
     assert "nothing to do" in r.stderr
     allowed = {"stage-postgres-0-h7x2k", "orders-mig-plan-prebackup-7xk2q", "rsync-k2j4x"}
     assert {p.rsplit("/", 1)[1] for p in source_deletes(s)} <= allowed
+
+
+def test_a_rerun_after_the_user_recreated_the_deploymentconfig_leaves_it_alone(s, kubectl, tmp_path):
+    r = rollback(kubectl, s, tmp_path, "--yes")
+    assert r.returncode == 0, r.stderr
+    dc = s.put("target", {"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig",
+                          "metadata": {"name": "web", "namespace": NS_DST},
+                          "spec": {"replicas": 1, "selector": {"app": "web"}, "template": {
+                              "metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web"}]}}}})
+    owner = [{"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig", "name": "web", "uid": dc["metadata"]["uid"]}]
+    rc = s.put("target", {"apiVersion": "v1", "kind": "ReplicationController",
+                          "metadata": {"name": "web-1", "namespace": NS_DST, "ownerReferences": owner,
+                                       "labels": {"openshift.io/deployment-config.name": "web"}},
+                          "spec": {"replicas": 1, "selector": {"deploymentconfig": "web"}}})
+    s.put("target", {"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": "web-1-new01", "namespace": NS_DST, "labels": {"deployment": "web-1", "deploymentconfig": "web"},
+        "ownerReferences": [{"apiVersion": "v1", "kind": "ReplicationController", "name": "web-1",
+                             "uid": rc["metadata"]["uid"]}]}, "spec": {"containers": [{"name": "web"}]}})
+    for state in (tmp_path, tmp_path / "elsewhere"):          # with the old journal, and without it
+        r = kubectl(s, "mig-rollback", NS_DST, "--yes", env={"XDG_STATE_HOME": str(state / "state")})
+        assert r.returncode in (0, 1), r.stderr
+        assert "Traceback" not in r.stderr
+    for kind, name in (("DeploymentConfig", "web"), ("ReplicationController", "web-1"), ("Pod", "web-1-new01")):
+        assert s.get("target", kind, name, NS_DST) is not None, (kind, name)

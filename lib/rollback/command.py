@@ -135,6 +135,10 @@ def _keep(src, plan: Plan, journal: Journal, err) -> None:
 def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -> int:
     if not src.live:
         raise MigError("--via-controller needs the live clusters")
+    every = o.namespace_pairs(plan.context.plan)
+    if len(plan.context.pairs) < len(every):
+        raise MigError(f"MTC's rollback covers every namespace of plan {o.name(plan.context.plan)} ("
+                       + ", ".join(f"{s}->{d}" for s, d in every) + "); pass --all-namespaces-of-plan to accept that")
     _keep(src, plan, journal, err)
     mig = run_via_controller(src, plan.context, opt.timeout, err)
     if outcome(mig) in ("Succeeded", "SucceededWithWarnings"):

@@ -29,13 +29,17 @@ class Observed:
     delete_requests: dict = field(default_factory=dict)     # role -> DeleteBackupRequests
     restores: list = field(default_factory=list)
     dvm_uids: set = field(default_factory=set)
+    unread: list = field(default_factory=list)      # what a must-gather did not hold
 
 
-def _ignore_missing(fn):
-    """A kind the cluster does not serve (no Velero, no DVM CRD) or a must-gather never collected: nothing of it."""
+def _ignore_missing(fn, unread: list | None = None, what: str = ""):
+    """A kind the cluster does not serve (no Velero, no DVM CRD): nothing of it. One a must-gather never
+    collected: unknown, said in `unread` (the plan then cannot speak for it)."""
     try:
         return fn()
-    except NotCollected:
+    except NotCollected as e:
+        if unread is not None:
+            unread.append(f"{what}: {e}" if what else str(e))
         return []
     except ApiError as e:
         if e.status in (404, 405, 400):
@@ -97,12 +101,14 @@ def observe(src, ctx: Context) -> Observed:
     for s, d in ctx.pairs:
         ob.target[d] = target_objects(src, ctx, d, resources)
         ob.source[s] = [x for kind in SOURCE_KINDS for x in src.list("source", kind, s)]
-    ob.target_pvs = src.list("target", "PersistentVolume")
-    ob.source_pvs = src.list("source", "PersistentVolume")
+    ob.target_pvs = _ignore_missing(lambda: src.list("target", "PersistentVolume"), ob.unread, "target PVs")
+    ob.source_pvs = _ignore_missing(lambda: src.list("source", "PersistentVolume"), ob.unread, "source PVs")
     hook_ns = sorted({h.get("executionNamespace") for h in o.spec(ctx.plan).get("hooks") or []} - {None, ""})
     for role, nss in (("source", ctx.src_namespaces), ("target", ctx.dest_namespaces)):
-        ob.pods[role] = _mtc_pods(src, role, nss)
-        ob.hooks[role] = _ignore_missing(lambda role=role: _hooks(src, role, ctx, hook_ns))
+        ob.pods[role] = _ignore_missing(lambda role=role, nss=nss: _mtc_pods(src, role, nss), ob.unread,
+                                        f"{role} stage and rsync pods")
+        ob.hooks[role] = _ignore_missing(lambda role=role: _hooks(src, role, ctx, hook_ns), ob.unread,
+                                         f"{role} hook Jobs")
     uids = ctx.migration_uids
     if uids:
         sel = o.in_selector(MIGMIGRATION, uids)

@@ -84,6 +84,18 @@ def owner_uids(x: dict, kind: str) -> set:
     return {r.get("uid") for r in o.meta(x).get("ownerReferences") or [] if r.get("kind") == kind}
 
 
+def _older_than_its_deletion(rc: dict, dcname: str | None, gone: dict) -> bool:
+    """An RC without owner references (older clusters) of a DeploymentConfig an interrupted run deleted: ours
+    only if it existed before that deletion began. One created since belongs to a DeploymentConfig re-created
+    under the same name."""
+    born = o.created(rc)
+    for name, when in gone.values():
+        started = o.parse_time(when)
+        if name == dcname and born and started and born < started:
+            return True
+    return False
+
+
 def proven_dc_leftovers(ctx: Context, ns: str, objs: list[dict], journaled_dcs: dict | None = None) -> dict:
     """(kind, name) -> why, for ReplicationControllers and pods of migrated DeploymentConfigs.
 
@@ -101,7 +113,7 @@ def proven_dc_leftovers(ctx: Context, ns: str, objs: list[dict], journaled_dcs: 
         dcname = o.labels(x).get(DC_LABEL)
         owners = owner_uids(x, "DeploymentConfig")
         mine = owners & (set(dcs) | set(gone))
-        if not owners and dcname in dcs.values():
+        if not owners and (dcname in dcs.values() or _older_than_its_deletion(x, dcname, gone)):
             mine = {dcname}
         if mine:
             rcs[o.uid(x)] = o.name(x)

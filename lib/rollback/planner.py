@@ -86,10 +86,14 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         (_count(left, kind="Job"), "hook Jobs"), (_count(left, kind="Backup"), "Velero Backups"),
         (_count(left, kind="Restore"), "Velero Restores")) if n) or "none (stage, rsync and hook pods, Velero "
         "Backups and Restores labelled with the plan's migrations)"))
+    looked += [f"not read (not in the must-gather): {x}" for x in ob.unread]
     nback = sum(len(v) for v in ob.backups.values())
     if nback and not _count(left, kind="Backup"):
         looked.append(f"Velero Backups of the plan: {nback}, deletion already requested")
     mig = ctx.migration
+    if _count(left, group="velero") and mig:
+        warnings.append(f"the Velero Backups and Restores of the plan's migrations go (the evidence mig-verify and "
+                        f"mig-logs read): oc mig-gather {o.name(mig)} first if support may need them")
     if mig and succeeded(mig) and any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts):
         warnings.insert(0, f"migration {o.name(mig)} SUCCEEDED: this deletes the live application on the "
                         "target; executing it needs --force")
@@ -97,9 +101,12 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         manual.append("PersistentVolumes of the migrated PVCs keep their reclaim policy (see volumes); "
                       "--release-target-pvs would switch copied ones to Delete")
     proj = project or ctx.dest_ns
+    every = o.namespace_pairs(ctx.plan)
     controller = (f"MTC 1.3+ can run this rollback itself: oc mig-rollback {proj} --plan {o.name(ctx.plan)} "
-                  "--via-controller (a MigMigration with spec.rollback: true); it does not restore moved PVs' "
-                  "reclaim policy nor delete hook Jobs")
+                  + ("--all-namespaces-of-plan " if len(every) > len(ctx.pairs) else "")
+                  + "--via-controller (a MigMigration with spec.rollback: true"
+                  + (f", for all {len(every)} namespaces of the plan" if len(every) > 1 else "")
+                  + "); it does not restore moved PVs' reclaim policy nor delete hook Jobs")
     return Plan(order(acts, ctx.pairs), manual, ctx, looked, volumes, warnings, controller)
 
 

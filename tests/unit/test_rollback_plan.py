@@ -119,6 +119,13 @@ def test_an_oc_debug_pod_and_a_recreated_deploymentconfig_are_not_ours():
     plan = build_plan(ctx, observe(src, ctx), journaled_dcs={old_uid: ("web", "2020-02-10T10:00:00Z")})
     assert not keys(plan, "target") & {("ReplicationController", "web-1"), ("Pod", "web-1-x7k2p"),
                                        ("Pod", "web-1-deploy"), ("DeploymentConfig", "web")}
+    # older clusters set no owner on RCs: an RC is ours only if it existed before the journaled deletion began
+    rc["metadata"]["ownerReferences"] = []
+    for created, ours in (("2020-02-10T09:30:00Z", True), ("2020-02-11T08:00:00Z", False)):
+        rc["metadata"]["creationTimestamp"] = created
+        plan = build_plan(ctx, observe(src, ctx), journaled_dcs={old_uid: ("web", "2020-02-10T10:00:00Z")})
+        assert (("ReplicationController", "web-1") in keys(plan, "target", "delete")) is ours, created
+    rc["metadata"]["ownerReferences"] = [{"kind": "DeploymentConfig", "name": "web", "uid": old_uid}]
     # an RC still owned by the DeploymentConfig an interrupted run deleted (same UID) is ours
     rc["metadata"]["ownerReferences"][0]["uid"] = old_uid
     plan = build_plan(ctx, observe(src, ctx), journaled_dcs={old_uid: ("web", "2020-02-10T10:00:00Z")})
@@ -176,6 +183,7 @@ def test_stage_pods_hooks_and_velero_objects_go_first_and_decoys_stay():
         ("source", "request-deletion", "Backup", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-b5c6d"),
         ("source", "request-deletion", "Backup", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-x2w3e"),
         ("target", "delete", "Restore", "5a6b7c8d-7b81-11ea-8a1b-0a580a840021-p9q8r")}
+    assert any("oc mig-gather 5a6b7c8d-7b81-11ea-8a1b-0a580a840021 first" in w for w in plan.warnings)
     assert ("Pod", "orders-api-debug") not in keys(plan) and ("Pod", "stage-reports-0-m2n3b") not in keys(plan)
     order = [(a.cluster, a.kind, a.name) for a in plan.actions]
     assert order.index(("source", "Pod", "stage-postgres-0-h7x2k")) < order.index(("source", "StatefulSet", "postgres"))
@@ -207,6 +215,8 @@ def test_multi_namespace_plan_found_from_either_name_and_rolled_back_pair_by_pai
     ns_order = [a.namespace for a in plan.actions]
     assert max(i for i, n in enumerate(ns_order) if n in ("shop", "shop-prod")) < \
         min(i for i, n in enumerate(ns_order) if n in ("shop-db", "shop-db-prod"))
+    one = plan_of(objs, "shop")
+    assert "--all-namespaces-of-plan --via-controller" in one.controller and "all 2 namespaces" in one.controller
     with pytest.raises(MigError, match='migrates a namespace to "nope" or from it'):
         plan_of(objs, "nope")
 
