@@ -17,7 +17,7 @@ from .kubeapi import ApiClient, ApiException, Configuration  # first: it imports
 import urllib3
 
 from . import verbosity
-from .errors import ApiError, MigError
+from .errors import ApiError, NotServed
 # isort: on
 from .resources import Resource, from_discovery, resource
 
@@ -269,7 +269,7 @@ class Client:
         for r in self.discover():
             if res in (r.kind, r.key, r.plural):
                 return r
-        raise MigError(f"kind {res} is not served by the cluster")
+        raise NotServed(f"kind {res} is not served by the cluster")
 
     def discover(self) -> List[Resource]:
         """Every resource the server offers that can be listed (no subresources), one call per group version."""

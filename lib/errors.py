@@ -52,6 +52,10 @@ class ApiError(MigError):
         return self.status == 409
 
 
+class NotServed(MigError):
+    """A kind the cluster does not serve (no DeploymentConfig on plain Kubernetes) and the tool does not know."""
+
+
 class NotCollected(MigError):
     """What was asked for was never gathered (a must-gather without that kind, namespace or cluster):
     unknown, not absent. Checks that meet it are reported under `unchecked`."""

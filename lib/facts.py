@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, List, Optional
 from . import logline
 from . import objects as o
 from . import pods as podlib
-from .errors import ApiError, MigError, NotCollected
+from .errors import ApiError, MigError, NotCollected, NotServed
 from .graph import Graph
 from .resources import Resource, resource
 from .source import Source
@@ -95,7 +95,7 @@ class Facts:
             for r in self.src.discover(role):
                 if kind in (r.kind, r.key):
                     return r
-        raise MigError(f"{role}: kind {kind} is not served by the cluster (or not in the must-gather)")
+        raise NotServed(f"{role}: kind {kind} is not served by the cluster (or not in the must-gather)")
 
     def _require(self, role: str) -> None:
         if role in self.graph.unreachable:

@@ -114,9 +114,12 @@ def validate(p: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.N
     return args
 
 
-def parse(p: argparse.ArgumentParser, argv) -> argparse.Namespace:
-    """parse_args then validate(); sets the log level (-v) for the whole process."""
+def parse(p: argparse.ArgumentParser, argv, plugin_validate=None) -> argparse.Namespace:
+    """parse_args, then validate() (the flags every plugin shares), then the plugin's own
+    `plugin_validate(args)`; sets the log level (-v) for the whole process."""
     args = validate(p, p.parse_args(argv))
+    if plugin_validate is not None:
+        plugin_validate(args)
     from . import verbosity
 
     verbosity.set_level(getattr(args, "v", 0))

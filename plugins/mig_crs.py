@@ -35,9 +35,7 @@ def parser() -> flags.Parser:
 
 
 def main(argv) -> int:
-    p = parser()
-    args = flags.parse(p, argv)
-    validate(args)
+    args = flags.parse(parser(), argv, validate)
     out = args.out
     kind, _ = names.split(args.migration) if args.migration else ("", "")
     migration = names.name_of(args.migration, "migmigration", "migplan")

@@ -61,9 +61,7 @@ def parser() -> flags.Parser:
 
 
 def main(argv) -> int:
-    p = parser()
-    a = flags.parse(p, argv)
-    validate(a)
+    a = flags.parse(parser(), argv, validate)
     if a.report_only:
         from lib.gather import report
 

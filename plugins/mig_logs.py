@@ -50,9 +50,7 @@ def parser() -> flags.Parser:
 
 
 def main(argv) -> int:
-    p = parser()
-    a = flags.parse(p, argv)
-    validate(a)
+    a = flags.parse(parser(), argv, validate)
     opt = Options(names.name_of(a.migration, "migmigration"), a.cluster, a.log_source, a.pod, a.container,
                   a.selector, a.all_lines, a.follow,
                   int(a.since) if a.since else None, a.since_time, a.tail, a.previous, a.timestamps, a.level,

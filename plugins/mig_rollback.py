@@ -54,9 +54,7 @@ def parser() -> flags.Parser:
 
 
 def main(argv) -> int:
-    p = parser()
-    a = flags.parse(p, argv)
-    validate(a)
+    a = flags.parse(parser(), argv, validate)
     opt = rollback.Options(names.name_of(a.project, "namespace", "project"), names.name_of(a.plan, "migplan"),
                            names.name_of(a.migration, "migmigration"), a.yes, a.force, a.stop_daemonsets,
                            (a.reclaim or "Delete") if a.release_target_pvs else None, a.replicas, a.journal, a.output,

@@ -33,9 +33,7 @@ def parser() -> flags.Parser:
 
 
 def main(argv) -> int:
-    p = parser()
-    a = flags.parse(p, argv)
-    validate(a)
+    a = flags.parse(parser(), argv, validate)
     report = verify(open_source(a), names.name_of(a.migration, "migmigration"), a.stuck_after, verbose=a.verbose)
     if a.out.is_table:
         sys.stdout.write(with_timeline(report, a.timeline, render.use_color(sys.stdout)))

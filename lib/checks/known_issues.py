@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from .. import objects as o
-from ..errors import MigError, NotCollected
+from ..errors import NotCollected, NotServed
 from ..facts import Facts
 from .registry import Finding, check, ref
 
@@ -158,10 +158,8 @@ def rollback_needed(f: Facts) -> Iterator[Finding]:
             f.unchecked(f"check rollback-needed: {e}")
             yield from _rollback_from_record(f)
             return
-        except MigError as e:
-            if "not served" in str(e) or "not in the must-gather" in str(e):
-                continue                # e.g. no DeploymentConfig on plain Kubernetes
-            raise
+        except NotServed:
+            continue                    # e.g. no DeploymentConfig on plain Kubernetes
         held += [(x, quiesced(x)) for x in items if quiesced(x)]
     if not held:
         return                          # failed before the quiesce step, or already unquiesced

@@ -37,7 +37,17 @@ def _declared() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
             tuple(dict.fromkeys(list(EXTRA_SUMMARY_KINDS) + app)))
 
 
-MTC_KINDS, CLUSTER_KINDS, SUMMARY_KINDS = _declared()
+_LAZY = ("MTC_KINDS", "CLUSTER_KINDS", "SUMMARY_KINDS")
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """MTC_KINDS, CLUSTER_KINDS, SUMMARY_KINDS: computed on first use, so that reading a bundle (which
+    asks what ours collect) imports the check modules only when it needs to (start-up)."""
+    if name not in _LAZY:
+        raise AttributeError(name)
+    values = dict(zip(_LAZY, _declared()))
+    globals().update(values)
+    return values[name]
 NEVER_IN_FULL = {"Event"}     # events of an application namespace are noise next to its objects
 # ... except those about MTC's own pods and Jobs there (rsync, stunnel, stage, hook): listed, then filtered
 APP_EVENTS_OF_MTC_ONLY = "Event"
