@@ -91,7 +91,6 @@ def _parser():
 
 @lru_cache(maxsize=64)
 def _compile(expr: str):
-    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 
     e = expr.strip()
     if e in ("", "@", "$", "."):
@@ -100,7 +99,7 @@ def _compile(expr: str):
         e = e[1:]
     try:
         return _parser().parse(_to_ng(e))
-    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
+    except Exception as exc:      # jsonpath-ng's lexer and parser errors, and anything else it raises
         raise TemplateError(f"error parsing jsonpath {expr!r}: {' '.join(str(exc).split())}") from None
 
 

@@ -14,10 +14,6 @@ def set_level(n: int) -> None:
     _STATE["level"] = int(n or 0)
 
 
-def level() -> int:
-    return _STATE["level"]
-
-
 def enabled(n: int) -> bool:
     return _STATE["level"] >= n
 

@@ -6,7 +6,6 @@ from lib import cli, flags, names, usage
 from lib.clusters import Clusters
 from lib.errors import UsageError
 from lib.gather import command as gather
-from lib.gather import scrub
 from lib.kubeconfig import ConnFlags
 from lib.source import LiveSource
 
@@ -68,6 +67,8 @@ def main(argv) -> int:
         print(report.for_bundle(a.report_only, a.migration, a.namespace))
         return 0
     if a.redact:
+        from lib.gather import scrub  # only --redact needs it (start-up)
+
         return scrub.redact_bundle(a.redact, a.dest_dir or ".", a.redaction_map, not a.no_archive)
     clusters = Clusters(source_context=a.source_context, target_context=a.target_context,
                         in_cluster_config=a.in_cluster, conn=ConnFlags.from_args(a))

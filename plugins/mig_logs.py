@@ -38,7 +38,7 @@ def parser() -> flags.Parser:
     p.add_argument("--all-lines", action="store_true", help="do not keep only the lines about the migration")
     p.add_argument("-f", "--follow", action="store_true", help="stream new lines until Ctrl-C")
     p.add_argument("--since", type=flags.duration, help="only lines newer than this, e.g. 1h, 30m")
-    p.add_argument("--since-time", help="only lines after this RFC3339 time")
+    p.add_argument("--since-time", type=flags.rfc3339, help="only lines after this RFC3339 time")
     p.add_argument("--tail", type=int, help="last N lines of each container")
     p.add_argument("-p", "--previous", action="store_true", help="the previous (crashed) container instance")
     p.add_argument("--timestamps", action="store_true", help="prefix each line with its timestamp")

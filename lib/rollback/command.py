@@ -147,7 +147,7 @@ def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -
     err.write(f"MTC's rollback {o.name(mig)} {outcome(mig).lower()} at {where(mig)}\n"
               "the manual plan for what remains:\n")
     fresh, _ = make_plan(src, Options(**{**opt.__dict__, "via_controller": False, "yes": False}))
-    show(fresh, "table", out)
+    show(fresh, opt.output, out)
     raise MigError(f"MTC's rollback stopped at {where(mig)}; review the plan above and run mig-rollback without "
                    "--via-controller to finish it")
 

@@ -237,6 +237,10 @@ def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None
                           "every CronJob without recording it): if it ran before the migration, "
                           f"oc patch cronjob/{o.name(x)} -n {ns} -p '{{\"spec\":{{\"suspend\":false}}}}'")
         elif kind == "Job" and REPLICAS in ann:
+            if not ann[REPLICAS].isdigit():
+                manual.append(f"Job {ns}/{o.name(x)}: {REPLICAS}={ann[REPLICAS]!r} is not a number; set its "
+                              "parallelism by hand")
+                continue
             want = int(ann[REPLICAS])
             a = Action(change=f"parallelism {spec.get('parallelism')} -> {want}", reason=f"{REPLICAS}={want}",
                        patch={"metadata": {"annotations": {REPLICAS: None}}, "spec": {"parallelism": want}}, **base)
