@@ -17,10 +17,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import shutil
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -56,6 +58,10 @@ PRUNE = [
     "kubernetes/client/api", "kubernetes/client/models", "kubernetes/dynamic", "kubernetes/watch",
     "kubernetes/stream", "kubernetes/utils", "kubernetes/leaderelection", "kubernetes/e2e_test",
     "kubernetes/test", "bin",
+    # websocket-client serves only kubernetes/stream (pruned above); tzdata (627 files that zipimport
+    # lists at every start) only dateutil's time zones by name, which nothing we run asks for (the
+    # parser is never called: lib/kubeapi.py), and zoneinfo falls back to the system's database.
+    "websocket", "tzdata",
 ]
 
 
@@ -99,8 +105,6 @@ def site_packages() -> Path:
 
 def add_yaml_extensions(site: Path) -> None:
     """Copy yaml/_yaml.cpython-3XX-*.so of the same PyYAML release for each YAML_EXT_PYTHONS."""
-    import zipfile
-
     info = next(site.glob("[Pp]y[Yy][Aa][Mm][Ll]-*.dist-info"), None)
     if info is None:
         return
@@ -121,7 +125,7 @@ def stage_sources(name: str, module: str) -> Path:
     """lib/ and this plugin's entry module only: a zipapp carries no other plugin."""
     src = BUILD / f"src-{name}"
     shutil.rmtree(src, ignore_errors=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "zipapp_main.py")
     shutil.copytree(ROOT / "lib", src / "lib", ignore=ignore)
     (src / "plugins").mkdir(parents=True)
     shutil.copy2(ROOT / "plugins" / "__init__.py", src / "plugins" / "__init__.py")
@@ -139,9 +143,32 @@ def zipapp(name: str, module: str, site: Path, dist: Path = DIST) -> Path:
     subprocess.run([sys.executable, "-m", "shiv", "--site-packages", str(site), "--site-packages", str(src),
                     "-e", f"{module}:run", "-p", INTERPRETER, "-o", str(tmp), "--reproducible"]
                    + (["--compile-pyc"] if COMPILE_PYC else []), check=True, stdout=subprocess.DEVNULL)
+    fast_main(tmp, f"{module}:run")
     tmp.chmod(0o755)
     tmp.replace(out)
     return out
+
+
+def fast_main(app: Path, entry_point: str) -> None:
+    """Put lib/zipapp_main.py in place of shiv's __main__.py (why: see there); every other entry of
+    the archive, and the shebang before it, stay as shiv wrote them."""
+    data = app.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        names = src.namelist()
+        if any(n.endswith(".pth") and n.count("/") == 1 for n in names):
+            raise SystemExit(f"{app.name}: a .pth file in site-packages: lib/zipapp_main.py cannot run it")
+        build_id = json.loads(src.read("environment.json"))["build_id"]
+        main = (ROOT / "lib" / "zipapp_main.py").read_text()
+        main = main.replace('\nBUILD_ID = ""', f'\nBUILD_ID = "{build_id}"', 1)
+        main = main.replace('\nENTRY_POINT = ""', f'\nENTRY_POINT = "{entry_point}"', 1)
+        if f'BUILD_ID = "{build_id}"' not in main or f'ENTRY_POINT = "{entry_point}"' not in main:
+            raise SystemExit("lib/zipapp_main.py: BUILD_ID or ENTRY_POINT placeholder not found")
+        shebang = data[:data.index(b"\n") + 1] if data.startswith(b"#!") else b""
+        with open(app, "wb") as f:
+            f.write(shebang)
+            with zipfile.ZipFile(f, "w") as dst:
+                for info in src.infolist():
+                    dst.writestr(info, main.encode() if info.filename == "__main__.py" else src.read(info))
 
 
 COMPLETER = """#!/bin/sh

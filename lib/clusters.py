@@ -8,14 +8,13 @@ Secret named by `spec.serviceAccountSecretRef` (key `saToken`), honouring caBund
 
 from __future__ import annotations
 
-import atexit
 import base64
 import os
-import tempfile
 
 from . import kubeconfig as kubeconfig_mod
 from . import objects as o
 from .client import Client
+from .datafiles import data_file
 from .errors import ApiError, MigError
 from .kubeapi import ConfigException, Configuration, incluster_config
 from .kubeconfig import ConnFlags
@@ -48,29 +47,13 @@ def in_cluster() -> Configuration:
     return cfg
 
 
-_tempfiles: list[str] = []
-
-
-@atexit.register
-def _cleanup() -> None:
-    for p in _tempfiles:
-        try:
-            os.unlink(p)
-        except OSError:
-            pass
-
-
 def _ca_file(data: str) -> str:
     """caBundle is base64 in the CR (a []byte); kubernetes' Configuration wants a file."""
     try:
         pem = base64.b64decode(data)
     except ValueError:
         pem = data.encode()
-    fd, path = tempfile.mkstemp(prefix="mig-ca-", suffix=".crt")
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    _tempfiles.append(path)
-    return path
+    return data_file(pem, "mig-ca-", ".crt")
 
 
 class Clusters:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import mtc
 from . import objects as o
@@ -13,8 +13,8 @@ from .render import Column
 SEVERE = ("Critical", "Error")
 
 
-@dataclass
-class Row:
+class Row(NamedTuple):
+    """One line of the chain (a NamedTuple: `dataclasses` would import `inspect` at every start)."""
     cluster: str          # role: host/source/target
     kind: str
     name: str
@@ -26,7 +26,6 @@ class Row:
     depth: int = 0
     links: str = ""
     message: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def _cond_counts(obj: dict) -> tuple[int, int]:

@@ -7,7 +7,6 @@ never one per object.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
 
 from . import mtc
 from . import objects as o
@@ -39,34 +38,37 @@ GRAPH_KINDS = {
 GRAPH_APP_KINDS = {"source": ("Pod", "Job", "Event"), "target": ("Pod", "Job", "Event")}
 
 
-@dataclass
 class Graph:
-    namespace: str
-    plan: dict | None = None
-    migration: dict | None = None
-    migrations: list = field(default_factory=list)
-    migclusters: dict = field(default_factory=dict)   # role -> MigCluster
-    storage: dict | None = None
-    bsls: dict = field(default_factory=dict)          # role -> [BackupStorageLocation]
-    vsls: dict = field(default_factory=dict)          # role -> [VolumeSnapshotLocation]
-    backups: list = field(default_factory=list)       # source
-    restores: list = field(default_factory=list)      # target
-    pvbs: list = field(default_factory=list)          # source
-    pvrs: list = field(default_factory=list)          # target
-    unreachable: dict = field(default_factory=dict)   # role -> one-line reason
-    labels: dict = field(default_factory=dict)        # role -> cluster label
-    # MTC 1.4+ (host): direct volume/image migrations, their progress objects, hooks, analytics
-    dvms: list = field(default_factory=list)
-    dvmps: list = field(default_factory=list)
-    dims: list = field(default_factory=list)
-    disms: list = field(default_factory=list)
-    hooks: list = field(default_factory=list)         # the plan's MigHooks
-    analytics: list = field(default_factory=list)     # the plan's MigAnalytics
-    # source/target: hook Jobs and MTC's helper pods (rsync, stunnel, stage, registry, hook Job pods)
-    jobs: dict = field(default_factory=dict)          # role -> [Job]
-    helpers: dict = field(default_factory=dict)       # role -> [Pod]
-    missing: dict = field(default_factory=dict)       # role -> why its helper pods/Jobs could not be read
-    _dvmp_pvcs: dict | None = field(default=None, repr=False)
+    """One migration (or every migration of a plan) and the objects it spans on the three clusters.
+    (A plain class, not a dataclass: `dataclasses` imports `inspect`, ~5 ms of every start-up.)"""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        self.plan: dict | None = None
+        self.migration: dict | None = None
+        self.migrations: list = []
+        self.migclusters: dict = {}   # role -> MigCluster
+        self.storage: dict | None = None
+        self.bsls: dict = {}          # role -> [BackupStorageLocation]
+        self.vsls: dict = {}          # role -> [VolumeSnapshotLocation]
+        self.backups: list = []       # source
+        self.restores: list = []      # target
+        self.pvbs: list = []          # source
+        self.pvrs: list = []          # target
+        self.unreachable: dict = {}   # role -> one-line reason
+        self.labels: dict = {}        # role -> cluster label
+        # MTC 1.4+ (host): direct volume/image migrations, their progress objects, hooks, analytics
+        self.dvms: list = []
+        self.dvmps: list = []
+        self.dims: list = []
+        self.disms: list = []
+        self.hooks: list = []         # the plan's MigHooks
+        self.analytics: list = []     # the plan's MigAnalytics
+        # source/target: hook Jobs and MTC's helper pods (rsync, stunnel, stage, registry, hook Job pods)
+        self.jobs: dict = {}          # role -> [Job]
+        self.helpers: dict = {}       # role -> [Pod]
+        self.missing: dict = {}       # role -> why its helper pods/Jobs could not be read
+        self._dvmp_pvcs: dict | None = None
 
     @property
     def migration_uids(self) -> list[str]:

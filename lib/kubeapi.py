@@ -66,20 +66,44 @@ if "kubernetes" not in sys.modules:
     for _pkg in ("kubernetes", "kubernetes.client", "kubernetes.client.models", "kubernetes.config"):
         _shell(_pkg)
 
+def _cpu_count() -> int:
+    """multiprocessing.cpu_count() itself (3.9 to 3.13), for Configuration's pool size, without
+    importing multiprocessing (~2 ms)."""
+    count = os.cpu_count()
+    if count is None:
+        raise NotImplementedError("cannot determine number of cpus")
+    return count
+
+
+def _where() -> str:
+    import certifi                  # only for a cluster without a CA of its own (Mozilla's roots)
+
+    return certifi.where()
+
+
+def _mkstemp(*args, **kw):
+    import tempfile                 # only to download a file-typed API response, which we never do
+
+    return tempfile.mkstemp(*args, **kw)
+
+
 def _version(name):
     from importlib.metadata import version      # only when urllib3's HTTP/2 support is switched on
 
     return version(name)
 
 
-# api_client and rest import requests (for one proxy helper), dateutil and multiprocessing.pool at the
-# top, and urllib3.http2 importlib.metadata: ~0.1 s of start-up for code a command never runs.
+# api_client and rest import requests (for one proxy helper), dateutil, multiprocessing.pool, tempfile
+# and certifi at the top, configuration multiprocessing (for cpu_count), and urllib3.http2
+# importlib.metadata: ~0.1 s of start-up for code a command never runs.
 # Stand-ins serve those imports; they are removed right after, so a later real import (an exec
 # credential plugin's OIDC path, a caller of importlib.metadata) gets the real modules.
 _standins = {}
 for _name, _attrs in (("requests", {}), ("requests.utils", {"should_bypass_proxies": _should_bypass_proxies}),
                       ("dateutil", {}), ("dateutil.parser", {"parse": _parse_date}),
+                      ("multiprocessing", {"cpu_count": _cpu_count}),
                       ("multiprocessing.pool", {"ThreadPool": _thread_pool}),
+                      ("certifi", {"where": _where}), ("tempfile", {"mkstemp": _mkstemp}),
                       ("importlib.metadata", {"version": _version})):
     _parent = _name.rpartition(".")[0]
     if _parent in ("requests", "dateutil") and _parent not in _standins:

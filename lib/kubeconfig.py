@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
+from .datafiles import data_file
 from .errors import MigError
 from .kubeapi import ConfigException, Configuration, kube_config
 
@@ -29,23 +29,25 @@ LOADER_ONLY = {"exec", "auth-provider"}
 PATH_KEYS = {"cluster": ("certificate-authority",), "user": ("client-certificate", "client-key", "tokenFile")}
 
 
-@dataclass
 class ConnFlags:
-    """kubectl's connection flags (genericclioptions.ConfigFlags) as the plugins parsed them."""
-    kubeconfig: str | None = None
-    context: str | None = None
-    cluster: str | None = None
-    user: str | None = None
-    server: str | None = None
-    token: str | None = None
-    impersonate: str | None = None
-    impersonate_groups: list = field(default_factory=list)
-    insecure: bool = False
-    certificate_authority: str | None = None
-    client_certificate: str | None = None
-    client_key: str | None = None
-    tls_server_name: str | None = None
-    timeout: float = 0.0
+    """kubectl's connection flags (genericclioptions.ConfigFlags) as the plugins parsed them.
+    (A plain class, not a dataclass: `dataclasses` imports `inspect`, ~5 ms of every start-up.)"""
+
+    def __init__(self, kubeconfig: str | None = None, context: str | None = None, cluster: str | None = None,
+                 user: str | None = None, server: str | None = None, token: str | None = None,
+                 impersonate: str | None = None, impersonate_groups: list | None = None, insecure: bool = False,
+                 certificate_authority: str | None = None, client_certificate: str | None = None,
+                 client_key: str | None = None, tls_server_name: str | None = None, timeout: float = 0.0):
+        self.kubeconfig, self.context, self.cluster, self.user = kubeconfig, context, cluster, user
+        self.server, self.token, self.impersonate = server, token, impersonate
+        self.impersonate_groups: list = list(impersonate_groups or [])
+        self.insecure = insecure
+        self.certificate_authority, self.client_certificate = certificate_authority, client_certificate
+        self.client_key, self.tls_server_name, self.timeout = client_key, tls_server_name, timeout
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k == "token" and v else v) for k, v in vars(self).items()}
+        return f"ConnFlags({shown})"
 
     @classmethod
     def from_args(cls, a: Any) -> ConnFlags:
@@ -104,12 +106,14 @@ def _resolved(kind: str, body: dict, base: str) -> dict:
     return body
 
 
-@dataclass
 class Merged:
-    clusters: dict = field(default_factory=dict)
-    users: dict = field(default_factory=dict)
-    contexts: dict = field(default_factory=dict)
-    current_context: str = ""
+    """The kubeconfig files merged: named clusters, users and contexts, and current-context."""
+
+    def __init__(self) -> None:
+        self.clusters: dict = {}
+        self.users: dict = {}
+        self.contexts: dict = {}
+        self.current_context = ""
 
 
 def merge(files: list[str]) -> Merged:
@@ -218,19 +222,9 @@ def configuration(cluster: dict, user: dict, where: str) -> Configuration:
 
 def _data_file(b64: str, suffix: str) -> str:
     """*-data fields are base64 in the kubeconfig; the transport wants files (removed at exit)."""
-    import atexit
     import base64
-    import tempfile
 
-    fd, path = tempfile.mkstemp(prefix="mig-kubeconfig-", suffix=suffix)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(base64.b64decode(b64))
-    def remove() -> None:
-        if os.path.exists(path):
-            os.unlink(path)
-
-    atexit.register(remove)
-    return path
+    return data_file(base64.b64decode(b64), "mig-kubeconfig-", suffix)
 
 
 def _direct(cluster: dict, user: dict) -> Configuration:
