@@ -6,8 +6,6 @@ never one per object.
 
 from __future__ import annotations
 
-import difflib
-
 from . import mtc
 from . import objects as o
 from .errors import ApiError, MigError
@@ -188,6 +186,8 @@ def resolve_migration(migrations: list[dict], ref: str, namespace: str) -> dict:
 def _closest(ref: str, names: list[str]) -> str:
     if not names:
         return " (it has none)"
+    import difflib  # only to suggest names
+
     close = difflib.get_close_matches(ref, names, n=3, cutoff=0.4)
     return f"; did you mean: {', '.join(close)}?" if close else ""
 
