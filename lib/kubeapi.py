@@ -87,14 +87,20 @@ def _mkstemp(*args, **kw):
     return tempfile.mkstemp(*args, **kw)
 
 
+def _guess_type(*args, **kw):
+    import mimetypes                # only to upload files, which we never do
+
+    return mimetypes.guess_type(*args, **kw)
+
+
 def _version(name):
     from importlib.metadata import version      # only when urllib3's HTTP/2 support is switched on
 
     return version(name)
 
 
-# api_client and rest import requests (for one proxy helper), dateutil, multiprocessing.pool, tempfile
-# and certifi at the top, configuration multiprocessing (for cpu_count), and urllib3.http2
+# api_client and rest import requests (for one proxy helper), dateutil, multiprocessing.pool, tempfile,
+# mimetypes and certifi at the top, configuration multiprocessing (for cpu_count), and urllib3.http2
 # importlib.metadata: ~0.1 s of start-up for code a command never runs.
 # Stand-ins serve those imports; they are removed right after, so a later real import (an exec
 # credential plugin's OIDC path, a caller of importlib.metadata) gets the real modules.
@@ -104,6 +110,7 @@ for _name, _attrs in (("requests", {}), ("requests.utils", {"should_bypass_proxi
                       ("multiprocessing", {"cpu_count": _cpu_count}),
                       ("multiprocessing.pool", {"ThreadPool": _thread_pool}),
                       ("certifi", {"where": _where}), ("tempfile", {"mkstemp": _mkstemp}),
+                      ("mimetypes", {"guess_type": _guess_type}),
                       ("importlib.metadata", {"version": _version})):
     _parent = _name.rpartition(".")[0]
     if _parent in ("requests", "dateutil") and _parent not in _standins:

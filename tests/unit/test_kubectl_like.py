@@ -135,11 +135,16 @@ def test_a_command_imports_no_module_it_does_not_use():
     from pathlib import Path
 
     code = ("import sys; import lib.session, plugins.mig_crs; "
-            "print(sorted(m for m in ('requests', 'dateutil', 'oauthlib', 'requests_oauthlib', "
-            "'multiprocessing.pool', 'importlib.metadata', 'kubernetes.config.kube_config', 'jsonpath_ng') "
+            "print(sorted(m for m in ('requests', 'dateutil', 'oauthlib', 'requests_oauthlib', 'multiprocessing', "
+            "'multiprocessing.pool', 'importlib.metadata', 'kubernetes.config.kube_config', 'jsonpath_ng', "
+            "'dataclasses', 'inspect', 'tempfile', 'shutil', 'certifi', 'mimetypes', 'difflib') "
             "if m in sys.modules)); "
-            "import requests.utils, dateutil.parser, importlib.metadata; "
-            "print(callable(requests.utils.should_bypass_proxies), importlib.metadata.version('urllib3') != '')")
+            "from kubernetes.client import configuration, rest, api_client; "
+            "import requests.utils, dateutil.parser, importlib.metadata, multiprocessing, certifi, tempfile; "
+            "print(callable(requests.utils.should_bypass_proxies), importlib.metadata.version('urllib3') != '', "
+            "configuration.multiprocessing.cpu_count() == multiprocessing.cpu_count(), "
+            "rest.certifi.where() == certifi.where(), api_client.mimetypes.guess_type('a.json')[0], "
+            "sys.modules['tempfile'] is tempfile and 'mkdtemp' in dir(tempfile))")
     r = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
                        capture_output=True, text=True, check=True)
-    assert r.stdout.splitlines() == ["[]", "True True"], r.stdout + r.stderr
+    assert r.stdout.splitlines() == ["[]", "True True True True application/json True"], r.stdout + r.stderr
