@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,25 @@ def test_a_shiv_variable_still_takes_shivs_bootstrap(dist_dir, tmp_path):
     r = subprocess.run([sys.executable, "-X", "importtime", str(app), "--version"], capture_output=True, text=True,
                        env=dict(env, SHIV_FORCE_EXTRACT="1"), timeout=120)
     assert r.returncode == 0 and "_bootstrap" in imported(r.stderr)
+
+
+PYENV = Path("/root/.pyenv/versions")
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.13"])
+def test_oldest_and_newest_supported_python_against_the_emulator(version, dist_dir, sim, kubectl, tmp_path):
+    """kubectl runs the plugin with whatever `python3` is first on PATH. 3.13 verifies certificates
+    strictly (X509_STRICT): the emulator's CA must carry a cluster CA's extensions, as a real one does."""
+    found = sorted(PYENV.glob(f"{version}.*/bin/python{version}"))
+    if not found:
+        pytest.skip(f"no Python {version} on this machine")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "python3").symlink_to(found[-1])
+    s = sim("sock-shop-success")
+    env = {"PATH": os.pathsep.join([str(dist_dir), str(bindir), os.environ["PATH"]]),
+           "SHIV_ROOT": str(tmp_path / "shiv")}
+    for _ in range(2):                                     # the first run extracts, the second is warm
+        r = kubectl(s, "mig-crs", "88435fe0", "-o", "name", env=env)
+        assert r.returncode == 0, r.stderr
+        assert "migmigration.migration.openshift.io/88435fe0-c9f8-11e9-85e6-5d593ce65e10" in r.stdout

@@ -15,7 +15,12 @@ def _run(*args: str) -> None:
 def make_ca(d: Path) -> tuple[Path, Path]:
     d.mkdir(parents=True, exist_ok=True)
     key, crt = d / "ca.key", d / "ca.crt"
+    # The extensions of a Kubernetes cluster CA (client-go's certutil.NewSelfSignedCACert): a strict
+    # verifier (Python 3.13's default X509_STRICT) refuses a CA without keyUsage.
     _run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=mig-tools-emulator-ca",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
+         "-addext", "subjectKeyIdentifier=hash",
          "-keyout", str(key), "-out", str(crt))
     return key, crt
 
@@ -23,7 +28,8 @@ def make_ca(d: Path) -> tuple[Path, Path]:
 def make_server_cert(d: Path, name: str, ca_key: Path, ca_crt: Path) -> tuple[Path, Path]:
     key, csr, crt, ext = d / f"{name}.key", d / f"{name}.csr", d / f"{name}.crt", d / f"{name}.ext"
     ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
-                   "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+                   "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n"
+                   "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n")
     _run("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", str(key), "-out", str(csr))
     _run("x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key), "-CAcreateserial",
          "-days", "2", "-extfile", str(ext), "-out", str(crt))
