@@ -348,6 +348,12 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
             if (o.namespace(p) in spaces and _mine(p, uids, dvm_uids, plan_uid))
             or (o.namespace(p) == g.namespace and mtc.helper_kind(p) == "registry"
                 and o.labels(p).get(mtc.MIGPLAN_UID) == plan_uid)]
+    if plan_uid and not any(mtc.helper_kind(p) == "registry" for p in pods) and (
+            o.spec(g.plan or {}).get("indirectImageMigration") is True
+            or any(o.has_condition(m, mtc.COND_REGISTRIES_UNHEALTHY) for m in ([g.migration] if g.migration else g.migrations))):
+        # MTC 1.4 labels its registry pods without part-of (app, deployment, migplan=<plan UID> and the registry
+        # label only: MC-1.4 migplan_types.go:393-398; the correlation labels are merged from MC-1.5)
+        pods += src.list(role, "Pod", g.namespace, labels=f"{mtc.REGISTRY}=True,{mtc.MIGPLAN_UID}={plan_uid}")
     jobs = src.list(role, "Job", None, labels=o.in_selector(mtc.HOOK_OWNER, uids)) if g.hooks else []
     jobs = [j for j in jobs if o.labels(j).get(mtc.HOOK_UID)]
     if jobs:

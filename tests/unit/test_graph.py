@@ -108,3 +108,27 @@ def test_chain_rows_count_errors_and_results():
     assert all("mig-tools/cluster" in o["metadata"]["annotations"] for o in objs)
     # the graph's own objects are not modified by the annotation
     assert "annotations" not in g.plan["metadata"]
+
+
+def _registry_pod(name: str, labels: dict) -> dict:
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": NS, "labels": labels, "uid": f"uid-{name}",
+                         "creationTimestamp": "2019-08-29T01:01:29Z"},
+            "spec": {"containers": [{"name": "registry"}]}, "status": {"phase": "Running"}}
+
+
+@pytest.mark.parametrize("mtc_version", ["1.4", "1.5+"])
+def test_indirect_image_migration_registry_pods_of_every_mtc(mtc_version):
+    """MC-1.4 labels its registry pods app, deployment, migplan=<plan UID> and the registry label only (no
+    part-of: migplan_types.go:393-398); MC-1.5 merges the correlation labels in. Both are the plan's."""
+    objs = estate()
+    plan = objs["host"][0]
+    plan["spec"]["indirectImageMigration"] = True
+    labels = {"app": "registry", "deployment": "registry", "migplan": "uid-socks-shop-mig-plan",
+              "migration.openshift.io/migration-registry": "True"}
+    if mtc_version == "1.5+":
+        labels["app.kubernetes.io/part-of"] = "openshift-migration"
+    others = dict(labels, migplan="uid-another-plan")
+    objs["source"] += [_registry_pod("registry-abc", labels), _registry_pod("registry-other", others)]
+    g = graph.build(DictSource(objs), MIG)
+    assert [p["metadata"]["name"] for p in g.helpers["source"]] == ["registry-abc"]
