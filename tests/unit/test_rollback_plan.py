@@ -5,13 +5,14 @@ recycled or deleted, several namespaces are rolled back pair by pair."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from lib.errors import MigError
-from lib.rollback.command import Options, make_plan
+from lib.rollback.command import Options, make_plan, run
 from lib.rollback.planner import refuse_if_empty
 from tests.emulator.scenario import load
 from tests.unit.fakes import DictSource
@@ -243,3 +244,21 @@ def test_cam_1_1_quiesce_keys_are_recognised():
 def test_a_succeeded_migration_is_flagged():
     plan = plan_of(scenario("sock-shop-success"), "sock-shop")
     assert plan.warnings and "SUCCEEDED" in plan.warnings[0] and "--force" in plan.warnings[0]
+
+
+class Terminal(io.StringIO):
+    """A user at a terminal who would answer what is typed here."""
+
+    def isatty(self):
+        return True
+
+
+def test_a_succeeded_migration_is_refused_before_the_user_is_asked():
+    src, out, err, typed = DictSource(scenario("sock-shop-success")), io.StringIO(), io.StringIO(), Terminal("y\n")
+    with pytest.raises(MigError, match="succeeded: rolling it back deletes .* pass --force"):
+        run(src, Options("sock-shop", journal="/nonexistent/j.jsonl"), out, err, typed)
+    assert "SUCCEEDED" in out.getvalue()                       # the plan is shown first
+    assert "Execute this rollback?" not in err.getvalue() and typed.tell() == 0
+    out, err = io.StringIO(), io.StringIO()                    # no terminal, no --yes: the plan only, as before
+    assert run(src, Options("sock-shop", journal="/nonexistent/j.jsonl"), out, err, io.StringIO()) == 0
+    assert "SUCCEEDED" in out.getvalue() and "run again with --yes" in err.getvalue()
