@@ -16,7 +16,7 @@ from .keep import recreate_command, save
 from .observe import observe
 from .plan import Plan
 from .planner import build_plan, refuse_if_empty
-from .resolve import resolve, running, succeeded
+from .resolve import pairs_text, resolve, running, succeeded
 
 
 @dataclass
@@ -143,7 +143,7 @@ def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -
     every = o.namespace_pairs(plan.context.plan)
     if len(plan.context.pairs) < len(every):
         raise MigError(f"MTC's rollback covers every namespace of plan {o.name(plan.context.plan)} ("
-                       + ", ".join(f"{s}->{d}" for s, d in every) + "); pass --all-namespaces-of-plan to accept that")
+                       f"{pairs_text(every)}); pass --all-namespaces-of-plan to accept that")
     _keep(src, plan, journal, err)
     mig = run_via_controller(src, plan.context, opt.timeout, err)
     if outcome(mig) in ("Succeeded", "SucceededWithWarnings"):

@@ -262,3 +262,31 @@ def test_a_succeeded_migration_is_refused_before_the_user_is_asked():
     out, err = io.StringIO(), io.StringIO()                    # no terminal, no --yes: the plan only, as before
     assert run(src, Options("sock-shop", journal="/nonexistent/j.jsonl"), out, err, io.StringIO()) == 0
     assert "SUCCEEDED" in out.getvalue() and "run again with --yes" in err.getvalue()
+
+
+class Counting(DictSource):
+    def __init__(self, objects: dict):
+        super().__init__(objects)
+        self.listed: list[tuple] = []
+
+    def list(self, role, kind, namespace=None, labels=None, fields=None):
+        self.listed.append((role, kind, namespace, labels))
+        return super().list(role, kind, namespace, labels, fields)
+
+
+def test_each_namespace_s_pods_are_listed_once_for_both_readers():
+    from lib.rollback.observe import observe
+    from lib.rollback.resolve import resolve
+    objs = scenario("rollback-needed")
+    rsync = json.loads(json.dumps(find(objs["target"], "Pod", "web-1-x7k2p")))
+    rsync["metadata"].update(name="rsync-abcde", uid="uid-rsync", labels={"app": "directvolumemigration-rsync-transfer"},
+                             ownerReferences=[])
+    objs["target"].append(rsync)
+    src = Counting(objs)
+    ctx = resolve(src, "parts-prod")
+    src.listed.clear()
+    observed = observe(src, ctx)
+    pod_lists = [(role, ns) for role, kind, ns, labels in src.listed if kind == "Pod" and labels is None]
+    assert sorted(pod_lists) == [("source", "parts"), ("target", "parts-prod")]
+    assert {"web-1-x7k2p", "web-1-deploy"} <= {x["metadata"]["name"] for x in observed.target["parts-prod"]}
+    assert [x["metadata"]["name"] for x in observed.pods["target"]] == ["rsync-abcde"]
