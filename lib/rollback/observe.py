@@ -60,7 +60,7 @@ class Pods:
     """Each namespace's pods, listed once a run: the target's are read both for what DeploymentConfigs left and
     for MTC's own pods."""
 
-    def __init__(self, src):
+    def __init__(self, src) -> None:
         self.src = src
         self.listed: dict[tuple[str, str], list[dict]] = {}
 
