@@ -175,7 +175,8 @@ def test_helper_kinds_and_containers_across_mtc_versions():
         ["rsync", "stunnel", "rsync", "rsync"]
     assert mtc.containers_for(crane_client, "rsync") == ["rsync"] and mtc.containers_for(crane_client, "stunnel") == \
         ["stunnel"]
-    assert mtc.containers_for(mc14_stunnel, "stunnel") == ["stunnel"] and mtc.rsync_container(server) == "rsyncd"
+    assert mtc.containers_for(mc14_stunnel, "stunnel") == ["stunnel"] and mtc.containers_for(server, "rsync") == \
+        ["rsyncd"]
     assert mtc.is_rsync_client(mc14_client) and not mtc.is_rsync_client(server)
     hook = _pod({mtc.JOB_NAME: "plan-prebackup-x1"}, ["plan-prebackup"])
     assert mtc.helper_kind(hook) == "" and mtc.helper_kind(hook, {"plan-prebackup-x1"}) == "hook"
