@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from .. import objects as o
 from ..errors import MigError
 from ..graph import build, list_migrations, resolve_migration
-
-PLAN_LABEL = "migration.openshift.io/migrated-by-migplan"
+from ..mtc import MIGRATED_BY_PLAN as PLAN_LABEL
 
 
 @dataclass
