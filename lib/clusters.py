@@ -26,11 +26,6 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def load_context(kubeconfig: str | None, context: str | None) -> tuple[Configuration, str]:
-    """Configuration and context name from kubeconfig files, as kubectl merges them (lib/kubeconfig.py)."""
-    return kubeconfig_mod.load(ConnFlags(kubeconfig=kubeconfig, context=context))
-
-
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 

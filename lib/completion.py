@@ -82,8 +82,9 @@ def _values(p, action, flag: str, typed: list[str], word: str) -> tuple[list[str
         return [str(c) for c in action.choices if str(c).startswith(word)], NO_FILE
     kind = VALUE_KINDS.get(flag)
     if kind == "output":
-        formats = p.get_default("_formats") or ()
-        shown = [f"{f}=" if f in ("jsonpath", "custom-columns") else f for f in formats if f != "table"]
+        from .render import shown_formats
+
+        shown = shown_formats(p.get_default("_formats") or (), "=")
         return [f for f in shown if f.startswith(word)], NO_FILE | (NO_SPACE if word.endswith("=") else 0)
     if kind in ("context", "cluster", "user"):
         return _kubeconfig_names(p, typed, kind, word), NO_FILE

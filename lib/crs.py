@@ -188,7 +188,7 @@ def _pod_row(g: Graph, role: str, p: dict, depth: int) -> Row:
 def _job_row(g: Graph, role: str, job: dict) -> Row:
     st = o.status(job)
     hook = g.hook_of_job(job)
-    cond: dict = next((c for c in st.get("conditions") or [] if str(c.get("status", "True")) == "True"), {})
+    cond: dict = next((c for c in o.conditions(job) if o.is_true(c)), {})
     phase = cond.get("type") or ("Complete" if st.get("succeeded") else "Running")
     return Row(role, "Job", o.name(job), f"hook {o.labels(job).get(mtc.HOOK_PHASE, '?')}", phase,
                int(st.get("failed") or 0), "", job, 1,

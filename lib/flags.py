@@ -114,15 +114,16 @@ def level(text: str) -> int:
     return n
 
 
-def add_output(p: argparse.ArgumentParser, formats=("table", "wide", "json", "yaml", "name", "jsonpath",
-                                                      "custom-columns"), default: str = "table") -> None:
-    """The one -o of every plugin (with --no-headers where it prints tables); validated by validate()."""
-    from .render import TEMPLATED
+def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...] | None = None, default: str = "table") -> None:
+    """The one -o of every plugin (with --no-headers where it prints tables), in `formats` (default: every one
+    render.FORMATS knows); validated by validate()."""
+    from .render import FORMATS, shown_formats
 
-    shown = "|".join(f"{f}=..." if f in TEMPLATED else f for f in formats if f != "table")
-    p.set_defaults(_formats=tuple(formats))
+    formats = tuple(formats or FORMATS)
+    p.set_defaults(_formats=formats)
     p.add_argument("-o", "--output", default=default, metavar="FORMAT",
-                   help=f"output format: {shown} (default: {'a table' if default == 'table' else default})")
+                   help=f"output format: {'|'.join(shown_formats(formats))} "
+                        f"(default: {'a table' if default == 'table' else default})")
     if "table" in formats or "custom-columns" in formats:
         p.add_argument("--no-headers", action="store_true", help="print tables without their header line")
 

@@ -27,8 +27,10 @@ MIGRATED_BY_PLAN = "migration.openshift.io/migrated-by-migplan"   # labels.go Mi
 RSYNC_APP = "directvolumemigration-rsync-transfer"          # rsync.go DirectVolumeMigrationRsyncTransfer (label app)
 RSYNC_APP_BLOCK = "directvolumemigration-rsync-transfer-block"  # MC-1.8 rsync.go (block volumes)
 RSYNC_APPS = (RSYNC_APP, RSYNC_APP_BLOCK)
+RSYNC_SELECTOR = o.in_selector("app", RSYNC_APPS)          # every rsync/stunnel object of a DVM, by its app label
 PURPOSE = "purpose"                                         # rsync.go: purpose=rsync (server) | stunnel (MC-1.4)
-RSYNC_PVC = "migration.openshift.io/created-for-pvc"        # labels.go RsyncPodIdentityLabel (md5 of PVC name)
+RSYNC_PVC = "migration.openshift.io/created-for-pvc"        # labels.go RsyncPodIdentityLabel: md5 of the PVC name
+                                                            # (MC rsync.go :2771) or the name itself
 RSYNC_ATTEMPT = "migration.openshift.io/rsync-attempt"      # rsync.go RsyncAttemptLabel
 DVMP_DONE = "migration.openshift.io/dvmp-done"              # directvolumemigrationprogress_controller.go
 RSYNC_CLIENT_VALUE = "rsync-client"                         # MC-1.4/1.5 rsync.go: label directvolumemigration=rsync-client
@@ -117,12 +119,6 @@ def helper_kind(pod: dict, hook_jobs: object = ()) -> str:
 def is_rsync_client(pod: dict) -> bool:
     """A source-side rsync client pod (one per PVC per attempt): it carries the PVC identity label."""
     return helper_kind(pod) == "rsync" and RSYNC_PVC in o.labels(pod)
-
-
-def rsync_container(pod: dict) -> str:
-    """The container of `pod` that runs rsync (first known name), else the first container."""
-    names = [c.get("name", "") for c in o.spec(pod).get("containers") or []]
-    return next((n for n in names if n in RSYNC_CONTAINERS), names[0] if names else "")
 
 
 def containers_for(pod: dict, source: str) -> list[str]:
@@ -214,21 +210,15 @@ def dvmp_name(dvm_name: str, pvc: str, namespace: str) -> str:
     return _md5(dvm_name + pvc + namespace)
 
 
-def pvc_label_values(pvc: str) -> tuple[str, str]:
-    """Values the rsync pods' RSYNC_PVC label takes for `pvc`: md5(name) (MC rsync.go :2771) or the name."""
-    return _md5(pvc), pvc
-
-
 # --- what MTC leaves behind in the application namespaces (for mig-rollback: lib/rollback) ---------------
 # (kind, label selector, role(s), upstream): stage pods are deleted by ensureStagePodsDeleted on both clusters,
 # but not by the Failed itinerary (MC migmigration/stage.go, task.go); rsync objects by CleanStaleRsyncResources /
 # DeleteRsyncResources, not by VolumeMigrationFailed (MC directvolumemigration/rsync.go, task.go).
 LEFTOVERS = (
     ("Pod", f"{STAGE_POD}=True", ("source", "target"), "MC pkg/controller/migmigration/stage.go ensureStagePodsDeleted"),
-    ("Pod", f"app in ({','.join(RSYNC_APPS)})", ("source", "target"),
-     "MC pkg/controller/directvolumemigration/rsync.go deleteRsyncResources"),
-    ("Secret", f"app in ({','.join(RSYNC_APPS)})", ("source", "target"), "same"),
-    ("ConfigMap", f"app in ({','.join(RSYNC_APPS)})", ("source", "target"), "same"),
-    ("Service", f"app in ({','.join(RSYNC_APPS)})", ("target",), "same"),
-    ("Route", f"app in ({','.join(RSYNC_APPS)})", ("target",), "same"),
+    ("Pod", RSYNC_SELECTOR, ("source", "target"), "MC pkg/controller/directvolumemigration/rsync.go deleteRsyncResources"),
+    ("Secret", RSYNC_SELECTOR, ("source", "target"), "same"),
+    ("ConfigMap", RSYNC_SELECTOR, ("source", "target"), "same"),
+    ("Service", RSYNC_SELECTOR, ("target",), "same"),
+    ("Route", RSYNC_SELECTOR, ("target",), "same"),
 )

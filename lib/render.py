@@ -86,15 +86,19 @@ def objects(objs: list[dict], fmt: str, out: TextIO | None = None) -> None:
         dump(as_list(objs), fmt, out)
 
 
+def shown_formats(formats: Iterable[str], templated: str = "=...") -> list[str]:
+    """The -o formats as help, errors and completion show them: a templated one followed by `templated`, no table."""
+    return [f"{f}{templated}" if f in TEMPLATED else f for f in formats if f != "table"]
+
+
 def check_format(fmt: str | None, allowed: Iterable[str] = FORMATS) -> str:
     """The format name of an -o value (`jsonpath=...` -> jsonpath), or a usage error naming the allowed ones."""
     fmt = fmt or "table"
     allowed = list(allowed)
     name = fmt.split("=", 1)[0] if "=" in fmt else fmt
     if name not in allowed or (name in TEMPLATED) != ("=" in fmt):
-        shown = [f"{a}=..." if a in TEMPLATED else a for a in allowed if a != "table"]
         raise UsageError(f"unable to match a printer suitable for the output format {fmt!r}, "
-                         f"allowed formats are: {','.join(shown)}")
+                         f"allowed formats are: {','.join(shown_formats(allowed))}")
     return name
 
 

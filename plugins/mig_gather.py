@@ -93,10 +93,9 @@ def validate(a) -> None:
     if a.redact and (a.no_redact or a.migration or a.cluster or a.namespaces or a.in_cluster):
         raise UsageError("--redact PATH scrubs an existing bundle: it takes only --dest-dir, --redaction-map "
                          "and --no-archive")
-    if a.since is not None and a.since_time:
-        raise UsageError("at most one of --since and --since-time may be given")
-    if a.since is not None and a.since <= 0:
-        raise UsageError(f"--since {a.since:g}s: must be more than zero")
+    usage.not_together(a, since="--since", since_time="--since-time")
+    if a.since == 0:      # flags.duration takes no sign; 0 would mean no window (as kubectl's), not what was asked
+        raise UsageError("--since must be more than 0")
 
 
 def run() -> None:

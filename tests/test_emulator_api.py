@@ -7,7 +7,7 @@ import time
 import pytest
 
 from lib.client import Client
-from lib.clusters import load_context
+from lib.clusters import Clusters
 from lib.errors import ApiError
 
 NS = "openshift-migration"
@@ -19,8 +19,8 @@ def s(sim):
 
 
 def client(s, ctx="target") -> Client:
-    cfg, _ = load_context(s.kubeconfig, ctx)
-    return Client(cfg, ctx, timeout=5)
+    """The client a plugin makes for --source-context/--target-context `ctx`."""
+    return Clusters(s.kubeconfig, timeout=5).from_context(ctx, ctx)
 
 
 def test_selectors_and_paging(s):
@@ -102,7 +102,7 @@ def test_latency_and_timeouts(s):
 
 def test_tokens_401_and_403(s):
     s.add_token("source", "ro-token", allow=[{"verbs": ["get", "list"], "resources": ["pods", "pods/log"]}])
-    cfg, _ = load_context(s.kubeconfig, "source")
+    cfg = client(s, "source").config
     cfg.refresh_api_key_hook = None          # else the kubeconfig's token comes back on every call
     cfg.api_key = {"authorization": "Bearer ro-token"}
     c = Client(cfg, "source", timeout=5)

@@ -14,12 +14,11 @@ LOG_LINES = 8
 
 def job_failure(job: dict) -> str:
     """'failed' (mig-controller's rule), 'deadline' (DeadlineExceeded, which it misses) or ''."""
-    st = o.status(job)
-    conds = st.get("conditions") or []
-    if any(c.get("reason") == "DeadlineExceeded" and str(c.get("status", "True")) == "True" for c in conds):
+    conds = o.conditions(job)
+    if any(c.get("reason") == "DeadlineExceeded" and o.is_true(c) for c in conds):
         return "deadline"
-    if int(st.get("failed") or 0) >= mtc.HOOK_JOB_FAILED_LIMIT or (conds and conds[0].get("reason") == "BackoffLimitExceeded") \
-            or any(c.get("type") == "Failed" and str(c.get("status", "True")) == "True" for c in conds):
+    if int(o.status(job).get("failed") or 0) >= mtc.HOOK_JOB_FAILED_LIMIT \
+            or (conds and conds[0].get("reason") == "BackoffLimitExceeded") or o.has_condition(job, "Failed"):
         return "failed"
     return ""
 
@@ -40,7 +39,7 @@ def hooks(f):
                   f"{o.name(hook) if hook else o.labels(job).get(mtc.HOOK_UID, '?')}, failed pods {st.get('failed', 0)}"
                   + (f", activeDeadlineSeconds {deadline}" if deadline else "")]
             ev += [f"Job condition {c.get('type')} ({c.get('reason', '')}): {c.get('message', '')}"
-                   for c in st.get("conditions") or []]
+                   for c in o.conditions(job)]
             if hook is not None:
                 ev.append(f"MigHook {o.name(hook)}: image {o.spec(hook).get('image', '?')}, "
                           f"{'custom image' if o.spec(hook).get('custom') else 'Ansible playbook'}")

@@ -150,7 +150,7 @@ def restic_pod_of(f, pvr: dict) -> str:
             f.unchecked(f"the node of PodVolumeRestore {o.name(pvr)}: {e}")
             pods = []
         app = next((p for p in pods if o.name(p) == want.get("name") and o.namespace(p) == want.get("namespace")), None)
-        node = o.spec(app or {}).get("nodeName")
+        node = podlib.node(app or {})
     if not node:
         return ""
     agents = [p for p in podlib.mtc_pods(f.pods("target"), "restic") if podlib.node(p) == node]

@@ -16,7 +16,7 @@ from .keep import recreate_command, save
 from .observe import observe
 from .plan import Plan
 from .planner import build_plan, refuse_if_empty
-from .resolve import resolve, running, succeeded
+from .resolve import pairs_text, resolve, running, succeeded
 
 
 @dataclass
@@ -95,6 +95,11 @@ def ask(stdin, err, question: str) -> bool:
     return stdin.readline().strip().lower() in ("y", "yes")
 
 
+def would_execute(opt: Options, stdin) -> bool:
+    """Whether this run goes past the plan: --yes, or a terminal to ask on."""
+    return opt.yes or (hasattr(stdin, "isatty") and stdin.isatty())
+
+
 def confirm(opt: Options, plan: Plan, stdin=None, err=None) -> bool:
     stdin, err = stdin or sys.stdin, err or sys.stderr
     released = [a for a in plan.actions if a.group == "release volumes"]
@@ -102,7 +107,7 @@ def confirm(opt: Options, plan: Plan, stdin=None, err=None) -> bool:
         for a in released:          # shown once more, where a --yes run's log keeps it
             err.write(f"releasing PV {a.name}: {a.change}; its data is deleted\n")
         return True
-    if not (hasattr(stdin, "isatty") and stdin.isatty()):
+    if not would_execute(opt, stdin):
         err.write("nothing changed: this is the plan; run again with --yes to execute it\n")
         return False
     if not ask(stdin, err, "Execute this rollback? [y/N] "):
@@ -138,7 +143,7 @@ def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -
     every = o.namespace_pairs(plan.context.plan)
     if len(plan.context.pairs) < len(every):
         raise MigError(f"MTC's rollback covers every namespace of plan {o.name(plan.context.plan)} ("
-                       + ", ".join(f"{s}->{d}" for s, d in every) + "); pass --all-namespaces-of-plan to accept that")
+                       f"{pairs_text(every)}); pass --all-namespaces-of-plan to accept that")
     _keep(src, plan, journal, err)
     mig = run_via_controller(src, plan.context, opt.timeout, err)
     if outcome(mig) in ("Succeeded", "SucceededWithWarnings"):
@@ -152,8 +157,8 @@ def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -
                    "--via-controller to finish it")
 
 
-def run(src, opt: Options, out=None, err=None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
+def run(src, opt: Options, out=None, err=None, stdin=None) -> int:
+    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
     plan, journal = make_plan(src, opt)
     refuse_if_empty(plan, journal.started() or any(succeeded(m) for m in plan.context.rollbacks))
     show(plan, opt.output, out)
@@ -163,12 +168,13 @@ def run(src, opt: Options, out=None, err=None) -> int:
     if not plan.actions:
         err.write("nothing to do: the rollback is complete\n")
         return 0
-    if not confirm(opt, plan, err=err):
-        return 0
     mig = plan.context.migration
-    if mig and succeeded(mig) and not opt.force and any(a.cluster == "target" for a in plan.actions):
+    if (would_execute(opt, stdin) and mig and succeeded(mig) and not opt.force
+            and any(a.cluster == "target" for a in plan.actions)):      # refused before the user is asked
         raise MigError(f"migration {o.name(mig)} succeeded: rolling it back deletes the live "
                        "application on the target; pass --force to do it anyway")
+    if not confirm(opt, plan, stdin, err):
+        return 0
     if not src.live:
         raise MigError("a must-gather can only show the plan; run against the live clusters to execute it")
     if opt.via_controller:

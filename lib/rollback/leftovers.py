@@ -5,20 +5,16 @@ hook Jobs, and the Velero Backups and Restores of the plan's migrations."""
 
 from __future__ import annotations
 
+from .. import mtc
 from .. import objects as o
 from .plan import Action
 from .resolve import PLAN_LABEL, Context
 
-PART_OF = "app.kubernetes.io/part-of"
-STAGE_POD = "migration.openshift.io/is-stage-pod"
-APP_POD = "migration.openshift.io/is-application-pod"
+# MTC's labels, named once in lib/mtc.py with their upstream files
+PART_OF, STAGE_POD, APP_POD = mtc.PART_OF, mtc.STAGE_POD, mtc.APPLICATION_POD
+STAGE_BACKUP, MIGMIGRATION, MIGPLAN = mtc.INCLUDED_IN_STAGE_BACKUP, mtc.MIGMIGRATION, mtc.MIGPLAN_UID
+RSYNC_APPS, DVM_LABEL, HOOK_LABEL = mtc.RSYNC_APPS, mtc.DVM_UID, mtc.HOOK_UID
 EXCLUDE_PVCS = "migration.openshift.io/exclude-pvcs"
-STAGE_BACKUP = "migration-included-stage-backup"
-MIGMIGRATION = "migmigration"
-MIGPLAN = "migplan"
-RSYNC_APPS = ("directvolumemigration-rsync-transfer", "directvolumemigration-rsync-transfer-block")
-DVM_LABEL = "directvolumemigration"
-HOOK_LABEL = "mighook"
 BACKUP_NAME = "velero.io/backup-name"
 STAGE_LABELS = (PART_OF, MIGMIGRATION, MIGPLAN, STAGE_BACKUP, STAGE_POD, APP_POD)
 
@@ -39,12 +35,12 @@ def stage_pod_proof(ctx: Context, pod: dict) -> str:
 
 def rsync_pod_proof(ctx: Context, pod: dict, dvm_uids: set) -> str:
     lb = o.labels(pod)
-    if lb.get("app") not in RSYNC_APPS or lb.get(PART_OF) != "openshift-migration":
+    if lb.get("app") not in RSYNC_APPS or lb.get(PART_OF) != mtc.PART_OF_VALUE:
         return ""
     if PLAN_LABEL in lb and lb[PLAN_LABEL] != ctx.plan_uid:
         return ""
     dvm = lb.get(DVM_LABEL)
-    if dvm and dvm not in ("rsync-client",) and dvm not in dvm_uids:
+    if dvm and dvm != mtc.RSYNC_CLIENT_VALUE and dvm not in dvm_uids:
         return ""
     if not dvm and PLAN_LABEL not in lb and lb.get("owner") != "directvolumemigration":
         return ""
@@ -54,7 +50,7 @@ def rsync_pod_proof(ctx: Context, pod: dict, dvm_uids: set) -> str:
 
 def hook_proof(ctx: Context, obj: dict) -> str:
     lb = o.labels(obj)
-    if lb.get(PART_OF) == "openshift-migration" and lb.get(HOOK_LABEL) and lb.get("owner") in set(ctx.migration_uids):
+    if lb.get(PART_OF) == mtc.PART_OF_VALUE and lb.get(HOOK_LABEL) and lb.get("owner") in set(ctx.migration_uids):
         return f"{lb.get('phase', '')} hook of migration {lb['owner']}: {HOOK_LABEL}={lb[HOOK_LABEL]}"
     return ""
 

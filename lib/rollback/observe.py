@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import mtc
 from .. import objects as o
 from ..errors import ApiError, NotCollected
 from ..resources import BY_KIND
@@ -56,13 +57,27 @@ def _kinds(src, role: str):
     return [r for r in found if r.namespaced and r.kind not in SKIP_KINDS]
 
 
-def target_objects(src, ctx: Context, ns: str, resources) -> list[dict]:
+class Pods:
+    """Each namespace's pods, listed once a run: the target's are read both for what DeploymentConfigs left and
+    for MTC's own pods."""
+
+    def __init__(self, src) -> None:
+        self.src = src
+        self.listed: dict[tuple[str, str], list[dict]] = {}
+
+    def __call__(self, role: str, ns: str) -> list[dict]:
+        if (role, ns) not in self.listed:
+            self.listed[role, ns] = self.src.list(role, "Pod", ns)
+        return self.listed[role, ns]
+
+
+def target_objects(src, ctx: Context, ns: str, resources, pods: Pods) -> list[dict]:
     """Everything in `ns` that carries the plan label, plus the RCs and pods DeploymentConfigs leave unlabelled."""
     objs = []
     for res in resources:
         objs += _ignore_missing(lambda res=res: src.list("target", res, ns, labels=ctx.selector))
     objs += src.list("target", "ReplicationController", ns, labels=DC_LABEL)
-    objs += [p for p in src.list("target", "Pod", ns)
+    objs += [p for p in pods("target", ns)
              if DEPLOYER_LABEL in o.labels(p) or "deployment" in o.labels(p) or "deploymentconfig" in o.labels(p)
              or STAGE_POD in o.labels(p) or STAGE_BACKUP in o.labels(p) or o.labels(p).get("app") in RSYNC_APPS]
     seen, out = set(), []
@@ -74,10 +89,10 @@ def target_objects(src, ctx: Context, ns: str, resources) -> list[dict]:
     return out
 
 
-def _mtc_pods(src, role: str, namespaces: list) -> list[dict]:
+def _mtc_pods(pods: Pods, role: str, namespaces: list) -> list[dict]:
     out = []
     for ns in namespaces:
-        for p in src.list(role, "Pod", ns):
+        for p in pods(role, ns):
             lb = o.labels(p)
             if STAGE_POD in lb or APP_POD in lb or STAGE_BACKUP in lb or lb.get("app") in RSYNC_APPS:
                 out.append(p)
@@ -87,7 +102,7 @@ def _mtc_pods(src, role: str, namespaces: list) -> list[dict]:
 def _hooks(src, role: str, ctx: Context, namespaces: list) -> list[dict]:
     if not ctx.migration_uids:
         return []
-    sel = f"{PART_OF}=openshift-migration,{o.in_selector('owner', ctx.migration_uids)}"
+    sel = f"{PART_OF}={mtc.PART_OF_VALUE},{o.in_selector('owner', ctx.migration_uids)}"
     out = []
     for ns in namespaces:
         for kind in ("Job", "ConfigMap"):
@@ -96,16 +111,16 @@ def _hooks(src, role: str, ctx: Context, namespaces: list) -> list[dict]:
 
 
 def observe(src, ctx: Context) -> Observed:
-    ob = Observed()
+    ob, pods = Observed(), Pods(src)
     resources = _kinds(src, "target")
     for s, d in ctx.pairs:
-        ob.target[d] = target_objects(src, ctx, d, resources)
+        ob.target[d] = target_objects(src, ctx, d, resources, pods)
         ob.source[s] = [x for kind in SOURCE_KINDS for x in src.list("source", kind, s)]
     ob.target_pvs = _ignore_missing(lambda: src.list("target", "PersistentVolume"), ob.unread, "target PVs")
     ob.source_pvs = _ignore_missing(lambda: src.list("source", "PersistentVolume"), ob.unread, "source PVs")
     hook_ns = sorted({h.get("executionNamespace") for h in o.spec(ctx.plan).get("hooks") or []} - {None, ""})
     for role, nss in (("source", ctx.src_namespaces), ("target", ctx.dest_namespaces)):
-        ob.pods[role] = _ignore_missing(lambda role=role, nss=nss: _mtc_pods(src, role, nss), ob.unread,
+        ob.pods[role] = _ignore_missing(lambda role=role, nss=nss: _mtc_pods(pods, role, nss), ob.unread,
                                         f"{role} stage and rsync pods")
         ob.hooks[role] = _ignore_missing(lambda role=role: _hooks(src, role, ctx, hook_ns), ob.unread,
                                          f"{role} hook Jobs")

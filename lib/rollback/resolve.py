@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from .. import objects as o
 from ..errors import MigError
 from ..graph import build, list_migrations, resolve_migration
-
-PLAN_LABEL = "migration.openshift.io/migrated-by-migplan"
+from ..mtc import MIGRATED_BY_PLAN as PLAN_LABEL
 
 
 @dataclass
@@ -52,7 +51,8 @@ class Context:
         return "+".join(self.dest_namespaces)
 
 
-def _pairs_text(pairs) -> str:
+def pairs_text(pairs) -> str:
+    """Namespace pairs as the messages name them: `src->dest, ...`."""
     return ", ".join(f"{s}->{d}" for s, d in pairs)
 
 
@@ -70,7 +70,7 @@ def pick_pairs(plan: dict, project: str | None, all_namespaces: bool) -> list:
     chosen = [(s, d) for s, d in pairs if d == project] or [(s, d) for s, d in pairs if s == project]
     if not chosen:
         raise MigError(f'MigPlan {o.name(plan)} does not migrate namespace "{project}" '
-                       f"(it migrates {_pairs_text(pairs)})")
+                       f"(it migrates {pairs_text(pairs)})")
     return chosen[:1]
 
 

@@ -89,6 +89,21 @@ def test_hook_job_past_its_deadline_is_reported_although_mtc_waits():
     assert any("waits on Job sock-shop-hooks-prebackup-8xk2p" in e for e in stuck.evidence), stuck.evidence
 
 
+def test_a_hook_job_fails_by_mig_controller_s_rule_and_only_on_conditions_in_force():
+    from lib.checks.hooks import job_failure
+
+    def job(failed=0, *conds):
+        return {"status": {"failed": failed, "conditions": [dict(zip(("type", "status", "reason"), c)) for c in conds]}}
+
+    assert job_failure(job(0, ("Failed", "True", "DeadlineExceeded"))) == "deadline"
+    assert job_failure(job(0, ("Failed", "False", "DeadlineExceeded"))) == ""
+    assert job_failure(job(0, ("Failed", "True", "Other"))) == "failed"
+    assert job_failure(job(0, ("Failed", "False", "Other"), ("Complete", "True", ""))) == ""
+    assert job_failure(job(0, ("Suspended", "False", "BackoffLimitExceeded"))) == "failed"   # mig-controller: the first
+    assert job_failure(job(mtc.HOOK_JOB_FAILED_LIMIT)) == "failed"
+    assert job_failure({"status": {"conditions": ["odd", {"type": "Failed"}]}}) == "failed"     # no status: in force
+
+
 def test_failed_hook_quotes_its_pod_log():
     rep = _run(ScenarioSource("hook-failed"), "c1d2e3f4")
     f = next(x for x in rep.findings if x.id == "hook-failed")
@@ -160,7 +175,8 @@ def test_helper_kinds_and_containers_across_mtc_versions():
         ["rsync", "stunnel", "rsync", "rsync"]
     assert mtc.containers_for(crane_client, "rsync") == ["rsync"] and mtc.containers_for(crane_client, "stunnel") == \
         ["stunnel"]
-    assert mtc.containers_for(mc14_stunnel, "stunnel") == ["stunnel"] and mtc.rsync_container(server) == "rsyncd"
+    assert mtc.containers_for(mc14_stunnel, "stunnel") == ["stunnel"] and mtc.containers_for(server, "rsync") == \
+        ["rsyncd"]
     assert mtc.is_rsync_client(mc14_client) and not mtc.is_rsync_client(server)
     hook = _pod({mtc.JOB_NAME: "plan-prebackup-x1"}, ["plan-prebackup"])
     assert mtc.helper_kind(hook) == "" and mtc.helper_kind(hook, {"plan-prebackup-x1"}) == "hook"

@@ -5,13 +5,14 @@ recycled or deleted, several namespaces are rolled back pair by pair."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from lib.errors import MigError
-from lib.rollback.command import Options, make_plan
+from lib.rollback.command import Options, make_plan, run
 from lib.rollback.planner import refuse_if_empty
 from tests.emulator.scenario import load
 from tests.unit.fakes import DictSource
@@ -243,3 +244,49 @@ def test_cam_1_1_quiesce_keys_are_recognised():
 def test_a_succeeded_migration_is_flagged():
     plan = plan_of(scenario("sock-shop-success"), "sock-shop")
     assert plan.warnings and "SUCCEEDED" in plan.warnings[0] and "--force" in plan.warnings[0]
+
+
+class Terminal(io.StringIO):
+    """A user at a terminal who would answer what is typed here."""
+
+    def isatty(self):
+        return True
+
+
+def test_a_succeeded_migration_is_refused_before_the_user_is_asked():
+    src, out, err, typed = DictSource(scenario("sock-shop-success")), io.StringIO(), io.StringIO(), Terminal("y\n")
+    with pytest.raises(MigError, match="succeeded: rolling it back deletes .* pass --force"):
+        run(src, Options("sock-shop", journal="/nonexistent/j.jsonl"), out, err, typed)
+    assert "SUCCEEDED" in out.getvalue()                       # the plan is shown first
+    assert "Execute this rollback?" not in err.getvalue() and typed.tell() == 0
+    out, err = io.StringIO(), io.StringIO()                    # no terminal, no --yes: the plan only, as before
+    assert run(src, Options("sock-shop", journal="/nonexistent/j.jsonl"), out, err, io.StringIO()) == 0
+    assert "SUCCEEDED" in out.getvalue() and "run again with --yes" in err.getvalue()
+
+
+class Counting(DictSource):
+    def __init__(self, objects: dict):
+        super().__init__(objects)
+        self.listed: list[tuple] = []
+
+    def list(self, role, kind, namespace=None, labels=None, fields=None):
+        self.listed.append((role, kind, namespace, labels))
+        return super().list(role, kind, namespace, labels, fields)
+
+
+def test_each_namespace_s_pods_are_listed_once_for_both_readers():
+    from lib.rollback.observe import observe
+    from lib.rollback.resolve import resolve
+    objs = scenario("rollback-needed")
+    rsync = json.loads(json.dumps(find(objs["target"], "Pod", "web-1-x7k2p")))
+    rsync["metadata"].update(name="rsync-abcde", uid="uid-rsync", labels={"app": "directvolumemigration-rsync-transfer"},
+                             ownerReferences=[])
+    objs["target"].append(rsync)
+    src = Counting(objs)
+    ctx = resolve(src, "parts-prod")
+    src.listed.clear()
+    observed = observe(src, ctx)
+    pod_lists = [(role, ns) for role, kind, ns, labels in src.listed if kind == "Pod" and labels is None]
+    assert sorted(pod_lists) == [("source", "parts"), ("target", "parts-prod")]
+    assert {"web-1-x7k2p", "web-1-deploy"} <= {x["metadata"]["name"] for x in observed.target["parts-prod"]}
+    assert [x["metadata"]["name"] for x in observed.pods["target"]] == ["rsync-abcde"]

@@ -43,3 +43,17 @@ def test_reclaim_with_release_target_pvs_is_accepted_by_validate():
     ns = argparse.Namespace(project="app", plan=None, migration=None, journal=None, must_gather=None,
                             reclaim="Recycle", release_target_pvs=True, replicas=None)
     mig_rollback.validate(ns)          # no exception
+
+
+
+def _refusal(plugin, argv) -> str:
+    with pytest.raises(UsageError) as e:
+        plugin.main(argv)
+    assert e.value.code == EXIT_USAGE
+    return e.value.message
+
+
+def test_mig_gather_refuses_since_windows_in_the_words_of_the_other_plugins():
+    both = ["--since", "1h", "--since-time", "2019-09-02T11:00:00Z"]
+    assert _refusal(mig_gather, both) == _refusal(mig_logs, ["m", *both]) == "--since and --since-time cannot be combined"
+    assert _refusal(mig_gather, ["--since", "0s"]) == "--since must be more than 0"
