@@ -109,7 +109,9 @@ def running(mig: dict | None) -> bool:
 
 
 def succeeded(mig: dict | None) -> bool:
+    """MTC says it completed: Succeeded or SucceededWithWarnings, and neither Failed nor Canceled (a canceled
+    migration also carries Succeeded: mig-controller's Completed phase sets it when no step failed)."""
     if not mig:
         return False
     return any(o.has_condition(mig, t) for t in ("Succeeded", "SucceededWithWarnings")) \
-        and not o.has_condition(mig, "Failed")
+        and not any(o.has_condition(mig, t) for t in ("Failed", "Canceled"))

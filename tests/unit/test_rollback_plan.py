@@ -243,3 +243,23 @@ def test_cam_1_1_quiesce_keys_are_recognised():
 def test_a_succeeded_migration_is_flagged():
     plan = plan_of(scenario("sock-shop-success"), "sock-shop")
     assert plan.warnings and "SUCCEEDED" in plan.warnings[0] and "--force" in plan.warnings[0]
+
+
+CANCELED = {"type": "Canceled", "status": "True", "category": "Advisory", "reason": "Completed",
+            "message": "The migration has been canceled."}
+
+
+def test_a_canceled_migration_that_also_carries_succeeded_is_not_taken_for_a_success():
+    # mig-controller (task.go) sets Canceled, then its Completed phase (migrate.go) adds Succeeded when no step
+    # failed: Canceled wins, as Failed does.
+    objs = scenario("sock-shop-success")
+    for m in objs["host"]:
+        if m["kind"] == "MigMigration":
+            m["status"]["conditions"].append(dict(CANCELED))
+    plan = plan_of(objs, "sock-shop")
+    assert not any("SUCCEEDED" in w for w in plan.warnings)
+    from lib.rollback.resolve import succeeded
+    mig = {"status": {"conditions": [{"type": "Succeeded", "status": "True"}]}}
+    assert succeeded(mig)
+    for t in ("Canceled", "Failed"):
+        assert not succeeded({"status": {"conditions": mig["status"]["conditions"] + [{"type": t, "status": "True"}]}})
