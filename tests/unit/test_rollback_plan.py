@@ -263,3 +263,37 @@ def test_a_canceled_migration_that_also_carries_succeeded_is_not_taken_for_a_suc
     assert succeeded(mig)
     for t in ("Canceled", "Failed"):
         assert not succeeded({"status": {"conditions": mig["status"]["conditions"] + [{"type": t, "status": "True"}]}})
+
+
+def test_restored_application_stage_pods_are_deleted_on_the_target_and_only_unlabelled_on_the_source():
+    # MTC 1.6+ uses a running application pod as a stage pod (is-application-pod): on the source it is the
+    # application's own and only loses the labels; its copy Velero restored on the target (the stage image, no
+    # owner) mounts the migrated claims and goes, as mig-controller's destination stage pod cleanup (stage.go) does.
+    objs = scenario("stage-pods-left")
+    plan_uid, mig_uid = "c4d5e6f7-7b80-11ea-8a1b-0a580a840021", "5a6b7c8e-7b81-11ea-8a1b-0a580a840021"
+    stage = {"app.kubernetes.io/part-of": "openshift-migration", "migmigration": mig_uid, "migplan": plan_uid,
+             "migration.openshift.io/is-stage-pod": "true", "migration.openshift.io/is-application-pod": "true"}
+    app = {"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": "orders-api-5d8f-abcde", "namespace": "orders", "uid": "uid-app", "resourceVersion": "1",
+        "labels": {"app": "orders-api", **stage},
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "orders-api-5d8f", "uid": "rs"}]},
+        "spec": {"containers": [{"name": "api"}]}, "status": {"phase": "Running"}}
+    objs["source"].append(app)
+    copy = json.loads(json.dumps(app))
+    copy["metadata"].update(uid="uid-app-copy", ownerReferences=None)
+    copy["metadata"]["labels"]["migration.openshift.io/migrated-by-migplan"] = plan_uid
+    objs["target"].append(copy)
+    other = json.loads(json.dumps(copy))      # another plan's: not ours
+    other["metadata"].update(name="other-app-xyz12", uid="uid-other")
+    other["metadata"]["labels"].update(migplan="0a1b2c3d-7a00-11ea-8a1b-0a580a840021", migmigration="0f1e2d3c")
+    other["metadata"]["labels"].pop("migration.openshift.io/migrated-by-migplan")
+    objs["target"].append(other)
+    plan = plan_of(objs, "orders")
+    acts = {(a.cluster, a.verb): a for a in plan.actions if a.name == "orders-api-5d8f-abcde"}
+    assert set(acts) == {("target", "delete"), ("source", "patch")}
+    assert acts[("target", "delete")].group == "mtc leftovers"
+    assert "restored copy of an application pod" in acts[("target", "delete")].reason
+    assert "kept on the source" in acts[("source", "patch")].reason
+    assert ("Pod", "other-app-xyz12") not in keys(plan)
+    order = [(a.cluster, a.kind, a.name) for a in plan.actions]
+    assert order.index(("target", "Pod", "orders-api-5d8f-abcde")) < order.index(("source", "StatefulSet", "postgres"))
