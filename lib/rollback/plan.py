@@ -242,8 +242,14 @@ def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None
                               "parallelism by hand")
                 continue
             want = int(ann[REPLICAS])
-            a = Action(change=f"parallelism {spec.get('parallelism')} -> {want}", reason=f"{REPLICAS}={want}",
-                       patch={"metadata": {"annotations": {REPLICAS: None}}, "spec": {"parallelism": want}}, **base)
+            patch: dict = {"metadata": {"annotations": {REPLICAS: None}}}
+            cur = spec.get("parallelism")
+            if cur == 0:            # as mig-controller's unquiesce: only a parallelism still 0 is set back
+                patch["spec"] = {"parallelism": want}
+                change = f"parallelism 0 -> {want}"
+            else:                   # changed since the quiesce (or defaulted to 1): left as it is
+                change = f"parallelism {cur if cur is not None else 1} (not 0: kept), annotation removed"
+            a = Action(change=change, reason=f"{REPLICAS}={want}", patch=patch, **base)
         elif kind == "DaemonSet":
             a = _daemonset_action(x, ann, base, ns, manual)
         if a:

@@ -297,3 +297,20 @@ def test_restored_application_stage_pods_are_deleted_on_the_target_and_only_unla
     assert ("Pod", "other-app-xyz12") not in keys(plan)
     order = [(a.cluster, a.kind, a.name) for a in plan.actions]
     assert order.index(("target", "Pod", "orders-api-5d8f-abcde")) < order.index(("source", "StatefulSet", "postgres"))
+
+
+def test_a_job_gets_its_parallelism_back_only_while_it_is_still_0():
+    # mig-controller's unquiesce (quiesce.go): "Only change parallelism if currently == 0"; the annotation goes anyway
+    objs = scenario("rollback-needed")
+    for name, cur in (("batch-held", 0), ("batch-changed", 3)):
+        objs["source"].append({"apiVersion": "batch/v1", "kind": "Job", "metadata": {
+            "name": name, "namespace": "parts", "uid": f"uid-{name}", "resourceVersion": "1",
+            "annotations": {"migration.openshift.io/preQuiesceReplicas": "2"}}, "spec": {"parallelism": cur}})
+    plan = plan_of(objs, "parts-prod")
+    jobs = {a.name: a for a in plan.actions if a.kind == "Job" and a.cluster == "source"}
+    assert jobs["batch-held"].patch == {"metadata": {"annotations": {"migration.openshift.io/preQuiesceReplicas": None}},
+                                        "spec": {"parallelism": 2}}
+    assert jobs["batch-held"].change == "parallelism 0 -> 2"
+    assert jobs["batch-changed"].patch == {"metadata": {"annotations": {
+        "migration.openshift.io/preQuiesceReplicas": None}}}
+    assert "not 0: kept" in jobs["batch-changed"].change
