@@ -199,8 +199,15 @@ def _daemonset_action(x: dict, ann: dict, base: dict, ns: str, manual: list):
         return Action(change=f"nodeSelector {json.dumps(cur)} -> {json.dumps(orig)}",
                       reason=f"{OLD_QUIESCE_KEY} (CAM 1.1 and earlier quiesced DaemonSets with it)",
                       patch={"spec": {"template": {"spec": {"nodeSelector": {OLD_QUIESCE_KEY: None}}}}}, **base)
-    if not (NODE_SELECTOR in ann or QUIESCE_KEY in cur):
+    if QUIESCE_KEY not in cur:      # not held down: mig-controller's unquiesce skips it, annotation or not
         return None
+    if NODE_SELECTOR not in ann:    # held down, the original unknown: only MTC's key goes, as nothing else is known
+        manual.append(f"DaemonSet {ns}/{o.name(x)} has the {QUIESCE_KEY} nodeSelector but no {NODE_SELECTOR} "
+                      "annotation: only that key is removed; check its nodeSelector")
+        rest = {k: v for k, v in cur.items() if k != QUIESCE_KEY}
+        return Action(change=f"nodeSelector {json.dumps(cur)} -> {json.dumps(rest)}",
+                      reason=f"{QUIESCE_KEY} without {NODE_SELECTOR}",
+                      patch={"spec": {"template": {"spec": {"nodeSelector": {QUIESCE_KEY: None}}}}}, **base)
     try:
         orig = json.loads(ann.get(NODE_SELECTOR) or "{}") or {}
     except ValueError:

@@ -314,3 +314,23 @@ def test_a_job_gets_its_parallelism_back_only_while_it_is_still_0():
     assert jobs["batch-changed"].patch == {"metadata": {"annotations": {
         "migration.openshift.io/preQuiesceReplicas": None}}}
     assert "not 0: kept" in jobs["batch-changed"].change
+
+
+def test_a_daemonset_is_unquiesced_only_with_both_the_quiesce_key_and_the_annotation():
+    # mig-controller's unquiesce (quiesce.go) skips a DaemonSet without preQuiesceNodeSelector or without the
+    # quiesceDaemonSet key; with the key alone only the key goes (the original selector is unknown)
+    key, ann = "migration.openshift.io/quiesceDaemonSet", "migration.openshift.io/preQuiesceNodeSelector"
+    objs = scenario("rollback-needed")
+    ds = find(objs["source"], "DaemonSet", "log-agent")
+    ds_of = lambda plan: [a for a in plan.actions if a.kind == "DaemonSet" and a.cluster == "source"]  # noqa: E731
+    [a] = ds_of(plan_of(objs, "parts-prod"))                      # both: the original comes back
+    assert a.patch["spec"]["template"]["spec"]["nodeSelector"] == {key: None, "role": "worker"}
+    ds["metadata"]["annotations"] = {}
+    ds["spec"]["template"]["spec"]["nodeSelector"] = {key: "true", "zone": "a"}
+    plan = plan_of(objs, "parts-prod")
+    [a] = ds_of(plan)
+    assert a.patch == {"spec": {"template": {"spec": {"nodeSelector": {key: None}}}}}
+    assert any("DaemonSet parts/log-agent" in m and "only that key is removed" in m for m in plan.manual)
+    ds["metadata"]["annotations"] = {ann: '{"role":"worker"}'}
+    ds["spec"]["template"]["spec"]["nodeSelector"] = {"zone": "a"}   # not held down: left alone
+    assert ds_of(plan_of(objs, "parts-prod")) == []
