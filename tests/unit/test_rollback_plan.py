@@ -334,3 +334,35 @@ def test_a_daemonset_is_unquiesced_only_with_both_the_quiesce_key_and_the_annota
     ds["metadata"]["annotations"] = {ann: '{"role":"worker"}'}
     ds["spec"]["template"]["spec"]["nodeSelector"] = {"zone": "a"}   # not held down: left alone
     assert ds_of(plan_of(objs, "parts-prod")) == []
+
+
+def test_a_namespace_shared_with_another_plan_gets_back_only_the_workloads_mounting_this_plan_s_pvcs():
+    # MTC 1.8 (quiesce.go, checkMultiplePlans/getSelectedPVCs): when several MigPlans list a namespace, only the
+    # workloads whose pods mount a PVC the plan copies are unquiesced; the others may be the other plan's
+    objs = scenario("rollback-needed")
+    objs["host"].append({"apiVersion": "migration.openshift.io/v1alpha1", "kind": "MigPlan", "metadata": {
+        "name": "parts-cache-plan", "namespace": "openshift-migration", "uid": "uid-cache-plan"},
+        "spec": {"namespaces": ["parts:parts-cache"]}})
+    claim = {"name": "data", "persistentVolumeClaim": {"claimName": "db-data"}}
+    find(objs["source"], "StatefulSet", "db")["spec"]["template"]["spec"]["volumes"] = [claim]
+    cj = find(objs["source"], "CronJob", "nightly-report")
+    cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["volumes"] = [claim]
+    plan = plan_of(objs, "parts-prod", plan="parts-mig-plan")
+    assert keys(plan, "source", "patch") == {("StatefulSet", "db"), ("CronJob", "nightly-report")}
+    for kind, name in (("Deployment", "api"), ("DeploymentConfig", "web"), ("DaemonSet", "log-agent")):
+        assert any(m.startswith(f"{kind} parts/{name} is held down but left as it is") and "parts-cache-plan" in m
+                   for m in plan.manual), (kind, plan.manual)
+    assert any('"parts" is also migrated by MigPlan parts-cache-plan' in x and "3 held down and left" in x
+               for x in plan.looked)
+    assert keys(plan, "target", "delete")          # the target side is unchanged by the sharing
+    objs["host"] = [x for x in objs["host"] if x["metadata"]["name"] != "parts-cache-plan"]
+    alone = plan_of(objs, "parts-prod")
+    assert {("Deployment", "api"), ("DeploymentConfig", "web"), ("DaemonSet", "log-agent")} <= keys(alone, "source")
+
+
+def test_a_statefulset_mounts_this_plan_s_pvc_through_its_volume_claim_templates():
+    from lib.rollback.plan import mounted_claim
+    sts = {"kind": "StatefulSet", "metadata": {"name": "db"},
+           "spec": {"volumeClaimTemplates": [{"metadata": {"name": "data"}}], "template": {"spec": {}}}}
+    assert mounted_claim(sts, {"data-db-1", "other"}) == "data-db-1"
+    assert mounted_claim(sts, {"data-db-x", "data-dbx-0"}) == ""
