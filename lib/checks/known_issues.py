@@ -134,10 +134,13 @@ def quiesced(obj: dict) -> str:
 
 
 def _rolled_back(f) -> dict | None:
-    """A rollback of the plan (MTC's `spec.rollback: true`) that completed after this migration."""
+    """A rollback of the plan (MTC's `spec.rollback: true`) that completed after this migration. A canceled or
+    failed one does not count, though it may carry Succeeded too (mig-controller sets it when no step failed)."""
     mine = o.created(f.mig)
     for m in f.graph.migrations:
-        if o.spec(m).get("rollback") and o.has_condition(m, "Succeeded") and (not mine or (o.created(m) or mine) >= mine):
+        if o.spec(m).get("rollback") and o.has_condition(m, "Succeeded") \
+                and not (o.has_condition(m, "Canceled") or o.has_condition(m, "Failed")) \
+                and (not mine or (o.created(m) or mine) >= mine):
             return m
     return None
 

@@ -10,7 +10,9 @@ from ..errors import MigError
 from .resolve import Context
 
 POLL_S = 1.0
-DONE = ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled")
+# Failed and Canceled first: a canceled MigMigration also carries Succeeded (mig-controller sets it in the
+# Completed phase when no step failed).
+DONE = ("Failed", "Canceled", "SucceededWithWarnings", "Succeeded")
 
 
 def rollback_migration(ctx: Context, namespace: str) -> dict:

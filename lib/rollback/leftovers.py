@@ -1,7 +1,8 @@
 """What MTC itself leaves behind after a failure, each proven to be this plan's by MTC's own labels: stage pods
-(both clusters; deleted before anything is scaled up, as MTC's rollback does, since a stage pod still mounting
-an RWO claim keeps the application's pods from starting), rsync/stunnel pods of a direct volume migration,
-hook Jobs, and the Velero Backups and Restores of the plan's migrations."""
+(both clusters, and on the target the restored copies of application pods MTC used as stage pods; deleted
+before anything is scaled up, as MTC's rollback does, since a stage pod still mounting an RWO claim keeps the
+application's pods from starting), rsync/stunnel pods of a direct volume migration, hook Jobs, and the Velero
+Backups and Restores of the plan's migrations."""
 
 from __future__ import annotations
 
@@ -19,15 +20,19 @@ BACKUP_NAME = "velero.io/backup-name"
 STAGE_LABELS = (PART_OF, MIGMIGRATION, MIGPLAN, STAGE_BACKUP, STAGE_POD, APP_POD)
 
 
-def stage_pod_proof(ctx: Context, pod: dict) -> str:
+def stage_pod_proof(ctx: Context, pod: dict, role: str) -> str:
     """Why `pod` is a stage pod of this plan (MC-1.3+: is-stage-pod with the plan's or a migration's UID;
-    CAM 1.2 and earlier: the migration's correlation label and its stage-backup label), or ''."""
+    CAM 1.2 and earlier: the migration's correlation label and its stage-backup label), or ''.
+    An application pod MTC 1.6+ used as a stage pod (is-application-pod) is one only on the target: there it is
+    the stage-image copy Velero restored (without owner), and mig-controller's stage pod cleanup (stage.go)
+    deletes every is-stage-pod pod of the destination namespaces; on the source it is the application's own."""
     lb, uids = o.labels(pod), set(ctx.migration_uids)
-    if o.meta(pod).get("ownerReferences") or lb.get(APP_POD):
+    if o.meta(pod).get("ownerReferences") or (lb.get(APP_POD) and role != "target"):
         return ""
     if lb.get(STAGE_POD) and (lb.get(MIGPLAN) == ctx.plan_uid or lb.get(MIGMIGRATION) in uids):
-        return f"stage pod: {STAGE_POD}={lb[STAGE_POD]}, " + (f"{MIGPLAN}={ctx.plan_uid}" if lb.get(MIGPLAN) == ctx.plan_uid
-                                                             else f"{MIGMIGRATION}={lb[MIGMIGRATION]}")
+        what = "restored copy of an application pod MTC used as a stage pod" if lb.get(APP_POD) else "stage pod"
+        return f"{what}: {STAGE_POD}={lb[STAGE_POD]}, " + (f"{MIGPLAN}={ctx.plan_uid}" if lb.get(MIGPLAN) == ctx.plan_uid
+                                                          else f"{MIGMIGRATION}={lb[MIGMIGRATION]}")
     if lb.get(MIGMIGRATION) in uids and lb.get(STAGE_BACKUP) == lb.get(MIGMIGRATION):
         return f"stage pod (CAM 1.2 labels): {MIGMIGRATION}={lb[MIGMIGRATION]}, {STAGE_BACKUP}"
     return ""
@@ -61,17 +66,19 @@ def pod_actions(ctx: Context, role: str, pods: list[dict], dvm_uids: set, namesp
         ns, lb = o.namespace(p), o.labels(p)
         if ns not in namespaces:
             continue
-        why = stage_pod_proof(ctx, p) or rsync_pod_proof(ctx, p, dvm_uids)
+        why = stage_pod_proof(ctx, p, role) or rsync_pod_proof(ctx, p, dvm_uids)
         if why:
             acts.append(Action(role, "delete", "Pod", o.name(p), ns, f"{o.phase(p) or 'exists'} -> deleted", why,
                                "mtc leftovers", o.uid(p)))
-        elif lb.get(APP_POD) and (lb.get(MIGPLAN) == ctx.plan_uid or lb.get(MIGMIGRATION) in set(ctx.migration_uids)):
+        elif role == "source" and lb.get(APP_POD) and (lb.get(MIGPLAN) == ctx.plan_uid
+                                                        or lb.get(MIGMIGRATION) in set(ctx.migration_uids)):
             keys = [k for k in STAGE_LABELS if k in lb]
             patch = {"metadata": {"labels": {k: None for k in keys}}}
             if EXCLUDE_PVCS in o.annotations(p):
                 patch["metadata"]["annotations"] = {EXCLUDE_PVCS: None}
             acts.append(Action(role, "patch", "Pod", o.name(p), ns, f"labels {', '.join(keys)} -> removed",
-                               f"application pod MTC used as a stage pod ({APP_POD}); kept, as MTC's rollback does",
+                               f"application pod MTC used as a stage pod ({APP_POD}); kept on the source, as MTC's "
+                               "rollback does",
                                "mtc leftovers", o.uid(p), o.meta(p).get("resourceVersion", ""), patch))
     return acts
 

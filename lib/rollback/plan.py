@@ -199,8 +199,15 @@ def _daemonset_action(x: dict, ann: dict, base: dict, ns: str, manual: list):
         return Action(change=f"nodeSelector {json.dumps(cur)} -> {json.dumps(orig)}",
                       reason=f"{OLD_QUIESCE_KEY} (CAM 1.1 and earlier quiesced DaemonSets with it)",
                       patch={"spec": {"template": {"spec": {"nodeSelector": {OLD_QUIESCE_KEY: None}}}}}, **base)
-    if not (NODE_SELECTOR in ann or QUIESCE_KEY in cur):
+    if QUIESCE_KEY not in cur:      # not held down: mig-controller's unquiesce skips it, annotation or not
         return None
+    if NODE_SELECTOR not in ann:    # held down, the original unknown: only MTC's key goes, as nothing else is known
+        manual.append(f"DaemonSet {ns}/{o.name(x)} has the {QUIESCE_KEY} nodeSelector but no {NODE_SELECTOR} "
+                      "annotation: only that key is removed; check its nodeSelector")
+        rest = {k: v for k, v in cur.items() if k != QUIESCE_KEY}
+        return Action(change=f"nodeSelector {json.dumps(cur)} -> {json.dumps(rest)}",
+                      reason=f"{QUIESCE_KEY} without {NODE_SELECTOR}",
+                      patch={"spec": {"template": {"spec": {"nodeSelector": {QUIESCE_KEY: None}}}}}, **base)
     try:
         orig = json.loads(ann.get(NODE_SELECTOR) or "{}") or {}
     except ValueError:
@@ -213,42 +220,88 @@ def _daemonset_action(x: dict, ann: dict, base: dict, ns: str, manual: list):
                          "spec": {"template": {"spec": {"nodeSelector": sel or None}}}}, **base)
 
 
-def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None) -> tuple[list[Action], list[str]]:
-    """Undo the quiesce in source namespace `ns` from what mig-controller wrote; never delete anything."""
+def mounted_claim(x: dict, claims: set) -> str:
+    """The first of `claims` the pod template of workload `x` mounts (a StatefulSet's also through its
+    volumeClaimTemplates, `<template>-<name>-<ordinal>`), or ''."""
+    tpl = o.dig(x, "spec", "jobTemplate", "spec", "template") if x.get("kind") == "CronJob" else o.dig(x, "spec", "template")
+    for v in o.dig(tpl, "spec", "volumes", default=[]) or []:
+        name = o.dig(v, "persistentVolumeClaim", "claimName")
+        if name in claims:
+            return str(name)
+    if x.get("kind") == "StatefulSet":
+        for t in o.spec(x).get("volumeClaimTemplates") or []:
+            prefix = f"{o.name(t)}-{o.name(x)}-"
+            found = sorted(c for c in claims if c.startswith(prefix) and c[len(prefix):].isdigit())
+            if found:
+                return found[0]
+    return ""
+
+
+def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None) \
+        -> tuple[list[Action], list[str], list[str]]:
+    """Undo the quiesce in source namespace `ns` from what mig-controller wrote; never delete anything. When other
+    MigPlans list `ns` too, only the workloads mounting one of this plan's copied PVCs (as MTC 1.8's unquiesce):
+    the others may be another plan's to restore, so they are said, not changed. Returns the actions, what is left
+    for a person, and the workloads left for another plan (kind/name)."""
     acts: list[Action] = []
     manual: list[str] = []
+    left: list[str] = []
+    others = ctx.sharing.get(ns) or []
+    claims = ctx.copied_pvcs(ns) if others else set()
     for x in objs:
         if o.namespace(x) and o.namespace(x) != ns:
             continue
-        kind, ann, spec = x.get("kind"), o.annotations(x), o.spec(x)
-        rv = o.meta(x).get("resourceVersion", "")
-        base = {"cluster": "source", "verb": "patch", "kind": kind, "name": o.name(x), "namespace": ns,
-                "uid": o.uid(x), "resource_version": rv, "group": "restore"}
-        a = None
-        if kind in SCALABLE:
-            if kind in ("ReplicaSet", "ReplicationController") and o.meta(x).get("ownerReferences"):
-                continue
-            a = _scale_action(x, ann, spec, base, replicas, ns, manual)
-        elif kind == "CronJob" and SUSPEND in ann:
-            a = Action(change=f"suspend {spec.get('suspend')} -> false", reason=f"{SUSPEND}",
-                       patch={"metadata": {"annotations": {SUSPEND: None}}, "spec": {"suspend": False}}, **base)
-        elif kind == "CronJob" and spec.get("suspend"):
-            manual.append(f"CronJob {ns}/{o.name(x)} is suspended without {SUSPEND} (CAM 1.1 and earlier suspended "
-                          "every CronJob without recording it): if it ran before the migration, "
-                          f"oc patch cronjob/{o.name(x)} -n {ns} -p '{{\"spec\":{{\"suspend\":false}}}}'")
-        elif kind == "Job" and REPLICAS in ann:
-            if not ann[REPLICAS].isdigit():
-                manual.append(f"Job {ns}/{o.name(x)}: {REPLICAS}={ann[REPLICAS]!r} is not a number; set its "
-                              "parallelism by hand")
-                continue
-            want = int(ann[REPLICAS])
-            a = Action(change=f"parallelism {spec.get('parallelism')} -> {want}", reason=f"{REPLICAS}={want}",
-                       patch={"metadata": {"annotations": {REPLICAS: None}}, "spec": {"parallelism": want}}, **base)
-        elif kind == "DaemonSet":
-            a = _daemonset_action(x, ann, base, ns, manual)
+        if others and not mounted_claim(x, claims):
+            a = _source_action(x, ns, replicas, [])
+            if a:
+                left.append(f"{a.kind}/{a.name}")
+                manual.append(f"{a.kind} {ns}/{a.name} is held down but left as it is (it would be {a.change}): "
+                              f"MigPlan {', '.join(others)} also migrates namespace {ns} and its pods mount none of "
+                              f"the PVCs plan {o.name(ctx.plan)} copies, so it may be another plan's (MTC 1.8 "
+                              "unquiesces only the workloads mounting the plan's PVCs); restore it by hand if it is "
+                              "this plan's")
+            continue
+        a = _source_action(x, ns, replicas, manual)
         if a:
             acts.append(a)
-    return sorted(acts, key=lambda a: (a.kind, a.name)), manual
+    return sorted(acts, key=lambda a: (a.kind, a.name)), manual, sorted(left)
+
+
+def _source_action(x: dict, ns: str, replicas: int | None, manual: list) -> Action | None:
+    """The source action undoing the quiesce of `x`, or None (what needs a person goes to `manual`)."""
+    kind, ann, spec = x.get("kind"), o.annotations(x), o.spec(x)
+    rv = o.meta(x).get("resourceVersion", "")
+    base = {"cluster": "source", "verb": "patch", "kind": kind, "name": o.name(x), "namespace": ns,
+            "uid": o.uid(x), "resource_version": rv, "group": "restore"}
+    a = None
+    if kind in SCALABLE:
+        if kind in ("ReplicaSet", "ReplicationController") and o.meta(x).get("ownerReferences"):
+            return None
+        a = _scale_action(x, ann, spec, base, replicas, ns, manual)
+    elif kind == "CronJob" and SUSPEND in ann:
+        a = Action(change=f"suspend {spec.get('suspend')} -> false", reason=f"{SUSPEND}",
+                   patch={"metadata": {"annotations": {SUSPEND: None}}, "spec": {"suspend": False}}, **base)
+    elif kind == "CronJob" and spec.get("suspend"):
+        manual.append(f"CronJob {ns}/{o.name(x)} is suspended without {SUSPEND} (CAM 1.1 and earlier suspended "
+                      "every CronJob without recording it): if it ran before the migration, "
+                      f"oc patch cronjob/{o.name(x)} -n {ns} -p '{{\"spec\":{{\"suspend\":false}}}}'")
+    elif kind == "Job" and REPLICAS in ann:
+        if not ann[REPLICAS].isdigit():
+            manual.append(f"Job {ns}/{o.name(x)}: {REPLICAS}={ann[REPLICAS]!r} is not a number; set its "
+                          "parallelism by hand")
+            return None
+        want = int(ann[REPLICAS])
+        patch: dict = {"metadata": {"annotations": {REPLICAS: None}}}
+        cur = spec.get("parallelism")
+        if cur == 0:            # as mig-controller's unquiesce: only a parallelism still 0 is set back
+            patch["spec"] = {"parallelism": want}
+            change = f"parallelism 0 -> {want}"
+        else:                   # changed since the quiesce (or defaulted to 1): left as it is
+            change = f"parallelism {cur if cur is not None else 1} (not 0: kept), annotation removed"
+        a = Action(change=change, reason=f"{REPLICAS}={want}", patch=patch, **base)
+    elif kind == "DaemonSet":
+        a = _daemonset_action(x, ann, base, ns, manual)
+    return a
 
 
 def order(acts: list[Action], pairs: list) -> list[Action]:

@@ -18,6 +18,7 @@ class Context:
     pairs: list = field(default_factory=list)          # [(source ns, destination ns)], the ones to roll back
     migrations: list = field(default_factory=list)     # every non-rollback MigMigration of the plan, newest first
     rollbacks: list = field(default_factory=list)      # rollback MigMigrations of the plan, newest first
+    sharing: dict = field(default_factory=dict)        # source ns -> names of the other MigPlans that list it
 
     @property
     def plan_uid(self) -> str:
@@ -47,6 +48,17 @@ class Context:
     def src_namespaces(self) -> list:
         return [s for s, _ in self.pairs]
 
+    def copied_pvcs(self, ns: str) -> set:
+        """The source names of the PVCs in source namespace `ns` this plan copies (spec.persistentVolumes with
+        selection.action copy; a name `src:dest` is mapped), as mig-controller's getSelectedPVCs."""
+        out = set()
+        for pv in o.spec(self.plan).get("persistentVolumes") or []:
+            pvc = pv.get("pvc") or {}
+            if (pv.get("selection") or {}).get("action") == "copy" \
+                    and str(pvc.get("namespace") or "").partition(":")[0] == ns and pvc.get("name"):
+                out.add(str(pvc["name"]).partition(":")[0])
+        return out
+
     def journal_key(self) -> str:
         return "+".join(self.dest_namespaces)
 
@@ -74,9 +86,24 @@ def pick_pairs(plan: dict, project: str | None, all_namespaces: bool) -> list:
     return chosen[:1]
 
 
+def sharing(plans: list[dict], plan: dict, namespaces: list) -> dict:
+    """Source namespace -> the other MigPlans whose spec.namespaces list it too (mig-controller's
+    checkMultiplePlans: then MTC 1.8 quiesces and unquiesces only the workloads mounting a plan's PVCs)."""
+    out: dict = {}
+    for p in plans:
+        if o.name(p) == o.name(plan):
+            continue
+        srcs = {s for s, _ in o.namespace_pairs(p)}
+        for ns in namespaces:
+            if ns in srcs:
+                out.setdefault(ns, []).append(o.name(p))
+    return {k: sorted(v) for k, v in out.items()}
+
+
 def resolve(src, project: str | None, plan_name: str | None = None, migration: str | None = None,
             all_namespaces: bool = False) -> Context:
     ns = src.namespace
+    every: list[dict] | None = None
     if migration:
         mig = resolve_migration(list_migrations(src), migration, ns)
         plan_name = (o.spec(mig).get("migPlanRef") or {}).get("name")
@@ -85,7 +112,8 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
     if not plan_name:
         if not project:
             raise MigError("name the project (a namespace of the plan), or pass --plan or --migration")
-        plans = find_plans(src.list("host", "MigPlan", ns), project)
+        every = src.list("host", "MigPlan", ns)
+        plans = find_plans(every, project)
         if not plans:
             raise MigError(f'no MigPlan in namespace {ns} migrates a namespace to "{project}" or from it')
         if len(plans) > 1:
@@ -98,7 +126,10 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
     pairs = pick_pairs(g.plan, project, all_namespaces)
     migs = [m for m in g.migrations if not o.spec(m).get("rollback")]      # newest first
     rbs = [m for m in g.migrations if o.spec(m).get("rollback")]
-    return Context(g.plan, migs[0] if migs else None, pairs, migs, rbs)
+    if every is None:
+        every = src.list("host", "MigPlan", ns)
+    return Context(g.plan, migs[0] if migs else None, pairs, migs, rbs,
+                   sharing(every, g.plan, [s for s, _ in pairs]))
 
 
 def running(mig: dict | None) -> bool:
@@ -109,7 +140,9 @@ def running(mig: dict | None) -> bool:
 
 
 def succeeded(mig: dict | None) -> bool:
+    """MTC says it completed: Succeeded or SucceededWithWarnings, and neither Failed nor Canceled (a canceled
+    migration also carries Succeeded: mig-controller's Completed phase sets it when no step failed)."""
     if not mig:
         return False
     return any(o.has_condition(mig, t) for t in ("Succeeded", "SucceededWithWarnings")) \
-        and not o.has_condition(mig, "Failed")
+        and not any(o.has_condition(mig, t) for t in ("Failed", "Canceled"))

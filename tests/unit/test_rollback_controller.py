@@ -57,6 +57,18 @@ def test_follow_prints_each_phase_once_and_returns_the_outcome(monkeypatch):
     assert err.getvalue().count("controller: Rollback") == 1 and "controller: DeleteMigrated" in err.getvalue()
 
 
+def test_a_canceled_rollback_that_also_carries_succeeded_is_reported_canceled(monkeypatch):
+    host = FakeHost([{"phase": "Completed", "conditions": [
+        {"type": "Canceled", "status": "True", "message": "The migration has been canceled."},
+        {"type": "Succeeded", "status": "True", "message": "The migration has completed successfully."}]}])
+    monkeypatch.setattr(controller, "POLL_S", 0)
+    mig = controller.run_via_controller(FakeSrc(host), CTX, 10, io.StringIO())
+    assert controller.outcome(mig) == "Canceled"
+    failed = {"status": {"conditions": [{"type": "SucceededWithWarnings", "status": "True"},
+                                        {"type": "Failed", "status": "True"}]}}
+    assert controller.outcome(failed) == "Failed"
+
+
 def test_a_crd_without_spec_rollback_is_caught_and_the_migration_deleted():
     host = FakeHost([{}], prune=True)
     with pytest.raises(MigError, match="does not know spec.rollback"):

@@ -290,3 +290,126 @@ def test_each_namespace_s_pods_are_listed_once_for_both_readers():
     assert sorted(pod_lists) == [("source", "parts"), ("target", "parts-prod")]
     assert {"web-1-x7k2p", "web-1-deploy"} <= {x["metadata"]["name"] for x in observed.target["parts-prod"]}
     assert [x["metadata"]["name"] for x in observed.pods["target"]] == ["rsync-abcde"]
+
+
+CANCELED = {"type": "Canceled", "status": "True", "category": "Advisory", "reason": "Completed",
+            "message": "The migration has been canceled."}
+
+
+def test_a_canceled_migration_that_also_carries_succeeded_is_not_taken_for_a_success():
+    # mig-controller (task.go) sets Canceled, then its Completed phase (migrate.go) adds Succeeded when no step
+    # failed: Canceled wins, as Failed does.
+    objs = scenario("sock-shop-success")
+    for m in objs["host"]:
+        if m["kind"] == "MigMigration":
+            m["status"]["conditions"].append(dict(CANCELED))
+    plan = plan_of(objs, "sock-shop")
+    assert not any("SUCCEEDED" in w for w in plan.warnings)
+    from lib.rollback.resolve import succeeded
+    mig = {"status": {"conditions": [{"type": "Succeeded", "status": "True"}]}}
+    assert succeeded(mig)
+    for t in ("Canceled", "Failed"):
+        assert not succeeded({"status": {"conditions": mig["status"]["conditions"] + [{"type": t, "status": "True"}]}})
+
+
+def test_restored_application_stage_pods_are_deleted_on_the_target_and_only_unlabelled_on_the_source():
+    # MTC 1.6+ uses a running application pod as a stage pod (is-application-pod): on the source it is the
+    # application's own and only loses the labels; its copy Velero restored on the target (the stage image, no
+    # owner) mounts the migrated claims and goes, as mig-controller's destination stage pod cleanup (stage.go) does.
+    objs = scenario("stage-pods-left")
+    plan_uid, mig_uid = "c4d5e6f7-7b80-11ea-8a1b-0a580a840021", "5a6b7c8e-7b81-11ea-8a1b-0a580a840021"
+    stage = {"app.kubernetes.io/part-of": "openshift-migration", "migmigration": mig_uid, "migplan": plan_uid,
+             "migration.openshift.io/is-stage-pod": "true", "migration.openshift.io/is-application-pod": "true"}
+    app = {"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": "orders-api-5d8f-abcde", "namespace": "orders", "uid": "uid-app", "resourceVersion": "1",
+        "labels": {"app": "orders-api", **stage},
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "orders-api-5d8f", "uid": "rs"}]},
+        "spec": {"containers": [{"name": "api"}]}, "status": {"phase": "Running"}}
+    objs["source"].append(app)
+    copy = json.loads(json.dumps(app))
+    copy["metadata"].update(uid="uid-app-copy", ownerReferences=None)
+    copy["metadata"]["labels"]["migration.openshift.io/migrated-by-migplan"] = plan_uid
+    objs["target"].append(copy)
+    other = json.loads(json.dumps(copy))      # another plan's: not ours
+    other["metadata"].update(name="other-app-xyz12", uid="uid-other")
+    other["metadata"]["labels"].update(migplan="0a1b2c3d-7a00-11ea-8a1b-0a580a840021", migmigration="0f1e2d3c")
+    other["metadata"]["labels"].pop("migration.openshift.io/migrated-by-migplan")
+    objs["target"].append(other)
+    plan = plan_of(objs, "orders")
+    acts = {(a.cluster, a.verb): a for a in plan.actions if a.name == "orders-api-5d8f-abcde"}
+    assert set(acts) == {("target", "delete"), ("source", "patch")}
+    assert acts[("target", "delete")].group == "mtc leftovers"
+    assert "restored copy of an application pod" in acts[("target", "delete")].reason
+    assert "kept on the source" in acts[("source", "patch")].reason
+    assert ("Pod", "other-app-xyz12") not in keys(plan)
+    order = [(a.cluster, a.kind, a.name) for a in plan.actions]
+    assert order.index(("target", "Pod", "orders-api-5d8f-abcde")) < order.index(("source", "StatefulSet", "postgres"))
+
+
+def test_a_job_gets_its_parallelism_back_only_while_it_is_still_0():
+    # mig-controller's unquiesce (quiesce.go): "Only change parallelism if currently == 0"; the annotation goes anyway
+    objs = scenario("rollback-needed")
+    for name, cur in (("batch-held", 0), ("batch-changed", 3)):
+        objs["source"].append({"apiVersion": "batch/v1", "kind": "Job", "metadata": {
+            "name": name, "namespace": "parts", "uid": f"uid-{name}", "resourceVersion": "1",
+            "annotations": {"migration.openshift.io/preQuiesceReplicas": "2"}}, "spec": {"parallelism": cur}})
+    plan = plan_of(objs, "parts-prod")
+    jobs = {a.name: a for a in plan.actions if a.kind == "Job" and a.cluster == "source"}
+    assert jobs["batch-held"].patch == {"metadata": {"annotations": {"migration.openshift.io/preQuiesceReplicas": None}},
+                                        "spec": {"parallelism": 2}}
+    assert jobs["batch-held"].change == "parallelism 0 -> 2"
+    assert jobs["batch-changed"].patch == {"metadata": {"annotations": {
+        "migration.openshift.io/preQuiesceReplicas": None}}}
+    assert "not 0: kept" in jobs["batch-changed"].change
+
+
+def test_a_daemonset_is_unquiesced_only_with_both_the_quiesce_key_and_the_annotation():
+    # mig-controller's unquiesce (quiesce.go) skips a DaemonSet without preQuiesceNodeSelector or without the
+    # quiesceDaemonSet key; with the key alone only the key goes (the original selector is unknown)
+    key, ann = "migration.openshift.io/quiesceDaemonSet", "migration.openshift.io/preQuiesceNodeSelector"
+    objs = scenario("rollback-needed")
+    ds = find(objs["source"], "DaemonSet", "log-agent")
+    ds_of = lambda plan: [a for a in plan.actions if a.kind == "DaemonSet" and a.cluster == "source"]  # noqa: E731
+    [a] = ds_of(plan_of(objs, "parts-prod"))                      # both: the original comes back
+    assert a.patch["spec"]["template"]["spec"]["nodeSelector"] == {key: None, "role": "worker"}
+    ds["metadata"]["annotations"] = {}
+    ds["spec"]["template"]["spec"]["nodeSelector"] = {key: "true", "zone": "a"}
+    plan = plan_of(objs, "parts-prod")
+    [a] = ds_of(plan)
+    assert a.patch == {"spec": {"template": {"spec": {"nodeSelector": {key: None}}}}}
+    assert any("DaemonSet parts/log-agent" in m and "only that key is removed" in m for m in plan.manual)
+    ds["metadata"]["annotations"] = {ann: '{"role":"worker"}'}
+    ds["spec"]["template"]["spec"]["nodeSelector"] = {"zone": "a"}   # not held down: left alone
+    assert ds_of(plan_of(objs, "parts-prod")) == []
+
+
+def test_a_namespace_shared_with_another_plan_gets_back_only_the_workloads_mounting_this_plan_s_pvcs():
+    # MTC 1.8 (quiesce.go, checkMultiplePlans/getSelectedPVCs): when several MigPlans list a namespace, only the
+    # workloads whose pods mount a PVC the plan copies are unquiesced; the others may be the other plan's
+    objs = scenario("rollback-needed")
+    objs["host"].append({"apiVersion": "migration.openshift.io/v1alpha1", "kind": "MigPlan", "metadata": {
+        "name": "parts-cache-plan", "namespace": "openshift-migration", "uid": "uid-cache-plan"},
+        "spec": {"namespaces": ["parts:parts-cache"]}})
+    claim = {"name": "data", "persistentVolumeClaim": {"claimName": "db-data"}}
+    find(objs["source"], "StatefulSet", "db")["spec"]["template"]["spec"]["volumes"] = [claim]
+    cj = find(objs["source"], "CronJob", "nightly-report")
+    cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["volumes"] = [claim]
+    plan = plan_of(objs, "parts-prod", plan="parts-mig-plan")
+    assert keys(plan, "source", "patch") == {("StatefulSet", "db"), ("CronJob", "nightly-report")}
+    for kind, name in (("Deployment", "api"), ("DeploymentConfig", "web"), ("DaemonSet", "log-agent")):
+        assert any(m.startswith(f"{kind} parts/{name} is held down but left as it is") and "parts-cache-plan" in m
+                   for m in plan.manual), (kind, plan.manual)
+    assert any('"parts" is also migrated by MigPlan parts-cache-plan' in x and "3 held down and left" in x
+               for x in plan.looked)
+    assert keys(plan, "target", "delete")          # the target side is unchanged by the sharing
+    objs["host"] = [x for x in objs["host"] if x["metadata"]["name"] != "parts-cache-plan"]
+    alone = plan_of(objs, "parts-prod")
+    assert {("Deployment", "api"), ("DeploymentConfig", "web"), ("DaemonSet", "log-agent")} <= keys(alone, "source")
+
+
+def test_a_statefulset_mounts_this_plan_s_pvc_through_its_volume_claim_templates():
+    from lib.rollback.plan import mounted_claim
+    sts = {"kind": "StatefulSet", "metadata": {"name": "db"},
+           "spec": {"volumeClaimTemplates": [{"metadata": {"name": "data"}}], "template": {"spec": {}}}}
+    assert mounted_claim(sts, {"data-db-1", "other"}) == "data-db-1"
+    assert mounted_claim(sts, {"data-db-x", "data-dbx-0"}) == ""

@@ -50,6 +50,22 @@ def test_no_rollback_needed_after_mtc_s_own_rollback():
     assert "rollback-needed" not in ids and "restic-timeout" in ids
 
 
+def test_a_canceled_rollback_still_leaves_rollback_needed():
+    # a canceled MigMigration also carries Succeeded (mig-controller's Completed phase): it rolled nothing back
+    src = _src("restic-timeout-info")
+    host = src.doc["objects"]["host"]
+    mig = next(x for x in host if x.get("kind") == "MigMigration")
+    rb = copy.deepcopy(mig)
+    rb["metadata"].update(name="jenkins-rollback-1", uid="rb-uid", creationTimestamp="2019-05-21T23:00:00Z")
+    rb["spec"] = {"migPlanRef": mig["spec"]["migPlanRef"], "rollback": True}
+    rb["status"] = {"phase": "Completed", "conditions": [
+        {"type": "Canceled", "status": "True", "message": "The migration has been canceled."},
+        {"type": "Succeeded", "status": "True", "message": "The migration has completed successfully."}]}
+    host.append(rb)
+    ids = {f.id for f in verify(src, "jenkins-final-1", now=src.now, strict=True).findings}
+    assert "rollback-needed" in ids
+
+
 def test_no_rollback_needed_once_the_source_runs_again():
     src = _src("restic-timeout-info")
     dep = next(x for x in src.doc["objects"]["source"] if x.get("kind") == "Deployment")
