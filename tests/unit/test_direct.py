@@ -3,6 +3,8 @@ drill-down, the graph's helper pods and mig-crs rows (scenarios read without a s
 
 from __future__ import annotations
 
+import copy
+
 from lib import crs, graph, mtc
 from lib.verify import verify
 from tests.unit.scenario_source import ScenarioSource
@@ -70,23 +72,70 @@ def test_rsync_not_moving_for_longer_than_stuck_after_is_stuck():
     assert any("DirectVolumeMigrationProgress" in e and "rsync pod inventory/rsync-x4n7d" in e for e in f.evidence)
 
 
-def test_hook_job_past_its_deadline_is_reported_although_mtc_waits():
-    src = ScenarioSource("hook-failed")
+def _hook_running(src):
     mig = _objects(src, "host", "MigMigration")[0]
     mig["status"] = {"phase": "PreBackupHooks", "itinerary": "Final", "startTimestamp": mig["status"]["startTimestamp"],
                      "conditions": [{"type": "Running", "status": "True", "reason": "PreBackupHooks",
                                      "lastTransitionTime": "2021-03-04T10:10:30Z"}]}
-    job = _objects(src, "source", "Job")[0]
+    return _objects(src, "source", "Job")[0]
+
+
+def test_hook_job_past_a_deadline_set_on_the_job_by_hand_is_reported_although_mtc_waits():
+    # MTC sets activeDeadlineSeconds on the pod template only (MC-1.8 hooks.go baseJobTemplate); a deadline on
+    # the Job itself fails the Job with DeadlineExceeded, which ensureJob's rules (failed >= 6, BackoffLimitExceeded)
+    # do not match: the migration waits.
+    src = ScenarioSource("hook-failed")
+    job = _hook_running(src)
+    job["spec"]["activeDeadlineSeconds"] = 900
     job["status"] = {"failed": 1, "conditions": [{"type": "Failed", "status": "True", "reason": "DeadlineExceeded",
                                                   "message": "Job was active longer than specified deadline"}]}
     rep = _run(src, "c1d2e3f4")
     ids = {f.id for f in rep.findings}
     assert "hook-deadline" in ids and "hook-failed" not in ids
     f = next(x for x in rep.findings if x.id == "hook-deadline")
-    assert "does not notice" in f.title and any("canceled" in x for x in f.fix)
+    assert "does not notice" in f.title and "by hand (900s" in f.title and any("canceled" in x for x in f.fix)
     assert rep.verdict == "STUCK"
     stuck = next(x for x in rep.findings if x.id == "migration-stuck")
     assert any("waits on Job sock-shop-hooks-prebackup-8xk2p" in e for e in stuck.evidence), stuck.evidence
+
+
+def _timed_out_pod(pod, name):
+    pod = copy.deepcopy(pod)
+    pod["metadata"]["name"] = name
+    pod["status"] = {"phase": "Failed", "reason": "DeadlineExceeded",
+                     "message": "Pod was active on the node longer than the specified deadline"}
+    return pod
+
+
+def test_hook_pod_past_its_deadline_fails_by_itself_and_mtc_counts_it():
+    # The deadline is on the pod (template spec.activeDeadlineSeconds, MC-1.8 hooks.go:341): the kubelet fails
+    # the pod (status.reason DeadlineExceeded), the Job starts another, and ensureJob fails the hook at
+    # Status.Failed >= HookJobFailedLimit (6). Read from the template: 600s here, not the Job's spec.
+    src = ScenarioSource("hook-failed")
+    job = _hook_running(src)
+    job["spec"]["template"]["spec"]["activeDeadlineSeconds"] = 600
+    job["status"] = {"failed": 1, "active": 1, "startTime": "2021-03-04T10:10:31Z"}
+    pods = src.doc["objects"]["source"]
+    running = next(p for p in pods if p.get("kind") == "Pod" and p["metadata"]["name"].startswith("sock-shop-hooks"))
+    pods.append(_timed_out_pod(running, "sock-shop-hooks-prebackup-8xk2p-2x9zq"))
+    rep = _run(src, "c1d2e3f4")
+    ids = {f.id for f in rep.findings}
+    assert "hook-deadline" in ids and "hook-failed" not in ids, ids
+    f = next(x for x in rep.findings if x.id == "hook-deadline")
+    assert f.title.startswith("PreBackup hook pod hit its deadline (600s): MTC fails the hook after 6 pod failures")
+    assert "does not notice" not in f.title and not any("canceled" in x for x in f.fix)
+    assert any("sock-shop-hooks-prebackup-8xk2p-2x9zq hit its deadline (DeadlineExceeded)" in e for e in f.evidence)
+
+
+def test_hook_job_failed_by_pod_deadlines_says_so():
+    src = ScenarioSource("hook-failed")
+    pods = src.doc["objects"]["source"]
+    running = next(p for p in pods if p.get("kind") == "Pod" and p["metadata"]["name"].startswith("sock-shop-hooks"))
+    pods.append(_timed_out_pod(running, "sock-shop-hooks-prebackup-8xk2p-2x9zq"))
+    rep = _run(src, "c1d2e3f4")
+    f = next(x for x in rep.findings if x.id == "hook-failed")
+    assert "1 of its pods hit their deadline, 1800s" in f.title
+    assert "hook-deadline" not in {x.id for x in rep.findings}
 
 
 def test_failed_hook_quotes_its_pod_log():
