@@ -214,3 +214,46 @@ def test_helper_kinds_and_containers_across_mtc_versions():
     hook = _pod({mtc.JOB_NAME: "plan-prebackup-x1"}, ["plan-prebackup"])
     assert mtc.helper_kind(hook) == "" and mtc.helper_kind(hook, {"plan-prebackup-x1"}) == "hook"
     assert mtc.helper_kind(_pod({mtc.REGISTRY: "True"}, ["registry"])) == "registry"
+
+
+def _stuck(rep):
+    return next(x for x in rep.findings if x.id == "migration-stuck")
+
+
+def test_stuck_waiting_for_the_backup_to_reach_the_target_looks_at_the_target():
+    # EnsureInitialBackupReplicated: the Backup is Completed on the source; MC-1.7 backup.go isBackupReplicated
+    # reads the destination cluster (t.getDestinationClient()) and task.go logs "Initial Velero Backup has not yet
+    # been replicated to target cluster by Velero. Waiting".
+    src = ScenarioSource("sock-shop-success")
+    mig = next(m for m in _objects(src, "host", "MigMigration") if m["metadata"]["uid"].startswith("8886de4c"))
+    mig["status"] = {"phase": "EnsureInitialBackupReplicated", "itinerary": "Final",
+                     "startTimestamp": mig["status"].get("startTimestamp"),
+                     "conditions": [{"type": "Running", "status": "True", "reason": "EnsureInitialBackupReplicated",
+                                     "lastTransitionTime": "2019-08-28T10:00:00Z"}]}
+    rep = _run(src, "8886de4c")
+    f = _stuck(rep)
+    assert any(e.startswith("Backup 88435fe0-c9f8-11e9-85e6-5d593ce65e10-wdpd2 is Completed on the source; MTC waits "
+                            "for it to appear on the target") for e in f.evidence), f.evidence
+    assert not any("59gb7" in e for e in f.evidence)           # the stage backup is not the one awaited
+    assert any(e.startswith("target Velero/restic logged") or "in the target Velero/restic logs" in e
+               for e in f.evidence), f.evidence
+
+
+def test_stuck_in_a_hook_phase_looks_at_the_cluster_the_mighook_runs_on():
+    # A PostRestore hook with targetCluster source runs on the source (MC hooks.go getHookClient), whatever the
+    # phase's name says.
+    src = ScenarioSource("hook-failed")
+    mig = _objects(src, "host", "MigMigration")[0]
+    mig["status"] = {"phase": "PostRestoreHooks", "itinerary": "Final", "startTimestamp": mig["status"]["startTimestamp"],
+                     "conditions": [{"type": "Running", "status": "True", "reason": "PostRestoreHooks",
+                                     "lastTransitionTime": "2021-03-04T10:10:30Z"}]}
+    _objects(src, "host", "MigPlan")[0]["spec"]["hooks"][0]["phase"] = "PostRestore"
+    job = _objects(src, "source", "Job")[0]
+    job["metadata"]["labels"]["phase"] = "PostRestore"
+    job["status"] = {"active": 1, "startTime": "2021-03-04T10:10:31Z"}
+    f = _stuck(_run(src, "c1d2e3f4"))
+    assert "the PostRestore hook (MigHook catalogue-dump) runs on the source cluster (targetCluster source)" in f.evidence
+    assert any("waits on Job sock-shop-hooks-prebackup-8xk2p" in e for e in f.evidence), f.evidence
+    assert any(e.startswith("source Velero/restic logged") or "in the source Velero/restic logs" in e
+               for e in f.evidence), f.evidence
+    assert not any("target Velero/restic" in e for e in f.evidence)
