@@ -91,6 +91,12 @@ ANALYTIC_PLAN = "migplan"                                   # label = MigPlan *n
 # restic.go, nodeagent.go; V pkg/install/daemonset.go) ------------------------------------------------------
 RESTIC_NAMES = ("restic", "node-agent")                     # label `name`: restic (Velero < 1.10), node-agent
 
+# --- PodVolumeBackup/Restore phases (V pkg/apis/velero/v1/pod_volume_backup_types.go, pod_volume_restore_type.go):
+# New, InProgress, Completed, Failed up to v1.16; v1.17 adds Accepted, Prepared, Canceling, Canceled (a canceled
+# one is an error: v1.17 pkg/podvolume/backupper.go logs "pod volume backup canceled: %s")
+PV_PENDING = ("", "New", "Accepted", "Prepared", "InProgress", "Canceling")
+PV_FAILED = ("Failed", "Canceled")
+
 # --- which helper pods a log source means (mig-logs --log-source), and how each is recognised -------------
 HELPER_SOURCES = ("rsync", "stunnel", "hook", "stage", "registry")
 

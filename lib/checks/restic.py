@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterator
 
+from .. import mtc
 from .. import objects as o
 from .. import pods as podlib
 from ..errors import ApiError, MigError
@@ -80,7 +81,7 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
     kind = timeout_kind(first.line) or vol_kind      # may be DataUpload/DataDownload, or "X or Y" (velero_log)
     at = o.parse_time(first.line.time or first.stamp) or f.now
     vols = [v for obj in objs for v in vols_of(obj)]
-    pending = [v for v in vols if o.phase(v) in ("New", "InProgress", "")]
+    pending = [v for v in vols if o.phase(v) in mtc.PV_PENDING]
     evidence = [cite(e) for e in hits[:3]] + ([f"read from {where}"] if where and where != "pod log" else [])
     longest = 0.0
     for v in vols:
