@@ -142,6 +142,13 @@ def containers_for(pod: dict, source: str) -> list[str]:
 
 
 # --- rsync exit codes (rsync's errcode.h and man page "EXIT VALUES", https://download.samba.org/pub/rsync/rsync.1)
+# From MC-1.5 the client container runs rsync inside a wrapper that first waits for the local stunnel port:
+# `timeout=600; SECONDS=0; while [ $SECONDS -lt $timeout ]; do nc -z localhost 2222; rc=$?; if [ $rc -eq 0 ]; then
+# <rsync>; rc=$?; break; fi; done; exit $rc;` (MC-1.5 rsync.go:1796; CL state_transfer/transfer/rsync/client.go
+# with timeout=120, MC-1.6+). When stunnel never listens the container exits 1 (nc's) after 120 s (600 s on MTC
+# 1.5) without running rsync; MC-1.4 has no wrapper.
+RSYNC_WRAPPER_WAIT_S = 120                                  # CL client.go timeout=120 (MC-1.5: 600)
+STUNNEL_NEVER_OPENED = "stunnel port never opened: the rsync client wrapper gave up"
 RSYNC_EXIT = {
     1: "syntax or usage error",
     2: "protocol incompatibility",
@@ -186,11 +193,21 @@ RSYNC_CAUSES = (
 )
 
 
-def rsync_meaning(exit_code: object, lines: list[str]) -> tuple[str, str]:
-    """(what happened, what to do) from an rsync exit code and its error lines."""
+def wrapper_gave_up(exit_code: object, ran_s: float | None, lines: list[str]) -> bool:
+    """Exit 1 after the client wrapper's wait (>= ~120 s) with no rsync line: nc's exit, not rsync's (see above)."""
+    return str(exit_code) == "1" and ran_s is not None and ran_s >= RSYNC_WRAPPER_WAIT_S - 5 \
+        and not any("rsync" in ln.lower() for ln in lines)
+
+
+def rsync_meaning(exit_code: object, lines: list[str], ran_s: float | None = None) -> tuple[str, str]:
+    """(what happened, what to do) from an rsync exit code, its error lines and how long the container ran."""
     for needle, what, fix in RSYNC_CAUSES:
         if any(needle.lower() in ln.lower() for ln in lines):
             return what, fix
+    if wrapper_gave_up(exit_code, ran_s, lines):
+        return STUNNEL_NEVER_OPENED, ("rsync never ran: the rsync pod's stunnel container never listened on its "
+                                     "local port (2222), so the wrapper's `nc -z` never succeeded: read that "
+                                     "container's state and log (oc mig-logs --log-source stunnel --cluster source)")
     try:
         code = int(str(exit_code))
     except ValueError:

@@ -31,6 +31,33 @@ def test_rsync_meanings_from_lines_then_exit_codes():
     assert mtc.RSYNC_EXIT[23].startswith("partial transfer")
 
 
+def test_exit_1_after_the_client_wrapper_s_wait_is_stunnel_not_rsync():
+    # The client runs `timeout=120; ... nc -z localhost 2222; rc=$?; ... exit $rc;` (CL rsync/client.go; 600 on
+    # MC-1.5 rsync.go:1796): exit 1 after ~120 s with no rsync line is nc's; a quick exit 1 is rsync's usage error.
+    assert mtc.rsync_meaning(1, [], 121.0)[0] == mtc.STUNNEL_NEVER_OPENED
+    assert mtc.rsync_meaning(1, [], 601.0)[0] == mtc.STUNNEL_NEVER_OPENED
+    assert mtc.rsync_meaning(1, [], 2.0)[0] == "rsync failed"
+    assert mtc.rsync_meaning(1, [], None)[0] == "rsync failed"
+    assert mtc.rsync_meaning(1, ["rsync error: syntax or usage error (code 1) at main.c(1568) [client=3.1.3]"],
+                             130.0)[0] == "rsync failed"
+
+
+def test_failed_rsync_pod_whose_stunnel_never_listened(tmp_path):
+    src = ScenarioSource("dvm-rsync-failed")
+    pod = next(x for x in src.doc["objects"]["source"] if x["kind"] == "Pod" and x["metadata"]["name"] == "rsync-7dk2x")
+    pod["status"]["containerStatuses"][0]["state"]["terminated"].update(
+        exitCode=1, startedAt="2021-01-25T22:49:09Z", finishedAt="2021-01-25T22:51:10Z")
+    empty = tmp_path / "rsync.log"
+    empty.write_text("")
+    src.doc["logs"]["source"]["sock-shop/rsync-7dk2x/rsync"] = empty
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-rsync-failed")
+    assert f.title.endswith("(stunnel port never opened: the rsync client wrapper gave up, exit code 1)"), f.title
+    assert any("exit code 1 = not rsync's: after 2m" in e for e in f.evidence), f.evidence
+    assert not any("syntax or usage" in e for e in f.evidence)
+    assert "stunnel" in f.fix[0]
+
+
 def test_failed_rsync_names_pod_exit_code_and_the_log_line():
     src = ScenarioSource("dvm-rsync-failed")
     rep = _run(src, "4b1c6d10")
