@@ -30,7 +30,7 @@ RSYNC_APPS = (RSYNC_APP, RSYNC_APP_BLOCK)
 PURPOSE = "purpose"                                         # rsync.go: purpose=rsync (server) | stunnel (MC-1.4)
 RSYNC_PVC = "migration.openshift.io/created-for-pvc"        # labels.go RsyncPodIdentityLabel (md5 of PVC name)
 RSYNC_ATTEMPT = "migration.openshift.io/rsync-attempt"      # rsync.go RsyncAttemptLabel
-DVMP_DONE = "migration.openshift.io/dvmp-done"              # directvolumemigrationprogress_controller.go
+DVMP_DONE = "migration.openshift.io/dvmp-done"              # directvolumemigrationprogress_types.go:42
 RSYNC_CLIENT_VALUE = "rsync-client"                         # MC-1.4/1.5 rsync.go: label directvolumemigration=rsync-client
 # pod names: transfer (server) pod on the target, client pods (generateName) on the source
 RSYNC_SERVER_PODS = ("directvolumemigration-rsync-transfer", "rsync-server")   # MC-1.4/1.5 rsync.go; CL server.go
@@ -68,9 +68,9 @@ HELPER_STEPS = DVM_STEPS + ("StageBackup", "StageRestore")
 HOOK_UID = "mighook"                                        # CorrelationLabel(MigHook) on the Job
 HOOK_PHASE = "phase"                                        # mighook_types.go HookPhaseLabel
 HOOK_OWNER = "owner"                                        # mighook_types.go HookOwnerLabel (MigMigration UID)
-HOOK_PHASES = ("PreBackup", "PostBackup", "PreRestore", "PostRestore")   # migplan_types.go
+HOOK_PHASES = ("PreBackup", "PostBackup", "PreRestore", "PostRestore")   # mighook_types.go:31-34
 HOOK_JOB_FAILED_LIMIT = 6                                   # hooks.go HookJobFailedLimit
-HOOK_DEFAULT_DEADLINE_S = 1800                              # hooks.go: activeDeadlineSeconds default
+HOOK_DEFAULT_DEADLINE_S = 1800                              # hooks.go baseJobTemplate: pod activeDeadlineSeconds
 JOB_NAME = "job-name"                                       # Kubernetes Job controller: label on the Job's pods
 HOOK_TARGET_ROLE = {"source": "source", "destination": "target"}   # MigHook spec.targetCluster -> our role
 

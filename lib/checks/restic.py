@@ -164,16 +164,19 @@ def restic_pod_of(f, pvr: dict) -> str:
 @check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, app_kinds={"target": ("Pod",)},
        logs={"target": ("restic",)}, explains=("ResticVerifyErrors", "ResticErrors"), data_not_copied=("restic-errors",))
 def restic_restore_errors(f: Facts) -> Iterator[Finding]:
-    cases: tuple[tuple[str, str, Severity], ...] = (("ResticVerifyErrors", "restic-verify-errors", "warning"),
-                                                   ("ResticErrors", "restic-errors", "error"))
-    for ctype, fid, sev in cases:
+    # MC-1.7 restore.go setResticConditions: ResticErrors from the Restore's velero.io/restore-pvr-error-count,
+    # ResticVerifyErrors from velero.io/restore-pvr-verify-error-count
+    cases: tuple[tuple[str, str, Severity, str], ...] = (
+        ("ResticVerifyErrors", "restic-verify-errors", "warning", "velero.io/restore-pvr-verify-error-count"),
+        ("ResticErrors", "restic-errors", "error", "velero.io/restore-pvr-error-count"))
+    for ctype, fid, sev, count_ann in cases:
         c = o.condition(f.mig, ctype)
         if c is None or not o.is_true(c):
             continue
         m = _RESTORE_NAME.search(c.get("message", ""))
         rname = m.group(1).strip("<>") if m else ""
         restore = f.graph.restore_named(rname) or next(
-            (r for r in f.graph.restores if o.annotations(r).get("velero.io/restore-pvr-verify-error-count")), None)
+            (r for r in f.graph.restores if o.annotations(r).get(count_ann)), None)
         evidence = [f"MigMigration {o.name(f.mig)}: {ctype}: {c.get('message', '')}"]
         objs = [ref(f.mig)]
         fix = []

@@ -284,3 +284,20 @@ def test_stuck_in_a_hook_phase_looks_at_the_cluster_the_mighook_runs_on():
     assert any(e.startswith("source Velero/restic logged") or "in the source Velero/restic logs" in e
                for e in f.evidence), f.evidence
     assert not any("target Velero/restic" in e for e in f.evidence)
+
+
+def test_restic_errors_without_a_restore_name_find_the_restore_by_its_error_count():
+    # MC-1.7 restore.go setResticConditions: ResticErrors counts velero.io/restore-pvr-error-count,
+    # ResticVerifyErrors velero.io/restore-pvr-verify-error-count.
+    src = ScenarioSource("restic-verify-errors")
+    mig = _objects(src, "host", "MigMigration")[0]
+    mig["status"]["conditions"].append({"type": "ResticErrors", "status": "True", "category": "Warn", "durable": True,
+                                        "message": "There were errors found in 1 Restic volume restores.",
+                                        "lastTransitionTime": "2020-04-16T20:35:16Z"})
+    restores = {r["metadata"]["name"]: r for r in _objects(src, "target", "Restore")}
+    del restores["registry-example-migration-rvwcm"]["metadata"]["annotations"]["velero.io/restore-pvr-error-count"]
+    restores["registry-example-migration-k9vbx"]["metadata"].setdefault("annotations", {})[
+        "velero.io/restore-pvr-error-count"] = "1"
+    rep = _run(src, "registry-example-migration")
+    f = next(x for x in rep.findings if x.id == "restic-errors")
+    assert any(e.startswith("Restore registry-example-migration-k9vbx (target)") for e in f.evidence), f.evidence
