@@ -32,7 +32,7 @@ PURPOSE = "purpose"                                         # rsync.go: purpose=
 RSYNC_PVC = "migration.openshift.io/created-for-pvc"        # labels.go RsyncPodIdentityLabel: md5 of the PVC name
                                                             # (MC rsync.go :2771) or the name itself
 RSYNC_ATTEMPT = "migration.openshift.io/rsync-attempt"      # rsync.go RsyncAttemptLabel
-DVMP_DONE = "migration.openshift.io/dvmp-done"              # directvolumemigrationprogress_controller.go
+DVMP_DONE = "migration.openshift.io/dvmp-done"              # directvolumemigrationprogress_types.go:42
 RSYNC_CLIENT_VALUE = "rsync-client"                         # MC-1.4/1.5 rsync.go: label directvolumemigration=rsync-client
 # pod names: transfer (server) pod on the target, client pods (generateName) on the source
 RSYNC_SERVER_PODS = ("directvolumemigration-rsync-transfer", "rsync-server")   # MC-1.4/1.5 rsync.go; CL server.go
@@ -70,9 +70,9 @@ HELPER_STEPS = DVM_STEPS + ("StageBackup", "StageRestore")
 HOOK_UID = "mighook"                                        # CorrelationLabel(MigHook) on the Job
 HOOK_PHASE = "phase"                                        # mighook_types.go HookPhaseLabel
 HOOK_OWNER = "owner"                                        # mighook_types.go HookOwnerLabel (MigMigration UID)
-HOOK_PHASES = ("PreBackup", "PostBackup", "PreRestore", "PostRestore")   # migplan_types.go
+HOOK_PHASES = ("PreBackup", "PostBackup", "PreRestore", "PostRestore")   # mighook_types.go:31-34
 HOOK_JOB_FAILED_LIMIT = 6                                   # hooks.go HookJobFailedLimit
-HOOK_DEFAULT_DEADLINE_S = 1800                              # hooks.go: activeDeadlineSeconds default
+HOOK_DEFAULT_DEADLINE_S = 1800                              # hooks.go baseJobTemplate: pod activeDeadlineSeconds
 JOB_NAME = "job-name"                                       # Kubernetes Job controller: label on the Job's pods
 HOOK_TARGET_ROLE = {"source": "source", "destination": "target"}   # MigHook spec.targetCluster -> our role
 
@@ -92,6 +92,12 @@ ANALYTIC_PLAN = "migplan"                                   # label = MigPlan *n
 # --- restic / node-agent pods (MO roles/migrationcontroller/templates/velero.yml.j2; OADP controllers/
 # restic.go, nodeagent.go; V pkg/install/daemonset.go) ------------------------------------------------------
 RESTIC_NAMES = ("restic", "node-agent")                     # label `name`: restic (Velero < 1.10), node-agent
+
+# --- PodVolumeBackup/Restore phases (V pkg/apis/velero/v1/pod_volume_backup_types.go, pod_volume_restore_type.go):
+# New, InProgress, Completed, Failed up to v1.16; v1.17 adds Accepted, Prepared, Canceling, Canceled (a canceled
+# one is an error: v1.17 pkg/podvolume/backupper.go logs "pod volume backup canceled: %s")
+PV_PENDING = ("", "New", "Accepted", "Prepared", "InProgress", "Canceling")
+PV_FAILED = ("Failed", "Canceled")
 
 # --- which helper pods a log source means (mig-logs --log-source), and how each is recognised -------------
 HELPER_SOURCES = ("rsync", "stunnel", "hook", "stage", "registry")
@@ -132,6 +138,13 @@ def containers_for(pod: dict, source: str) -> list[str]:
 
 
 # --- rsync exit codes (rsync's errcode.h and man page "EXIT VALUES", https://download.samba.org/pub/rsync/rsync.1)
+# From MC-1.5 the client container runs rsync inside a wrapper that first waits for the local stunnel port:
+# `timeout=600; SECONDS=0; while [ $SECONDS -lt $timeout ]; do nc -z localhost 2222; rc=$?; if [ $rc -eq 0 ]; then
+# <rsync>; rc=$?; break; fi; done; exit $rc;` (MC-1.5 rsync.go:1796; CL state_transfer/transfer/rsync/client.go
+# with timeout=120, MC-1.6+). When stunnel never listens the container exits 1 (nc's) after 120 s (600 s on MTC
+# 1.5) without running rsync; MC-1.4 has no wrapper.
+RSYNC_WRAPPER_WAIT_S = 120                                  # CL client.go timeout=120 (MC-1.5: 600)
+STUNNEL_NEVER_OPENED = "stunnel port never opened: the rsync client wrapper gave up"
 RSYNC_EXIT = {
     1: "syntax or usage error",
     2: "protocol incompatibility",
@@ -176,11 +189,21 @@ RSYNC_CAUSES = (
 )
 
 
-def rsync_meaning(exit_code: object, lines: list[str]) -> tuple[str, str]:
-    """(what happened, what to do) from an rsync exit code and its error lines."""
+def wrapper_gave_up(exit_code: object, ran_s: float | None, lines: list[str]) -> bool:
+    """Exit 1 after the client wrapper's wait (>= ~120 s) with no rsync line: nc's exit, not rsync's (see above)."""
+    return str(exit_code) == "1" and ran_s is not None and ran_s >= RSYNC_WRAPPER_WAIT_S - 5 \
+        and not any("rsync" in ln.lower() for ln in lines)
+
+
+def rsync_meaning(exit_code: object, lines: list[str], ran_s: float | None = None) -> tuple[str, str]:
+    """(what happened, what to do) from an rsync exit code, its error lines and how long the container ran."""
     for needle, what, fix in RSYNC_CAUSES:
         if any(needle.lower() in ln.lower() for ln in lines):
             return what, fix
+    if wrapper_gave_up(exit_code, ran_s, lines):
+        return STUNNEL_NEVER_OPENED, ("rsync never ran: the rsync pod's stunnel container never listened on its "
+                                     "local port (2222), so the wrapper's `nc -z` never succeeded: read that "
+                                     "container's state and log (oc mig-logs --log-source stunnel --cluster source)")
     try:
         code = int(str(exit_code))
     except ValueError:

@@ -1,19 +1,25 @@
 """What Velero's log lines say, in every form Velero wrote them (logrus text or JSON, the message in
 `msg` or in the `error` field): pod volume timeouts, and error lines grouped by cause.
 
-Pod volume timeouts, read in velero's source from v1.0 to v1.17:
+Pod volume timeouts, read in velero's source from v0.11 to v1.17:
 - v1.0-v1.13 `pkg/restic/backupper.go` (v1.10+: `pkg/podvolume/backupper.go`) returns the error
   "timed out waiting for all PodVolumeBackups to complete", logged by `pkg/backup/resource_backupper.go`
-  (v1.9+: `pkg/backup/backup.go`) as level=error msg="Error backing up item" error="timed out ..."; velero
-  v0.11/v1.0 also ended the backup with level=info msg="Backup completed with errors: timed out ...".
+  (v1.4+: `pkg/backup/backup.go`, v1.4.0 :448) as level=error msg="Error backing up item" error="timed out ...";
+  velero v0.11 (only: v0.11.0 `pkg/backup/backup.go:297`) also ended the backup with level=info msg="Backup
+  completed with errors: timed out ...".
 - v1.14+ `pkg/podvolume/backupper.go` WaitAllPodVolumesProcessed logs level=error msg="timed out waiting
   for all PodVolumeBackups to complete" itself (JSON with --log-format=json).
 - restores, v1.0-v1.17 `pkg/restic|podvolume/restorer.go`: the error "timed out waiting for all
   PodVolumeRestores to complete", logged by `pkg/restore/restore.go` as msg="unable to successfully complete
   restic (v1.10+: pod volume) restores of pod's volumes" error="..." (an aggregate may list several errors).
-- v1.17 node-agent data path (`pkg/podvolume/backup_micro_service.go`, `restore_micro_service.go`):
-  "timed out waiting for fs backup to complete" / "timed out waiting for fs restore to complete".
-Every one of these lines also goes to the Backup's or Restore's own log in object storage.
+- "timed out waiting for fs backup to complete" / "timed out waiting for fs restore to complete", logged as
+  msg="Async fs backup|restore was not completed": from v1.15 by the data mover (`pkg/datamover/
+  backup_micro_service.go:213`, `restore_micro_service.go:190`: DataUpload / DataDownload), from v1.17 also by
+  the node-agent's pod volume data path (`pkg/podvolume/backup_micro_service.go:210`,
+  `restore_micro_service.go:194`: PodVolumeBackup / PodVolumeRestore). The line's logSource or error.file
+  (pkg/datamover/ or pkg/podvolume/) tells them apart; without either it may be both.
+Every one of these lines (but the data path's, logged in the node-agent's or data mover's pod) also goes to the
+Backup's or Restore's own log in object storage.
 """
 
 from __future__ import annotations
@@ -64,13 +70,25 @@ def text_of(line) -> str:
     return " ".join(p for p in parts if p)
 
 
+_DATA_PATH = re.compile(r"pkg/(datamover|podvolume)/")
+# fs data path timeouts: (backup, restore) kinds by the package that logged them (see the module doc)
+_FS_KINDS = {"datamover": ("DataUpload", "DataDownload"), "podvolume": ("PodVolumeBackup", "PodVolumeRestore"),
+             "": ("PodVolumeBackup or DataUpload", "PodVolumeRestore or DataDownload")}
+
+
 def timeout_kind(line) -> Optional[str]:
-    """PodVolumeBackup or PodVolumeRestore when the line says pod volume operations timed out, at any level."""
+    """The kind whose operations the line says timed out, at any level: PodVolumeBackup or PodVolumeRestore;
+    for the fs data path's "timed out waiting for fs backup|restore" DataUpload/DataDownload when its logSource or
+    error.file is in pkg/datamover/, "PodVolumeBackup or DataUpload" (... Restore ...) when neither says."""
     m = TIMEOUT.search(text_of(line)) or TIMEOUT.search(line.raw)
     if not m:
         return None
-    which = (m.group(1) or m.group(2) or "").lower()
-    return "PodVolumeBackup" if which == "backup" else "PodVolumeRestore"
+    if m.group(1):
+        return "PodVolumeBackup" if m.group(1).lower() == "backup" else "PodVolumeRestore"
+    where = " ".join(str(line.fields.get(k) or "") for k in ("error.file", "logSource"))
+    pkg = _DATA_PATH.search(where) or _DATA_PATH.search(line.raw)
+    backup, restore = _FS_KINDS[pkg.group(1) if pkg else ""]
+    return backup if m.group(2).lower() == "backup" else restore
 
 
 def is_error(line) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import mtc
 from .. import objects as o
+from .progress import seconds
 from .registry import Finding, check, ref
 
 LOG_LINES = 6        # rsync error lines quoted per failed volume
@@ -58,6 +59,20 @@ def _exit_code(rec: dict, pod: dict | None) -> str:
     return str(hist[-1]["exitCode"]) if hist else "?"
 
 
+def _ran_s(rec: dict, pod: dict | None) -> float | None:
+    """How long the rsync container ran: its terminated state's startedAt..finishedAt, else the DVMP's
+    containerElapsedTime (of the last attempt)."""
+    for cs in o.status(pod or {}).get("containerStatuses") or []:
+        if cs.get("name") in mtc.RSYNC_CONTAINERS:
+            term = (cs.get("state") or {}).get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
+            start, end = o.parse_time(term.get("startedAt")), o.parse_time(term.get("finishedAt"))
+            if start and end:
+                return (end - start).total_seconds()
+    st = o.status(rec.get("dvmp") or {})
+    hist = [h for h in st.get("rsyncPodStatuses") or [] if h.get("containerElapsedTime")]
+    return seconds(st.get("containerElapsedTime") or (hist[-1]["containerElapsedTime"] if hist else None))
+
+
 def _history(dvmp: dict) -> list[str]:
     """The DVMP's attempts, oldest first: pod, phase, exit code, elapsed, progress."""
     st = o.status(dvmp)
@@ -93,12 +108,18 @@ def direct_volume(f):
                           if mtc.is_rsync_error_line(e.line.raw)]
             lines = [ln for ln in dict.fromkeys(lines) if mtc.is_rsync_error_line(ln)]
             code = _exit_code(rec, pod)
+            ran = _ran_s(rec, pod)
             what, fix = mtc.rsync_meaning(code, lines + [str(c.get("message", "")) for c in o.conditions(dvm)
-                                                         if c.get("type") == mtc.DVM_NETWORK_ERROR and o.is_true(c)])
+                                                         if c.get("type") == mtc.DVM_NETWORK_ERROR and o.is_true(c)],
+                                          ran)
             try:
                 meaning = mtc.RSYNC_EXIT.get(int(code), "")
             except ValueError:
                 meaning = ""
+            if what == mtc.STUNNEL_NEVER_OPENED:
+                meaning = (f"not rsync's: after {o.human_duration(ran)} the client wrapper's wait for the local stunnel "
+                           f"port ran out (timeout={mtc.RSYNC_WRAPPER_WAIT_S}s; 600s on MTC 1.5) and it exited with "
+                           "nc's 1")
             objs = [ref(dvm)] + ([ref(rec["dvmp"])] if rec.get("dvmp") else [])
             objs += [ref(pod)] if pod else []
             ev = [f"DirectVolumeMigration {name}: phase {o.phase(dvm) or '?'}"

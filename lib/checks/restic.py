@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterator
 
+from .. import mtc
 from .. import objects as o
 from .. import pods as podlib
 from ..errors import ApiError, MigError
@@ -76,10 +77,11 @@ def restic_timeout(f: Facts) -> Iterator[Finding]:
 
 def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
     first = hits[0]
-    kind = timeout_kind(first.line) or "PodVolumeBackup"
+    vol_kind = "PodVolumeBackup" if role == "source" else "PodVolumeRestore"
+    kind = timeout_kind(first.line) or vol_kind      # may be DataUpload/DataDownload, or "X or Y" (velero_log)
     at = o.parse_time(first.line.time or first.stamp) or f.now
     vols = [v for obj in objs for v in vols_of(obj)]
-    pending = [v for v in vols if o.phase(v) in ("New", "InProgress", "")]
+    pending = [v for v in vols if o.phase(v) in mtc.PV_PENDING]
     evidence = [cite(e) for e in hits[:3]] + ([f"read from {where}"] if where and where != "pod log" else [])
     longest = 0.0
     for v in vols:
@@ -96,7 +98,8 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
             ", never started"
         where = f"node {o.spec(v)['node']}" if o.spec(v).get("node") else \
             f"restic pod {o.status(v)['resticPod']}" if o.status(v).get("resticPod") else "no node assigned yet"
-        evidence.append(f"{kind} {o.name(v)} still {o.phase(v) or 'New'}: volume {o.spec(v).get('volume')} of pod "
+        evidence.append(f"{v.get('kind', vol_kind)} {o.name(v)} still {o.phase(v) or 'New'}: "
+                        f"volume {o.spec(v).get('volume')} of pod "
                         f"{o.dig(v, 'spec', 'pod', 'namespace')}/{o.dig(v, 'spec', 'pod', 'name')}"
                         f" on {where}{done}{since}")
     current, read_from = _timeout_setting(f, role)
@@ -104,10 +107,11 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
     value = suggest_timeout(current, longest / max(min(1.0, _fraction_done(pending)), 0.01) if pending else longest)
     ctx = context_of(f, role)
     velero_of = "backups run on the source" if role == "source" else "restores run on the target"
+    kinds = " or ".join(k + "s" for k in kind.split(" or "))
     uploaders = sorted({str(o.spec(v).get("uploaderType") or "restic") for v in vols}) or ["restic"]
     who = "Restic" if uploaders == ["restic"] else f"Pod volume {'/'.join(uploaders)}"
     return Finding(id="restic-timeout", severity="error",
-                   title=f"{who} timed out after restic_timeout={current} waiting for {kind}s", cluster=role,
+                   title=f"{who} timed out after restic_timeout={current} waiting for {kinds}", cluster=role,
                    objects=[ref(v) for v in objs + pending], evidence=evidence,
                    fix=[f"oc patch migrationcontroller migration-controller -n {f.src.namespace} --context {ctx} "
                         f"--type merge -p '{{\"spec\":{{\"restic_timeout\":\"{value}\"}}}}'",
@@ -160,16 +164,19 @@ def restic_pod_of(f, pvr: dict) -> str:
 @check("restic-verify-errors", "restic-errors", kinds={"target": ("Pod",)}, app_kinds={"target": ("Pod",)},
        logs={"target": ("restic",)}, explains=("ResticVerifyErrors", "ResticErrors"), data_not_copied=("restic-errors",))
 def restic_restore_errors(f: Facts) -> Iterator[Finding]:
-    cases: tuple[tuple[str, str, Severity], ...] = (("ResticVerifyErrors", "restic-verify-errors", "warning"),
-                                                   ("ResticErrors", "restic-errors", "error"))
-    for ctype, fid, sev in cases:
+    # MC-1.7 restore.go setResticConditions: ResticErrors from the Restore's velero.io/restore-pvr-error-count,
+    # ResticVerifyErrors from velero.io/restore-pvr-verify-error-count
+    cases: tuple[tuple[str, str, Severity, str], ...] = (
+        ("ResticVerifyErrors", "restic-verify-errors", "warning", "velero.io/restore-pvr-verify-error-count"),
+        ("ResticErrors", "restic-errors", "error", "velero.io/restore-pvr-error-count"))
+    for ctype, fid, sev, count_ann in cases:
         c = o.condition(f.mig, ctype)
         if c is None or not o.is_true(c):
             continue
         m = _RESTORE_NAME.search(c.get("message", ""))
         rname = m.group(1).strip("<>") if m else ""
         restore = f.graph.restore_named(rname) or next(
-            (r for r in f.graph.restores if o.annotations(r).get("velero.io/restore-pvr-verify-error-count")), None)
+            (r for r in f.graph.restores if o.annotations(r).get(count_ann)), None)
         evidence = [f"MigMigration {o.name(f.mig)}: {ctype}: {c.get('message', '')}"]
         objs = [ref(f.mig)]
         fix = []

@@ -48,6 +48,20 @@ def window_errors(f, role: str, since) -> list[str]:
     return grouped_errors(lines, limit=5)
 
 
+def _hook_role(f, hook_phase: str) -> tuple[str, str]:
+    """(role, evidence) of the cluster the plan's hook of `hook_phase` runs on: its MigHook's spec.targetCluster
+    (MC hooks.go getHookClient), not the phase's name (a PreBackup hook may run on the destination)."""
+    ref_ = next((h.get("reference") or {} for h in o.spec(f.graph.plan or {}).get("hooks") or []
+                 if h.get("phase") == hook_phase), {})
+    hook = next((h for h in f.graph.hooks if o.name(h) == ref_.get("name")
+                 and o.namespace(h) == ref_.get("namespace", o.namespace(h))), None)
+    if hook is None:
+        return "", ""
+    target = o.spec(hook).get("targetCluster", "")
+    role = mtc.HOOK_TARGET_ROLE.get(target, "")
+    return role, f"the {hook_phase} hook (MigHook {o.name(hook)}) runs on the {role or '?'} cluster (targetCluster {target})"
+
+
 @check("migration-stuck", logs={"source": ("velero", "restic"), "target": ("velero", "restic")})
 def stuck(f: Facts) -> Iterator[Finding]:
     yes, idle = is_stuck(f)
@@ -58,7 +72,21 @@ def stuck(f: Facts) -> Iterator[Finding]:
           f"(--stuck-after {o.human_duration(f.stuck_after)})"]
     objs = [ref(f.mig)]
     waits = []
-    if "Restore" in phase:
+    hook_role, hook_say = _hook_role(f, phase[:-len("Hooks")]) if phase.endswith("Hooks") else ("", "")
+    if phase.endswith("BackupReplicated"):
+        # EnsureInitialBackupReplicated / EnsureStageBackupReplicated: the Backup is done on the source; MTC waits
+        # for the target's Velero to sync it from the storage location (MC-1.7 task.go "Velero Backup has not yet
+        # been replicated to target cluster by Velero. Waiting"; backup.go isBackupReplicated reads the
+        # destination cluster).
+        label = "migration-stage-backup" if "Stage" in phase else "migration-initial-backup"
+        for b in f.graph.backups:
+            if label in o.labels(b):
+                waits.append(b)
+                ev.append(f"Backup {o.name(b)} is {o.phase(b) or 'New'} on the source; MTC waits for it to appear on "
+                          f"the target, where the target's Velero syncs it from BackupStorageLocation "
+                          f"{o.spec(b).get('storageLocation') or '?'}: see the target's Velero log (backup sync) and "
+                          "that location's phase there")
+    elif "Restore" in phase:
         stage = "Stage" in phase
         for r in f.graph.restores:
             if o.phase(r) == "Completed":
@@ -74,14 +102,16 @@ def stuck(f: Facts) -> Iterator[Finding]:
                 waits += [p for p in f.graph.pvbs_of(b) if o.phase(p) != "Completed"]
     if "Hooks" in phase:          # PreBackupHooks ... PostRestoreHooks: the hook Job of that phase
         hook_phase = phase.replace("Hooks", "")
-        for role in ("source", "target"):
+        for role in (hook_role,) if hook_role else ("source", "target"):
             waits += [j for j in f.graph.jobs.get(role, []) if o.labels(j).get(mtc.HOOK_PHASE) == hook_phase
                       and not o.status(j).get("succeeded")]
+        ev += [hook_say] if hook_say else []
     for pr in running_dvms(f) if "DirectVolume" in phase else []:
         waits.append(pr.dvm)
         waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",)][:10]
     since = last_progress(f)
-    role = "target" if "Restore" in phase else "source" if "Backup" in phase else ""
+    role = hook_role or ("target" if "Restore" in phase or phase.endswith("BackupReplicated")
+                         else "" if phase.endswith("Hooks") else "source" if "Backup" in phase else "")
     if role and f.reachable(role):
         said = window_errors(f, role, since)
         ev += [f"{role} Velero/restic logged since {o.format_time(since)}: {x}" for x in said] or \

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from .. import mtc
 from .. import objects as o
 from ..errors import MigError
 from ..facts import Facts
@@ -69,13 +70,13 @@ def velero_objects(f: Facts) -> Iterator[Finding]:
                               cluster=role, objects=[ref(v)], evidence=[f"{v['kind']} {name}: warnings {st['warnings']}"],
                               fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level warning"])
             if kind == "restore" and phase == "Completed":
-                failed = [p for p in f.graph.pvrs_of(v) if o.phase(p) == "Failed"]
+                failed = [p for p in f.graph.pvrs_of(v) if o.phase(p) in mtc.PV_FAILED]
                 if failed:
                     yield Finding(id="restore-pvr-failed", severity="error",
                                   title="Restore says Completed but PodVolumeRestores failed: the volume data was not restored",
                                   cluster=role, objects=[ref(v)] + [ref(p) for p in failed],
                                   evidence=[f"Restore {name}: phase Completed"] +
-                                  [f"PodVolumeRestore {o.name(p)}: phase Failed, volume {o.spec(p).get('volume')}, "
+                                  [f"PodVolumeRestore {o.name(p)}: phase {o.phase(p)}, volume {o.spec(p).get('volume')}, "
                                    f"message: {o.status(p).get('message', '')}" for p in failed],
                                   fix=["Do not use the application on the target with this data; roll back "
                                    "(oc mig-rollback) and migrate again once the restic pods are healthy."])

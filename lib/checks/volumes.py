@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterator
 
+from .. import mtc
 from .. import objects as o
 from .. import pods as podlib
 from ..facts import Facts
@@ -28,17 +29,18 @@ def _duration(f, v) -> float | None:
        data_not_copied=("pod-volume-failed",), current_state=("restic-pod-unhealthy",))
 def pod_volumes(f: Facts) -> Iterator[Finding]:
     for role, vols, kind in (("source", f.graph.pvbs, "PodVolumeBackup"), ("target", f.graph.pvrs, "PodVolumeRestore")):
-        failed = [v for v in vols if o.phase(v) == "Failed"]
+        failed = [v for v in vols if o.phase(v) in mtc.PV_FAILED]
         for v in failed:
             yield Finding(id="pod-volume-failed", severity="error",
-                          title=f"{kind} failed: volume {o.spec(v).get('volume')}", cluster=role,
-                          objects=[ref(v)], evidence=[f"{kind} {o.name(v)}: phase Failed: {o.status(v).get('message', '')}"],
+                          title=f"{kind} {o.phase(v).lower()}: volume {o.spec(v).get('volume')}", cluster=role,
+                          objects=[ref(v)],
+                          evidence=[f"{kind} {o.name(v)}: phase {o.phase(v)}: {o.status(v).get('message', '')}"],
                           fix=[f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source restic --level error"])
         done = [d for d in (_duration(f, v) for v in vols if o.phase(v) == "Completed") if d is not None]
         if done and o.phase(f.mig) != "Completed":
             typical = statistics.median(done)
             for v in vols:
-                if o.phase(v) in ("New", "InProgress", ""):
+                if o.phase(v) in mtc.PV_PENDING:
                     d = _duration(f, v)
                     if d and d > max(SLOW_FACTOR * typical, SLOW_MIN_S):
                         yield Finding(id="pod-volume-slow", severity="warning",

@@ -3,6 +3,8 @@ drill-down, the graph's helper pods and mig-crs rows (scenarios read without a s
 
 from __future__ import annotations
 
+import copy
+
 from lib import crs, graph, mtc
 from lib.verify import verify
 from tests.unit.scenario_source import ScenarioSource
@@ -27,6 +29,33 @@ def test_rsync_meanings_from_lines_then_exit_codes():
     assert mtc.rsync_meaning(24, [])[0] == "partial transfer"
     assert mtc.rsync_meaning("?", [])[0] == "rsync failed"
     assert mtc.RSYNC_EXIT[23].startswith("partial transfer")
+
+
+def test_exit_1_after_the_client_wrapper_s_wait_is_stunnel_not_rsync():
+    # The client runs `timeout=120; ... nc -z localhost 2222; rc=$?; ... exit $rc;` (CL rsync/client.go; 600 on
+    # MC-1.5 rsync.go:1796): exit 1 after ~120 s with no rsync line is nc's; a quick exit 1 is rsync's usage error.
+    assert mtc.rsync_meaning(1, [], 121.0)[0] == mtc.STUNNEL_NEVER_OPENED
+    assert mtc.rsync_meaning(1, [], 601.0)[0] == mtc.STUNNEL_NEVER_OPENED
+    assert mtc.rsync_meaning(1, [], 2.0)[0] == "rsync failed"
+    assert mtc.rsync_meaning(1, [], None)[0] == "rsync failed"
+    assert mtc.rsync_meaning(1, ["rsync error: syntax or usage error (code 1) at main.c(1568) [client=3.1.3]"],
+                             130.0)[0] == "rsync failed"
+
+
+def test_failed_rsync_pod_whose_stunnel_never_listened(tmp_path):
+    src = ScenarioSource("dvm-rsync-failed")
+    pod = next(x for x in src.doc["objects"]["source"] if x["kind"] == "Pod" and x["metadata"]["name"] == "rsync-7dk2x")
+    pod["status"]["containerStatuses"][0]["state"]["terminated"].update(
+        exitCode=1, startedAt="2021-01-25T22:49:09Z", finishedAt="2021-01-25T22:51:10Z")
+    empty = tmp_path / "rsync.log"
+    empty.write_text("")
+    src.doc["logs"]["source"]["sock-shop/rsync-7dk2x/rsync"] = empty
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-rsync-failed")
+    assert f.title.endswith("(stunnel port never opened: the rsync client wrapper gave up, exit code 1)"), f.title
+    assert any("exit code 1 = not rsync's: after 2m" in e for e in f.evidence), f.evidence
+    assert not any("syntax or usage" in e for e in f.evidence)
+    assert "stunnel" in f.fix[0]
 
 
 def test_failed_rsync_names_pod_exit_code_and_the_log_line():
@@ -70,20 +99,28 @@ def test_rsync_not_moving_for_longer_than_stuck_after_is_stuck():
     assert any("DirectVolumeMigrationProgress" in e and "rsync pod inventory/rsync-x4n7d" in e for e in f.evidence)
 
 
-def test_hook_job_past_its_deadline_is_reported_although_mtc_waits():
-    src = ScenarioSource("hook-failed")
+def _hook_running(src):
     mig = _objects(src, "host", "MigMigration")[0]
     mig["status"] = {"phase": "PreBackupHooks", "itinerary": "Final", "startTimestamp": mig["status"]["startTimestamp"],
                      "conditions": [{"type": "Running", "status": "True", "reason": "PreBackupHooks",
                                      "lastTransitionTime": "2021-03-04T10:10:30Z"}]}
-    job = _objects(src, "source", "Job")[0]
+    return _objects(src, "source", "Job")[0]
+
+
+def test_hook_job_past_a_deadline_set_on_the_job_by_hand_is_reported_although_mtc_waits():
+    # MTC sets activeDeadlineSeconds on the pod template only (MC-1.8 hooks.go baseJobTemplate); a deadline on
+    # the Job itself fails the Job with DeadlineExceeded, which ensureJob's rules (failed >= 6, BackoffLimitExceeded)
+    # do not match: the migration waits.
+    src = ScenarioSource("hook-failed")
+    job = _hook_running(src)
+    job["spec"]["activeDeadlineSeconds"] = 900
     job["status"] = {"failed": 1, "conditions": [{"type": "Failed", "status": "True", "reason": "DeadlineExceeded",
                                                   "message": "Job was active longer than specified deadline"}]}
     rep = _run(src, "c1d2e3f4")
     ids = {f.id for f in rep.findings}
     assert "hook-deadline" in ids and "hook-failed" not in ids
     f = next(x for x in rep.findings if x.id == "hook-deadline")
-    assert "does not notice" in f.title and any("canceled" in x for x in f.fix)
+    assert "does not notice" in f.title and "by hand (900s" in f.title and any("canceled" in x for x in f.fix)
     assert rep.verdict == "STUCK"
     stuck = next(x for x in rep.findings if x.id == "migration-stuck")
     assert any("waits on Job sock-shop-hooks-prebackup-8xk2p" in e for e in stuck.evidence), stuck.evidence
@@ -102,6 +139,45 @@ def test_a_hook_job_fails_by_mig_controller_s_rule_and_only_on_conditions_in_for
     assert job_failure(job(0, ("Suspended", "False", "BackoffLimitExceeded"))) == "failed"   # mig-controller: the first
     assert job_failure(job(mtc.HOOK_JOB_FAILED_LIMIT)) == "failed"
     assert job_failure({"status": {"conditions": ["odd", {"type": "Failed"}]}}) == "failed"     # no status: in force
+
+
+def _timed_out_pod(pod, name):
+    pod = copy.deepcopy(pod)
+    pod["metadata"]["name"] = name
+    pod["status"] = {"phase": "Failed", "reason": "DeadlineExceeded",
+                     "message": "Pod was active on the node longer than the specified deadline"}
+    return pod
+
+
+def test_hook_pod_past_its_deadline_fails_by_itself_and_mtc_counts_it():
+    # The deadline is on the pod (template spec.activeDeadlineSeconds, MC-1.8 hooks.go:341): the kubelet fails
+    # the pod (status.reason DeadlineExceeded), the Job starts another, and ensureJob fails the hook at
+    # Status.Failed >= HookJobFailedLimit (6). Read from the template: 600s here, not the Job's spec.
+    src = ScenarioSource("hook-failed")
+    job = _hook_running(src)
+    job["spec"]["template"]["spec"]["activeDeadlineSeconds"] = 600
+    job["status"] = {"failed": 1, "active": 1, "startTime": "2021-03-04T10:10:31Z"}
+    pods = src.doc["objects"]["source"]
+    running = next(p for p in pods if p.get("kind") == "Pod" and p["metadata"]["name"].startswith("sock-shop-hooks"))
+    pods.append(_timed_out_pod(running, "sock-shop-hooks-prebackup-8xk2p-2x9zq"))
+    rep = _run(src, "c1d2e3f4")
+    ids = {f.id for f in rep.findings}
+    assert "hook-deadline" in ids and "hook-failed" not in ids, ids
+    f = next(x for x in rep.findings if x.id == "hook-deadline")
+    assert f.title.startswith("PreBackup hook pod hit its deadline (600s): MTC fails the hook after 6 pod failures")
+    assert "does not notice" not in f.title and not any("canceled" in x for x in f.fix)
+    assert any("sock-shop-hooks-prebackup-8xk2p-2x9zq hit its deadline (DeadlineExceeded)" in e for e in f.evidence)
+
+
+def test_hook_job_failed_by_pod_deadlines_says_so():
+    src = ScenarioSource("hook-failed")
+    pods = src.doc["objects"]["source"]
+    running = next(p for p in pods if p.get("kind") == "Pod" and p["metadata"]["name"].startswith("sock-shop-hooks"))
+    pods.append(_timed_out_pod(running, "sock-shop-hooks-prebackup-8xk2p-2x9zq"))
+    rep = _run(src, "c1d2e3f4")
+    f = next(x for x in rep.findings if x.id == "hook-failed")
+    assert "1 of its pods hit their deadline, 1800s" in f.title
+    assert "hook-deadline" not in {x.id for x in rep.findings}
 
 
 def test_failed_hook_quotes_its_pod_log():
@@ -181,3 +257,63 @@ def test_helper_kinds_and_containers_across_mtc_versions():
     hook = _pod({mtc.JOB_NAME: "plan-prebackup-x1"}, ["plan-prebackup"])
     assert mtc.helper_kind(hook) == "" and mtc.helper_kind(hook, {"plan-prebackup-x1"}) == "hook"
     assert mtc.helper_kind(_pod({mtc.REGISTRY: "True"}, ["registry"])) == "registry"
+
+
+def _stuck(rep):
+    return next(x for x in rep.findings if x.id == "migration-stuck")
+
+
+def test_stuck_waiting_for_the_backup_to_reach_the_target_looks_at_the_target():
+    # EnsureInitialBackupReplicated: the Backup is Completed on the source; MC-1.7 backup.go isBackupReplicated
+    # reads the destination cluster (t.getDestinationClient()) and task.go logs "Initial Velero Backup has not yet
+    # been replicated to target cluster by Velero. Waiting".
+    src = ScenarioSource("sock-shop-success")
+    mig = next(m for m in _objects(src, "host", "MigMigration") if m["metadata"]["uid"].startswith("8886de4c"))
+    mig["status"] = {"phase": "EnsureInitialBackupReplicated", "itinerary": "Final",
+                     "startTimestamp": mig["status"].get("startTimestamp"),
+                     "conditions": [{"type": "Running", "status": "True", "reason": "EnsureInitialBackupReplicated",
+                                     "lastTransitionTime": "2019-08-28T10:00:00Z"}]}
+    rep = _run(src, "8886de4c")
+    f = _stuck(rep)
+    assert any(e.startswith("Backup 88435fe0-c9f8-11e9-85e6-5d593ce65e10-wdpd2 is Completed on the source; MTC waits "
+                            "for it to appear on the target") for e in f.evidence), f.evidence
+    assert not any("59gb7" in e for e in f.evidence)           # the stage backup is not the one awaited
+    assert any(e.startswith("target Velero/restic logged") or "in the target Velero/restic logs" in e
+               for e in f.evidence), f.evidence
+
+
+def test_stuck_in_a_hook_phase_looks_at_the_cluster_the_mighook_runs_on():
+    # A PostRestore hook with targetCluster source runs on the source (MC hooks.go getHookClient), whatever the
+    # phase's name says.
+    src = ScenarioSource("hook-failed")
+    mig = _objects(src, "host", "MigMigration")[0]
+    mig["status"] = {"phase": "PostRestoreHooks", "itinerary": "Final", "startTimestamp": mig["status"]["startTimestamp"],
+                     "conditions": [{"type": "Running", "status": "True", "reason": "PostRestoreHooks",
+                                     "lastTransitionTime": "2021-03-04T10:10:30Z"}]}
+    _objects(src, "host", "MigPlan")[0]["spec"]["hooks"][0]["phase"] = "PostRestore"
+    job = _objects(src, "source", "Job")[0]
+    job["metadata"]["labels"]["phase"] = "PostRestore"
+    job["status"] = {"active": 1, "startTime": "2021-03-04T10:10:31Z"}
+    f = _stuck(_run(src, "c1d2e3f4"))
+    assert "the PostRestore hook (MigHook catalogue-dump) runs on the source cluster (targetCluster source)" in f.evidence
+    assert any("waits on Job sock-shop-hooks-prebackup-8xk2p" in e for e in f.evidence), f.evidence
+    assert any(e.startswith("source Velero/restic logged") or "in the source Velero/restic logs" in e
+               for e in f.evidence), f.evidence
+    assert not any("target Velero/restic" in e for e in f.evidence)
+
+
+def test_restic_errors_without_a_restore_name_find_the_restore_by_its_error_count():
+    # MC-1.7 restore.go setResticConditions: ResticErrors counts velero.io/restore-pvr-error-count,
+    # ResticVerifyErrors velero.io/restore-pvr-verify-error-count.
+    src = ScenarioSource("restic-verify-errors")
+    mig = _objects(src, "host", "MigMigration")[0]
+    mig["status"]["conditions"].append({"type": "ResticErrors", "status": "True", "category": "Warn", "durable": True,
+                                        "message": "There were errors found in 1 Restic volume restores.",
+                                        "lastTransitionTime": "2020-04-16T20:35:16Z"})
+    restores = {r["metadata"]["name"]: r for r in _objects(src, "target", "Restore")}
+    del restores["registry-example-migration-rvwcm"]["metadata"]["annotations"]["velero.io/restore-pvr-error-count"]
+    restores["registry-example-migration-k9vbx"]["metadata"].setdefault("annotations", {})[
+        "velero.io/restore-pvr-error-count"] = "1"
+    rep = _run(src, "registry-example-migration")
+    f = next(x for x in rep.findings if x.id == "restic-errors")
+    assert any(e.startswith("Restore registry-example-migration-k9vbx (target)") for e in f.evidence), f.evidence

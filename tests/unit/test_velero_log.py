@@ -15,12 +15,13 @@ from lib.verify import settle
 B = "PodVolumeBackup"
 R = "PodVolumeRestore"
 FORMS = [
-    # v1.0-v1.13 backups: the error field of "Error backing up item" (velero#1926, #5623)
+    # v1.0-v1.13 backups: the error field of "Error backing up item" (velero#1926, #5623); pkg/backup/
+    # resource_backupper.go up to v1.3, pkg/backup/backup.go from v1.4.0 (:448)
     ('time="2019-10-02T05:00:27Z" level=error msg="Error backing up item" backup=velero/bihourly-20191002040022 '
      'error="timed out waiting for all PodVolumeBackups to complete" error.file="/go/src/github.com/heptio/velero/'
      'pkg/restic/backupper.go:165" group=v1 logSource="pkg/backup/resource_backupper.go:264" name=django-74897b4dd-m45v9 '
      'namespace= resource=pods', B),
-    # v0.11/v1.0: only at info, when the backup ended (velero#1515)
+    # v0.11: only at info, when the backup ended (velero#1515; v0.11.0 pkg/backup/backup.go:297)
     ('time="2019-05-21T22:14:45Z" level=info msg="Backup completed with errors: timed out waiting for all '
      'PodVolumeBackups to complete" backup=velero/jenkins1 logSource="pkg/backup/backup.go:297"', B),
     # v1.14+: its own message, JSON (velero#8723)
@@ -32,11 +33,24 @@ FORMS = [
      'error="timed out waiting for all PodVolumeRestores to complete" logSource="pkg/restore/restore.go:1433"', R),
     ('{"level":"error","msg":"unable to successfully complete pod volume restores of pod\'s volumes","error":'
      '"[timed out waiting for all PodVolumeRestores to complete, pod volume restore failed]","restore":"velero/r1"}', R),
-    # v1.17 node-agent data path
-    ('time="2025-06-01T10:00:00Z" level=error msg="Async fs backup data path failed" error="timed out waiting for fs '
-     'backup to complete" pvb=velero/b1-x2', B),
-    ('{"level":"error","msg":"Async fs restore data path failed","error":"timed out waiting for fs restore to '
-     'complete","pvr":"velero/r1-x2"}', R),
+    # v1.17 node-agent pod volume data path (pkg/podvolume/backup_micro_service.go:210/219,
+    # restore_micro_service.go:194/203)
+    ('time="2025-06-01T10:00:00Z" level=error msg="Async fs backup was not completed" error="timed out waiting for fs '
+     'backup to complete" error.file="/go/src/github.com/vmware-tanzu/velero/pkg/podvolume/backup_micro_service.go:210" '
+     'logSource="pkg/podvolume/backup_micro_service.go:219"', B),
+    ('{"level":"error","msg":"Async fs restore was not completed","error":"timed out waiting for fs restore to '
+     'complete","logSource":"pkg/podvolume/restore_micro_service.go:203"}', R),
+    # v1.15+ data mover (pkg/datamover/backup_micro_service.go:213/222, restore_micro_service.go:190/199)
+    ('time="2025-06-01T10:00:00Z" level=error msg="Async fs backup was not completed" error="timed out waiting for fs '
+     'backup to complete" error.file="/go/src/github.com/vmware-tanzu/velero/pkg/datamover/backup_micro_service.go:213" '
+     'logSource="pkg/datamover/backup_micro_service.go:222"', "DataUpload"),
+    ('{"level":"error","msg":"Async fs restore was not completed","error":"timed out waiting for fs restore to '
+     'complete","logSource":"pkg/datamover/restore_micro_service.go:199"}', "DataDownload"),
+    # neither logSource nor error.file: either data path
+    ('time="2025-06-01T10:00:00Z" level=error msg="Async fs backup was not completed" error="timed out waiting for fs '
+     'backup to complete"', "PodVolumeBackup or DataUpload"),
+    ('{"level":"error","msg":"Async fs restore was not completed","error":"timed out waiting for fs restore to '
+     'complete"}', "PodVolumeRestore or DataDownload"),
 ]
 
 
@@ -125,3 +139,27 @@ def test_a_failed_migration_keeps_its_errors_and_the_blocker_comes_first():
 ])
 def test_mtc_quiesce_marks(obj, how):
     assert quiesced(obj) == how
+
+
+def test_an_fs_timeout_of_unknown_origin_names_both_kinds_and_the_volumes_by_their_own(tmp_path):
+    """"timed out waiting for fs backup to complete" comes from the data mover (v1.15+, DataUpload) or the v1.17
+    pod volume data path (PodVolumeBackup): without logSource/error.file the title says either; the waiting
+    volumes keep their own kind."""
+    from lib.verify import verify
+    from tests.unit.scenario_source import ScenarioSource
+
+    src = ScenarioSource("restic-timeout")
+    key = "openshift-migration/velero-7d9c4b8f5-x2x7q/velero"
+    old = src.doc["logs"]["source"][key]
+    text = old.read_text().replace('msg="Error backing up item"', 'msg="Async fs backup was not completed"').replace(
+        'error="timed out waiting for all PodVolumeBackups to complete" error.file="/go/src/github.com/heptio/velero/'
+        'pkg/restic/backupper.go:165"', 'error="timed out waiting for fs backup to complete"')
+    assert "fs backup" in text
+    log = tmp_path / "velero.log"
+    log.write_text(text)
+    src.doc["logs"]["source"][key] = log
+    rep = verify(src, "f7b5e1a2", now=src.now)
+    f = next(x for x in rep.findings if x.id == "restic-timeout")
+    assert f.title.endswith("waiting for PodVolumeBackups or DataUploads"), f.title
+    still = [e for e in f.evidence if " still " in e]
+    assert still and all(e.startswith("PodVolumeBackup f7b5e1a2") for e in still), still
