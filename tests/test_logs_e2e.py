@@ -127,11 +127,7 @@ def test_the_canary_suite_leaves_no_form_of_any_secret_in_the_written_logs(sim, 
     from tests import redaction_canaries as rc
 
     s = sim("restic-timeout")
-    for role, objs in rc.objects().items():
-        for x in objs:
-            s.put(role, x)
-    for ln in rc.log_lines():
-        s.append_log("source", NS, "velero-7d9c4b8f5-x2x7q", "velero", ln)
+    rc.plant(s)
     r = kubectl(s, "mig-logs", "--output-dir", str(tmp_path / "o"), "--log-source", "velero")
     assert r.returncode == 0, r.stderr
     tree = b"\n".join(p.read_bytes() for p in (tmp_path / "o").rglob("*") if p.is_file())
