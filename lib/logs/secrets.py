@@ -33,15 +33,22 @@ def learn(src, tgts: list[Target], r: Redactor) -> Learnt:
     where: dict[tuple[str, str], tuple[str, ...]] = {(role, src.namespace): MTC_KINDS for role in src.roles()}
     for t in tgts:
         where.setdefault((t.cluster, t.namespace), APP_KINDS)
+    unreached: set = set()
     for (role, ns), kinds in sorted(where.items()):
         for kind in kinds:
+            if role in unreached:
+                break
             try:
                 items = src.list(role, kind, ns)
             except (NotServed, NotCollected):     # no Velero there, a must-gather without it: nothing to learn
                 continue
             except MigError as e:
-                if not (isinstance(e, ApiError) and e.status in (404, 405)):
-                    out.not_read.append({"cluster": role, "what": f"{kind} in {ns}", "error": str(e)})
+                status = e.status if isinstance(e, ApiError) else 0
+                if status not in (404, 405):
+                    out.not_read.append({"cluster": role, "what": f"{kind} in {ns}" if status else f"objects in {ns}",
+                                         "error": str(e)})
+                if status == 0:               # not reached (or no client): asked once, not once per kind
+                    unreached.add(role)
                 continue
             for x in items:
                 r.learn(x)

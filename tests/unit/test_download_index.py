@@ -79,6 +79,17 @@ def test_the_secrets_are_learnt_in_mtc_namespace_everywhere_and_beside_the_pods_
                                               for k in MTC_KINDS} | {("source", k, "app-ns") for k in APP_KINDS})
 
 
+def test_a_cluster_not_reached_is_asked_once_and_said_once():
+    from lib.logs.secrets import learn
+    from lib.redact import Redactor
+
+    src = Src(refuse={("host", "Secret"): ApiError("dial tcp 10.0.0.1:6443: connection refused", 0)})
+    learnt = learn(src, T, Redactor())
+    assert [(n["cluster"], n["what"]) for n in learnt.not_read] == [("host", "objects in openshift-migration")]
+    assert [x for x in src.listed if x[0] == "host"] == [("host", "Secret", "openshift-migration")]
+    assert learnt.objects == 1
+
+
 def test_secrets_that_cannot_be_read_are_said_and_the_logs_still_written_by_the_rules(tmp_path):
     refused = ApiError('secrets is forbidden: User "dev" cannot list "secrets", token=CanaryDlTok0004', 403)
     missing = ApiError("the server could not find the requested resource", 404)
