@@ -64,7 +64,7 @@ def main(argv) -> int:
     if a.report_only:
         from lib.gather import report
 
-        print(report.for_bundle(a.report_only, a.migration, a.namespace))
+        print(report.for_bundle(a.report_only, a.migration, a.namespace, redact=not a.no_redact))
         return 0
     if a.redact:
         from lib.gather import scrub  # only --redact needs it (start-up)
@@ -89,7 +89,8 @@ def validate(a) -> None:
                    redact="--redact", report_only="--report-only", redaction_map="--redaction-map",
                    since_time="--since-time")
     if a.report_only and (a.redact or a.cluster or a.namespaces or a.in_cluster):
-        raise UsageError("--report-only PATH writes the report of an existing bundle: it takes only a migration")
+        raise UsageError("--report-only PATH writes the report of an existing bundle: it takes only a migration "
+                         "and --no-redact")
     if a.redact and (a.no_redact or a.migration or a.cluster or a.namespaces or a.in_cluster):
         raise UsageError("--redact PATH scrubs an existing bundle: it takes only --dest-dir, --redaction-map "
                          "and --no-archive")

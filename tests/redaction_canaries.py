@@ -1,9 +1,10 @@
 """Planted secrets, one per form a secret takes (issue 15), shared by the unit canary suite and the
-gather end-to-end test, and the scan that looks for any of them in raw, lower/upper case, base64
+mig-gather and mig-logs end-to-end tests, and the scan that looks for any of them in raw, lower/upper case, base64
 (every alignment, standard and URL-safe), URL-encoded and JSON-escaped forms.
 
 Each canary is distinct and long enough to be found by a plain byte search; none is a substring of
-another. `objects()` and `log_lines()` plant them; `leaks(blob)` lists what is still readable."""
+another. `objects()` and `log_lines()` are them, `plant(s)` puts both in emulated clusters; `leaks(blob)`
+lists what is still readable."""
 
 from __future__ import annotations
 
@@ -170,6 +171,16 @@ def log_lines() -> list[str]:
         'level=info msg="restic pod velero-7d9c4b8f5-x2x7q mounts secretName: velero-restic-credentials"',
         "x" * 1_200_000 + f" password={t['long-line']} " + "y" * 1_200_000,     # longer than a read
     ]
+
+
+def plant(s, pod: str = "velero-7d9c4b8f5-x2x7q") -> None:
+    """Every canary into emulated clusters `s`: the objects on their clusters, the log lines in the
+    source's Velero pod."""
+    for role, objs in objects().items():
+        for x in objs:
+            s.put(role, x)
+    for ln in log_lines():
+        s.append_log("source", NS, pod, "velero", ln)
 
 
 def _b64_cores(v: bytes) -> set[bytes]:

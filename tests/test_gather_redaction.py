@@ -142,11 +142,7 @@ def test_the_canary_suite_leaves_no_form_of_any_secret_in_the_tarball_or_on_stde
     from tests import redaction_canaries as rc
 
     s = sim("restic-timeout")
-    for role, objs in rc.objects().items():
-        for x in objs:
-            s.put(role, x)
-    for ln in rc.log_lines():
-        s.append_log("source", NS, "velero-7d9c4b8f5-x2x7q", "velero", ln)
+    rc.plant(s)
     r = gather(kubectl, s, tmp_path / "out")
     assert r.returncode == 0, r.stderr
     root, tarball = bundle_of(r)

@@ -112,3 +112,27 @@ def test_report_only_for_a_bundle_the_mtc_image_made(kubectl, tmp_path):
     tgz = mb.tar_of(top, tmp_path / "mg.tar.gz")
     r = kubectl(None, "mig-gather", "--report-only", str(tgz))
     assert r.returncode == 1 and "not a directory" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_report_only_redacts_what_the_bundle_holds_in_clear(kubectl, tmp_path):
+    """The MTC image gathers Secrets in clear: a value only a Secret holds, quoted in the migration's
+    conditions, and a password in its Velero log reach report.html as placeholders; --no-redact says so."""
+    import base64
+
+    known, pw = "CanaryReportKnown0001", "CanaryReportPw0002"
+    sc = mb.load("restic-timeout")
+    mig = next(x for x in sc["objects"]["host"] if x["kind"] == "MigMigration")
+    for c in mig["status"]["conditions"]:
+        c["message"] += f" (store key {known}, password={pw})"
+    cloud = base64.b64encode(f"[default]\naws_secret_access_key={known}\n".encode()).decode()
+    sc["objects"]["source"].append({"apiVersion": "v1", "kind": "Secret", "data": {"cloud": cloud},
+                                    "metadata": {"name": "cloud-credentials", "namespace": mb.NS}})
+    image = mb.image_output(tmp_path / "image", "restic-timeout", "2021-03", scenario=sc)
+    r = kubectl(None, "mig-gather", "--report-only", str(image))
+    assert r.returncode == 0, r.stderr
+    text = (image / "report.html").read_text()
+    assert "FAILED: migration " + MIG in text and "REDACTED-SECRET-DATA-" in text and "REDACTED-PASSWORD-" in text
+    assert known not in text and pw not in text
+    r = kubectl(None, "mig-gather", "--report-only", str(image), "--no-redact")
+    assert r.returncode == 0 and "warning: --no-redact" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert known in (image / "report.html").read_text()

@@ -118,3 +118,40 @@ def test_download_and_archive_are_redacted_with_the_rules_of_mig_gather(sim, kub
         assert not [c for c in planted if c.encode() in blob]
     index = json.loads((tmp_path / "o" / "index.json").read_text())
     assert index["complete"] is True and index["redaction"]["rules"]["token"] >= 1
+
+
+def test_the_canary_suite_leaves_no_form_of_any_secret_in_the_written_logs(sim, kubectl, tmp_path):
+    """tests/redaction_canaries.py as mig-gather's test plants them: secrets known only from the objects of
+    the host and source clusters (Secrets, ConfigMaps, kubeconfigs, env and args, last-applied, a BSL's
+    config) and every text form, in a Velero log; none survives in the tree, the tarball or on stderr."""
+    from tests import redaction_canaries as rc
+
+    s = sim("restic-timeout")
+    rc.plant(s)
+    r = kubectl(s, "mig-logs", "--output-dir", str(tmp_path / "o"), "--log-source", "velero")
+    assert r.returncode == 0, r.stderr
+    tree = b"\n".join(p.read_bytes() for p in (tmp_path / "o").rglob("*") if p.is_file())
+    arc = tmp_path / "l.tar.gz"
+    a = kubectl(s, "mig-logs", "--archive", str(arc), "--log-source", "velero", "--cluster", "source")
+    assert a.returncode == 0, a.stderr
+    with tarfile.open(arc) as t:
+        packed = b"\n".join(t.extractfile(m).read() for m in t.getmembers() if m.isfile())
+    for blob in (tree, packed, r.stderr.encode(), a.stderr.encode()):
+        assert rc.leaks(blob) == []
+    for kept in ("secret=openshift-migration/cloud-credentials", "keyFile=/etc/pki/tls/private/server.key",
+                 "timed out waiting for all PodVolumeBackups to complete", "secretName: velero-restic-credentials"):
+        assert kept.encode() in tree and kept.encode() in packed, kept
+    redaction = json.loads((tmp_path / "o" / "index.json").read_text())["redaction"]
+    assert redaction["rules"]["known-value"] > 0 and redaction["learntFrom"] > 0 and redaction["notRead"] == []
+
+
+def test_secrets_that_cannot_be_read_are_said_once_and_the_logs_are_written_by_the_rules(sim, kubectl, tmp_path):
+    s = sim("sock-shop-success")
+    s.fault("source", method="GET", path=r"/namespaces/openshift-migration/secrets$", status=403)
+    r = kubectl(s, "mig-logs", "88435fe0", "--output-dir", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    warned = [ln for ln in r.stderr.splitlines() if "Secret in openshift-migration could not be read" in ln]
+    assert len(warned) == 1 and warned[0].startswith("warning: source: "), r.stderr
+    index = json.loads((tmp_path / "o" / "index.json").read_text())
+    assert [n["cluster"] for n in index["redaction"]["notRead"]] == ["source"]
+    assert any(f["path"].startswith("source/") for f in index["files"])

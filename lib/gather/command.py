@@ -10,7 +10,6 @@ import os
 import random
 import shutil
 import sys
-import tarfile
 import threading
 import time
 from dataclasses import dataclass
@@ -22,10 +21,9 @@ from ..errors import EXIT_ERROR, EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, Mig
 from ..graph import list_migrations, resolve_migration
 from ..progress import Progress
 from ..redact import Redactor
-from ..state import state_dir
-from . import report
+from . import mapping, report
 from .engine import ClusterGather, ClusterJob, miss
-from .write import ClusterWriter, safe
+from .write import ClusterWriter, archive, safe
 
 
 @dataclass
@@ -41,10 +39,6 @@ class Options:
     redaction_map: str | None = None   # a mapping to reuse and extend (another bundle of the same case)
     since_seconds: int | None = None   # logs: only the last N seconds (--since)
     since_time: str | None = None      # logs: only from this RFC3339 time (--since-time)
-
-
-def _stamp() -> str:
-    return o.now_stamp()
 
 
 def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
@@ -137,23 +131,6 @@ def _report_miss(what: str, e: Exception) -> dict:
     return {"what": what, "why": f"internal error: {type(e).__name__}: {e}", "status": None, "code": EXIT_ERROR}
 
 
-def _archive(final: Path, dest: Path) -> Path:
-    tmp = dest / f".must-gather.tar.gz.partial-{os.getpid()}"
-    try:
-        with tarfile.open(tmp, "w:gz", compresslevel=6) as tf:
-            tf.add(final, arcname=final.name)
-        target = dest / "must-gather.tar.gz"
-        os.replace(tmp, target)
-        return target
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def mapping_path(gid: str) -> Path:
-    return state_dir() / "redactions" / f"must-gather.local.{gid}.json"
-
-
 def run(src, opt: Options, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     jobs, migrations = cluster_jobs(src, opt.migration)
@@ -178,13 +155,10 @@ def run(src, opt: Options, out=None, err=None) -> int:
     final = dest / f"must-gather.local.{gid}"
     partial = dest / f".must-gather.local.{gid}.partial"
     redactor = Redactor(enabled=opt.redact)
-    if opt.redact and opt.redaction_map and Path(opt.redaction_map).expanduser().exists():
-        try:
-            redactor.load(Path(opt.redaction_map).expanduser())
-        except (OSError, ValueError) as e:
-            raise MigError(f"--redaction-map {opt.redaction_map}: {getattr(e, 'strerror', None) or e}") from None
+    if opt.redact:
+        mapping.load(redactor, opt.redaction_map)
     progress = Progress(0, "mig-gather logs", err)
-    started = _stamp()
+    started = o.now_stamp()
     writers: dict = {}
     threads: list = []
     listed = None
@@ -200,7 +174,7 @@ def run(src, opt: Options, out=None, err=None) -> int:
             t.join()
         progress.close()
         index = {"apiVersion": "mig-tools/v1", "kind": "Gather", "tool": "mig-gather", "version": __version__,
-                 "id": gid, "started": started, "finished": _stamp(), "namespace": src.namespace,
+                 "id": gid, "started": started, "finished": o.now_stamp(), "namespace": src.namespace,
                  "migration": opt.migration or "", "clusters": [j.to_dict() for j in jobs],
                  "logsSince": {"seconds": opt.since_seconds, "time": opt.since_time}
                  if (opt.since_seconds or opt.since_time) else None}
@@ -218,7 +192,7 @@ def run(src, opt: Options, out=None, err=None) -> int:
             index.update(missing=missing, complete=False)
         (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
         os.replace(partial, final)
-        tarball = _archive(final, dest) if opt.archive else None
+        tarball = archive(final, dest, "must-gather.tar.gz") if opt.archive else None
     except BaseException:
         for w in writers.values():
             w.stop.set()
@@ -236,11 +210,7 @@ def run(src, opt: Options, out=None, err=None) -> int:
         err.write(f"not collected: {m.get('cluster', '')} {m['what']}: {m['why']}\n")
     code = _exit_code(index["missing"])
     if opt.redact and (not opt.in_cluster or opt.redaction_map):
-        keep = Path(opt.redaction_map).expanduser() if opt.redaction_map else mapping_path(gid)
-        try:
-            err.write(f"redaction mapping (keep it private, it is not in the bundle): {redactor.save(keep)}\n")
-        except OSError as e:
-            err.write(f"error: could not keep the redaction mapping at {keep}: {e.strerror or e}\n")
+        if not mapping.keep(redactor, opt.redaction_map, final.name, err):
             code = code or 1
     elif not opt.redact:
         err.write("warning: --no-redact: secrets are in the bundle in clear\n")

@@ -200,7 +200,7 @@ class ClusterGather:
             except velero.Partial as p:
                 files = p.files
                 self._miss(f"Velero records of {kind} {o.name(obj)}", p.error)
-            base = f"velero/{kind.lower()}s/{o.name(obj)}"
+            base = velero.record_dir(kind, o.name(obj))
             for fn, data in files.items():
                 self.w.text(f"{base}/{fn}", data)
 

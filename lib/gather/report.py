@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import os
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -183,14 +184,16 @@ def write(root: Path, reports: list, index: dict | None, redaction: dict | None,
     return path
 
 
-def for_bundle(path: str, ref: str | None, namespace: str, limit: int = 3) -> Path:
+def for_bundle(path: str, ref: str | None, namespace: str, limit: int = 3, redact: bool = True, err=None) -> Path:
     """`--report-only PATH`: the report of a bundle directory (any layout --must-gather reads), written at
-    its root (where gather.json is, for ours), for migration `ref` or the `limit` newest."""
+    its root (where gather.json is, for ours), for migration `ref` or the `limit` newest; redacted unless
+    `redact` is false, with the secrets of the bundle's objects learnt first (an image's are in clear)."""
     import json
 
     from ..errors import MigError
     from ..graph import list_migrations
     from ..mustgather import open_must_gather
+    from ..redact import Redactor
     from ..verify import verify
 
     p = Path(path).expanduser()
@@ -215,4 +218,11 @@ def for_bundle(path: str, ref: str | None, namespace: str, limit: int = 3) -> Pa
             redaction = json.loads(scrub_report.read_text()).get("redaction")
         except ValueError:
             redaction = None
-    return write(root, reports, index, redaction)
+    r = Redactor(enabled=redact)
+    for cd in src.clusters:
+        for x in cd.objects:
+            r.learn(x)
+    r.prepare()
+    if not redact:
+        (err or sys.stderr).write("warning: --no-redact: secrets of the bundle are in report.html in clear\n")
+    return write(root, reports, index, redaction, r.string)

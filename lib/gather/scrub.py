@@ -13,22 +13,22 @@ complete, then archived; the mapping placeholder -> value stays on this machine.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 import shutil
 import sys
-import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .. import objects as o
 from ..errors import MigError
 from ..mustgather import layout
 from ..mustgather.extract import ARCHIVE_SUFFIXES, extract_to_temp, is_archive_name
 from ..redact import Redactor, StreamRedactor
-from ..state import state_dir
+from . import mapping as redaction_map
+from . import write
 
 REPORT = "mig-tools-redaction.json"
 OBJECT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -97,8 +97,7 @@ def _docs(src: Path) -> list | None:
         raw = src.read_bytes()
         if src.suffix == ".json":
             return [json.loads(raw)]
-        if layout._suspicious(raw):
-            layout._vet(raw)
+        layout.vet(raw)
         return list(yaml.load_all(raw, Loader=_Loader))
     except (ValueError, yaml.YAMLError, UnicodeDecodeError, RecursionError, OSError):
         return None
@@ -146,19 +145,6 @@ def _text_file(r: Redactor, src: Path, dest: Path) -> None:
         fout.write(sr.close())
 
 
-def _archive(root: Path, dest: Path) -> Path:
-    target = dest / f"{root.name}.tar.gz"
-    tmp = dest / f".{root.name}.tar.gz.partial-{os.getpid()}"
-    try:
-        with tarfile.open(tmp, "w:gz", compresslevel=6) as tf:
-            tf.add(root, arcname=root.name)
-        os.replace(tmp, target)
-        return target
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive: bool = True,
                   out=None, err=None) -> int:
     """Write `<dest_dir>/<name>.redacted/` (and `.tar.gz`); print their paths; keep the mapping."""
@@ -172,12 +158,8 @@ def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive:
     except OSError as e:
         raise MigError(f"--dest-dir {dest}: {e.strerror or e}") from None
     r = Redactor()
-    map_path = Path(mapping).expanduser() if mapping else None
-    if map_path and map_path.exists():
-        try:
-            known = r.load(map_path)
-        except (OSError, ValueError) as e:
-            raise MigError(f"--redaction-map {mapping}: {getattr(e, 'strerror', None) or e}") from None
+    known = redaction_map.load(r, mapping)
+    if known is not None:
         err.write(f"redaction mapping {mapping}: {known} known values keep their placeholders\n")
     name = f"{bundle_name(src)}.redacted"
     final = dest / name
@@ -199,7 +181,7 @@ def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive:
         for f, rel in plan.texts:
             _text_file(r, f, partial / rel)
         report = {"apiVersion": "mig-tools/v1", "kind": "Redaction", "source": src.name,
-                  "redactedAt": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "redactedAt": o.now_stamp(),
                   "redaction": r.summary(), "files": len(plan.objects) + len(plan.texts),
                   "archivesExpanded": plan.archives, "leftOut": plan.left_out}
         _mark_index(partial, r)
@@ -208,18 +190,12 @@ def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    tarball = _archive(final, dest) if archive else None
+    tarball = write.archive(final, dest, f"{name}.tar.gz") if archive else None
     rules = ", ".join(f"{k} {v}" for k, v in r.summary()["rules"].items()) or "nothing found"
     err.write(f"redacted: {rules}; {len(plan.left_out)} binary files left out\n")
     for lo in plan.left_out[:10]:
         err.write(f"left out (binary, cannot be scrubbed): {lo}\n")
-    keep = map_path or state_dir() / "redactions" / f"{name}.json"
-    code = 0
-    try:
-        err.write(f"redaction mapping (keep it private, it is not in the bundle): {r.save(keep)}\n")
-    except OSError as e:
-        err.write(f"error: could not keep the redaction mapping at {keep}: {e.strerror or e}\n")
-        code = 1
+    code = 0 if redaction_map.keep(r, mapping, name, err) else 1
     out.write(f"{final}\n")
     if tarball:
         out.write(f"{tarball}\n")

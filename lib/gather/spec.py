@@ -56,7 +56,6 @@ APP_EVENTS_OF_MTC_ONLY = "Event"
 HELPER_LABEL = "app.kubernetes.io/part-of=openshift-migration"
 
 LOG_CONCURRENCY = 4           # log streams at once per cluster
-DOWNLOADS = 20          # Velero copies of the logs of Backups/Restores that did not complete cleanly, newest first
 LIST_CONCURRENCY = 4          # list calls at once per cluster
 LIST_WAIT = 900               # seconds a listed cluster waits for the others before writing
 

@@ -142,14 +142,14 @@ def _results(obj: dict, results: dict | None, why: str | None) -> list[str]:
     return out
 
 
-def _volumes(title: str, vols: list[dict], pod_key: str) -> list[str]:
+def _volumes(title: str, vols: list[dict]) -> list[str]:
     if not vols:
         return []
     groups: dict = {}
     for v in vols:
         phase = o.phase(v) or "New"
         phase = "In Progress" if phase == "InProgress" else phase
-        pod = o.spec(v).get(pod_key) or {}
+        pod = o.spec(v).get("pod") or {}
         label = f"{pod.get('namespace', '')}/{pod.get('name', '')}"
         vol = str(o.spec(v).get("volume", ""))
         prog = o.status(v).get("progress") or {}
@@ -193,7 +193,7 @@ def describe_backup(b: dict, pvbs: list[dict], resources: dict | None, results: 
     lines += ["", "Velero-Native Snapshots: <none included>" if not st.get("volumeSnapshotsAttempted") else
               f"Velero-Native Snapshots:  {st.get('volumeSnapshotsCompleted', 0)} of "
               f"{st.get('volumeSnapshotsAttempted')} snapshots completed successfully", ""]
-    lines += _volumes("Restic Backups", pvbs, "pod")
+    lines += _volumes("Restic Backups", pvbs)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -214,7 +214,7 @@ def describe_restore(r: dict, pvrs: list[dict], results: dict | None, why: str |
               f"  Included:  {', '.join(sp.get('includedNamespaces') or []) or 'all namespaces found in the backup'}",
               f"  Excluded:  {', '.join(sp.get('excludedNamespaces') or []) or '<none>'}", "",
               f"Restore PVs:  {sp.get('restorePVs', 'auto')}", ""]
-    lines += _volumes("Restic Restores", pvrs, "pod")
+    lines += _volumes("Restic Restores", pvrs)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -229,11 +229,16 @@ def _json(data: bytes) -> dict | None:
 FILES = {"Log": "{kind}.log", "ResourceList": "resource-list.json", "Results": "results.json"}
 
 
+def record_dir(kind: str, name: str) -> str:
+    """Where the records of Backup or Restore `name` are kept in a cluster's directory."""
+    return f"velero/{kind.lower()}s/{name}"
+
+
 def velero_record(target: str, name: str) -> str:
     """Where a DownloadRequest target (BackupLog, RestoreResults, ...) of `name` is kept in a cluster's directory."""
     kind = "Backup" if target.startswith("Backup") else "Restore"
     part = target[len(kind):]
-    return f"velero/{kind.lower()}s/{name}/" + FILES.get(part, part).format(kind=kind.lower())
+    return f"{record_dir(kind, name)}/" + FILES.get(part, part).format(kind=kind.lower())
 
 
 def records(dl: Downloader, kind: str, obj: dict, volumes: list[dict]) -> dict[str, bytes]:

@@ -1,8 +1,11 @@
-"""Writing one cluster's subtree in `oc adm inspect`'s layout; every object is redacted first."""
+"""Writing one cluster's subtree in `oc adm inspect`'s layout, every object redacted first; and the
+tarball of a finished bundle."""
 
 from __future__ import annotations
 
+import os
 import re
+import tarfile
 import threading
 from pathlib import Path
 
@@ -24,6 +27,21 @@ def safe(name: str) -> str:
     """A path component from an API name (never '..', never a separator)."""
     out = _SAFE.sub("_", name or "_")
     return out if out not in (".", "..") else out.replace(".", "_")
+
+
+def archive(root: Path, dest: Path, name: str) -> Path:
+    """dest/name: a .tar.gz of `root` (under its own name), written to a temporary name and renamed, so
+    that a tarball is never half-written."""
+    target = dest / name
+    tmp = dest / f".{name}.partial-{os.getpid()}"
+    try:
+        with tarfile.open(tmp, "w:gz", compresslevel=6) as tf:
+            tf.add(root, arcname=root.name)
+        os.replace(tmp, target)
+        return target
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 class Abandoned(Exception):

@@ -71,6 +71,9 @@ def execute(src, opt: Options, out=None, err=None) -> int:
                   + (f"; {len(index['failed'])} could not be read (see index.json)" if index["failed"] else "") + "\n")
         for f in index["failed"]:
             err.write(f"warning: {f['error']}\n")
+        for n in index["redaction"]["notRead"]:
+            err.write(f"warning: {n['cluster']}: {n['what']} could not be read ({n['error']}): the values it holds "
+                      "are redacted only where a rule finds them\n")
         return EXIT_UNREACHABLE if index["failed"] else 0
 
     color = opt.output != "json" and fmt_color(out)

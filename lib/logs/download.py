@@ -2,7 +2,8 @@
 DIR/<cluster>/<log-source>/<pod>/<container>.log (and .previous.log), with index.json, or a tarball.
 
 Pods are fetched in parallel (bounded); bytes are streamed to disk through the redactor (the rules
-of mig-gather, lib/redact.py: what mig-logs writes can be attached to a case), as read otherwise.
+of mig-gather, lib/redact.py, and the secret values learnt first from the objects around the pods,
+lib/logs/secrets.py: what mig-logs writes can be attached to a case), as read otherwise.
 index.json is written before the first log (`"complete": false`) and at the end: the tree never lacks
 it, not on Ctrl-C, SIGTERM or a full disk (a file that cannot be written is listed as failed).
 Ctrl-C stops within a second: the files being written are removed (never a half file, no empty
@@ -23,6 +24,7 @@ from ..errors import ApiError, MigError
 from ..progress import Progress
 from ..redact import Redactor, StreamRedactor
 from .filter import Needles
+from .secrets import Learnt, learn
 from .select import Target
 
 WORKERS = 4
@@ -84,8 +86,13 @@ def download(src, tgts: list[Target], dest: Path, needles: Needles | None, previ
         if previous:
             jobs.append((t, base / f"{t.container}.previous.log", True))
     redactor = Redactor()
-    index: dict = {"filtered": needles is not None, "complete": False, "files": [], "failed": list(failed or []),
-                   "redaction": redactor.summary()}
+    learnt = Learnt()
+
+    def redaction() -> dict:
+        return {**redactor.summary(), "learntFrom": learnt.objects, "notRead": learnt.not_read}
+
+    index: dict = {"filtered": needles is not None, "complete": False, "redaction": redaction(), "files": [],
+                   "failed": []}
     _write_index(dest, index)          # before any log: a tree without its index never exists
     lock = threading.Lock()
     stop = threading.Event()
@@ -119,6 +126,9 @@ def download(src, tgts: list[Target], dest: Path, needles: Needles | None, previ
 
     threads = [threading.Thread(target=worker, name=f"logs-{i}", daemon=True) for i in range(min(WORKERS, len(jobs)))]
     try:
+        learnt = learn(src, tgts, redactor)      # every secret known before the first byte is written
+        # what could not even be listed: its error may quote a URL or a header with its credentials
+        index["failed"] = [dict(f, error=redactor.string(str(f["error"]))) for f in failed or []]
         for th in threads:        # inside the try: Ctrl-C may come while they start
             th.start()
         for th in threads:
@@ -131,12 +141,12 @@ def download(src, tgts: list[Target], dest: Path, needles: Needles | None, previ
                 th.join(0.5)       # a worker between chunks stops at once; one blocked on a socket is left
         with lock:
             index["interrupted"] = True
-            index["redaction"] = redactor.summary()
+            index["redaction"] = redaction()
             _write_index(dest, index, tidy=[p for _, p, _ in jobs], quiet=True)
         progress.close()
         raise
     progress.close()
-    index.update(complete=True, redaction=redactor.summary())
+    index.update(complete=True, redaction=redaction())
     _write_index(dest, index)
     return index
 

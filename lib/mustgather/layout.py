@@ -170,12 +170,19 @@ class Hostile(ValueError):
 
 
 def _suspicious(data: bytes) -> bool:
-    """Whether a document may nest deeply or hold aliases: a few finds, then `_vet` looks closely."""
+    """Whether a document may nest deeply or hold aliases: a few finds, then `_walk` looks closely."""
     return (b"*" in data or data.count(b"[") + data.count(b"{") > MAX_NESTING or b"- - - - " in data
             or b" " * (2 * MAX_NESTING) in data)
 
 
-def _vet(data: bytes) -> None:
+def vet(data: bytes) -> None:
+    """Raise Hostile when a YAML or JSON document is built to hurt its reader (nested past MAX_NESTING,
+    aliases); most documents are cleared by a few byte searches, the others by walking their events."""
+    if _suspicious(data):
+        _walk(data)
+
+
+def _walk(data: bytes) -> None:
     """Walk the YAML events (libyaml's parser keeps its own stack; composing is what recurses and,
     in the C extension some wheels carry, crashes past ~50,000 levels): refuse a nesting deeper than
     MAX_NESTING or any alias (`*name`: Kubernetes never writes one, and expanded they bomb)."""
@@ -199,8 +206,7 @@ def _vet(data: bytes) -> None:
 def _objects(path: Path) -> list[dict]:
     with open(path, "rb") as f:
         data = f.read(MAX_OBJECT_FILE + 1)
-    if _suspicious(data):
-        _vet(data)
+    vet(data)
     docs = list(yaml.load_all(data, Loader=_Loader))
     out = []
     for d in docs:

@@ -38,3 +38,36 @@ def test_what_is_not_a_mapping_is_refused(tmp_path, text):
     (tmp_path / "m.json").write_text(text)
     with pytest.raises(ValueError):
         Redactor().load(tmp_path / "m.json")
+
+
+def test_mig_gather_takes_a_mapping_over_only_when_the_file_exists(tmp_path):
+    from lib.errors import MigError
+    from lib.gather import mapping
+
+    assert mapping.load(Redactor(), None) is None and mapping.load(Redactor(), str(tmp_path / "new.json")) is None
+    first = Redactor()
+    first.string("password=FirstSecret0001")
+    first.save(tmp_path / "case.json")
+    assert mapping.load(Redactor(), str(tmp_path / "case.json")) == 1
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(MigError, match=r"^--redaction-map .*bad\.json: "):
+        mapping.load(Redactor(), str(tmp_path / "bad.json"))
+
+
+def test_mig_gather_keeps_the_mapping_or_says_in_one_line_why_not(tmp_path, monkeypatch):
+    import io
+
+    from lib.gather import mapping
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    r = Redactor()
+    r.string("password=KeptSecret0001")
+    err = io.StringIO()
+    assert mapping.keep(r, None, "must-gather.local.1", err)
+    kept = tmp_path / "state/mig-tools/redactions/must-gather.local.1.json"
+    assert err.getvalue() == f"redaction mapping (keep it private, it is not in the bundle): {kept}\n"
+    assert "KeptSecret0001" in kept.read_text()
+    (tmp_path / "file").write_text("")
+    err = io.StringIO()
+    assert not mapping.keep(r, str(tmp_path / "file" / "m.json"), "b", err)
+    assert err.getvalue().startswith("error: could not keep the redaction mapping at ") and err.getvalue().count("\n") == 1
