@@ -37,32 +37,29 @@ def test_neither_pod_log_nor_velero_s_copy_is_said_not_silent():
     assert rep.verdict == "SUCCEEDED WITH WARNINGS"          # no evidence either way: MTC's word stands, said unchecked
 
 
-def test_no_rollback_needed_after_mtc_s_own_rollback():
+def _findings_after_mtc_rollback(conditions: list) -> set:
+    """The finding ids of jenkins-final-1 once MTC ran a rollback that ended with `conditions`."""
     src = _src("restic-timeout-info")
     host = src.doc["objects"]["host"]
     mig = next(x for x in host if x.get("kind") == "MigMigration")
     rb = copy.deepcopy(mig)
     rb["metadata"].update(name="jenkins-rollback-1", uid="rb-uid", creationTimestamp="2019-05-21T23:00:00Z")
     rb["spec"] = {"migPlanRef": mig["spec"]["migPlanRef"], "rollback": True}
-    rb["status"] = {"phase": "Completed", "conditions": [{"type": "Succeeded", "status": "True"}]}
+    rb["status"] = {"phase": "Completed", "conditions": conditions}
     host.append(rb)
-    ids = {f.id for f in verify(src, "jenkins-final-1", now=src.now, strict=True).findings}
+    return {f.id for f in verify(src, "jenkins-final-1", now=src.now, strict=True).findings}
+
+
+def test_no_rollback_needed_after_mtc_s_own_rollback():
+    ids = _findings_after_mtc_rollback([{"type": "Succeeded", "status": "True"}])
     assert "rollback-needed" not in ids and "restic-timeout" in ids
 
 
 def test_a_canceled_rollback_still_leaves_rollback_needed():
     # a canceled MigMigration also carries Succeeded (mig-controller's Completed phase): it rolled nothing back
-    src = _src("restic-timeout-info")
-    host = src.doc["objects"]["host"]
-    mig = next(x for x in host if x.get("kind") == "MigMigration")
-    rb = copy.deepcopy(mig)
-    rb["metadata"].update(name="jenkins-rollback-1", uid="rb-uid", creationTimestamp="2019-05-21T23:00:00Z")
-    rb["spec"] = {"migPlanRef": mig["spec"]["migPlanRef"], "rollback": True}
-    rb["status"] = {"phase": "Completed", "conditions": [
+    ids = _findings_after_mtc_rollback([
         {"type": "Canceled", "status": "True", "message": "The migration has been canceled."},
-        {"type": "Succeeded", "status": "True", "message": "The migration has completed successfully."}]}
-    host.append(rb)
-    ids = {f.id for f in verify(src, "jenkins-final-1", now=src.now, strict=True).findings}
+        {"type": "Succeeded", "status": "True", "message": "The migration has completed successfully."}])
     assert "rollback-needed" in ids
 
 
