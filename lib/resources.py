@@ -86,11 +86,12 @@ _TABLE = [
     Resource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False),
 ]
 
-BY_KIND = {r.kind: r for r in _TABLE}
-# KubeVirt's VirtualMachine (MTC 1.8 stops them, lib/mtc START_VM): not in the table, as most clusters do not serve
-# it; read by this Resource where a cluster not serving it must read as "none" (a 404) and a must-gather as
-# "collected or not".
+# KubeVirt's VirtualMachine (MTC 1.8 stops them, lib/mtc START_VM): most clusters do not serve it, and answer a list
+# with 404 (read as "none"); a must-gather says whether it collected them.
 VIRTUAL_MACHINE = Resource("kubevirt.io", "v1", "virtualmachines", "VirtualMachine")
+_TABLE.append(VIRTUAL_MACHINE)
+
+BY_KIND = {r.kind: r for r in _TABLE}
 BY_KEY = {r.key: r for r in _TABLE}
 
 

@@ -487,3 +487,30 @@ def test_a_vm_start_kubevirt_refuses_stops_the_run_and_keeps_mtc_s_annotations(s
     s.clear_faults()
     assert run_in(kubectl, s, tmp_path, "vms", "--yes").returncode == 0
     assert not s.get("source", "VirtualMachine", "rhel9-vm", "vms")["metadata"].get("annotations")
+
+
+def test_a_bundle_of_the_vm_scenario_says_what_the_live_clusters_say(sim, kubectl, tmp_path):
+    # mig-gather lists VirtualMachines in the migrated namespaces (rollback-needed declares the kind): offline,
+    # mig-verify finds the stopped VM and mig-rollback plans the same start
+    from tests.conftest import bundle_of, gather
+
+    s = sim("vm-quiesced")
+    r = gather(kubectl, s, tmp_path / "g")                  # the migrated namespaces' summary kinds only
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(kubectl(None, "mig-verify", "c4d5e6f7", "--must-gather", str(bundle_of(r)[1]), "-o",
+                             "json").stdout)
+    f = next(x for x in rep["findings"] if x["id"] == "rollback-needed")
+    assert "VirtualMachine vms/rhel9-vm: stopped (migration.openshift.io/start-vm=true)" in f["evidence"]
+    r = gather(kubectl, s, tmp_path / "full", "--namespaces")   # what mig-rollback needs offline
+    assert r.returncode == 0, r.stderr
+    tarball = str(bundle_of(r)[1])
+    env = {"XDG_STATE_HOME": str(tmp_path)}
+    r = kubectl(s, "mig-rollback", "vms", "-o", "json", env=env)
+    assert r.returncode == 0, r.stderr
+    live = json.loads(r.stdout)
+    r = kubectl(None, "mig-rollback", "vms", "-o", "json", "--must-gather", tarball, env=env)
+    assert r.returncode == 0, r.stderr
+    offline = json.loads(r.stdout)
+    key = lambda a: (a["cluster"], a["verb"], a["kind"], a["name"], a["change"])  # noqa: E731
+    assert sorted(map(key, offline["actions"])) == sorted(map(key, live["actions"]))
+    assert ("source", "start", "VirtualMachine", "rhel9-vm") in {k[:4] for k in map(key, live["actions"])}

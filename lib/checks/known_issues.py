@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from .. import mtc
 from .. import objects as o
-from ..errors import NotCollected, NotServed
+from ..errors import ApiError, NotCollected, NotServed
 from ..facts import Facts
 from ..resources import VIRTUAL_MACHINE as VM
 from .registry import Finding, check, ref
@@ -151,17 +151,14 @@ def _rolled_back(f) -> dict | None:
 
 def _vms(f: Facts) -> list[dict]:
     """The source's KubeVirt VirtualMachines (MTC 1.8 stops them too, lib/mtc START_VM), read apart from
-    QUIESCED_KINDS as only some clusters serve the kind. A cluster that does not serve kubevirt.io has none; a
-    must-gather that holds none is asked whether it collected them (NotCollected if not: unknown, never "no VMs")."""
+    QUIESCED_KINDS as only some clusters serve the kind: one that does not (a list answered 404) has none; a
+    must-gather that did not collect them raises NotCollected (unknown, never "no VMs")."""
     try:
         return f.app("source", VM.kind)
-    except NotServed:
-        if f.src.live:
+    except ApiError as e:
+        if e.status == 404:
             return []
-    out: list[dict] = []
-    for ns in f.app_namespaces("source"):
-        out += f.src.list("source", VM, ns)     # NotCollected when the bundle never gathered them there
-    return out
+        raise
 
 
 @check("rollback-needed", app_kinds={"source": QUIESCED_KINDS + (VM.kind,)})
