@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .. import mtc
 from .. import objects as o
-from ..errors import ApiError, NotCollected, NotServed
+from ..errors import ApiError, NotCollected
 from ..resources import BY_KIND, VIRTUAL_MACHINE
 from .leftovers import APP_POD, HOOK_LABEL, MIGMIGRATION, PART_OF, RSYNC_APPS, STAGE_BACKUP, STAGE_POD
 from .plan import DC_LABEL, DEPLOYER_LABEL
@@ -42,8 +42,6 @@ def _ignore_missing(fn, unread: list | None = None, what: str = ""):
     except NotCollected as e:
         if unread is not None:
             unread.append(f"{what}: {e}" if what else str(e))
-        return []
-    except NotServed:
         return []
     except ApiError as e:
         if e.status in (404, 405, 400):

@@ -475,3 +475,18 @@ def test_a_vm_of_a_namespace_another_plan_shares_is_started_only_when_it_mounts_
     assert {a.name for a in plan.actions if a.kind == "VirtualMachine"} == {"vm-db"}
     assert any(m.startswith("VirtualMachine parts/vm-legacy is held down but left as it is (it would be stopped")
                for m in plan.manual), plan.manual
+
+
+def test_a_vm_whose_launcher_pod_is_stopping_or_done_is_not_running():
+    # mig-controller's isVMActive counts any pod of the VMI; one being deleted (MTC's stop, 600 s grace) or finished
+    # is the VM stopping, and taking it for running would leave the VM stopped without MTC's annotations
+    from lib.rollback.observe import active_vms
+    vmi = [{"kind": "VirtualMachineInstance", "name": "vm-db"}]
+    pods = [{"metadata": {"name": "a", "ownerReferences": vmi, "deletionTimestamp": "2026-01-01T00:00:00Z"},
+             "status": {"phase": "Running"}},
+            {"metadata": {"name": "b", "ownerReferences": vmi}, "status": {"phase": "Succeeded"}},
+            {"metadata": {"name": "c", "ownerReferences": [{"kind": "ReplicaSet", "name": "vm-db"}]},
+             "status": {"phase": "Running"}}]
+    assert active_vms(pods, "parts") == set()
+    assert active_vms(pods + [{"metadata": {"name": "d", "ownerReferences": vmi}, "status": {"phase": "Pending"}}],
+                      "parts") == {("parts", "vm-db")}
