@@ -245,3 +245,14 @@ LEFTOVERS = (
     ("Service", RSYNC_SELECTOR, ("target",), "same"),
     ("Route", RSYNC_SELECTOR, ("target",), "same"),
 )
+
+# --- KubeVirt VirtualMachines (MC-1.8 pkg/apis/migration/v1alpha1/annotations.go, pkg/controller/migmigration/
+# quiesce.go quiesceVirtualMachines / unQuiesceVirtualMachines / startVM; added by MC 5e957a251, #1375) ----------
+# The quiesce annotates an active VM that mounts a copied PVC (or DataVolume) with START_VM=true, and RUN_STRATEGY
+# = its spec.runStrategy when it has one, then PUTs its `stop` subresource; the unquiesce starts the VMs not active
+# that carry START_VM=true, restores spec.runStrategy from RUN_STRATEGY, removes both and PUTs `start`.
+START_VM = "migration.openshift.io/start-vm"                # annotations.go StartVMAnnotation ("true")
+RUN_STRATEGY = "migration.openshift.io/vm-run-strategy"     # annotations.go RunStrategyAnnotation
+# quiesce.go vmSubresourceURLFmt, with virtv1.ApiStorageVersion v1
+VM_SUBRESOURCE = "/apis/subresources.kubevirt.io/v1/namespaces/{namespace}/virtualmachines/{name}/{action}"
+VMI_KIND = "VirtualMachineInstance"                         # isVMActive: a pod owned by the VMI of the VM's name

@@ -86,6 +86,11 @@ _TABLE = [
     Resource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False),
 ]
 
+# KubeVirt's VirtualMachine (MTC 1.8 stops them, lib/mtc START_VM): most clusters do not serve it, and answer a list
+# with 404 (read as "none"); a must-gather says whether it collected them.
+VIRTUAL_MACHINE = Resource("kubevirt.io", "v1", "virtualmachines", "VirtualMachine")
+_TABLE.append(VIRTUAL_MACHINE)
+
 BY_KIND = {r.kind: r for r in _TABLE}
 BY_KEY = {r.key: r for r in _TABLE}
 

@@ -179,3 +179,32 @@ def test_download_request_serves_what_object_storage_kept(sim):
     ctx = __import__("ssl").create_default_context(cadata=s.cluster("source").ca_pem.decode())
     with urllib.request.urlopen(url, context=ctx) as r:              # no Authorization header: pre-signed
         assert gzip.decompress(r.read()).decode() == text
+
+
+def test_kubevirt_start_and_stop_subresources_answer_as_virt_api(sim):
+    """tests/emulator/kubevirt.py: 202 without a body on success, 404 for a VM that does not exist, 409 where virt-api
+    refuses (kubevirt pkg/virt-api/rest/lifecycle.go), only PUT."""
+    s = sim("vm-quiesced")
+    c = client(s, "source")
+    path = "/apis/subresources.kubevirt.io/v1/namespaces/vms/virtualmachines/{}/{}"
+    assert c.request("PUT", path.format("rhel9-vm", "start"), body={}) == {}
+    assert c.get("VirtualMachine", "rhel9-vm", "vms")["spec"]["runStrategy"] == "Always"      # Halted -> Always
+    assert [(r.method, r.status) for r in s.requests("source") if r.path.endswith("/rhel9-vm/start")] == [("PUT", 202)]
+    for name, action, status in (("rhel9-vm", "start", 409),      # Always does not support manual start requests
+                                 ("no-such-vm", "start", 404), ("rhel9-vm", "restart", 404)):
+        with pytest.raises(ApiError) as e:
+            c.request("PUT", path.format(name, action), body={})
+        assert e.value.status == status, (name, action)
+    with pytest.raises(ApiError) as e:
+        c.request("POST", path.format("rhel9-vm", "stop"), body={})
+    assert e.value.status == 405
+    assert c.request("PUT", path.format("rhel9-vm", "stop"), body={}) == {}
+    assert c.get("VirtualMachine", "rhel9-vm", "vms")["spec"]["runStrategy"] == "Halted"
+    c.patch("VirtualMachine", "fedora-scratch", "vms", {"spec": {"runStrategy": None, "running": False}})
+    c.request("PUT", path.format("fedora-scratch", "start"), body={})       # spec.running, not runStrategy
+    spec = c.get("VirtualMachine", "fedora-scratch", "vms")["spec"]
+    assert spec["running"] is True and "runStrategy" not in spec
+    c.patch("VirtualMachine", "rhel9-vm", "vms", {"spec": {"runStrategy": "Manual"}})
+    c.request("PUT", path.format("rhel9-vm", "start"), body={})             # Manual: a start request for virt-controller
+    vm = c.get("VirtualMachine", "rhel9-vm", "vms")
+    assert vm["spec"]["runStrategy"] == "Manual" and vm["status"]["stateChangeRequests"] == [{"action": "Start"}]

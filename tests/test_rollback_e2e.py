@@ -424,3 +424,93 @@ def test_a_rerun_after_the_user_recreated_the_deploymentconfig_leaves_it_alone(s
         assert "Traceback" not in r.stderr
     for kind, name in (("DeploymentConfig", "web"), ("ReplicationController", "web-1"), ("Pod", "web-1-new01")):
         assert s.get("target", kind, name, NS_DST) is not None, (kind, name)
+
+
+def test_a_vm_mtc_stopped_is_started_through_kubevirt_and_loses_mtc_s_annotations(sim, kubectl, tmp_path):
+    # MTC 1.8 (quiesce.go quiesceVirtualMachines/startVM): the VM carries start-vm and vm-run-strategy and was
+    # stopped through the subresource (runStrategy Halted); the decoy VM its owner stopped stays stopped
+    s = sim("vm-quiesced")
+    mig = "c4d5e6f7-0b1c-4d2e-9f30-6b7c8d9e0f12"
+    start = "/apis/subresources.kubevirt.io/v1/namespaces/vms/virtualmachines/rhel9-vm/start"
+
+    def findings():
+        r = kubectl(s, "mig-verify", mig, "-o", "json")
+        return {f["id"] for f in json.loads(r.stdout)["findings"]}
+
+    assert "rollback-needed" in findings()
+    s.reset_requests()
+    r = run_in(kubectl, s, tmp_path, "vms")
+    assert r.returncode == 0 and s.writes() == [], r.stderr
+    assert "VirtualMachine/rhel9-vm" in r.stdout and f"PUT {start}" in r.stdout and "fedora-scratch" not in r.stdout
+    r = run_in(kubectl, s, tmp_path, "vms", "--yes")
+    assert r.returncode == 0, r.stderr
+    vm = s.get("source", "VirtualMachine", "rhel9-vm", "vms")
+    assert vm["spec"]["runStrategy"] == "Always"                       # KubeVirt's start of a Halted VM
+    assert not [k for k in vm["metadata"].get("annotations") or {} if k.startswith("migration.openshift.io/")]
+    assert s.get("source", "VirtualMachine", "fedora-scratch", "vms")["spec"]["runStrategy"] == "Halted"
+    assert [(q.method, q.status) for q in s.requests("source") if q.path == start] == [("PUT", 202)]
+    assert source_deletes(s) == []
+    again = run_in(kubectl, s, tmp_path, "vms", "--yes")
+    assert again.returncode == 0 and "nothing to do" in again.stderr, again.stderr
+    assert "rollback-needed" not in findings()
+
+
+@pytest.mark.parametrize("method,path", [("PUT", "/virtualmachines/rhel9-vm/start"),
+                                         ("PATCH", "/virtualmachines/rhel9-vm")])
+def test_a_vm_start_or_its_patch_faulted_then_rerun_converges(sim, kubectl, tmp_path, method, path):
+    # the PATCH faulted: the VM was started (runStrategy Always) but keeps MTC's annotations; the re-run does not
+    # start it again (KubeVirt would refuse: 409) and only restores its runStrategy and removes the annotations
+    s = sim("vm-quiesced")
+    s.fault("source", method=method, path=path, status=500, times=4)       # past the 3 retries of a write
+    r = run_in(kubectl, s, tmp_path, "vms", "--yes")
+    assert r.returncode == 69 and "rollback stopped" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert s.get("source", "VirtualMachine", "rhel9-vm", "vms")["metadata"]["annotations"]
+    s.clear_faults()
+    r = run_in(kubectl, s, tmp_path, "vms", "--yes")
+    assert r.returncode == 0, r.stderr
+    vm = s.get("source", "VirtualMachine", "rhel9-vm", "vms")
+    assert vm["spec"]["runStrategy"] == "Always" and not vm["metadata"].get("annotations")
+    assert [q.status for q in s.requests("source") if q.method == "PUT" and q.path.endswith("/start")][-1] == 202
+    assert "nothing to do" in run_in(kubectl, s, tmp_path, "vms", "--yes").stderr
+
+
+def test_a_vm_start_kubevirt_refuses_stops_the_run_and_keeps_mtc_s_annotations(sim, kubectl, tmp_path):
+    # a 409 to the start is KubeVirt's refusal (running already, manual recovery required): not retried as a conflict
+    s = sim("vm-quiesced")
+    s.fault("source", method="PUT", path="/virtualmachines/rhel9-vm/start", status=409, times=1)
+    r = run_in(kubectl, s, tmp_path, "vms", "--yes")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert [ln for ln in r.stderr.splitlines() if "rollback stopped" in ln] == [
+        "error: rollback stopped: source (ocp3-source): start VirtualMachine vms/rhel9-vm: injected fault: 409"]
+    ann = s.get("source", "VirtualMachine", "rhel9-vm", "vms")["metadata"]["annotations"]
+    assert ann["migration.openshift.io/start-vm"] == "true"
+    s.clear_faults()
+    assert run_in(kubectl, s, tmp_path, "vms", "--yes").returncode == 0
+    assert not s.get("source", "VirtualMachine", "rhel9-vm", "vms")["metadata"].get("annotations")
+
+
+def test_a_bundle_of_the_vm_scenario_says_what_the_live_clusters_say(sim, kubectl, tmp_path):
+    # mig-gather lists VirtualMachines in the migrated namespaces (rollback-needed declares the kind): offline,
+    # mig-verify finds the stopped VM and mig-rollback plans the same start
+    from tests.conftest import bundle_of, gather
+
+    s = sim("vm-quiesced")
+    r = gather(kubectl, s, tmp_path / "g")                  # the migrated namespaces' summary kinds only
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(kubectl(None, "mig-verify", "c4d5e6f7", "--must-gather", str(bundle_of(r)[1]), "-o",
+                             "json").stdout)
+    f = next(x for x in rep["findings"] if x["id"] == "rollback-needed")
+    assert "VirtualMachine vms/rhel9-vm: stopped (migration.openshift.io/start-vm=true)" in f["evidence"]
+    r = gather(kubectl, s, tmp_path / "full", "--namespaces")   # what mig-rollback needs offline
+    assert r.returncode == 0, r.stderr
+    tarball = str(bundle_of(r)[1])
+    env = {"XDG_STATE_HOME": str(tmp_path)}
+    r = kubectl(s, "mig-rollback", "vms", "-o", "json", env=env)
+    assert r.returncode == 0, r.stderr
+    live = json.loads(r.stdout)
+    r = kubectl(None, "mig-rollback", "vms", "-o", "json", "--must-gather", tarball, env=env)
+    assert r.returncode == 0, r.stderr
+    offline = json.loads(r.stdout)
+    key = lambda a: (a["cluster"], a["verb"], a["kind"], a["name"], a["change"])  # noqa: E731
+    assert sorted(map(key, offline["actions"])) == sorted(map(key, live["actions"]))
+    assert ("source", "start", "VirtualMachine", "rhel9-vm") in {k[:4] for k in map(key, live["actions"])}

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 
 from .registry import CHECKS, Check, Finding, Need, check, needed, ref, run_all
 
 __all__ = ["CHECKS", "Check", "Finding", "Need", "check", "discover", "modules", "needed", "ref", "run_all"]
 
 _LOADED: list[str] = []
+_LOADING = threading.Lock()
 
 
 def modules() -> list[str]:
@@ -20,9 +22,13 @@ def modules() -> list[str]:
 
 
 def discover() -> list[str]:
-    """Import every check module once, so that each registers its checks."""
-    if not _LOADED:
-        for name in modules():
-            importlib.import_module(f"{__name__}.{name}")
-            _LOADED.append(name)
+    """Import every check module once, so that each registers its checks. Thread-safe: mig-gather's cluster
+    threads ask at once (lib/gather/spec), and one that saw some modules loaded but not all would leave out the
+    kinds only the others declare (a VirtualMachine) from what is collected, while the bundle claims them."""
+    with _LOADING:
+        if not _LOADED:
+            names = modules()
+            for name in names:
+                importlib.import_module(f"{__name__}.{name}")
+            _LOADED.extend(names)
     return list(_LOADED)

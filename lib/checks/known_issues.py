@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .. import mtc
 from .. import objects as o
-from ..errors import NotCollected, NotServed
+from ..errors import ApiError, NotCollected, NotServed
 from ..facts import Facts
+from ..resources import VIRTUAL_MACHINE as VM
 from .registry import Finding, check, ref
 
 SCC_KEYS = ("openshift.io/sa.scc.uid-range", "openshift.io/sa.scc.supplemental-groups", "openshift.io/sa.scc.mcs")
@@ -121,6 +123,8 @@ QUIESCED_KINDS = ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet",
 def quiesced(obj: dict) -> str:
     """How `obj` is held down by MTC's quiesce, or "" when it is not."""
     kind, sp, ann = obj.get("kind"), o.spec(obj), o.annotations(obj)
+    if kind == VM.kind:             # mig-controller's shouldStartVM: the annotation, "true"
+        return f"stopped ({mtc.START_VM}=true)" if ann.get(mtc.START_VM) == "true" else ""
     if kind == "CronJob":
         return "suspended" if sp.get("suspend") and SUSPEND in ann else ""
     if kind == "DaemonSet":         # CAM 1.1 used the key without the migration. prefix
@@ -145,7 +149,19 @@ def _rolled_back(f) -> dict | None:
     return None
 
 
-@check("rollback-needed", app_kinds={"source": QUIESCED_KINDS})
+def _vms(f: Facts) -> list[dict]:
+    """The source's KubeVirt VirtualMachines (MTC 1.8 stops them too, lib/mtc START_VM), read apart from
+    QUIESCED_KINDS as only some clusters serve the kind: one that does not (a list answered 404) has none; a
+    must-gather that did not collect them raises NotCollected (unknown, never "no VMs")."""
+    try:
+        return f.app("source", VM.kind)
+    except ApiError as e:
+        if e.status == 404:
+            return []
+        raise
+
+
+@check("rollback-needed", app_kinds={"source": QUIESCED_KINDS + (VM.kind,)})
 def rollback_needed(f: Facts) -> Iterator[Finding]:
     """The source application is still held down by MTC's quiesce after a final migration that did not succeed."""
     mig = f.mig
@@ -164,6 +180,10 @@ def rollback_needed(f: Facts) -> Iterator[Finding]:
         except NotServed:
             continue                    # e.g. no DeploymentConfig on plain Kubernetes
         held += [(x, quiesced(x)) for x in items if quiesced(x)]
+    try:
+        held += [(x, quiesced(x)) for x in _vms(f) if quiesced(x)]
+    except NotCollected as e:           # the workloads were read: only the VMs are unknown
+        f.unchecked(f"check rollback-needed: VirtualMachines: {e}")
     if not held:
         return                          # failed before the quiesce step, or already unquiesced
     plan = o.name(f.plan or {})

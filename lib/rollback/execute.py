@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from .. import objects as o
 from ..errors import ApiError, MigError
+from ..mtc import VM_SUBRESOURCE
 from .journal import Journal
 from .leftovers import delete_backup_request
 from .plan import Action, Plan
@@ -44,6 +45,9 @@ def _apply(client, a: Action, journal: Journal) -> str:
                 client.delete(a.kind, a.name, a.namespace or None, "Background", uid=a.uid)
             elif a.verb == "request-deletion":
                 client.create("DeleteBackupRequest", delete_backup_request(cur), a.namespace)
+            elif a.verb == "start":     # KubeVirt's subresource, as mig-controller's startVM: StartOptions {}
+                client.request("PUT", VM_SUBRESOURCE.format(namespace=a.namespace, name=a.name, action="start"),
+                               body={}, what=f"start VirtualMachine {a.namespace}/{a.name}")
             else:
                 body = {**a.patch, "metadata": {**(a.patch.get("metadata") or {}),
                                                 "resourceVersion": cur["metadata"]["resourceVersion"]}}
@@ -54,6 +58,9 @@ def _apply(client, a: Action, journal: Journal) -> str:
             if e.status == 404:
                 journal.record("done", a.key, note="gone meanwhile")
                 return "already gone"
+            if e.status == 409 and a.verb == "start":   # KubeVirt refused it (running already, recovery needed)
+                journal.record("failed", a.key, error=str(e))
+                raise
             if e.status == 409:
                 journal.record("conflict", a.key, error=str(e))
                 continue

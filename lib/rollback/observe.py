@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .. import mtc
 from .. import objects as o
 from ..errors import ApiError, NotCollected
-from ..resources import BY_KIND
+from ..resources import BY_KIND, VIRTUAL_MACHINE
 from .leftovers import APP_POD, HOOK_LABEL, MIGMIGRATION, PART_OF, RSYNC_APPS, STAGE_BACKUP, STAGE_POD
 from .plan import DC_LABEL, DEPLOYER_LABEL
 from .resolve import Context
@@ -30,6 +30,7 @@ class Observed:
     delete_requests: dict = field(default_factory=dict)     # role -> DeleteBackupRequests
     restores: list = field(default_factory=list)
     dvm_uids: set = field(default_factory=set)
+    active_vms: set = field(default_factory=set)    # (source ns, name): VMs with a live pod of their VMI
     unread: list = field(default_factory=list)      # what a must-gather did not hold
 
 
@@ -110,12 +111,34 @@ def _hooks(src, role: str, ctx: Context, namespaces: list) -> list[dict]:
     return out
 
 
+def active_vms(pods: list[dict], ns: str) -> set:
+    """mig-controller's isVMActive (MC-1.8 quiesce.go): a pod owned by the VirtualMachineInstance of the VM's name;
+    here only one not finished nor being deleted, as such a pod is the VM stopping, not running."""
+    out = set()
+    for p in pods:
+        if o.meta(p).get("deletionTimestamp") or o.status(p).get("phase") in ("Succeeded", "Failed"):
+            continue
+        out |= {(ns, r.get("name")) for r in o.meta(p).get("ownerReferences") or []
+                if r.get("kind") == mtc.VMI_KIND}
+    return out
+
+
+def _vms(src, ob: Observed, ns: str, pods: Pods) -> list[dict]:
+    """The source's KubeVirt VirtualMachines MTC stopped (none where the cluster does not serve kubevirt.io), and
+    which of them run."""
+    vms = [x for x in _ignore_missing(lambda: src.list("source", VIRTUAL_MACHINE, ns), ob.unread,
+                                      f"source VirtualMachines in {ns}") if o.annotations(x).get(mtc.START_VM)]
+    if vms:
+        ob.active_vms |= active_vms(_ignore_missing(lambda: pods("source", ns), ob.unread, f"source pods in {ns}"), ns)
+    return vms
+
+
 def observe(src, ctx: Context) -> Observed:
     ob, pods = Observed(), Pods(src)
     resources = _kinds(src, "target")
     for s, d in ctx.pairs:
         ob.target[d] = target_objects(src, ctx, d, resources, pods)
-        ob.source[s] = [x for kind in SOURCE_KINDS for x in src.list("source", kind, s)]
+        ob.source[s] = [x for kind in SOURCE_KINDS for x in src.list("source", kind, s)] + _vms(src, ob, s, pods)
     ob.target_pvs = _ignore_missing(lambda: src.list("target", "PersistentVolume"), ob.unread, "target PVs")
     ob.source_pvs = _ignore_missing(lambda: src.list("source", "PersistentVolume"), ob.unread, "source PVs")
     hook_ns = sorted({h.get("executionNamespace") for h in o.spec(ctx.plan).get("hooks") or []} - {None, ""})

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from .. import objects as o
+from ..mtc import RUN_STRATEGY, START_VM, VM_SUBRESOURCE
 from .resolve import PLAN_LABEL, Context
 
 REPLICAS = "migration.openshift.io/preQuiesceReplicas"
@@ -39,7 +40,7 @@ SCALABLE = ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet", "Repl
 @dataclass
 class Action:
     cluster: str            # source | target
-    verb: str               # delete | patch | request-deletion (a Velero DeleteBackupRequest)
+    verb: str               # delete | patch | request-deletion (a Velero DeleteBackupRequest) | start (a KubeVirt VM)
     kind: str
     name: str
     namespace: str
@@ -226,6 +227,8 @@ def mounted_claim(x: dict, claims: set) -> str:
     tpl = o.dig(x, "spec", "jobTemplate", "spec", "template") if x.get("kind") == "CronJob" else o.dig(x, "spec", "template")
     for v in o.dig(tpl, "spec", "volumes", default=[]) or []:
         name = o.dig(v, "persistentVolumeClaim", "claimName")
+        if x.get("kind") == "VirtualMachine" and not name:     # MC-1.8 quiesce.go: a VM's DataVolume too
+            name = o.dig(v, "dataVolume", "name")
         if name in claims:
             return str(name)
     if x.get("kind") == "StatefulSet":
@@ -237,7 +240,65 @@ def mounted_claim(x: dict, claims: set) -> str:
     return ""
 
 
-def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None) \
+def run_strategy(vm: dict) -> str:
+    """KubeVirt's VirtualMachine.RunStrategy() (api core/v1 types.go): spec.running true Always, false Halted; else
+    spec.runStrategy; else Halted."""
+    spec = o.spec(vm)
+    if spec.get("running") is not None:
+        return "Always" if spec["running"] else "Halted"
+    return str(spec.get("runStrategy") or "Halted")
+
+
+def _start_pending(vm: dict) -> bool:
+    return any(r.get("action") == "Start" for r in o.status(vm).get("stateChangeRequests") or [])
+
+
+def vm_actions(x: dict, ns: str, active: bool) -> list[Action]:
+    """A KubeVirt VirtualMachine MTC 1.8 stopped (MC-1.8 quiesce.go startVM): only one carrying START_VM=true.
+    Started through its `start` subresource first, then spec.runStrategy back from RUN_STRATEGY and both
+    annotations removed. mig-controller does the update first: a runStrategy Always restored before the start makes
+    KubeVirt refuse it (409, "Always does not support manual start requests", virt-api rest/lifecycle.go), and an
+    interrupted run would leave a stopped VM without the annotations that prove it ours. KubeVirt accepts the start
+    of a VM MTC's stop left Halted (it sets runStrategy Always, or spec.running true) or Manual/RerunOnFailure (a
+    start request in status.stateChangeRequests).
+    Not started again, only the annotations removed (and its runStrategy restored): a VM still running (a live pod of
+    its VirtualMachineInstance, as mig-controller's isVMActive: MTC's stop did not happen), one whose runStrategy
+    Always or Once runs it (KubeVirt refuses their manual start: an earlier run started it), one with a start
+    request pending (an earlier run asked)."""
+    ann = o.annotations(x)
+    if ann.get(START_VM) != "true":
+        return []
+    base = {"cluster": "source", "kind": "VirtualMachine", "name": o.name(x), "namespace": ns, "uid": o.uid(x),
+            "resource_version": o.meta(x).get("resourceVersion", ""), "group": "restore"}
+    rs = run_strategy(x)
+    started = ("running already (a pod of its VirtualMachineInstance)" if active else
+               f"runStrategy {rs} runs it" if rs in ("Always", "Once") else
+               "a start request is pending" if _start_pending(x) else "")
+    acts = []
+    if not started:
+        acts.append(Action(verb="start", change=f"stopped (runStrategy {rs}) -> started: PUT "
+                           + VM_SUBRESOURCE.format(namespace=ns, name=o.name(x), action="start"),
+                           reason=f"{START_VM}=true (MTC stopped it)", **base))
+    patch: dict = {"metadata": {"annotations": {START_VM: None, RUN_STRATEGY: None}}}
+    change = "annotations removed"
+    if RUN_STRATEGY in ann:
+        patch["spec"] = {"runStrategy": ann[RUN_STRATEGY]}
+        change = f"runStrategy {o.spec(x).get('runStrategy')} -> {ann[RUN_STRATEGY]}, " + change
+    why = f"{START_VM}=true" + (f", {RUN_STRATEGY}={ann[RUN_STRATEGY]}" if RUN_STRATEGY in ann else "")
+    if started:
+        why += f"; {started}: not started again"
+    acts.append(Action(verb="patch", change=change, reason=why, patch=patch, **base))
+    return acts
+
+
+def _undo(x: dict, ns: str, replicas: int | None, manual: list, active_vms: set) -> list[Action]:
+    if x.get("kind") == "VirtualMachine":
+        return vm_actions(x, ns, (ns, o.name(x)) in active_vms)
+    a = _source_action(x, ns, replicas, manual)
+    return [a] if a else []
+
+
+def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None, active_vms: set | None = None) \
         -> tuple[list[Action], list[str], list[str]]:
     """Undo the quiesce in source namespace `ns` from what mig-controller wrote; never delete anything. When other
     MigPlans list `ns` too, only the workloads mounting one of this plan's copied PVCs (as MTC 1.8's unquiesce):
@@ -252,8 +313,7 @@ def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None
         if o.namespace(x) and o.namespace(x) != ns:
             continue
         if others and not mounted_claim(x, claims):
-            a = _source_action(x, ns, replicas, [])
-            if a:
+            for a in _undo(x, ns, replicas, [], active_vms or set())[:1]:
                 left.append(f"{a.kind}/{a.name}")
                 manual.append(f"{a.kind} {ns}/{a.name} is held down but left as it is (it would be {a.change}): "
                               f"MigPlan {', '.join(others)} also migrates namespace {ns} and its pods mount none of "
@@ -261,9 +321,7 @@ def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None
                               "unquiesces only the workloads mounting the plan's PVCs); restore it by hand if it is "
                               "this plan's")
             continue
-        a = _source_action(x, ns, replicas, manual)
-        if a:
-            acts.append(a)
+        acts += _undo(x, ns, replicas, manual, active_vms or set())
     return sorted(acts, key=lambda a: (a.kind, a.name)), manual, sorted(left)
 
 

@@ -68,7 +68,7 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         tacts = target_actions(ctx, d, objs, stop_daemonsets, journaled_dcs, skip)
         labelled = sum(1 for x in objs if o.labels(x).get(PLAN_LABEL) == ctx.plan_uid)
         vacts, lines, warns = volume_actions(ctx, d, s, objs, ob.target_pvs, ob.source_pvs, release)
-        sacts, man, left_alone = source_actions(ctx, s, ob.source.get(s) or [], replicas)
+        sacts, man, left_alone = source_actions(ctx, s, ob.source.get(s) or [], replicas, ob.active_vms)
         acts += tacts + vacts + sacts
         _pvc_fates(tacts + vacts, d, objs, ob.target_pvs, ctx)
         manual += man + _unproven_dc_pods(ctx, d, objs, tacts)
@@ -76,10 +76,11 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         warnings += warns
         looked.append(f'target namespace "{d}": ' + (f"{labelled} objects carry {PLAN_LABEL}={ctx.plan_uid}" if labelled
                                                     else f"nothing carries {PLAN_LABEL}={ctx.plan_uid}"))
-        looked.append(f'source namespace "{s}": ' + (f"{len(sacts)} quiesced objects to restore" if sacts else
+        held = len({(a.kind, a.name) for a in sacts})       # a VM has two steps: start, then its annotations
+        looked.append(f'source namespace "{s}": ' + (f"{held} quiesced objects to restore" if sacts else
                                                     "nothing quiesced (no preQuiesce annotations, no quiesce "
-                                                    "nodeSelector)" if not left_alone else "nothing of this plan's "
-                                                    "quiesced"))
+                                                    "nodeSelector, no VM MTC stopped)" if not left_alone else
+                                                    "nothing of this plan's quiesced"))
         if ctx.sharing.get(s):
             looked.append(f'source namespace "{s}" is also migrated by MigPlan {", ".join(ctx.sharing[s])}: only the '
                           f"workloads mounting a PVC this plan copies are restored, as MTC 1.8 does"

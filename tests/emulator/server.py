@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lib.selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 
-from . import openapi, protobuf, velero
+from . import kubevirt, openapi, protobuf, velero
 from . import patch as patches
 from .faults import Faults, Request
 from .logs import LogStore, parse_ts
@@ -331,6 +331,8 @@ class _Handler(BaseHTTPRequestHandler):
         if segs == ["apis"]:
             c.authorize(token, "get", None, None, "")
             return self._send(200, _group_list(c))
+        if segs[:3] == ["apis", kubevirt.GROUP, kubevirt.VERSION] and len(segs) > 3:
+            return self._kubevirt(method, segs[3:], token)
         if segs[:1] == ["api"] and len(segs) >= 2:
             group, version, rest = "", segs[1], segs[2:]
         elif segs[:1] == ["apis"] and len(segs) >= 3:
@@ -557,6 +559,33 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                          "details": {"name": name, "group": res.group, "kind": res.plural,
                                      "uid": gone["metadata"]["uid"]}})
+
+    def _kubevirt(self, method: str, rest: list, token: str | None) -> None:
+        """PUT .../namespaces/<ns>/virtualmachines/<name>/start|stop (tests/emulator/kubevirt.py): 202 and no body
+        on success, as virt-api; 404 for a VM that does not exist or a cluster without kubevirt.io."""
+        c = self.cluster
+        res = c.by_path.get(kubevirt.VM_KEY)
+        if res is None or len(rest) != 5 or rest[0] != "namespaces" or rest[2] != "virtualmachines" \
+                or rest[4] not in kubevirt.ACTIONS:
+            raise ApiFailure(404, "NotFound", "the server could not find the requested resource")
+        ns, name, action = rest[1], rest[3], rest[4]
+        c.authorize(token, "update", res, action, ns)
+        body = self._body()
+        if method != "PUT":
+            raise ApiFailure(405, "MethodNotAllowed", f"{method} is not supported on virtualmachines/{action}")
+        if body is not None and not isinstance(body, dict):
+            raise ApiFailure(400, "BadRequest", f"Can not unmarshal Request body to struct: {body!r}")
+        with c.store.lock:
+            vm = c.store.get(res, ns, name)
+            try:
+                kubevirt.apply(vm, action, kubevirt.vmi_running(c.store.list(c.by_plural["pods"], ns), name))
+            except kubevirt.Refused as e:
+                raise ApiFailure(e.code, e.reason, e.message) from None
+            c.store.replace(res, ns, name, vm)
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self._status = 202
 
     def _scale(self, method: str, res: Res, ns: str, name: str) -> None:
         c = self.cluster

@@ -79,3 +79,34 @@ def test_finding_is_built_by_keyword_with_a_known_severity():
         registry.Finding("x", "error", "t")                   # type: ignore[misc]
     with pytest.raises(ValueError):
         registry.Finding(id="x", severity="fatal", title="t")  # type: ignore[arg-type]
+
+
+def test_discover_answers_only_once_every_check_module_is_imported(monkeypatch):
+    # mig-gather's cluster threads compute what to collect at once (lib/gather/spec): a thread that got the modules
+    # of a discovery still under way lost the kinds the others declare (rollback-needed's VirtualMachine)
+    import importlib
+    import threading
+
+    monkeypatch.setattr(checks, "_LOADED", [])
+    blocked, go, real = threading.Event(), threading.Event(), importlib.import_module
+    calls: list[str] = []
+
+    def slow(name, *a):
+        calls.append(name)
+        if len(calls) == 2:         # the first thread is between two modules
+            blocked.set()
+            go.wait(5)
+        return real(name, *a)
+
+    monkeypatch.setattr(checks.importlib, "import_module", slow)
+    got: dict[str, list] = {}
+    first = threading.Thread(target=lambda: got.setdefault("first", checks.discover()))
+    first.start()
+    assert blocked.wait(5)
+    second = threading.Thread(target=lambda: got.setdefault("second", checks.discover()))
+    second.start()
+    second.join(0.3)
+    go.set()
+    first.join(5)
+    second.join(5)
+    assert got["first"] == got["second"] == checks.modules()

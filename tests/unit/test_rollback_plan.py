@@ -413,3 +413,80 @@ def test_a_statefulset_mounts_this_plan_s_pvc_through_its_volume_claim_templates
            "spec": {"volumeClaimTemplates": [{"metadata": {"name": "data"}}], "template": {"spec": {}}}}
     assert mounted_claim(sts, {"data-db-1", "other"}) == "data-db-1"
     assert mounted_claim(sts, {"data-db-x", "data-dbx-0"}) == ""
+
+
+START_VM, RUN_STRATEGY = "migration.openshift.io/start-vm", "migration.openshift.io/vm-run-strategy"
+
+
+def _vm(name: str, spec: dict, ann: dict, volumes: list | None = None) -> dict:
+    return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": {
+        "name": name, "namespace": "parts", "uid": f"uid-vm-{name}", "resourceVersion": "1", "annotations": ann},
+        "spec": {**spec, "template": {"spec": {"domain": {}, "volumes": volumes or []}}}}
+
+
+def _with_vms(objs: dict) -> dict:
+    """MTC 1.8's quiesce (quiesce.go quiesceVirtualMachines): start-vm=true, vm-run-strategy when the VM had one,
+    then the stop subresource (Always -> Halted, spec.running -> false); a VM without them is not MTC's."""
+    objs["source"] += [
+        _vm("vm-db", {"runStrategy": "Halted"}, {START_VM: "true", RUN_STRATEGY: "Always"},
+            [{"name": "disk", "dataVolume": {"name": "db-data"}}]),
+        _vm("vm-legacy", {"running": False}, {START_VM: "true"}),
+        _vm("vm-running", {"runStrategy": "Always"}, {START_VM: "true", RUN_STRATEGY: "Always"}),
+        _vm("vm-stopped-by-hand", {"runStrategy": "Halted"}, {}),
+        _vm("vm-manual", {"runStrategy": "Manual"}, {START_VM: "true", RUN_STRATEGY: "Manual"}),
+        _vm("vm-started-before", {"runStrategy": "Always"}, {START_VM: "true", RUN_STRATEGY: "Always"}),
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {
+            "name": "virt-launcher-vm-running-x1", "namespace": "parts", "uid": "uid-launcher",
+            "ownerReferences": [{"kind": "VirtualMachineInstance", "name": "vm-running", "uid": "uid-vmi"}]},
+         "status": {"phase": "Running"}}]
+    return objs
+
+
+def test_a_vm_mtc_stopped_is_started_then_gets_its_run_strategy_back_without_the_annotations():
+    from lib.rollback.plan import vm_actions
+    plan = plan_of(_with_vms(scenario("rollback-needed")), "parts-prod")
+    vms = [a for a in plan.actions if a.kind == "VirtualMachine"]
+    assert [(a.verb, a.name) for a in vms] == [
+        ("start", "vm-db"), ("patch", "vm-db"), ("start", "vm-legacy"), ("patch", "vm-legacy"), ("start", "vm-manual"),
+        ("patch", "vm-manual"), ("patch", "vm-running"), ("patch", "vm-started-before")]
+    assert all(a.cluster == "source" and a.uid == f"uid-vm-{a.name}" for a in vms)
+    start = vms[0]
+    assert start.change.endswith("PUT /apis/subresources.kubevirt.io/v1/namespaces/parts/virtualmachines/vm-db/start")
+    assert start.change.startswith("stopped (runStrategy Halted) -> started") and START_VM in start.reason
+    assert vms[1].patch == {"metadata": {"annotations": {START_VM: None, RUN_STRATEGY: None}},
+                            "spec": {"runStrategy": "Always"}}
+    assert vms[2].change.startswith("stopped (runStrategy Halted)")                               # spec.running false
+    assert vms[3].patch == {"metadata": {"annotations": {START_VM: None, RUN_STRATEGY: None}}}
+    assert "running already" in vms[6].reason and "runStrategy Always -> Always" in vms[6].change
+    # a run killed between the start and the patch: KubeVirt refuses a second start (Always), only the patch remains
+    assert "runStrategy Always runs it: not started again" in vms[7].reason
+    vm = next(x for x in _with_vms(scenario("rollback-needed"))["source"] if x["metadata"]["name"] == "vm-manual")
+    vm["status"] = {"stateChangeRequests": [{"action": "Start"}]}           # Manual: the start request was made
+    assert [a.verb for a in vm_actions(vm, "parts", False)] == ["patch"]
+
+
+def test_a_vm_of_a_namespace_another_plan_shares_is_started_only_when_it_mounts_this_plan_s_pvc():
+    # MTC 1.8 unQuiesceVirtualMachines: only VMs whose volumes name a copied PVC (claim or DataVolume)
+    objs = _with_vms(scenario("rollback-needed"))
+    objs["host"].append({"apiVersion": "migration.openshift.io/v1alpha1", "kind": "MigPlan", "metadata": {
+        "name": "parts-cache-plan", "namespace": "openshift-migration", "uid": "uid-cache-plan"},
+        "spec": {"namespaces": ["parts:parts-cache"]}})
+    plan = plan_of(objs, "parts-prod", plan="parts-mig-plan")
+    assert {a.name for a in plan.actions if a.kind == "VirtualMachine"} == {"vm-db"}
+    assert any(m.startswith("VirtualMachine parts/vm-legacy is held down but left as it is (it would be stopped")
+               for m in plan.manual), plan.manual
+
+
+def test_a_vm_whose_launcher_pod_is_stopping_or_done_is_not_running():
+    # mig-controller's isVMActive counts any pod of the VMI; one being deleted (MTC's stop, 600 s grace) or finished
+    # is the VM stopping, and taking it for running would leave the VM stopped without MTC's annotations
+    from lib.rollback.observe import active_vms
+    vmi = [{"kind": "VirtualMachineInstance", "name": "vm-db"}]
+    pods = [{"metadata": {"name": "a", "ownerReferences": vmi, "deletionTimestamp": "2026-01-01T00:00:00Z"},
+             "status": {"phase": "Running"}},
+            {"metadata": {"name": "b", "ownerReferences": vmi}, "status": {"phase": "Succeeded"}},
+            {"metadata": {"name": "c", "ownerReferences": [{"kind": "ReplicaSet", "name": "vm-db"}]},
+             "status": {"phase": "Running"}}]
+    assert active_vms(pods, "parts") == set()
+    assert active_vms(pods + [{"metadata": {"name": "d", "ownerReferences": vmi}, "status": {"phase": "Pending"}}],
+                      "parts") == {("parts", "vm-db")}

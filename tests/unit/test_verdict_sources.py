@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 from lib import objects as o
+from lib.errors import ApiError, NotCollected
 from lib.verify import verify
 from tests.unit.scenario_source import ScenarioSource
 
@@ -112,3 +113,62 @@ def test_stuck_says_what_the_waited_on_restic_logged_in_the_window(tmp_path):
     said = [e for e in f.evidence if e.startswith("target Velero/restic logged since ")]
     assert len(said) == 1 and ": 1x restic repository: target/restic-t7w2p/velero " in said[0], f.evidence
     assert "repository is already locked" in said[0]
+
+
+START_VM = "migration.openshift.io/start-vm"
+
+
+def _vm_only_held(src: ScenarioSource, annotated: bool = True) -> dict:
+    """The Deployment runs again; a KubeVirt VM of the same namespace is still stopped by MTC 1.8 (quiesce.go
+    quiesceVirtualMachines: start-vm=true and vm-run-strategy, then the stop subresource)."""
+    dep = next(x for x in src.doc["objects"]["source"] if x.get("kind") == "Deployment")
+    dep["spec"]["replicas"] = 1
+    vm = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": {
+        "name": "jenkins-agent-vm", "namespace": o.namespace(dep),
+        "annotations": {START_VM: "true", "migration.openshift.io/vm-run-strategy": "Always"} if annotated else {}},
+        "spec": {"runStrategy": "Halted", "template": {"spec": {"domain": {}}}}}
+    src.doc["objects"]["source"].append(vm)
+    return vm
+
+
+def test_a_vm_mtc_stopped_still_needs_the_rollback():
+    src = _src("restic-timeout-info")
+    vm = _vm_only_held(src)
+    f = next(x for x in verify(src, "jenkins-final-1", now=src.now, strict=True).findings if x.id == "rollback-needed")
+    assert f"VirtualMachine {o.namespace(vm)}/jenkins-agent-vm: stopped ({START_VM}=true)" in f.evidence
+    assert {"kind": "VirtualMachine", "name": "jenkins-agent-vm"}.items() <= next(
+        r for r in f.objects if r.get("kind") == "VirtualMachine").items()
+    vm["metadata"]["annotations"] = {}                               # started again (by MTC's unquiesce, or ours)
+    assert "rollback-needed" not in {x.id for x in verify(src, "jenkins-final-1", now=src.now, strict=True).findings}
+
+
+class _NoKubeVirt(ScenarioSource):
+    live = True                 # discovery is the cluster's word: a kind it does not serve has no objects
+
+    def list(self, role, kind, namespace=None, labels=None, fields=None):
+        if getattr(kind, "kind", kind) == "VirtualMachine":     # what a cluster without kubevirt.io answers
+            raise ApiError("the server could not find the requested resource", 404, "NotFound", role)
+        return super().list(role, kind, namespace, labels, fields)
+
+
+class _NoVMsCollected(ScenarioSource):
+    def list(self, role, kind, namespace=None, labels=None, fields=None):
+        if getattr(kind, "kind", kind) == "VirtualMachine":
+            raise NotCollected(f"{role}: VirtualMachine in namespace {namespace} was not collected by this must-gather")
+        return super().list(role, kind, namespace, labels, fields)
+
+
+def test_a_cluster_without_kubevirt_has_no_vms_but_a_bundle_without_them_is_unchecked():
+    src = _NoKubeVirt("restic-timeout-info")
+    src.doc = copy.deepcopy(src.doc)
+    next(x for x in src.doc["objects"]["source"] if x.get("kind") == "Deployment")["spec"]["replicas"] = 1
+    rep = verify(src, "jenkins-final-1", now=src.now, strict=True)
+    assert "rollback-needed" not in {x.id for x in rep.findings}
+    assert not any("rollback-needed" in p for p in rep.problems), rep.problems
+    src = _NoVMsCollected("restic-timeout-info")
+    src.doc = copy.deepcopy(src.doc)
+    _vm_only_held(src)
+    rep = verify(src, "jenkins-final-1", now=src.now, strict=True)
+    assert "rollback-needed" not in {x.id for x in rep.findings}      # nothing seen held: not claimed either way
+    assert any(p.startswith("check rollback-needed: VirtualMachines: ") and "not collected" in p
+               for p in rep.problems), rep.problems
