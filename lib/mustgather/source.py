@@ -33,6 +33,12 @@ def _res(kind: str | Resource) -> tuple[str, str | None, bool | None]:
     return r.kind, r.group, r.namespaced
 
 
+def _ref(spec: dict, key: str) -> str | None:
+    """The name of `spec[key]` (an object reference), None when it is not one."""
+    name = o.dig(spec, key, "name")
+    return name if isinstance(name, str) else None
+
+
 class MustGatherSource(Source):
     live = False
 
@@ -68,15 +74,16 @@ class MustGatherSource(Source):
         """Before any plan is read: the newest migration's plan (or the only plan) names the source and
         target MigClusters; their directories (the image names them after the MigCluster) take the roles."""
         host = self._index[id(self._roles["host"])] if "host" in self._roles else {}
-        migs = sorted(host.get("MigMigration", {}).values(), key=lambda m: o.meta(m).get("creationTimestamp") or "")
+        # the bundle's fields are as the files say: a timestamp or a reference of another type reads as none
+        migs = sorted(host.get("MigMigration", {}).values(), key=lambda m: str(o.meta(m).get("creationTimestamp") or ""))
         plans = host.get("MigPlan", {})
-        name = (o.spec(migs[-1]).get("migPlanRef") or {}).get("name") if migs else None
+        name = _ref(o.spec(migs[-1]), "migPlanRef") if migs else None
         plan = plans.get((self.namespace, name)) if name else (next(iter(plans.values())) if len(plans) == 1 else None)
         if not plan:
             return
         mcs = {n: x for (_, n), x in host.get("MigCluster", {}).items()}
         for role, key in (("source", "srcMigClusterRef"), ("target", "destMigClusterRef")):
-            self.bind(role, mcs.get((o.spec(plan).get(key) or {}).get("name")))
+            self.bind(role, mcs.get(_ref(o.spec(plan), key)))
 
     # --- roles ---------------------------------------------------------------------------------
     def _objects(self, role: str, kind: str | Resource) -> dict:
