@@ -101,13 +101,15 @@ class NoClusterData(MigError):
     """A directory with nothing this tool can read."""
 
 
-def check_file(top: Path, path: Path, limit: int | None) -> str | None:
+def check_file(top: Path, path: Path, limit: int | None, walked: bool = True) -> str | None:
     """Why `path` must not be read (None: it may): a directory handed to --must-gather gets the
     rules of an archive's entries. A symlink must stay inside `top`; only regular files are read
-    (a FIFO or device would block or never end); `limit` bounds the size."""
+    (a FIFO or device would block or never end); `limit` bounds the size. `walked`: `path` was
+    found by os.walk, which never enters a symlinked directory, so only its last part can leave
+    `top`; a path made from names (a glob, an object's name) is resolved whole."""
     try:
         st = os.lstat(path)
-        if stat.S_ISLNK(st.st_mode):
+        if stat.S_ISLNK(st.st_mode) or not walked:
             real, inside = os.path.realpath(path), os.path.realpath(top)
             if os.path.commonpath([real, inside]) != inside:
                 return f"a symlink to {real}, outside the bundle"
@@ -127,7 +129,7 @@ def find_root(top: Path) -> tuple[Path, dict | None]:
     for pattern in ("gather.json", "*/gather.json", "*/*/gather.json"):
         for idx in sorted(top.glob(pattern)):
             if os.path.lexists(idx) and not os.path.isdir(idx):
-                why = check_file(top, idx, MAX_OBJECT_FILE)
+                why = check_file(top, idx, MAX_OBJECT_FILE, walked=False)
                 if why:
                     raise MigError(f"must-gather {idx}: refusing gather.json: {why}")
                 try:
@@ -354,6 +356,14 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
     return out
 
 
+def _head(p: Path) -> str:
+    try:
+        with open(p, "rb") as f:
+            return f.read(4096).decode("utf-8", "replace")
+    except OSError as e:
+        return e.strerror or str(e)
+
+
 def _mtime(p: Path) -> float:
     try:
         return p.stat().st_mtime
@@ -369,8 +379,11 @@ def _velero_record(fn: str) -> bool:
 def _coverage(cd: ClusterDir, top: Path, index: dict | None) -> Coverage:
     cov = Coverage()
     login = cd.path / LOGIN_ERROR
-    if login.is_file():
-        cov.failed = login.read_text(errors="replace").strip()[:200] or "login failed"
+    if os.path.lexists(login):      # its text is shown: never one from outside the bundle, or a FIFO's
+        why = check_file(top, login, None, walked=False)
+        if why:
+            cd.unreadable.append(f"{login.relative_to(top)}: {why}")
+        cov.failed = "login failed" if why else _head(login).strip()[:200] or "login failed"
     ns_dir = cd.path / "namespaces"
     spaces = [d for d in ns_dir.iterdir() if d.is_dir()] if ns_dir.is_dir() else []
     cov.inspected = {d.name for d in spaces if (d / f"{d.name}.yaml").is_file()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import List
@@ -15,7 +16,7 @@ from ..logs.stream import split_stamp
 from ..resources import BY_KIND, Resource, resource
 from ..selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 from ..source import Source
-from .layout import ClusterDir, infer_roles, scan
+from .layout import ClusterDir, check_file, infer_roles, scan
 
 
 def _kind(kind: str | Resource) -> str:
@@ -174,10 +175,20 @@ class MustGatherSource(Source):
     def download(self, role, kind, name) -> bytes:
         """Velero's copy of a Backup's/Restore's log or results, as mig-gather saved it (lib/gather/velero.py)."""
         cd = self._cluster(role)
+        missing = NotCollected(f"{self.label(role)}: the {kind} of {name} is not in the must-gather")
+        if not name or "/" in name or "\\" in name or name in (".", ".."):   # a name from the bundle: never a path
+            raise missing
         path = cd.path / velero_record(kind, name)
-        if not path.is_file():
-            raise NotCollected(f"{self.label(role)}: the {kind} of {name} is not in the must-gather")
-        return path.read_bytes()
+        if not os.path.lexists(path):
+            raise missing
+        why = check_file(cd.path, path, None, walked=False)
+        if why:
+            raise NotCollected(f"{self.label(role)}: the {kind} of {name} in the must-gather was not read: {why}")
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            raise NotCollected(f"{self.label(role)}: the {kind} of {name} could not be read: {e.strerror or e}") \
+                from None
 
     def _since(self, seconds: int) -> str:
         base = self.now or o.now()
