@@ -391,9 +391,9 @@ def _coverage(cd: ClusterDir, top: Path, index: dict | None) -> Coverage:
         cov.producer = "ours"
         cov.mtc_namespace = str(index.get("namespace") or "")
         meta: dict = next((c for c in index.get("clusters", []) if c.get("dir") == cd.path.name), {})
-        summaries = [d for d in spaces if (d / "mig-gather-summary.yaml").is_file()]
+        summaries = [d for d in spaces if not check_file(top, d / "mig-gather-summary.yaml", MAX_OBJECT_FILE, False)]
         cov.app_namespaces = set(meta.get("namespaces") or [d.name for d in summaries])
-        cov.full = bool(meta.get("full", False)) or any("full: true" in (d / "mig-gather-summary.yaml").read_text()
+        cov.full = bool(meta.get("full", False)) or any("full: true" in _head(d / "mig-gather-summary.yaml")
                                                         for d in summaries[:1])
         cov.missing = {str(m.get("what", "")): str(m.get("why", "")) for m in meta.get("missing") or []}
     elif any((d / "crs").is_dir() or (d / "logs").is_dir() for d in spaces) or cd.path.parent.name == "clusters" \

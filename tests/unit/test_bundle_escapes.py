@@ -95,3 +95,16 @@ def test_velero_records_are_read_by_name_only_inside_the_bundle(tmp_path, capsys
     os.mkfifo(records / "results.json")
     with pytest.raises(NotCollected, match="not a regular file"):
         src.download("source", "BackupResults", "b1")
+
+
+def test_a_summary_linked_out_of_the_bundle_does_not_decide_what_was_collected(tmp_path):
+    top = tmp_path / "mg"
+    ns = top / "host" / "namespaces" / "app"
+    ns.mkdir(parents=True)
+    (top / "host" / "namespaces" / "openshift-migration").mkdir()
+    (top / "gather.json").write_text(json.dumps({"namespace": "openshift-migration",
+                                                 "clusters": [{"dir": "host", "roles": ["host"]}]}))
+    (ns / "mig-gather-summary.yaml").symlink_to(_outside(tmp_path, "summary.yaml").parent / "full.yaml")
+    (tmp_path / "elsewhere" / "full.yaml").write_text("full: true\n")
+    cov = open_must_gather(str(top)).clusters[0].coverage
+    assert not cov.full and "app" not in cov.app_namespaces
