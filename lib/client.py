@@ -7,6 +7,7 @@ connections with backoff. Failures become ApiError with one line naming the clus
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import List
@@ -31,6 +32,27 @@ PATCH_TYPES = {
     "json": "application/json-patch+json",
     "strategic": "application/strategic-merge-patch+json",
 }
+
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(obj: dict) -> dict:
+    """A `\\ud800` escape left alone by a pair decodes to a lone surrogate, which no stream can print
+    (UnicodeEncodeError at the first write): each becomes U+FFFD, as Go's decoder makes it."""
+    stack: list = [obj]
+    while stack:
+        x = stack.pop()
+        pairs = list(x.items()) if isinstance(x, dict) else list(enumerate(x))
+        for k, v in pairs:
+            if isinstance(v, str) and _SURROGATE.search(v):
+                x[k] = _SURROGATE.sub("\ufffd", v)
+            elif isinstance(v, (dict, list)):
+                stack.append(v)
+            if isinstance(k, str) and _SURROGATE.search(k):
+                x[_SURROGATE.sub("\ufffd", k)] = x.pop(k)
+    return obj
 
 
 _JSON_TYPES = {list: "array", str: "string", type(None): "null", int: "number", float: "number", bool: "boolean"}
@@ -113,7 +135,7 @@ class Client:
                 obj = json.loads(data) if data else {}
                 if not isinstance(obj, dict):      # every answer read whole is an object (a List, a Status...)
                     raise ValueError(f"a JSON {_JSON_TYPES.get(type(obj), 'value')} where an object belongs")
-                return obj
+                return _no_surrogates(obj) if _ESCAPED_SURROGATE.search(data) else obj
             except ApiException as exc:
                 self._trace(method, path, params, exc.status or 0, t0, getattr(exc, "body", None))
                 status = exc.status or 0

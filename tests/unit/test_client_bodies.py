@@ -95,3 +95,17 @@ def test_a_body_trickled_forever_is_bounded_by_the_request_timeout():
         srv.shutdown()
     assert "timed out after 2s" in e.value.message and e.value.code == 69
     assert time.monotonic() - t0 < 10
+
+
+def test_a_lone_surrogate_escape_is_printed_as_a_replacement_character(capsys):
+    body = (b'{"kind": "MigMigrationList", "metadata": {}, "items": [{"apiVersion": "migration.openshift.io/v1alpha1",'
+            b' "kind": "MigMigration", "metadata": {"name": "m\\ud800x", "namespace": "openshift-migration",'
+            b' "labels": {"k\\udcff": "v"}}, "spec": {"migPlanRef": {"name": "p\\udcff"}}}]}')
+    srv, _ = _serve(body)
+    try:
+        code = mig_crs.main(["--server", f"http://127.0.0.1:{srv.server_port}", "--request-timeout", "5s"])
+        out = capsys.readouterr().out
+        out.encode("utf-8")              # what sys.stdout would have refused
+        assert code in (0, None) and "m\ufffdx" in out and "p\ufffd" in out, out
+    finally:
+        srv.shutdown()
