@@ -294,7 +294,8 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
     Errors name `origin` (the path the user gave) rather than where an archive was extracted."""
     if index:   # gather.json comes from the archive too: only plain directory names count
         roots = [top / d for d in (str(c.get("dir", "")) for c in index.get("clusters", []))
-                 if d and "/" not in d and "\\" not in d and d not in (".", "..") and (top / d).is_dir()]
+                 if d and "/" not in d and "\\" not in d and d not in (".", "..") and (top / d).is_dir()
+                 and not (top / d).is_symlink()]      # a cluster's directory is in the bundle, not linked from it
     else:
         roots = _cluster_dirs(top)
     if not roots:

@@ -108,3 +108,19 @@ def test_a_summary_linked_out_of_the_bundle_does_not_decide_what_was_collected(t
     (tmp_path / "elsewhere" / "full.yaml").write_text("full: true\n")
     cov = open_must_gather(str(top)).clusters[0].coverage
     assert not cov.full and "app" not in cov.app_namespaces
+
+
+def test_a_cluster_directory_linked_out_of_the_bundle_is_not_a_cluster(tmp_path):
+    elsewhere = tmp_path / "elsewhere" / "cluster"
+    (elsewhere / "namespaces" / "openshift-migration").mkdir(parents=True)
+    (elsewhere / "velero" / "backups" / "b1").mkdir(parents=True)
+    (elsewhere / "velero" / "backups" / "b1" / "backup.log").write_text(f"{CANARY}\n")
+    top = tmp_path / "mg"
+    (top / "host" / "namespaces" / "openshift-migration").mkdir(parents=True)
+    (top / "linked").symlink_to(elsewhere)
+    (top / "gather.json").write_text(json.dumps({"namespace": "openshift-migration", "clusters": [
+        {"dir": "host", "roles": ["host"]}, {"dir": "linked", "roles": ["source"]}]}))
+    src = open_must_gather(str(top))
+    assert [c.path.name for c in src.clusters] == ["host"]
+    with pytest.raises(NotCollected):
+        src.download("source", "BackupLog", "b1")
