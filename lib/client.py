@@ -208,9 +208,11 @@ class Client:
         ra = headers.get("Retry-After") if hasattr(headers, "get") else None
         if ra:
             try:
-                delay = min(float(ra), 10.0)
-            except ValueError:
-                pass
+                secs = float(ra)
+            except ValueError:          # an HTTP date: the backoff
+                secs = -1.0
+            if secs >= 0:               # never NaN or negative: time.sleep would raise
+                delay = min(secs, 10.0)
         time.sleep(delay)
 
     def _line(self, what: str, msg: str, status: int) -> str:
