@@ -39,4 +39,3 @@ def test_a_missing_log_is_not_a_partial_report(sim, capsys):
     s.fault("source", method="GET", path=r"/log$", status=404)
     got, report = _verify(s, capsys)
     assert got == report["exitCode"] == {"FAILED": 1, "SUCCEEDED WITH WARNINGS": 2}[report["verdict"]], report
-
