@@ -7,6 +7,7 @@ connections with backoff. Failures become ApiError with one line naming the clus
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import List
@@ -16,6 +17,7 @@ from .kubeapi import ApiClient, ApiException, Configuration  # first: it imports
 
 import urllib3
 
+from . import objects as o
 from . import verbosity
 from .errors import ApiError, NotServed
 # isort: on
@@ -30,6 +32,30 @@ PATCH_TYPES = {
     "json": "application/json-patch+json",
     "strategic": "application/strategic-merge-patch+json",
 }
+
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(obj: dict) -> dict:
+    """A `\\ud800` escape left alone by a pair decodes to a lone surrogate, which no stream can print
+    (UnicodeEncodeError at the first write): each becomes U+FFFD, as Go's decoder makes it."""
+    stack: list = [obj]
+    while stack:
+        x = stack.pop()
+        pairs = list(x.items()) if isinstance(x, dict) else list(enumerate(x))
+        for k, v in pairs:
+            if isinstance(v, str) and _SURROGATE.search(v):
+                x[k] = _SURROGATE.sub("\ufffd", v)
+            elif isinstance(v, (dict, list)):
+                stack.append(v)
+            if isinstance(k, str) and _SURROGATE.search(k):
+                x[_SURROGATE.sub("\ufffd", k)] = x.pop(k)
+    return obj
+
+
+_JSON_TYPES = {list: "array", str: "string", type(None): "null", int: "number", float: "number", bool: "boolean"}
 
 
 def _status_message(exc: ApiException) -> tuple[str, str]:
@@ -104,9 +130,12 @@ class Client:
                 if stream:
                     self._trace(method, path, params, resp.status, t0)
                     return resp
-                data = resp.data
+                data = self._read(resp, t0, bound, what or f"{method} {path}")
                 self._trace(method, path, params, resp.status, t0, data)
-                return json.loads(data) if data else {}
+                obj = json.loads(data) if data else {}
+                if not isinstance(obj, dict):      # every answer read whole is an object (a List, a Status...)
+                    raise ValueError(f"a JSON {_JSON_TYPES.get(type(obj), 'value')} where an object belongs")
+                return _no_surrogates(obj) if _ESCAPED_SURROGATE.search(data) else obj
             except ApiException as exc:
                 self._trace(method, path, params, exc.status or 0, t0, getattr(exc, "body", None))
                 status = exc.status or 0
@@ -132,9 +161,25 @@ class Client:
                     continue
                 raise ApiError(self._line(what or f"{method} {path}", f"cannot reach {self.config.host}: "
                                           f"{_short(exc)}", 0), 0, "Unreachable", self.cluster) from None
-            except ValueError as exc:
-                raise ApiError(self._line(what or path, f"invalid response: {exc}", 500), 500,
+            except (ValueError, RecursionError) as exc:
+                why = "JSON nested too deeply" if isinstance(exc, RecursionError) else exc
+                raise ApiError(self._line(what or path, f"invalid response: {why}", 500), 500,
                                "InvalidResponse", self.cluster) from None
+
+    def _read(self, resp, t0: float, bound: tuple, what: str) -> bytes:
+        """The whole body. --request-timeout bounds each read, and the request as a whole too (as
+        kubectl's does): a server that trickles a byte a second would never let one read time out."""
+        limit = max((x for x in bound if x is not None), default=None) if self.timeout > 0 else None
+        if limit is None:
+            return resp.data
+        parts = []
+        for part in resp.stream(1 << 16, decode_content=True):
+            parts.append(part)
+            if time.monotonic() - t0 > limit:
+                resp.close()          # never back to the pool with the rest of the body unread
+                raise self._timeout(what, bound, False)
+        resp.release_conn()
+        return b"".join(parts)
 
     def _timeout(self, what: str, bound: tuple, stream: bool) -> ApiError:
         """kubectl does not retry a request that ran out of time, and a cluster that let one time out
@@ -163,9 +208,11 @@ class Client:
         ra = headers.get("Retry-After") if hasattr(headers, "get") else None
         if ra:
             try:
-                delay = min(float(ra), 10.0)
-            except ValueError:
-                pass
+                secs = float(ra)
+            except ValueError:          # an HTTP date: the backoff
+                secs = -1.0
+            if secs >= 0:               # never NaN or negative: time.sleep would raise
+                delay = min(secs, 10.0)
         time.sleep(delay)
 
     def _line(self, what: str, msg: str, status: int) -> str:
@@ -193,14 +240,24 @@ class Client:
         r = self._res(res)
         items: List[dict] = []
         cont = None
+        seen: set = set()
+        what = _what("list", r, None, namespace)
         while True:
             page = self.request("GET", r.path(namespace), {
                 "labelSelector": labels, "fieldSelector": fields, "limit": limit, "continue": cont},
-                what=_what("list", r, None, namespace))
-            items.extend(_typed(i, r) for i in page.get("items") or [])
-            cont = (page.get("metadata") or {}).get("continue")
+                what=what)
+            got, meta = page.get("items") or [], page.get("metadata") or {}
+            cont = meta.get("continue") if isinstance(meta, dict) else None
+            if not isinstance(got, list) or not all(isinstance(i, dict) for i in got) \
+                    or not isinstance(cont, (str, type(None))) or (cont and cont in seen):
+                why = "a continue token seen before" if isinstance(cont, str) and cont in seen \
+                    else "items or metadata of the wrong type"
+                raise ApiError(self._line(what, f"invalid response: {why}", 500), 500, "InvalidResponse",
+                               self.cluster)
+            items.extend(_typed(i, r) for i in got)
             if not cont:
                 return items
+            seen.add(cont)
 
     def create(self, res: Resource | str, obj: dict, namespace: str | None = None) -> dict:
         r = self._res(res)
@@ -278,8 +335,8 @@ class Client:
         found: List[Resource] = []
         gvs = ["v1"]
         for g in self.request("GET", "/apis", what="discover API groups").get("groups") or []:
-            pv = (g.get("preferredVersion") or {}).get("groupVersion")
-            if pv:
+            pv = o.dig(g, "preferredVersion", "groupVersion")
+            if isinstance(pv, str) and pv:
                 gvs.append(pv)
         for gv in gvs:
             path = "/api/v1" if gv == "v1" else f"/apis/{gv}"
@@ -290,7 +347,8 @@ class Client:
                     continue
                 raise
             for item in lst.get("resources") or []:
-                if "/" in item["name"] or "list" not in (item.get("verbs") or []):
+                if not isinstance(item, dict) or not isinstance(item.get("name"), str) or "/" in item["name"] \
+                        or "list" not in (item.get("verbs") or []) or not isinstance(item.get("kind"), str):
                     continue
                 found.append(from_discovery(gv, item))
         self._discovered = found

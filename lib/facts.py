@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, List, Optional
 from . import logline
 from . import objects as o
 from . import pods as podlib
-from .errors import ApiError, MigError, NotCollected, NotServed
+from .errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError, NotCollected, NotServed
 from .graph import Graph
 from .resources import Resource, resource
 from .source import Source
@@ -31,6 +31,7 @@ class _Cached:
     def __init__(self, src: Source):
         self._src = src
         self._lists: dict = {}
+        self.failed: List[ApiError] = []      # reads a cluster refused or did not answer: the report is partial
 
     def __getattr__(self, attr):
         return getattr(self._src, attr)
@@ -38,7 +39,11 @@ class _Cached:
     def list(self, role, kind, namespace=None, labels=None, fields=None):
         key = (role, kind.kind if isinstance(kind, Resource) else kind, namespace, labels, fields)
         if key not in self._lists:
-            self._lists[key] = self._src.list(role, kind, namespace, labels, fields)
+            try:
+                self._lists[key] = self._src.list(role, kind, namespace, labels, fields)
+            except ApiError as e:
+                self.failed.append(e)
+                raise
         return self._lists[key]
 
 
@@ -71,6 +76,12 @@ class Facts:
         if why not in self.problems:
             self.problems.append(why)
 
+    def partial(self) -> int:
+        """The exit code of a report that lacks what a cluster did not answer (69) or refused (77) to
+        a check, 0 when nothing was: a check left unchecked by a 503 must not let a verdict pass."""
+        codes = {e.code for e in self._cached.failed}
+        return next((c for c in (EXIT_UNREACHABLE, EXIT_FORBIDDEN) if c in codes), 0)
+
     def _declared(self, role: str, kind: str, scope: str) -> None:
         c = self._current
         if c is None or not self.strict:
@@ -92,7 +103,12 @@ class Facts:
         except KeyError:
             pass
         if self.reachable(role):
-            for r in self.src.discover(role):
+            try:
+                served = self.src.discover(role)
+            except ApiError as e:
+                self._cached.failed.append(e)
+                raise
+            for r in served:
                 if kind in (r.kind, r.key):
                     return r
         raise NotServed(f"{role}: kind {kind} is not served by the cluster (or not in the must-gather)")
@@ -175,6 +191,8 @@ class Facts:
 
         def on_error(t, e):
             errors.append((t.cluster, t, str(e)))
+            if isinstance(e, ApiError):
+                self._cached.failed.append(e)
 
         out = list(merged(self._cached, tgts, needles, level, on_error, max_line=EVIDENCE_LINE))
         restarted = [t for t in tgts if self._restarted(t.cluster, t.pod, t.container)]
@@ -248,6 +266,8 @@ class Facts:
                 cache[key] = self.src.download(role, kind, name)
             except MigError as e:
                 cache[key] = e
+                if isinstance(e, ApiError):
+                    self._cached.failed.append(e)
         got = cache[key]
         if isinstance(got, MigError):
             raise got

@@ -31,13 +31,15 @@ class Report:
     now: _dt.datetime | None = None
     details: list[str] = field(default_factory=list)    # tracebacks of failed checks (-v)
     undeclared: list[str] = field(default_factory=list)  # reads no check declared (strict runs, tests)
+    partial: int = 0             # 69/77: a check's read went unanswered/refused (Facts.partial)
 
     @property
     def exit_code(self) -> int:
-        """The verdict's code; 69 when a cluster could not be read, since the verdict is then partial."""
+        """The verdict's code; 69 when a cluster could not be read (77: it refused a read), since the
+        verdict is then partial."""
         if self.graph is not None and self.graph.unreachable:
             return EXIT_UNREACHABLE
-        return EXIT_CODES[self.verdict]
+        return self.partial or EXIT_CODES[self.verdict]
 
     def duration(self) -> float | None:
         start = o.parse_time(o.status(self.migration).get("startTimestamp")) or o.created(self.migration)
@@ -117,4 +119,4 @@ def verify(src: Source, ref: str, stuck_after: float = 1800.0, now: _dt.datetime
     findings = settle(facts.mig, findings)
     problems = [f"{role} cluster unreachable: {why}" for role, why in g.unreachable.items()] + problems
     return Report(verdict_of(facts, findings), g.migration or {}, g.plan, findings, g, problems, now,
-                  facts.unchecked_detail, facts.undeclared)
+                  facts.unchecked_detail, facts.undeclared, facts.partial())

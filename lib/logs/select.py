@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .. import mtc
@@ -31,6 +32,31 @@ class Target:
     @property
     def key(self) -> tuple:
         return (self.cluster, self.namespace, self.pod, self.container, self.restarts)
+
+
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")          # DNS-1123 label: namespaces, containers
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")      # DNS-1123 subdomain: pods
+
+
+def odd_name(t: Target) -> str | None:
+    """Why `t` cannot name a container the API server would have (None: it can). The names become
+    file names (mig-logs --output-dir): one from a hostile bundle (`../../x`) must never be read."""
+    for what, value, rule, most in (("namespace", t.namespace, _LABEL, 63), ("pod", t.pod, _SUBDOMAIN, 253),
+                                    ("container", t.container, _LABEL, 63)):
+        if not (isinstance(value, str) and len(value) <= most and rule.fullmatch(value)):
+            return f"{t.cluster}: {what} name {value!r} of pod {t.namespace}/{t.pod} is not a Kubernetes name: not read"
+    return None
+
+
+def _sane(found: list[Target], errors: list | None) -> list[Target]:
+    out = []
+    for t in found:
+        why = odd_name(t)
+        if why is None:
+            out.append(t)
+        elif errors is not None:
+            errors.append((t.cluster, None, why))
+    return out
 
 
 def _restarts(pod: dict, container: str) -> int:
@@ -76,6 +102,7 @@ def targets(src: Source, graph=None, roles=None, sources=None, pod: str | None =
                     continue
                 out.append(Target(role, kind, o.name(p), c, o.namespace(p) or src.namespace, podlib.node(p),
                                   restarts=_restarts(p, c)))
+    out = _sane(out, errors)
     if pod and not out:
         where = ", ".join(roles)
         raise MigError(f'pod "{pod}"' + (f' container "{container}"' if container else "")

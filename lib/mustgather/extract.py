@@ -28,6 +28,55 @@ RATIO_FLOOR = 64 << 20
 _CHUNK = 1 << 20
 
 
+MAX_HEADER = 1 << 20       # bytes of one extended header (GNU long name, pax, sparse map): names are < 4 KiB
+MAX_CHAIN = 16             # extended headers before one entry (tarfile recurses once per header)
+_EXTENDED = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+             tarfile.SOLARIS_XHDTYPE)
+
+
+class _HeaderBomb(Exception):
+    """An extended header built to exhaust memory or the stack: tarfile reads one whole into memory
+    before it returns the entry, so the entry-by-entry checks below would come too late."""
+
+
+class _BoundedInfo(tarfile.TarInfo):
+    """TarInfo whose extended headers are bounded in size and in number before one entry."""
+
+    def _proc_member(self, tf):
+        if self.type in _EXTENDED:
+            tf._mig_chain = getattr(tf, "_mig_chain", 0) + 1
+            if self.size > MAX_HEADER:
+                raise _HeaderBomb(f"an extended header of {self.size} bytes (at most {MAX_HEADER})")
+            if tf._mig_chain > MAX_CHAIN:
+                raise _HeaderBomb(f"more than {MAX_CHAIN} extended headers before one entry")
+            return super()._proc_member(tf)  # type: ignore[misc]
+        tf._mig_chain = 0
+        if self.type != tarfile.GNUTYPE_SPARSE:
+            return super()._proc_member(tf)  # type: ignore[misc]
+        real = tf.fileobj             # a sparse map continues in as many blocks as it says: bound them
+        tf.fileobj = _Limited(real, MAX_HEADER)
+        try:
+            return super()._proc_member(tf)  # type: ignore[misc]
+        except IndexError:            # the map's blocks cut short
+            raise tarfile.ReadError("truncated sparse header") from None
+        finally:
+            tf.fileobj = real
+
+
+class _Limited:
+    def __init__(self, f, left: int):
+        self.f, self.left = f, left
+
+    def read(self, size=-1):
+        if size < 0 or size > self.left:
+            raise _HeaderBomb(f"a sparse map over {MAX_HEADER} bytes")
+        self.left -= size
+        return self.f.read(size)
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+
 class _Counting:
     """Wraps the compressed file to know how many compressed bytes were read so far."""
 
@@ -86,7 +135,7 @@ def extract(archive: Path, dest: Path, shown: str | None = None) -> None:
         raise MigError(f"must-gather {name}: {e.strerror or e}") from None
     counter = _Counting(raw)
     try:
-        with raw, tarfile.open(fileobj=counter, mode="r|*") as tf:
+        with raw, tarfile.open(fileobj=counter, mode="r|*", tarinfo=_BoundedInfo) as tf:
             for m in tf:
                 entries += 1
                 if entries > MAX_ENTRIES:
@@ -112,6 +161,9 @@ def extract(archive: Path, dest: Path, shown: str | None = None) -> None:
     except MigError:
         shutil.rmtree(dest, ignore_errors=True)
         raise
+    except _HeaderBomb as e:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise MigError(f"must-gather {name}: refusing the archive after entry {entries}: {e}") from None
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
         shutil.rmtree(dest, ignore_errors=True)
         why = getattr(e, "strerror", None) or str(e) or type(e).__name__
@@ -134,8 +186,11 @@ def _extract_zip(archive: Path, dest: Path, name: str) -> None:
             for i in infos:
                 rel = _check_name(name, i.filename)
                 mode = (i.external_attr >> 16) & 0o170000
-                if mode == 0o120000:
-                    target = zf.read(i).decode("utf-8", "replace")
+                if mode == 0o120000:       # its target is its content: read no more than a path can be
+                    if i.file_size > 4096:
+                        raise _refuse(name, i.filename, f"a link whose target has {i.file_size} bytes")
+                    with zf.open(i) as f:
+                        target = f.read(4097).decode("utf-8", "replace")
                     if not _link_target_ok(rel, target, False):
                         raise _refuse(name, i.filename, f"link to {target!r} points outside the archive")
                     continue

@@ -37,11 +37,31 @@ import yaml
 from ..errors import MigError
 from .coverage import Coverage
 
-_Loader: type
+_Base: type
 try:
-    _Loader = yaml.CSafeLoader
+    _Base = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+_STR = "tag:yaml.org,2002:str"
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """YAML read as the API server's JSON: an unquoted timestamp or a `!!binary` stays the text it
+    is, a key is a string (`1:`, `on:`), `!!omap` a list and `!!set` a map; anything else JSON cannot say (a
+    datetime, bytes) would break sorting and `-o json` far from the file that held it."""
+
+    def construct_mapping(self, node, deep=False):
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag not in (_STR, "tag:yaml.org,2002:merge"):
+                key.tag = _STR
+        return super().construct_mapping(node, deep=deep)
+
+
+for _tag in ("timestamp", "binary"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", lambda loader, node: loader.construct_scalar(node))
+for _tag in ("omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", lambda loader, node: loader.construct_sequence(node, True))
+_Loader.add_constructor("tag:yaml.org,2002:set", lambda loader, node: loader.construct_mapping(node, True))
 
 MARKERS = ("namespaces", "cluster-scoped-resources")
 SKIP_DIRS = {"mig-verify", "logs", "migplans", "metrics", "memory-profiles", "velero"}
@@ -81,13 +101,15 @@ class NoClusterData(MigError):
     """A directory with nothing this tool can read."""
 
 
-def check_file(top: Path, path: Path, limit: int | None) -> str | None:
+def check_file(top: Path, path: Path, limit: int | None, walked: bool = True) -> str | None:
     """Why `path` must not be read (None: it may): a directory handed to --must-gather gets the
     rules of an archive's entries. A symlink must stay inside `top`; only regular files are read
-    (a FIFO or device would block or never end); `limit` bounds the size."""
+    (a FIFO or device would block or never end); `limit` bounds the size. `walked`: `path` was
+    found by os.walk, which never enters a symlinked directory, so only its last part can leave
+    `top`; a path made from names (a glob, an object's name) is resolved whole."""
     try:
         st = os.lstat(path)
-        if stat.S_ISLNK(st.st_mode):
+        if stat.S_ISLNK(st.st_mode) or not walked:
             real, inside = os.path.realpath(path), os.path.realpath(top)
             if os.path.commonpath([real, inside]) != inside:
                 return f"a symlink to {real}, outside the bundle"
@@ -107,14 +129,42 @@ def find_root(top: Path) -> tuple[Path, dict | None]:
     for pattern in ("gather.json", "*/gather.json", "*/*/gather.json"):
         for idx in sorted(top.glob(pattern)):
             if os.path.lexists(idx) and not os.path.isdir(idx):
-                why = check_file(top, idx, MAX_OBJECT_FILE)
+                why = check_file(top, idx, MAX_OBJECT_FILE, walked=False)
                 if why:
                     raise MigError(f"must-gather {idx}: refusing gather.json: {why}")
                 try:
-                    return idx.parent, json.loads(idx.read_bytes())
+                    index = json.loads(idx.read_bytes())
                 except (ValueError, RecursionError) as e:
                     raise MigError(f"must-gather {idx}: gather.json is not valid JSON ({e})") from None
+                wrong = _index_error(index)
+                if wrong:
+                    raise MigError(f"must-gather {idx}: gather.json is not a mig-gather index ({wrong})")
+                return idx.parent, index
     return top, None
+
+
+_INDEX_FIELDS = {"namespace": str, "started": str, "finished": str, "clusters": list}
+_CLUSTER_FIELDS = {"dir": str, "name": str, "roles": list, "namespaces": list, "missing": list}
+
+
+def _index_error(index) -> str | None:
+    """What in gather.json has a shape mig-gather never writes (None: nothing): it comes from the
+    bundle, and its fields are read without further checks."""
+    if index is None:
+        return None
+    if not isinstance(index, dict):
+        return "not a JSON object"
+    bad = [k for k, t in _INDEX_FIELDS.items() if index.get(k) is not None and not isinstance(index[k], t)]
+    for i, c in enumerate(index.get("clusters") or []):
+        if not isinstance(c, dict):
+            bad.append(f"clusters[{i}]")
+            continue
+        bad += [f"clusters[{i}].{k}" for k, t in _CLUSTER_FIELDS.items() if c.get(k) is not None and not isinstance(c[k], t)]
+        bad += [f"clusters[{i}].{k}" for k in ("roles", "namespaces")
+                if isinstance(c.get(k), list) and not all(isinstance(x, str) for x in c[k])]
+        if isinstance(c.get("missing"), list) and not all(isinstance(m, dict) for m in c["missing"]):
+            bad.append(f"clusters[{i}].missing")
+    return f"{', '.join(bad[:3])} of the wrong type" if bad else None
 
 
 def _cluster_dirs(top: Path) -> list[Path]:
@@ -203,20 +253,46 @@ def _walk(data: bytes) -> None:
         raise
 
 
-def _objects(path: Path) -> list[dict]:
+def _objects(path: Path) -> tuple[list[dict], int]:
+    """The objects of a file, and how many items it holds that are not objects (their kind not a
+    string, their metadata not a map): those are skipped, as the API server would refuse them."""
     with open(path, "rb") as f:
         data = f.read(MAX_OBJECT_FILE + 1)
     vet(data)
     docs = list(yaml.load_all(data, Loader=_Loader))
-    out = []
+    out: list[dict] = []
+    odd = 0
     for d in docs:
         if not isinstance(d, dict):
             continue
         if isinstance(d.get("items"), list) and str(d.get("kind", "List")).endswith("List"):
-            out += [i for i in d["items"] if isinstance(i, dict) and i.get("kind")]
+            items = [i for i in d["items"] if isinstance(i, dict) and i.get("kind")]
         elif d.get("kind") and isinstance(d.get("metadata"), dict) and d["metadata"].get("name"):
-            out.append(d)
-    return out
+            items = [d]
+        else:
+            continue
+        good = [i for i in items if _object_shape(i)]
+        odd += len(items) - len(good)
+        out += good
+    return out, odd
+
+
+_META_TEXT = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp")
+
+
+def _object_shape(x: dict) -> bool:
+    """Whether `x` can be an object; its metadata's scalars become the strings the API server
+    sends (`creationTimestamp: 1567400000` sorted among RFC 3339 strings would raise)."""
+    meta = x.get("metadata", {})
+    if not isinstance(x["kind"], str) or not isinstance(meta, dict):
+        return False
+    for k in _META_TEXT:
+        v = meta.get(k)
+        if isinstance(v, (int, float)):
+            meta[k] = str(v)
+        elif v is not None and not isinstance(v, str):
+            return False
+    return True
 
 
 def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None = None) -> list[ClusterDir]:
@@ -224,7 +300,8 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
     Errors name `origin` (the path the user gave) rather than where an archive was extracted."""
     if index:   # gather.json comes from the archive too: only plain directory names count
         roots = [top / d for d in (str(c.get("dir", "")) for c in index.get("clusters", []))
-                 if d and "/" not in d and "\\" not in d and d not in (".", "..") and (top / d).is_dir()]
+                 if d and "/" not in d and "\\" not in d and d not in (".", "..") and (top / d).is_dir()
+                 and not (top / d).is_symlink()]      # a cluster's directory is in the bundle, not linked from it
     else:
         roots = _cluster_dirs(top)
     if not roots:
@@ -259,7 +336,11 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
                 cd.records.append(p)
             elif wanted:
                 try:
-                    cd.objects += _objects(p)
+                    objs, odd = _objects(p)
+                    cd.objects += objs
+                    if odd:
+                        cd.unreadable.append(f"{p.relative_to(top)}: {odd} item(s) not Kubernetes objects "
+                                             "(kind, metadata, name or namespace of the wrong type)")
                 except Hostile as e:
                     cd.unreadable.append(f"{p.relative_to(top)}: {e}")
                 except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError, RecursionError):
@@ -282,6 +363,14 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
     return out
 
 
+def _head(p: Path) -> str:
+    try:
+        with open(p, "rb") as f:
+            return f.read(4096).decode("utf-8", "replace")
+    except OSError as e:
+        return e.strerror or str(e)
+
+
 def _mtime(p: Path) -> float:
     try:
         return p.stat().st_mtime
@@ -297,8 +386,11 @@ def _velero_record(fn: str) -> bool:
 def _coverage(cd: ClusterDir, top: Path, index: dict | None) -> Coverage:
     cov = Coverage()
     login = cd.path / LOGIN_ERROR
-    if login.is_file():
-        cov.failed = login.read_text(errors="replace").strip()[:200] or "login failed"
+    if os.path.lexists(login):      # its text is shown: never one from outside the bundle, or a FIFO's
+        why = check_file(top, login, None, walked=False)
+        if why:
+            cd.unreadable.append(f"{login.relative_to(top)}: {why}")
+        cov.failed = "login failed" if why else _head(login).strip()[:200] or "login failed"
     ns_dir = cd.path / "namespaces"
     spaces = [d for d in ns_dir.iterdir() if d.is_dir()] if ns_dir.is_dir() else []
     cov.inspected = {d.name for d in spaces if (d / f"{d.name}.yaml").is_file()}
@@ -306,9 +398,9 @@ def _coverage(cd: ClusterDir, top: Path, index: dict | None) -> Coverage:
         cov.producer = "ours"
         cov.mtc_namespace = str(index.get("namespace") or "")
         meta: dict = next((c for c in index.get("clusters", []) if c.get("dir") == cd.path.name), {})
-        summaries = [d for d in spaces if (d / "mig-gather-summary.yaml").is_file()]
+        summaries = [d for d in spaces if not check_file(top, d / "mig-gather-summary.yaml", MAX_OBJECT_FILE, False)]
         cov.app_namespaces = set(meta.get("namespaces") or [d.name for d in summaries])
-        cov.full = bool(meta.get("full", False)) or any("full: true" in (d / "mig-gather-summary.yaml").read_text()
+        cov.full = bool(meta.get("full", False)) or any("full: true" in _head(d / "mig-gather-summary.yaml")
                                                         for d in summaries[:1])
         cov.missing = {str(m.get("what", "")): str(m.get("why", "")) for m in meta.get("missing") or []}
     elif any((d / "crs").is_dir() or (d / "logs").is_dir() for d in spaces) or cd.path.parent.name == "clusters" \

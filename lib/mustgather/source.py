@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import List
@@ -15,7 +16,7 @@ from ..logs.stream import split_stamp
 from ..resources import BY_KIND, Resource, resource
 from ..selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 from ..source import Source
-from .layout import ClusterDir, infer_roles, scan
+from .layout import ClusterDir, check_file, infer_roles, scan
 
 
 def _kind(kind: str | Resource) -> str:
@@ -31,6 +32,12 @@ def _res(kind: str | Resource) -> tuple[str, str | None, bool | None]:
     except KeyError:
         return kind, None, None
     return r.kind, r.group, r.namespaced
+
+
+def _ref(spec: dict, key: str) -> str | None:
+    """The name of `spec[key]` (an object reference), None when it is not one."""
+    name = o.dig(spec, key, "name")
+    return name if isinstance(name, str) else None
 
 
 class MustGatherSource(Source):
@@ -68,15 +75,16 @@ class MustGatherSource(Source):
         """Before any plan is read: the newest migration's plan (or the only plan) names the source and
         target MigClusters; their directories (the image names them after the MigCluster) take the roles."""
         host = self._index[id(self._roles["host"])] if "host" in self._roles else {}
-        migs = sorted(host.get("MigMigration", {}).values(), key=lambda m: o.meta(m).get("creationTimestamp") or "")
+        # the bundle's fields are as the files say: a timestamp or a reference of another type reads as none
+        migs = sorted(host.get("MigMigration", {}).values(), key=lambda m: str(o.meta(m).get("creationTimestamp") or ""))
         plans = host.get("MigPlan", {})
-        name = (o.spec(migs[-1]).get("migPlanRef") or {}).get("name") if migs else None
+        name = _ref(o.spec(migs[-1]), "migPlanRef") if migs else None
         plan = plans.get((self.namespace, name)) if name else (next(iter(plans.values())) if len(plans) == 1 else None)
         if not plan:
             return
         mcs = {n: x for (_, n), x in host.get("MigCluster", {}).items()}
         for role, key in (("source", "srcMigClusterRef"), ("target", "destMigClusterRef")):
-            self.bind(role, mcs.get((o.spec(plan).get(key) or {}).get("name")))
+            self.bind(role, mcs.get(_ref(o.spec(plan), key)))
 
     # --- roles ---------------------------------------------------------------------------------
     def _objects(self, role: str, kind: str | Resource) -> dict:
@@ -167,10 +175,20 @@ class MustGatherSource(Source):
     def download(self, role, kind, name) -> bytes:
         """Velero's copy of a Backup's/Restore's log or results, as mig-gather saved it (lib/gather/velero.py)."""
         cd = self._cluster(role)
+        missing = NotCollected(f"{self.label(role)}: the {kind} of {name} is not in the must-gather")
+        if not name or "/" in name or "\\" in name or name in (".", ".."):   # a name from the bundle: never a path
+            raise missing
         path = cd.path / velero_record(kind, name)
-        if not path.is_file():
-            raise NotCollected(f"{self.label(role)}: the {kind} of {name} is not in the must-gather")
-        return path.read_bytes()
+        if not os.path.lexists(path):
+            raise missing
+        why = check_file(cd.path, path, None, walked=False)
+        if why:
+            raise NotCollected(f"{self.label(role)}: the {kind} of {name} in the must-gather was not read: {why}")
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            raise NotCollected(f"{self.label(role)}: the {kind} of {name} could not be read: {e.strerror or e}") \
+                from None
 
     def _since(self, seconds: int) -> str:
         base = self.now or o.now()

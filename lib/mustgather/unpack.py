@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..cli import warn
 from ..errors import MigError
 from .extract import extract_to_temp, is_archive_name
+from .layout import check_file
 
 MAX_NESTING = 3          # archive in archive in archive
 SEARCH_DEPTH = 3         # how deep under a top an inner archive is looked for
@@ -48,5 +50,9 @@ def _roots(top: Path, shown: str, depth: int) -> list[Path]:
         return roots
     for a in nested_archives(top):
         inner = f"{shown}:{a.relative_to(top).as_posix()}"
+        why = check_file(top, a, None)
+        if why:        # a FIFO named *.tar.gz would block the open; a symlink would bring in another bundle
+            warn(f"warning: must-gather {inner}: skipped: {why}")
+            continue
         roots += _roots(extract_to_temp(a, inner), inner, depth + 1)
     return roots
