@@ -60,7 +60,7 @@ def config_row(role: str, obj: dict | None, kind: str, desc: str, depth: int = 1
 
 def migration_row(mig: dict, depth: int = 1) -> Row:
     e, w = _cond_counts(mig)
-    errs = o.status(mig).get("errors") or []
+    errs = o.items(o.status(mig).get("errors"))
     return Row("host", "MigMigration", o.name(mig), migration_type(mig), o.phase(mig) or "Pending",
                len(errs) + e, w, mig, depth, message=_first_problem(mig), links=result(mig))
 
@@ -73,22 +73,22 @@ def velero_row(role: str, obj: dict, depth: int) -> Row:
     elif obj.get("kind") == "Backup":
         links = f"bsl {o.spec(obj).get('storageLocation', '')}"
     return Row(role, obj.get("kind", ""), o.name(obj), velero_role(obj), st.get("phase") or "New",
-               int(st.get("errors") or 0), int(st.get("warnings") or 0), obj, depth, links,
+               o.number(st.get("errors")), o.number(st.get("warnings")), obj, depth, links,
                _first_problem(obj))
 
 
 def volume_row(role: str, obj: dict, depth: int) -> Row:
     spec, st = o.spec(obj), o.status(obj)
-    pod = spec.get("pod") or {}
+    pod = spec["pod"] if isinstance(spec.get("pod"), dict) else {}
     failed = st.get("phase") == "Failed"
     links = f"pod {pod.get('namespace', '')}/{pod.get('name', '')} volume {spec.get('volume', '')}"
     if spec.get("node"):
         links += f" node {spec['node']}"
     if st.get("resticPod"):
         links += f" restic {st['resticPod']}"
-    errors = int(st.get("errors") or (1 if failed else 0))
+    errors = o.number(st.get("errors")) or (1 if failed else 0)
     return Row(role, obj.get("kind", ""), o.name(obj), "volume", st.get("phase") or "New", errors,
-               int(st.get("verifyErrors") or 0) if "verifyErrors" in st else "", obj, depth, links,
+               o.number(st.get("verifyErrors")) if "verifyErrors" in st else "", obj, depth, links,
                str(st.get("message") or ""))
 
 
@@ -251,8 +251,8 @@ def chain_objects(g: Graph) -> list[dict]:
         if row.obj is None:
             continue
         ob = dict(row.obj)
-        md = dict(ob.get("metadata") or {})
-        md["annotations"] = {**(md.get("annotations") or {}), "mig-tools/cluster": row.cluster,
+        md = dict(o.meta(ob))
+        md["annotations"] = {**o.annotations(ob), "mig-tools/cluster": row.cluster,
                              "mig-tools/cluster-name": g.labels.get(row.cluster, row.cluster)}
         ob["metadata"] = md
         out.append(ob)

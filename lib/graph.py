@@ -199,7 +199,7 @@ def name_of(obj: dict) -> str:
 def list_migrations(src: Source) -> list[dict]:
     """All MigMigrations in the MTC namespace, newest first."""
     migs = src.list("host", "MigMigration", src.namespace)
-    return sorted(migs, key=lambda m: o.meta(m).get("creationTimestamp") or "", reverse=True)
+    return sorted(migs, key=lambda m: str(o.meta(m).get("creationTimestamp") or ""), reverse=True)
 
 
 def build(src: Source, ref: str | None = None, plan_name: str | None = None, analytics: bool = False) -> Graph:
@@ -221,14 +221,13 @@ def build(src: Source, ref: str | None = None, plan_name: str | None = None, ana
     if g.plan is None:
         return g
 
-    pspec = o.spec(g.plan)
     clusters = {o.name(c): c for c in src.list("host", "MigCluster", ns)}
     for role, ref_key in (("source", "srcMigClusterRef"), ("target", "destMigClusterRef")):
-        mc = clusters.get(str((pspec.get(ref_key) or {}).get("name") or ""))
+        mc = clusters.get(o.ref_name(g.plan, ref_key))
         g.migclusters[role] = mc
         src.bind(role, mc)
         g.labels[role] = src.label(role)
-    storage_name = (pspec.get("migStorageRef") or {}).get("name")
+    storage_name = o.ref_name(g.plan, "migStorageRef") or None
     g.storage = next((s for s in src.list("host", "MigStorage", ns) if o.name(s) == storage_name), None)
 
     uids = g.migration_uids
@@ -303,7 +302,8 @@ def uses(g: Graph, steps: tuple[str, ...]) -> bool:
     itinerary will run into status.pipeline when it starts (MC pkg/controller/migmigration/task.go
     initPipeline), so a migration without a DirectVolume step has no DVM and no rsync pods."""
     migs = [g.migration] if g.migration else g.migrations
-    return any(st.get("name") in steps for m in migs if m for st in o.status(m).get("pipeline") or [])
+    return any(isinstance(st, dict) and st.get("name") in steps
+               for m in migs if m for st in o.items(o.status(m).get("pipeline")))
 
 
 def _collect_host(src: Source, g: Graph, uids: list[str], analytics: bool = False) -> None:
@@ -409,4 +409,4 @@ def _locations(items: list[dict], used: set, storage_name: str | None) -> list[d
 
 
 def _sorted(items: list[dict]) -> list[dict]:
-    return sorted(items, key=lambda i: (o.meta(i).get("creationTimestamp") or "", o.name(i)))
+    return sorted(items, key=lambda i: (str(o.meta(i).get("creationTimestamp") or ""), o.name(i)))

@@ -92,9 +92,31 @@ def has_condition(o: dict, ctype: str) -> bool:
     return is_true(condition(o, ctype))
 
 
+def ref_name(o: Optional[dict], field: str) -> str:
+    """The name of an object reference in spec (spec.<field>.name), or "" (also when the field is odd)."""
+    return _s(_d(spec(o or {}).get(field)).get("name"))
+
+
 def plan_name(mig: Optional[dict]) -> str:
     """The MigPlan a MigMigration runs (spec.migPlanRef.name), or ""."""
-    return str((spec(mig or {}).get("migPlanRef") or {}).get("name") or "")
+    return ref_name(mig, "migPlanRef")
+
+
+def number(x: Any) -> int:
+    """A count as an int: 0 when absent or not a number (an odd field reads as none)."""
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, int):
+        return x
+    try:
+        return int(float(x)) if isinstance(x, (float, str)) else 0
+    except (ValueError, OverflowError):
+        return 0
+
+
+def items(x: Any) -> list:
+    """x if it is a list, else []: an odd field (a string where a list belongs) reads as empty."""
+    return x if isinstance(x, list) else []
 
 
 def parse_time(value: Any) -> Optional[_dt.datetime]:
@@ -102,7 +124,10 @@ def parse_time(value: Any) -> Optional[_dt.datetime]:
     if value in (None, ""):
         return None
     if isinstance(value, (int, float)):
-        return _dt.datetime.fromtimestamp(value, UTC)
+        try:
+            return _dt.datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):     # 1e300, NaN: no time
+            return None
     s = str(value).strip()
     if s.endswith("Z") or s.endswith("z"):
         s = s[:-1] + "+00:00"
@@ -125,7 +150,7 @@ def created(o: dict) -> Optional[_dt.datetime]:
 def namespace_pairs(plan: Optional[dict]) -> List[Tuple[str, str]]:
     """(source, destination) namespaces of a MigPlan: its entries are `ns` or `src:dest`."""
     out = []
-    for entry in spec(plan or {}).get("namespaces") or []:
+    for entry in items(spec(plan or {}).get("namespaces")):
         s, _, d = str(entry).partition(":")
         out.append((s, d or s))
     return out

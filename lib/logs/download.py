@@ -79,12 +79,19 @@ def download(src, tgts: list[Target], dest: Path, needles: Needles | None, previ
     even be listed (a cluster), recorded in the index too."""
     opts = {k: v for k, v in (opts or {}).items() if v is not None}
     jobs = []
+    root = os.path.abspath(dest)
+    failed = list(failed or [])
     for t in tgts:
         # MTC's helper pods live in the application namespaces, where names repeat (rsync-server in each)
         base = dest / t.cluster / t.source / (f"{t.namespace}/{t.pod}" if t.whole else t.pod)
-        jobs.append((t, base / f"{t.container}.log", False))
-        if previous:
-            jobs.append((t, base / f"{t.container}.previous.log", True))
+        paths = [(base / f"{t.container}.log", False)] + ([(base / f"{t.container}.previous.log", True)]
+                                                         if previous else [])
+        outside = [p for p, _ in paths if os.path.commonpath([root, os.path.abspath(p)]) != root]
+        if outside:       # names from a hostile bundle ('../..'): lib/logs/select refuses them first
+            failed.append({"cluster": t.cluster, "source": t.source, "pod": t.pod, "container": t.container,
+                           "error": f"not written: {outside[0]} would be outside {dest}"})
+            continue
+        jobs += [(t, p, prev) for p, prev in paths]
     redactor = Redactor()
     learnt = Learnt()
 

@@ -1,0 +1,65 @@
+"""Fields of the wrong type in the objects the graph and mig-crs read (a hostile or corrupted bundle, a
+live server sending what no API server sends): each reads as absent, never a crash of the command."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from lib import crs, graph
+from lib import objects as o
+from lib.logs.download import download
+from lib.logs.select import Target
+from tests.unit.fakes import DictSource
+from tests.unit.test_graph import MIG, estate
+
+
+def _bent(path: tuple, value) -> dict:
+    objs = copy.deepcopy(estate())
+    kind, name = path[0], path[1]
+    for items in objs.values():
+        for x in items:
+            if x["kind"] == kind and (name is None or x["metadata"]["name"].startswith(name)):
+                node = x
+                for p in path[2:-1]:
+                    node = node.setdefault(p, {})
+                node[path[-1]] = value
+    return objs
+
+
+@pytest.mark.parametrize("path,value", [
+    (("MigMigration", MIG, "spec", "migPlanRef"), "x"),
+    (("MigMigration", MIG, "status", "pipeline"), "x"),
+    (("MigMigration", MIG, "status", "errors"), 7),
+    (("MigMigration", MIG, "metadata", "creationTimestamp"), 7),
+    (("MigPlan", None, "spec", "namespaces"), 7),
+    (("MigPlan", None, "spec", "destMigClusterRef"), 7),
+    (("MigPlan", None, "spec", "migStorageRef"), 7),
+    (("Backup", None, "metadata", "annotations"), "x"),
+    (("Backup", None, "status", "errors"), "x"),
+    (("PodVolumeBackup", None, "spec", "pod"), 7),
+    (("PodVolumeRestore", None, "status", "errors"), "many"),
+])
+def test_an_odd_field_reads_as_absent(path, value):
+    g = graph.build(DictSource(_bent(path, value)), MIG[:8])
+    rows = crs.chain(g)
+    assert rows and rows[0].kind == "MigPlan" or path[2:] == ("spec", "migPlanRef")
+    crs.chain_objects(g)          # -o json/yaml/name: the cluster annotation on every object
+
+
+def test_times_and_counts_no_clock_or_int_can_hold():
+    assert o.parse_time(1.0e300) is None and o.parse_time(float("nan")) is None
+    assert o.number("3") == 3 and o.number("x") == 0 and o.number(float("inf")) == 0 and o.number(None) == 0
+    assert o.namespace_pairs({"spec": {"namespaces": 7}}) == []
+    assert o.plan_name({"spec": {"migPlanRef": "x"}}) == ""
+
+
+def test_logs_are_never_written_outside_the_output_directory(tmp_path):
+    bad = Target(cluster="source", source="velero", pod="velero-1", container="../" * 8 + "escaped",
+                 namespace="openshift-migration")
+    (tmp_path / "out").mkdir()
+    index = download(DictSource({"host": [], "source": [], "target": []}), [bad], tmp_path / "out", None,
+                     previous=False)
+    assert not list(tmp_path.rglob("escaped*"))
+    assert index["files"] == [] and "would be outside" in index["failed"][0]["error"]
