@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from lib.resources import resource
 from lib.source import Source
 
@@ -50,3 +54,19 @@ class DictSource(Source):
 
     def get(self, role, kind, name, namespace=None):
         return next((o for o in self.list(role, kind, namespace) if o["metadata"]["name"] == name), None)
+
+
+@contextmanager
+def alarm(seconds: int, exc: BaseException) -> Iterator[None]:
+    """Raise `exc` in this thread if the block takes more than `seconds`: a test reading a hostile file
+    (a FIFO blocks until a writer comes) fails instead of hanging the suite."""
+    def boom(*_):
+        raise exc
+    old = signal.signal(signal.SIGALRM, boom)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+

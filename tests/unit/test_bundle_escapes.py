@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from lib.errors import NotCollected
 from lib.mustgather import open_must_gather
 from plugins import mig_verify
 from tests import mtc_bundles as mb
+from tests.unit.fakes import alarm
 
 MIG = "f7b5e1a2"
 CANARY = "CanaryOutside7731Qq"
@@ -27,13 +27,8 @@ class Blocked(Exception):
 @pytest.fixture(autouse=True)
 def _bounded():
     """A FIFO opened for reading blocks until a writer comes: never wait for one."""
-    def boom(*_):
-        raise Blocked("blocked on a FIFO in the bundle")
-    old = signal.signal(signal.SIGALRM, boom)
-    signal.alarm(20)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+    with alarm(20, Blocked("blocked on a FIFO in the bundle")):
+        yield
 
 
 def _outside(tmp_path: Path, name: str) -> Path:

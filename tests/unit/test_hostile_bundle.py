@@ -5,7 +5,6 @@ directories nested past any layout are each skipped with a line naming the file,
 from __future__ import annotations
 
 import os
-import signal
 import stat
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from lib.errors import ApiError
 from lib.mustgather import layout, open_must_gather
+from tests.unit.fakes import alarm
 
 NS = "openshift-migration"
 POD = "velero-1"
@@ -36,13 +36,8 @@ def _log(top: Path, pod: str) -> Path:
 @pytest.fixture(autouse=True)
 def _bounded():
     """Nothing here may block: a FIFO read would hang forever."""
-    def boom(*_):
-        raise TimeoutError("blocked on a hostile file")
-    old = signal.signal(signal.SIGALRM, boom)
-    signal.alarm(20)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+    with alarm(20, TimeoutError("blocked on a hostile file")):
+        yield
 
 
 def _names(src) -> set:
