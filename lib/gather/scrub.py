@@ -25,7 +25,7 @@ import yaml
 from .. import objects as o
 from ..errors import MigError
 from ..mustgather import layout
-from ..mustgather.extract import ARCHIVE_SUFFIXES, extract_to_temp, is_archive_name
+from ..mustgather.extract import ARCHIVE_SUFFIXES, Budget, extract_to_temp, is_archive_name
 from ..redact import Redactor, StreamRedactor
 from . import mapping as redaction_map
 from . import write
@@ -51,6 +51,7 @@ class Plan:
     texts: list = field(default_factory=list)
     left_out: list = field(default_factory=list)    # relative paths of binary files
     archives: list = field(default_factory=list)    # relative paths of archives expanded
+    budget: Budget = field(default_factory=Budget)  # bytes all of them may expand to, together
 
 
 def bundle_name(path: Path) -> str:
@@ -81,7 +82,7 @@ def _walk(top: Path, rel: Path, shown: str, plan: Plan, depth: int) -> None:
             if is_archive_name(fn) and depth < _MAX_NESTING:
                 inner = f"{shown}:{p.relative_to(top).as_posix()}"
                 plan.archives.append(out.as_posix())
-                _walk(extract_to_temp(p, inner), out.with_name(bundle_name(out)), inner, plan, depth + 1)
+                _walk(extract_to_temp(p, inner, plan.budget), out.with_name(bundle_name(out)), inner, plan, depth + 1)
             elif _binary(p):
                 plan.left_out.append(out.as_posix())
             elif fn.endswith(OBJECT_SUFFIXES) and p.stat().st_size <= layout.MAX_OBJECT_FILE:
@@ -165,8 +166,8 @@ def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive:
     final = dest / name
     if final.exists():
         raise MigError(f"--redact: {final} already exists (remove it or choose another --dest-dir)")
-    top = src if src.is_dir() else extract_to_temp(src, path)
     plan = Plan()
+    top = src if src.is_dir() else extract_to_temp(src, path, plan.budget)
     _walk(top, Path(src.name if src.is_dir() else ""), path, plan, 0)     # an archive brings its own top
     if not plan.objects and not plan.texts:
         raise MigError(f"--redact {path}: no files to scrub")

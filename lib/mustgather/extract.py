@@ -23,6 +23,22 @@ from ..errors import MigError
 
 MAX_BYTES = int(os.environ.get("MIG_TOOLS_MAX_EXTRACT_BYTES", str(8 << 30)))
 MAX_ENTRIES = 500_000
+
+
+class Budget:
+    """The bytes every extraction of one bundle may write together: an archive nested in another gets
+    what the outer one left (MIG_TOOLS_MAX_EXTRACT_BYTES for the whole bundle, not for each archive)."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_BYTES if limit is None else limit
+        self.spent = 0
+
+    def refusal(self, name: str, entry: str, total: int, size: int) -> MigError | None:
+        if self.spent + total + size <= self.limit:
+            return None
+        whole = f"{self.limit >> 20} MiB" if self.limit >= 1 << 20 else f"{self.limit:,} bytes"
+        return _refuse(name, entry, f"archive expands past {whole}" if not self.spent else
+                       f"the bundle's archives expand past {whole} together")
 MAX_RATIO = 200            # extracted / compressed, checked once past RATIO_FLOOR
 RATIO_FLOOR = 64 << 20
 _CHUNK = 1 << 20
@@ -123,11 +139,13 @@ def _copy(archive, tf: tarfile.TarFile, m: tarfile.TarInfo, out: Path, total: in
     return _write(archive, m.name, src, out, total, lambda: counter.n)
 
 
-def extract(archive: Path, dest: Path, shown: str | None = None) -> None:
+def extract(archive: Path, dest: Path, shown: str | None = None, budget: Budget | None = None) -> None:
     """Extract `archive` into the empty directory `dest`, or raise MigError and leave nothing behind."""
     name = shown or str(archive)
+    budget = budget or Budget()
     if zipfile.is_zipfile(archive):
-        return _extract_zip(archive, dest, name)
+        budget.spent += _extract_zip(archive, dest, name, budget)
+        return None
     total = entries = 0
     try:
         raw = open(archive, "rb")
@@ -155,8 +173,9 @@ def extract(archive: Path, dest: Path, shown: str | None = None) -> None:
                 elif m.isdev():           # character or block device, or FIFO
                     raise _refuse(name, m.name, "device file or FIFO")
                 elif m.isfile():
-                    if total + m.size > MAX_BYTES:
-                        raise _refuse(name, m.name, f"archive expands past {MAX_BYTES >> 20} MiB")
+                    refused = budget.refusal(name, m.name, total, m.size)
+                    if refused:
+                        raise refused
                     total = _copy(name, tf, m, out, total, counter)
                     _stamp(out, m.mtime)      # a bundle is judged as of when it was gathered: keep the times
                 # other types (e.g. GNU sparse headers) carry nothing we read
@@ -173,10 +192,13 @@ def extract(archive: Path, dest: Path, shown: str | None = None) -> None:
     if entries == 0:
         shutil.rmtree(dest, ignore_errors=True)
         raise MigError(f"must-gather {name}: the archive is empty")
+    budget.spent += total
+    return None
 
 
-def _extract_zip(archive: Path, dest: Path, name: str) -> None:
-    """The same checks for a zip: names, links (by their Unix mode), special files, size and ratio."""
+def _extract_zip(archive: Path, dest: Path, name: str, budget: Budget) -> int:
+    """The same checks for a zip: names, links (by their Unix mode), special files, size and ratio; the
+    bytes written."""
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
@@ -204,11 +226,13 @@ def _extract_zip(archive: Path, dest: Path, name: str) -> None:
                 if i.is_dir():
                     out.mkdir(parents=True, exist_ok=True)
                     continue
-                if total + i.file_size > MAX_BYTES:
-                    raise _refuse(name, i.filename, f"archive expands past {MAX_BYTES >> 20} MiB")
+                refused = budget.refusal(name, i.filename, total, i.file_size)
+                if refused:
+                    raise refused
                 packed += i.compress_size
                 total = _copy_zip(name, zf, i, out, total, packed)
                 _stamp(out, _zip_time(i))
+            return total
     except MigError:
         shutil.rmtree(dest, ignore_errors=True)
         raise
@@ -261,11 +285,11 @@ def _write(archive, member: str, src, out: Path, total: int, packed) -> int:
                 raise _refuse(archive, member, f"compression ratio over {MAX_RATIO}:1 (a decompression bomb?)")
 
 
-def extract_to_temp(archive: Path, shown: str | None = None) -> Path:
+def extract_to_temp(archive: Path, shown: str | None = None, budget: Budget | None = None) -> Path:
     """Extract into a private temporary directory removed when the process exits."""
     tmp = Path(tempfile.mkdtemp(prefix="mig-mustgather-"))
     atexit.register(shutil.rmtree, tmp, True)
-    extract(archive, tmp, shown)
+    extract(archive, tmp, shown, budget)
     return tmp
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..cli import warn
 from ..errors import MigError
-from .extract import extract_to_temp, is_archive_name
+from .extract import Budget, extract_to_temp, is_archive_name
 from .layout import check_file
 
 MAX_NESTING = 3          # archive in archive in archive
@@ -35,16 +35,17 @@ def nested_archives(top: Path) -> list[Path]:
 
 def materialize(path: Path, shown: str) -> list[Path]:
     """The directories to read: `path` (or its extraction) and each archive nested in it, extracted."""
+    budget = Budget()          # for the archive and every archive in it, together
     if path.is_dir():
         top = path
     elif path.is_file():
-        top = extract_to_temp(path, shown)
+        top = extract_to_temp(path, shown, budget)
     else:
         raise MigError(f"must-gather {shown}: not a directory or an archive")
-    return _roots(top, shown, 0)
+    return _roots(top, shown, 0, budget)
 
 
-def _roots(top: Path, shown: str, depth: int) -> list[Path]:
+def _roots(top: Path, shown: str, depth: int, budget: Budget) -> list[Path]:
     roots = [top]
     if depth >= MAX_NESTING:
         return roots
@@ -54,5 +55,5 @@ def _roots(top: Path, shown: str, depth: int) -> list[Path]:
         if why:        # a FIFO named *.tar.gz would block the open; a symlink would bring in another bundle
             warn(f"warning: must-gather {inner}: skipped: {why}")
             continue
-        roots += _roots(extract_to_temp(a, inner), inner, depth + 1)
+        roots += _roots(extract_to_temp(a, inner, budget), inner, depth + 1, budget)
     return roots

@@ -103,3 +103,29 @@ def test_a_zip_symlink_whose_target_is_a_bomb_is_refused_unread(tmp_path):
         zi.compress_type = zipfile.ZIP_DEFLATED
         zf.writestr(zi, b"a" * (64 << 10))
     _refused(tmp_path / "a.zip", "a link whose target has 65536 bytes", tmp_path)
+
+
+def _tgz(entries: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, data in entries:
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_nested_archives_share_one_byte_budget(tmp_path, monkeypatch):
+    """MIG_TOOLS_MAX_EXTRACT_BYTES bounds the bundle, not each archive: archives nested three deep, each
+    under the limit, must not together expand past it."""
+    from lib.mustgather.unpack import materialize
+
+    monkeypatch.setattr(ex, "MAX_BYTES", 1_000_000)
+    inner = _tgz([("mg/b.log", b"b" * 600_000)])
+    outer = _tgz([("mg/a.log", b"a" * 600_000), ("mg/inner.tar.gz", inner)])
+    (tmp_path / "bundle.tar.gz").write_bytes(outer)
+    with pytest.raises(MigError, match="the bundle's archives expand past 1,000,000 bytes together"):
+        materialize(tmp_path / "bundle.tar.gz", "bundle.tar.gz")
+    alone = tmp_path / "alone.tar.gz"
+    alone.write_bytes(inner)
+    assert materialize(alone, "alone.tar.gz")               # each alone is within the limit
