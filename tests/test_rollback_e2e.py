@@ -514,3 +514,29 @@ def test_a_bundle_of_the_vm_scenario_says_what_the_live_clusters_say(sim, kubect
     key = lambda a: (a["cluster"], a["verb"], a["kind"], a["name"], a["change"])  # noqa: E731
     assert sorted(map(key, offline["actions"])) == sorted(map(key, live["actions"]))
     assert ("source", "start", "VirtualMachine", "rhel9-vm") in {k[:4] for k in map(key, live["actions"])}
+
+
+def test_a_storage_conversion_swaps_the_pvc_back_then_deletes_only_the_converted_one(sim, kubectl, tmp_path):
+    # one cluster, namespace parts unmapped: the DVM's db-data-new, and api pointed at it by SwapPVCReferences
+    s = sim("rollback-needed")
+    plan = s.get("host", "MigPlan", "parts-mig-plan", "openshift-migration")
+    plan["spec"]["destMigClusterRef"] = dict(plan["spec"]["srcMigClusterRef"])
+    plan["spec"]["namespaces"] = [NS_SRC]
+    plan["spec"]["persistentVolumes"][0]["pvc"]["name"] = "db-data:db-data-new"
+    s.put("host", plan)
+    api = s.get("source", "Deployment", "api", NS_SRC)
+    api["spec"]["template"]["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "db-data-new"}},
+                                                  {"name": "tmp", "emptyDir": {}}]
+    s.put("source", api)
+    s.put("source", {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {
+        "name": "db-data-new", "namespace": NS_SRC, "labels": {"migration.openshift.io/migrated-by-migplan": PLAN_UID}},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "20Gi"}}}})
+    r = run_in(kubectl, s, tmp_path, NS_SRC, "--yes")
+    assert r.returncode == 0, r.stderr
+    api = s.get("source", "Deployment", "api", NS_SRC)
+    assert api["spec"]["template"]["spec"]["volumes"] == [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "db-data"}}, {"name": "tmp", "emptyDir": {}}]
+    assert api["spec"]["replicas"] == 3
+    assert s.get("source", "PersistentVolumeClaim", "db-data-new", NS_SRC) is None
+    assert s.get("source", "PersistentVolumeClaim", "db-data", NS_SRC) is not None
+    assert s.get("target", "PersistentVolumeClaim", "db-data", NS_DST) is not None      # the other cluster: untouched

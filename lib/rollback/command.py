@@ -15,7 +15,7 @@ from .journal import Journal, default_path
 from .keep import recreate_command, save
 from .observe import observe
 from .plan import Plan
-from .planner import build_plan, refuse_if_empty
+from .planner import build_plan, refuse_if_empty, refuse_if_mounted
 from .resolve import pairs_text, resolve, running, succeeded
 
 
@@ -161,6 +161,8 @@ def run(src, opt: Options, out=None, err=None, stdin=None) -> int:
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
     plan, journal = make_plan(src, opt)
     refuse_if_empty(plan, journal.started() or any(succeeded(m) for m in plan.context.rollbacks))
+    if not opt.via_controller:
+        refuse_if_mounted(plan)
     show(plan, opt.output, out)
     out.flush()
     if opt.output != "table" and not opt.yes:

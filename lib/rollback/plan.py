@@ -30,11 +30,14 @@ GROUPS = (
 )
 # The whole run, in order: MTC's leftovers (stage pods before anything is scaled up, as MTC's own rollback does),
 # then per namespace the target's migrated objects and the source's volumes and workloads.
-ORDER = ("velero", "mtc leftovers", "protect volumes", "workloads", "services and routes", "config", "secrets",
+ORDER = ("velero", "mtc leftovers", "protect volumes", "swap back", "workloads", "services and routes", "config", "secrets",
          "release volumes", "persistent volume claims", "moved volumes", "restore volumes", "restore")
 NEVER_DELETE = {"Event", "Namespace", "LocalSubjectAccessReview", "Binding", "ControllerRevision", "EndpointSlice",
                 "Endpoints", "PodMetrics", "PersistentVolume"}
 SCALABLE = ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet", "ReplicationController")
+# Storage conversion: the kinds whose pod template a merge patch repoints (as mig-controller's swap*PVCRefs). A
+# StatefulSet's volumeClaimTemplates are immutable (MTC re-creates it) and a Job's template too: not swapped here.
+SWAPPABLE = ("Deployment", "DeploymentConfig", "ReplicaSet", "DaemonSet", "CronJob")
 
 
 @dataclass
@@ -69,6 +72,7 @@ class Plan:
     volumes: list = field(default_factory=list)     # each migrated volume: reclaim policy and what happens to its data
     warnings: list = field(default_factory=list)    # what the user must know before saying yes
     controller: str = ""                            # how MTC's own rollback would do it
+    blocked: list = field(default_factory=list)     # storage conversion: `kind ns/name -> PVC` still mounted
 
     def by_cluster(self, cluster: str) -> list:
         return [a for a in self.actions if a.cluster == cluster]
@@ -221,10 +225,58 @@ def _daemonset_action(x: dict, ann: dict, base: dict, ns: str, manual: list):
                          "spec": {"template": {"spec": {"nodeSelector": sel or None}}}}, **base)
 
 
+def _template(x: dict) -> dict:
+    return o.dig(x, "spec", "jobTemplate", "spec", "template") if x.get("kind") == "CronJob" else o.dig(x, "spec", "template")
+
+
+def swappable(x: dict) -> bool:
+    return x.get("kind") in SWAPPABLE and not (x.get("kind") == "ReplicaSet" and o.meta(x).get("ownerReferences"))
+
+
+def swap_back_actions(ns: str, objs: list[dict], mapping: dict) -> list[Action]:
+    """Storage conversion: each workload of `ns` whose pod template mounts a converted PVC (`mapping`: converted
+    name -> source name) is pointed back at the source PVC before the converted one is deleted, as MTC's rollback
+    runs SwapPVCReferences before DeleteMigrated. The whole volumes list goes in the patch (a merge patch replaces
+    lists), every other volume as it is."""
+    acts = []
+    for x in objs:
+        if (o.namespace(x) and o.namespace(x) != ns) or not swappable(x):
+            continue
+        vols = o.dig(_template(x), "spec", "volumes", default=[]) or []
+        swaps = [(o.dig(v, "persistentVolumeClaim", "claimName"), v) for v in vols]
+        swaps = [(c, v) for c, v in swaps if c in mapping]
+        if not swaps:
+            continue
+        new = [{**v, "persistentVolumeClaim": {**v["persistentVolumeClaim"], "claimName": mapping[c]}}
+               if (c := o.dig(v, "persistentVolumeClaim", "claimName")) in mapping else v for v in vols]
+        patch: dict = {"spec": {"template": {"spec": {"volumes": new}}}}
+        if x.get("kind") == "CronJob":
+            patch = {"spec": {"jobTemplate": patch}}
+        acts.append(Action("target", "patch", str(x.get("kind")), o.name(x), ns,
+                           ", ".join(f"claimName {c} -> {mapping[c]}" for c, _ in swaps),
+                           "storage conversion: its pods mount the converted PVC; pointed back at the source PVC "
+                           "before the converted one is deleted (MTC's rollback: SwapPVCReferences)", "swap back",
+                           o.uid(x), o.meta(x).get("resourceVersion", ""), patch))
+    return sorted(acts, key=lambda a: (a.kind, a.name))
+
+
+def still_mounted(ns: str, objs: list[dict], claims: set, mapping: dict) -> list[str]:
+    """`kind ns/name -> claim` for each workload of `ns` whose pods would still mount one of `claims` (PVCs the plan
+    deletes) once the swap back is done: what the swap cannot repoint (a StatefulSet, a Job, a VM)."""
+    out = []
+    for x in objs:
+        if o.namespace(x) and o.namespace(x) != ns:
+            continue
+        c = mounted_claim(x, claims - set(mapping) if swappable(x) else claims)
+        if c:
+            out.append(f"{x.get('kind')} {ns}/{o.name(x)} -> {c}")
+    return sorted(out)
+
+
 def mounted_claim(x: dict, claims: set) -> str:
     """The first of `claims` the pod template of workload `x` mounts (a StatefulSet's also through its
     volumeClaimTemplates, `<template>-<name>-<ordinal>`), or ''."""
-    tpl = o.dig(x, "spec", "jobTemplate", "spec", "template") if x.get("kind") == "CronJob" else o.dig(x, "spec", "template")
+    tpl = _template(x)
     for v in o.dig(tpl, "spec", "volumes", default=[]) or []:
         name = o.dig(v, "persistentVolumeClaim", "claimName")
         if x.get("kind") == "VirtualMachine" and not name:     # MC-1.8 quiesce.go: a VM's DataVolume too

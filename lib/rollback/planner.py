@@ -8,7 +8,7 @@ from .. import objects as o
 from ..errors import MigError
 from .leftovers import hook_actions, pod_actions, velero_actions
 from .observe import Observed
-from .plan import DEPLOYER_LABEL, Action, Plan, order, source_actions, target_actions
+from .plan import DEPLOYER_LABEL, Action, Plan, order, source_actions, still_mounted, swap_back_actions, target_actions
 from .resolve import PLAN_LABEL, Context, succeeded
 from .volumes import FATE, target_pvs, volume_actions
 
@@ -62,6 +62,7 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     looked: list[str] = []
     volumes: list[str] = []
     warnings: list[str] = []
+    blocked: list[str] = []
     for s, d in ctx.pairs:
         objs = ob.target.get(d) or []
         skip = {(a.kind, a.name) for a in acts if a.cluster == "target" and a.namespace == d}
@@ -69,6 +70,10 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         labelled = sum(1 for x in objs if o.labels(x).get(PLAN_LABEL) == ctx.plan_uid)
         vacts, lines, warns = volume_actions(ctx, d, s, objs, ob.target_pvs, ob.source_pvs, release)
         sacts, man, left_alone = source_actions(ctx, s, ob.source.get(s) or [], replicas, ob.active_vms)
+        if ctx.storage_conversion:
+            swaps, more = _storage_conversion(ctx, s, ob.source.get(s) or [], tacts, looked)
+            acts += swaps
+            blocked += more
         acts += tacts + vacts + sacts
         _pvc_fates(tacts + vacts, d, objs, ob.target_pvs, ctx)
         manual += man + _unproven_dc_pods(ctx, d, objs, tacts)
@@ -114,7 +119,32 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
                   + "--via-controller (a MigMigration with spec.rollback: true"
                   + (f", for all {len(every)} namespaces of the plan" if len(every) > 1 else "")
                   + "); it does not restore moved PVs' reclaim policy nor delete hook Jobs")
-    return Plan(order(acts, ctx.pairs), manual, ctx, looked, volumes, warnings, controller)
+    if blocked:
+        warnings.insert(0, "storage conversion: PVCs this plan deletes are still mounted by workloads it cannot "
+                        f"repoint ({'; '.join(blocked)}): only --via-controller can roll it back")
+    return Plan(order(acts, ctx.pairs), manual, ctx, looked, volumes, warnings, controller, blocked)
+
+
+def _storage_conversion(ctx: Context, ns: str, workloads: list[dict], tacts: list[Action], looked: list) \
+        -> tuple[list[Action], list[str]]:
+    """A storage conversion plan (one cluster, one namespace): the DVM's new PVCs carry the plan label and the
+    Final itinerary's SwapPVCReferences pointed the workloads at them. Each workload is pointed back at its source
+    PVC before any PVC goes; what cannot be repointed and still mounts a PVC to delete is returned (refused)."""
+    mapping = ctx.converted_pvcs(ns)
+    swaps = swap_back_actions(ns, workloads, mapping)
+    deletes = {a.name for a in tacts if a.kind == "PersistentVolumeClaim" and a.verb == "delete"}
+    looked.append(f'namespace "{ns}" is a storage conversion (one cluster, the same namespace): '
+                  f"{len(mapping)} converted PVCs, {len(swaps)} workloads pointed back at the source PVCs first")
+    return swaps, still_mounted(ns, workloads, deletes, mapping)
+
+
+def refuse_if_mounted(plan: Plan) -> None:
+    """A storage conversion whose rollback would delete a PVC a workload still mounts after the swap back (a
+    StatefulSet's volumeClaimTemplates, a Job's template): refused; MTC's rollback re-creates those itself."""
+    if plan.blocked:
+        raise MigError(f"plan {o.name(plan.context.plan)} is a storage conversion and its rollback would delete PVCs "
+                       f"still mounted by workloads mig-rollback cannot repoint: {'; '.join(plan.blocked)}; run it "
+                       "with --via-controller (MTC's rollback swaps the PVC references back first)")
 
 
 def refuse_if_empty(plan: Plan, rolled_back: bool) -> None:

@@ -4,6 +4,7 @@ its last migration and the namespace pairs to roll back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 from .. import objects as o
 from ..errors import MigError
@@ -19,6 +20,7 @@ class Context:
     migrations: list = field(default_factory=list)     # every non-rollback MigMigration of the plan, newest first
     rollbacks: list = field(default_factory=list)      # rollback MigMigrations of the plan, newest first
     sharing: dict = field(default_factory=dict)        # source ns -> names of the other MigPlans that list it
+    storage_conversion: bool = False                   # one cluster, every namespace unmapped (MTC 1.7+)
 
     @property
     def plan_uid(self) -> str:
@@ -59,6 +61,19 @@ class Context:
                 out.add(str(pvc["name"]).partition(":")[0])
         return out
 
+    def converted_pvcs(self, ns: str) -> dict:
+        """Storage conversion: the converted (destination) PVC name -> its source PVC name in namespace `ns`, as
+        mig-controller's getPVCNameMapping for a rollback (storage.go: "Destination -> Source"; a PVC `src:dest`,
+        skipped ones left out). Only names that differ: a PVC converted into itself needs no swap."""
+        out = {}
+        for pv in o.spec(self.plan).get("persistentVolumes") or []:
+            pvc = pv.get("pvc") or {}
+            src, _, dest = str(pvc.get("name") or "").partition(":")
+            if (pv.get("selection") or {}).get("action") != "skip" and dest and dest != src \
+                    and str(pvc.get("namespace") or "").partition(":")[0] == ns:
+                out[dest] = src
+        return out
+
     def journal_key(self) -> str:
         return "+".join(self.dest_namespaces)
 
@@ -84,6 +99,23 @@ def pick_pairs(plan: dict, project: str | None, all_namespaces: bool) -> list:
         raise MigError(f'MigPlan {o.name(plan)} does not migrate namespace "{project}" '
                        f"(it migrates {pairs_text(pairs)})")
     return chosen[:1]
+
+
+def _host(mc: dict | None) -> str:
+    url = str(o.spec(mc).get("url") or "") if mc else ""
+    return urlparse(url).netloc if "//" in url else ""
+
+
+def storage_conversion(plan: dict, clusters: dict) -> bool:
+    """mig-controller's storage conversion (MTC 1.7+, GetRefResources / isStorageConversionMigration): source and
+    destination are the same cluster (IsIntraCluster: one MigCluster, or the same host in spec.url) and no
+    namespace is mapped to another name."""
+    src, dest = clusters.get("source"), clusters.get("target")
+    if not src or not dest:
+        return False
+    same = o.name(src) == o.name(dest) or (_host(src) != "" and _host(src) == _host(dest))
+    pairs = o.namespace_pairs(plan)
+    return same and bool(pairs) and all(s == d for s, d in pairs)
 
 
 def sharing(plans: list[dict], plan: dict, namespaces: list) -> dict:
@@ -129,7 +161,7 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
     if every is None:
         every = src.list("host", "MigPlan", ns)
     return Context(g.plan, migs[0] if migs else None, pairs, migs, rbs,
-                   sharing(every, g.plan, [s for s, _ in pairs]))
+                   sharing(every, g.plan, [s for s, _ in pairs]), storage_conversion(g.plan, g.migclusters))
 
 
 def running(mig: dict | None) -> bool:

@@ -490,3 +490,92 @@ def test_a_vm_whose_launcher_pod_is_stopping_or_done_is_not_running():
     assert active_vms(pods, "parts") == set()
     assert active_vms(pods + [{"metadata": {"name": "d", "ownerReferences": vmi}, "status": {"phase": "Pending"}}],
                       "parts") == {("parts", "vm-db")}
+
+
+PLAN_UID = "7a1b2c3d-4e5f-11ea-8c9d-0a580a820016"
+
+
+def _storage_conversion(*mounting: tuple) -> dict:
+    """rollback-needed as a storage conversion (MTC 1.7+): one cluster (both refs name ocp3-source), namespace parts
+    unmapped, the DVM's PVC db-data-new labelled with the plan, and the workloads `mounting` ((kind, name), ...)
+    repointed at it by SwapPVCReferences. The target role is the same cluster: the same objects."""
+    objs = scenario("rollback-needed")
+    plan = find(objs["host"], "MigPlan", "parts-mig-plan")
+    plan["spec"]["destMigClusterRef"] = dict(plan["spec"]["srcMigClusterRef"])
+    plan["spec"]["namespaces"] = ["parts"]
+    plan["spec"]["persistentVolumes"][0]["pvc"]["name"] = "db-data:db-data-new"
+    for kind, name in mounting:
+        x = find(objs["source"], kind, name)
+        tpl = x["spec"]["jobTemplate"]["spec"]["template"] if kind == "CronJob" else x["spec"]["template"]
+        tpl["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "db-data-new"}},
+                                  {"name": "cfg", "configMap": {"name": "api-config"}}]
+    objs["source"].append({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {
+        "name": "db-data-new", "namespace": "parts", "uid": "uid-db-data-new", "resourceVersion": "1",
+        "labels": {"migration.openshift.io/migrated-by-migplan": PLAN_UID}}, "spec": {"storageClassName": "gp3"}})
+    objs["target"] = json.loads(json.dumps(objs["source"]))
+    return objs
+
+
+def test_a_storage_conversion_points_the_workloads_back_at_the_source_pvcs_before_the_converted_ones_go():
+    # MC-1.7 task.go: the Rollback itinerary runs SwapPVCReferences (Destination -> Source, storage.go) before
+    # DeleteMigrated; without it the converted PVC would be deleted under the workloads still mounting it
+    objs = _storage_conversion(("Deployment", "api"), ("CronJob", "nightly-report"))
+    plan = plan_of(objs, "parts")
+    assert plan.context.storage_conversion and plan.blocked == []
+    swaps = [a for a in plan.actions if a.group == "swap back"]
+    assert [(a.cluster, a.verb, a.kind, a.name) for a in swaps] == [
+        ("target", "patch", "CronJob", "nightly-report"), ("target", "patch", "Deployment", "api")]
+    assert {a.change for a in swaps} == {"claimName db-data-new -> db-data"}
+    want = [{"name": "data", "persistentVolumeClaim": {"claimName": "db-data"}},
+            {"name": "cfg", "configMap": {"name": "api-config"}}]
+    assert swaps[1].patch == {"spec": {"template": {"spec": {"volumes": want}}}}
+    assert swaps[0].patch == {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"volumes": want}}}}}}
+    pvcs = [i for i, a in enumerate(plan.actions) if a.kind == "PersistentVolumeClaim" and a.verb == "delete"]
+    assert [plan.actions[i].name for i in pvcs] == ["db-data-new"]           # never the source PVC
+    assert max(plan.actions.index(a) for a in swaps) < pvcs[0]
+    assert any('"parts" is a storage conversion' in x and "2 workloads pointed back" in x for x in plan.looked)
+    out = io.StringIO()
+    assert run(DictSource(objs), Options("parts", journal="/nonexistent/j.jsonl"), out, io.StringIO()) == 0
+    assert "claimName db-data-new -> db-data" in out.getvalue()
+    for kind, name in (("Deployment", "api"), ("CronJob", "nightly-report")):      # swapped: nothing left to swap
+        for role in ("source", "target"):
+            x = find(objs[role], kind, name)
+            tpl = x["spec"]["jobTemplate"]["spec"]["template"] if kind == "CronJob" else x["spec"]["template"]
+            tpl["spec"]["volumes"] = want
+    assert not [a for a in plan_of(objs, "parts").actions if a.group == "swap back"]
+
+
+def test_a_storage_conversion_refuses_to_delete_a_pvc_a_statefulset_still_mounts():
+    objs = _storage_conversion(("Deployment", "api"), ("StatefulSet", "db"))
+    plan = plan_of(objs, "parts")
+    assert plan.blocked == ["StatefulSet parts/db -> db-data-new"]
+    assert any("--via-controller" in w for w in plan.warnings)
+    with pytest.raises(MigError) as e:
+        run(DictSource(objs), Options("parts", journal="/nonexistent/j.jsonl"), io.StringIO(), io.StringIO())
+    assert e.value.code == 1 and "\n" not in e.value.message
+    assert "StatefulSet parts/db -> db-data-new" in e.value.message and "--via-controller" in e.value.message
+
+
+def test_storage_conversion_is_one_cluster_and_unmapped_namespaces_only():
+    from lib.rollback.resolve import storage_conversion
+    plan = {"spec": {"namespaces": ["parts"]}}
+    host = {"metadata": {"name": "host"}, "spec": {"isHostCluster": True}}
+    a = {"metadata": {"name": "a"}, "spec": {"url": "https://api.one.example:6443"}}
+    b = {"metadata": {"name": "b"}, "spec": {"url": "https://api.one.example:6443/"}}
+    c = {"metadata": {"name": "c"}, "spec": {"url": "https://api.two.example:6443"}}
+    assert storage_conversion(plan, {"source": host, "target": host})
+    assert storage_conversion(plan, {"source": a, "target": b})
+    assert not storage_conversion(plan, {"source": a, "target": c})
+    assert not storage_conversion(plan, {"source": host, "target": c})
+    assert not storage_conversion({"spec": {"namespaces": ["parts:parts-new"]}}, {"source": host, "target": host})
+
+
+def test_a_two_cluster_plan_is_not_a_storage_conversion_and_swaps_nothing():
+    objs = scenario("rollback-needed")
+    find(objs["target"], "Deployment", "api")["spec"]["template"]["spec"]["volumes"] = [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "db-data"}}]
+    plan = plan_of(objs, "parts-prod")
+    assert not plan.context.storage_conversion and plan.blocked == []
+    assert not [a for a in plan.actions if a.group == "swap back"]
+    assert ("PersistentVolumeClaim", "db-data") in keys(plan, "target", "delete")
+    assert ("Deployment", "api") in keys(plan, "target", "delete")
