@@ -46,12 +46,12 @@ def grown(path: str, pvcs: int) -> str:
         plan["spec"]["persistentVolumes"].append(pv)
         dvmp = copy.deepcopy(dvmp0)
         dvmp["metadata"]["name"] = mtc.dvmp_name(dvm["metadata"]["name"], name, "inventory")
-        dvmp["spec"]["podSelector"] = {mtc.RSYNC_PVC: mtc.pvc_label_values(name)[0]}
+        dvmp["spec"]["podSelector"] = {mtc.RSYNC_PVC: mtc.md5(name)}
         dvmp["status"]["podName"] = f"rsync-b{i:04d}"
         host.append(dvmp)
         pod = copy.deepcopy(pod0)
         pod["metadata"]["name"] = f"rsync-b{i:04d}"
-        pod["metadata"]["labels"][mtc.RSYNC_PVC] = mtc.pvc_label_values(name)[0]
+        pod["metadata"]["labels"][mtc.RSYNC_PVC] = mtc.md5(name)
         source.append(pod)
     doc["include"] = [str(SCENARIO_DIR / inc) for inc in doc.get("include") or []]
     doc.pop("expect", None)

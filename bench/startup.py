@@ -98,10 +98,8 @@ def _with_python(env: dict, python: str | None, bindir: str) -> dict:
     """env whose PATH resolves `python3` to `python` (None: unchanged)."""
     if python is None:
         return env
-    os.makedirs(bindir, exist_ok=True)
-    link = os.path.join(bindir, "python3")
-    if not os.path.lexists(link):
-        os.symlink(python, link)
+    os.makedirs(bindir)
+    os.symlink(python, os.path.join(bindir, "python3"))
     dist, _, rest = env["PATH"].partition(os.pathsep)
     return dict(env, PATH=os.pathsep.join([dist, bindir, rest]))
 
@@ -143,12 +141,11 @@ def main() -> dict:
             base = _median(kget, e, runs)
             cpu_base = _cpu_median(kget, e, runs)
             bare = _median([_interpreter(e), "-c", "pass"], e, runs)
-            for app_label, app in apps:
+            for j, (app_label, app) in enumerate(apps):
                 # the plugin as kubectl runs it: found on PATH as kubectl-mig_crs
-                pdir = os.path.join(tmp, f"plugin{i}-{len(app_label)}")
-                os.makedirs(pdir, exist_ok=True)
-                if not os.path.lexists(os.path.join(pdir, "kubectl-mig_crs")):
-                    os.symlink(app, os.path.join(pdir, "kubectl-mig_crs"))
+                pdir = os.path.join(tmp, f"plugin{i}-{j}")
+                os.makedirs(pdir)
+                os.symlink(app, os.path.join(pdir, "kubectl-mig_crs"))
                 ea = dict(e, PATH=os.pathsep.join([pdir, e["PATH"]]))
                 ours = ["kubectl", "mig-crs", name]
                 cold = _time(ours, ea)

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from .logs.stream import Entry
 
 
-class _Cached:
-    """The Source with its list calls remembered, so the log reader and the checks share one pod list."""
+class Cached:
+    """The Source with its list calls remembered, so the graph, the log reader and the checks share one pod
+    list, and every read a cluster refused or did not answer is known (Facts.partial)."""
 
     def __init__(self, src: Source):
         self._src = src
@@ -42,6 +43,8 @@ class _Cached:
             try:
                 self._lists[key] = self._src.list(role, kind, namespace, labels, fields)
             except ApiError as e:
+                if e.status == 404:       # a list answered 404: the collection is not there, the kind not served
+                    raise NotServed(f"{role}: {e}") from None
                 self.failed.append(e)
                 raise
         return self._lists[key]
@@ -59,7 +62,7 @@ class Facts:
         self.problems: List[str] = []            # what could not be checked, and why (the report's `unchecked`)
         self.unchecked_detail: List[str] = []    # tracebacks, shown with -v
         self.undeclared: List[str] = []          # reads a check did not declare (strict mode: a test fails on them)
-        self._cached = _Cached(src)
+        self._cached = src if isinstance(src, Cached) else Cached(src)
         self._current: Optional[Check] = None
         for why in getattr(graph, "missing", {}).values():
             self.unchecked(why)

@@ -27,7 +27,6 @@ MIGRATED_BY_PLAN = "migration.openshift.io/migrated-by-migplan"   # labels.go Mi
 RSYNC_APP = "directvolumemigration-rsync-transfer"          # rsync.go DirectVolumeMigrationRsyncTransfer (label app)
 RSYNC_APP_BLOCK = "directvolumemigration-rsync-transfer-block"  # MC-1.8 rsync.go (block volumes)
 RSYNC_APPS = (RSYNC_APP, RSYNC_APP_BLOCK)
-RSYNC_SELECTOR = o.in_selector("app", RSYNC_APPS)          # every rsync/stunnel object of a DVM, by its app label
 PURPOSE = "purpose"                                         # rsync.go: purpose=rsync (server) | stunnel (MC-1.4)
 RSYNC_PVC = "migration.openshift.io/created-for-pvc"        # labels.go RsyncPodIdentityLabel: md5 of the PVC name
                                                             # (MC rsync.go :2771) or the name itself
@@ -222,7 +221,8 @@ def is_rsync_error_line(line: str) -> bool:
             or " rsync: " in low or any(n.lower() in low for n, _w, _f in RSYNC_CAUSES))
 
 
-def _md5(s: str) -> str:
+def md5(s: str) -> str:
+    """Hex md5, as MTC names a DVMP and labels an rsync pod (created-for-pvc: md5 of the PVC name)."""
     import hashlib
 
     return hashlib.md5(s.encode()).hexdigest()   # noqa: S324 - the name MTC computes, not a security use
@@ -230,21 +230,8 @@ def _md5(s: str) -> str:
 
 def dvmp_name(dvm_name: str, pvc: str, namespace: str) -> str:
     """The DVMP of one PVC of a DVM: hex md5(<dvm name><pvc name><source ns>) (MC rsync.go getMD5Hash)."""
-    return _md5(dvm_name + pvc + namespace)
+    return md5(dvm_name + pvc + namespace)
 
-
-# --- what MTC leaves behind in the application namespaces (for mig-rollback: lib/rollback) ---------------
-# (kind, label selector, role(s), upstream): stage pods are deleted by ensureStagePodsDeleted on both clusters,
-# but not by the Failed itinerary (MC migmigration/stage.go, task.go); rsync objects by CleanStaleRsyncResources /
-# DeleteRsyncResources, not by VolumeMigrationFailed (MC directvolumemigration/rsync.go, task.go).
-LEFTOVERS = (
-    ("Pod", f"{STAGE_POD}=True", ("source", "target"), "MC pkg/controller/migmigration/stage.go ensureStagePodsDeleted"),
-    ("Pod", RSYNC_SELECTOR, ("source", "target"), "MC pkg/controller/directvolumemigration/rsync.go deleteRsyncResources"),
-    ("Secret", RSYNC_SELECTOR, ("source", "target"), "same"),
-    ("ConfigMap", RSYNC_SELECTOR, ("source", "target"), "same"),
-    ("Service", RSYNC_SELECTOR, ("target",), "same"),
-    ("Route", RSYNC_SELECTOR, ("target",), "same"),
-)
 
 # --- KubeVirt VirtualMachines (MC-1.8 pkg/apis/migration/v1alpha1/annotations.go, pkg/controller/migmigration/
 # quiesce.go quiesceVirtualMachines / unQuiesceVirtualMachines / startVM; added by MC 5e957a251, #1375) ----------

@@ -91,7 +91,6 @@ def _parser():
 
 @lru_cache(maxsize=64)
 def _compile(expr: str):
-
     e = expr.strip()
     if e in ("", "@", "$", "."):
         return None

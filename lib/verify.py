@@ -12,7 +12,7 @@ from .checks.blocked import blockers
 from .checks.registry import marked
 from .checks.stuck import is_stuck
 from .errors import EXIT_UNREACHABLE
-from .facts import Facts
+from .facts import Cached, Facts
 from .graph import Graph, build, migration_type
 from .source import Source
 
@@ -112,6 +112,7 @@ def verify(src: Source, ref: str, stuck_after: float = 1800.0, now: _dt.datetime
            verbose: bool = False, strict: bool = False) -> Report:
     """Build the migration's graph, run every check, and decide the verdict. `verbose` keeps the
     tracebacks of failing checks (Report.details); `strict` records reads a check did not declare."""
+    src = Cached(src)          # the graph's reads too: one it could not make makes the report partial
     g = build(src, ref)
     now = now or src.now or o.now()
     facts = Facts(src, g, now, stuck_after, strict=strict)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from .. import mtc
 from .. import objects as o
-from ..errors import ApiError, NotCollected, NotServed
+from ..errors import NotCollected, NotServed
 from ..facts import Facts
 from ..resources import VIRTUAL_MACHINE as VM
 from .registry import Finding, check, ref
@@ -149,18 +149,6 @@ def _rolled_back(f) -> dict | None:
     return None
 
 
-def _vms(f: Facts) -> list[dict]:
-    """The source's KubeVirt VirtualMachines (MTC 1.8 stops them too, lib/mtc START_VM), read apart from
-    QUIESCED_KINDS as only some clusters serve the kind: one that does not (a list answered 404) has none; a
-    must-gather that did not collect them raises NotCollected (unknown, never "no VMs")."""
-    try:
-        return f.app("source", VM.kind)
-    except ApiError as e:
-        if e.status == 404:
-            return []
-        raise
-
-
 @check("rollback-needed", app_kinds={"source": QUIESCED_KINDS + (VM.kind,)})
 def rollback_needed(f: Facts) -> Iterator[Finding]:
     """The source application is still held down by MTC's quiesce after a final migration that did not succeed."""
@@ -180,8 +168,10 @@ def rollback_needed(f: Facts) -> Iterator[Finding]:
         except NotServed:
             continue                    # e.g. no DeploymentConfig on plain Kubernetes
         held += [(x, quiesced(x)) for x in items if quiesced(x)]
-    try:
-        held += [(x, quiesced(x)) for x in _vms(f) if quiesced(x)]
+    try:                                # KubeVirt's VMs (MTC 1.8 stops them): most clusters do not serve the kind
+        held += [(x, quiesced(x)) for x in f.app("source", VM.kind) if quiesced(x)]
+    except NotServed:
+        pass
     except NotCollected as e:           # the workloads were read: only the VMs are unknown
         f.unchecked(f"check rollback-needed: VirtualMachines: {e}")
     if not held:

@@ -192,7 +192,6 @@ def run(src, opt: Options, out=None, err=None) -> int:
             index.update(missing=missing, complete=False)
         (partial / "gather.json").write_text(json.dumps(index, indent=2) + "\n")
         os.replace(partial, final)
-        tarball = archive(final, dest, "must-gather.tar.gz") if opt.archive else None
     except BaseException:
         for w in writers.values():
             w.stop.set()
@@ -214,6 +213,7 @@ def run(src, opt: Options, out=None, err=None) -> int:
             code = code or 1
     elif not opt.redact:
         err.write("warning: --no-redact: secrets are in the bundle in clear\n")
+    tarball = archive(final, dest, "must-gather.tar.gz") if opt.archive else None   # after the mapping is kept
     out.write(f"{final}\n")
     if tarball:
         out.write(f"{tarball}\n")

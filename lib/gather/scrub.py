@@ -36,12 +36,6 @@ _CHUNK = 1 << 20
 _MAX_NESTING = 4
 
 
-class _Loader(yaml.SafeLoader if not hasattr(yaml, "CSafeLoader") else yaml.CSafeLoader):  # type: ignore[misc]
-    """YAML as written: timestamps stay the strings they were."""
-
-
-_Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
-                                   for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -99,7 +93,7 @@ def _docs(src: Path) -> list | None:
         if src.suffix == ".json":
             return [json.loads(raw)]
         layout.vet(raw)
-        return list(yaml.load_all(raw, Loader=_Loader))
+        return list(yaml.load_all(raw, Loader=layout.Loader))
     except (ValueError, yaml.YAMLError, UnicodeDecodeError, RecursionError, OSError):
         return None
 
@@ -191,12 +185,12 @@ def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    tarball = write.archive(final, dest, f"{name}.tar.gz") if archive else None
     rules = ", ".join(f"{k} {v}" for k, v in r.summary()["rules"].items()) or "nothing found"
     err.write(f"redacted: {rules}; {len(plan.left_out)} binary files left out\n")
     for lo in plan.left_out[:10]:
         err.write(f"left out (binary, cannot be scrubbed): {lo}\n")
-    code = 0 if redaction_map.keep(r, mapping, name, err) else 1
+    code = 0 if redaction_map.keep(r, mapping, name, err) else 1      # kept even if the archive fails
+    tarball = write.archive(final, dest, f"{name}.tar.gz") if archive else None
     out.write(f"{final}\n")
     if tarball:
         out.write(f"{tarball}\n")

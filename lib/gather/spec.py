@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import mtc
 from ..resources import MIG, VELERO, Resource, resource
 
 # Every resource of these groups: in the MTC namespace, or all of them when cluster-scoped.
@@ -48,12 +49,14 @@ def __getattr__(name: str) -> tuple[str, ...]:
     values = dict(zip(_LAZY, _declared()))
     globals().update(values)
     return values[name]
+
+
 NEVER_IN_FULL = {"Event"}     # events of an application namespace are noise next to its objects
 # ... except those about MTC's own pods and Jobs there (rsync, stunnel, stage, hook): listed, then filtered
 APP_EVENTS_OF_MTC_ONLY = "Event"
 
 # MTC's pods outside its namespace: rsync/stunnel (DVM), stage pods; hook Jobs (their pods by job-name).
-HELPER_LABEL = "app.kubernetes.io/part-of=openshift-migration"
+HELPER_LABEL = f"{mtc.PART_OF}={mtc.PART_OF_VALUE}"
 
 LOG_CONCURRENCY = 4           # log streams at once per cluster
 LIST_CONCURRENCY = 4          # list calls at once per cluster

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import MigError
 from ..redact import Redactor, StreamRedactor
 from ..resources import Resource
 
@@ -39,6 +40,8 @@ def archive(root: Path, dest: Path, name: str) -> Path:
             tf.add(root, arcname=root.name)
         os.replace(tmp, target)
         return target
+    except OSError as e:          # a full disk, a directory of that name: one line, the tree stays
+        raise MigError(f"{target}: cannot write the archive: {e.strerror or e} ({root} is complete)") from None
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -9,7 +9,6 @@ from pathlib import Path
 from .. import graph as graphs
 from ..errors import EXIT_UNREACHABLE, MigError
 from . import format as fmt
-from .download import download, download_archive, safe_dir
 from .filter import Needles
 from .select import targets
 from .stream import lines
@@ -55,6 +54,8 @@ def execute(src, opt: Options, out=None, err=None) -> int:
     scope = g if opt.migration else None
     errors: list = []
     if opt.output_dir or opt.archive:
+        from .download import download, download_archive, safe_dir  # only for files: tarfile, the redactor
+
         tgts = targets(src, g, opt.clusters or None, opt.sources or None, opt.pod, opt.container, opt.selector, errors)
         needles = Needles(scope) if scope is not None and not opt.all_lines else None
         extra = {"tail_lines": opt.tail, "since_seconds": opt.since_seconds, "since_time": opt.since_time}

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-import tarfile
 import tempfile
 import threading
 from pathlib import Path
 
 from ..errors import ApiError, MigError
+from ..gather import write
 from ..progress import Progress
 from ..redact import Redactor, StreamRedactor
 from .filter import Needles
@@ -190,15 +190,7 @@ def download_archive(src, tgts, archive: Path, needles, previous=True, opts=None
         root = Path(tmp) / archive.name.replace(".tar.gz", "").replace(".tgz", "")
         root.mkdir()
         index = download(src, tgts, root, needles, previous, opts, failed)
-        part = archive.with_name(archive.name + ".part")
-        try:
-            with tarfile.open(part, "w:gz") as tar:
-                tar.add(root, arcname=root.name)
-            os.replace(part, archive)
-        except OSError as e:
-            raise MigError(f"--archive {archive}: {e.strerror or e}") from None
-        finally:
-            part.unlink(missing_ok=True)
+        write.archive(root, archive.parent, archive.name)
     return index
 
 

@@ -143,6 +143,8 @@ def extract(archive: Path, dest: Path, shown: str | None = None, budget: Budget 
     """Extract `archive` into the empty directory `dest`, or raise MigError and leave nothing behind."""
     name = shown or str(archive)
     budget = budget or Budget()
+    if not archive.is_file():      # a FIFO would block the first read, a device never end
+        raise MigError(f"must-gather {name}: not a regular file")
     if zipfile.is_zipfile(archive):
         budget.spent += _extract_zip(archive, dest, name, budget)
         return None

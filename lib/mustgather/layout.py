@@ -45,7 +45,7 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
 _STR = "tag:yaml.org,2002:str"
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class Loader(_Base):  # type: ignore[misc,valid-type]
     """YAML read as the API server's JSON: an unquoted timestamp or a `!!binary` stays the text it
     is, a key is a string (`1:`, `on:`), `!!omap` a list and `!!set` a map; anything else JSON cannot say (a
     datetime, bytes) would break sorting and `-o json` far from the file that held it."""
@@ -58,10 +58,10 @@ class _Loader(_Base):  # type: ignore[misc,valid-type]
 
 
 for _tag in ("timestamp", "binary"):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", lambda loader, node: loader.construct_scalar(node))
+    Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", lambda loader, node: loader.construct_scalar(node))
 for _tag in ("omap", "pairs"):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", lambda loader, node: loader.construct_sequence(node, True))
-_Loader.add_constructor("tag:yaml.org,2002:set", lambda loader, node: loader.construct_mapping(node, True))
+    Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", lambda loader, node: loader.construct_sequence(node, True))
+Loader.add_constructor("tag:yaml.org,2002:set", lambda loader, node: loader.construct_mapping(node, True))
 
 MARKERS = ("namespaces", "cluster-scoped-resources")
 SKIP_DIRS = {"mig-verify", "logs", "migplans", "metrics", "memory-profiles", "velero"}
@@ -155,9 +155,11 @@ def _index_error(index) -> str | None:
     if not isinstance(index, dict):
         return "not a JSON object"
     bad = [k for k, t in _INDEX_FIELDS.items() if index.get(k) is not None and not isinstance(index[k], t)]
+    if not isinstance(index.get("clusters"), list):       # mig-gather always writes it, each with its dir
+        bad.append("clusters")
     for i, c in enumerate(index.get("clusters") or []):
-        if not isinstance(c, dict):
-            bad.append(f"clusters[{i}]")
+        if not isinstance(c, dict) or not isinstance(c.get("dir"), str):
+            bad.append(f"clusters[{i}]" if not isinstance(c, dict) else f"clusters[{i}].dir")
             continue
         bad += [f"clusters[{i}].{k}" for k, t in _CLUSTER_FIELDS.items() if c.get(k) is not None and not isinstance(c[k], t)]
         bad += [f"clusters[{i}].{k}" for k in ("roles", "namespaces")
@@ -238,7 +240,7 @@ def _walk(data: bytes) -> None:
     MAX_NESTING or any alias (`*name`: Kubernetes never writes one, and expanded they bomb)."""
     depth = 0
     try:
-        for ev in yaml.parse(data, Loader=_Loader):
+        for ev in yaml.parse(data, Loader=Loader):
             if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_NESTING:
@@ -259,7 +261,7 @@ def _objects(path: Path) -> tuple[list[dict], int]:
     with open(path, "rb") as f:
         data = f.read(MAX_OBJECT_FILE + 1)
     vet(data)
-    docs = list(yaml.load_all(data, Loader=_Loader))
+    docs = list(yaml.load_all(data, Loader=Loader))
     out: list[dict] = []
     odd = 0
     for d in docs:
@@ -347,7 +349,7 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
                     cd.unreadable.append(f"{p.relative_to(top)}: not YAML objects")
     out = list(clusters.values())
     if index:
-        by_dir = {c["dir"]: c for c in index.get("clusters", [])}
+        by_dir = {c.get("dir"): c for c in index.get("clusters", [])}
         for cd in out:
             meta = by_dir.get(cd.path.name, {})
             cd.roles = list(meta.get("roles", []))

@@ -103,7 +103,7 @@ def _mtc_pods(pods: Pods, role: str, namespaces: list) -> list[dict]:
 def _hooks(src, role: str, ctx: Context, namespaces: list) -> list[dict]:
     if not ctx.migration_uids:
         return []
-    sel = f"{PART_OF}={mtc.PART_OF_VALUE},{o.in_selector('owner', ctx.migration_uids)}"
+    sel = f"{PART_OF}={mtc.PART_OF_VALUE},{o.in_selector(mtc.HOOK_OWNER, ctx.migration_uids)}"
     out = []
     for ns in namespaces:
         for kind in ("Job", "ConfigMap"):

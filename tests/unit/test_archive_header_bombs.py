@@ -129,3 +129,15 @@ def test_nested_archives_share_one_byte_budget(tmp_path, monkeypatch):
     alone = tmp_path / "alone.tar.gz"
     alone.write_bytes(inner)
     assert materialize(alone, "alone.tar.gz")               # each alone is within the limit
+
+
+def test_a_fifo_given_as_the_archive_is_refused_not_waited_on(tmp_path):
+    """`mig-gather --redact <FIFO>` waited for ever: every caller of extract() meets the check."""
+    import os
+
+    from tests.unit.fakes import alarm
+
+    fifo = tmp_path / "bundle.tar.gz"
+    os.mkfifo(fifo)
+    with alarm(10, TimeoutError("blocked on the FIFO")), pytest.raises(MigError, match="not a regular file"):
+        ex.extract_to_temp(fifo, "bundle.tar.gz")

@@ -84,6 +84,8 @@ def test_yaml_that_is_not_json_and_odd_items_leave_every_plugin_answering(tmp_pa
     ({"clusters": [{"dir": "host", "namespaces": 5}]}, "clusters[0].namespaces"),
     ({"clusters": [{"dir": "host", "missing": ["everything"]}]}, "clusters[0].missing"),
     ({"clusters": [{"dir": 7}]}, "clusters[0].dir"),
+    ({"clusters": [{"name": "host"}]}, "clusters[0].dir"),      # no dir: was an unexpected KeyError
+    ({"clusters": None}, "clusters"),                           # was an unexpected TypeError
     ({"namespace": {"a": 1}, "clusters": [{"dir": "host"}]}, "namespace"),
     ({"finished": 1e300, "clusters": [{"dir": "host"}]}, "finished"),
 ])
