@@ -80,7 +80,7 @@ def velero_row(role: str, obj: dict, depth: int) -> Row:
 def volume_row(role: str, obj: dict, depth: int) -> Row:
     spec, st = o.spec(obj), o.status(obj)
     pod = spec["pod"] if isinstance(spec.get("pod"), dict) else {}
-    failed = st.get("phase") == "Failed"
+    failed = st.get("phase") in mtc.PV_FAILED     # Velero 1.17: Canceled too
     links = f"pod {pod.get('namespace', '')}/{pod.get('name', '')} volume {spec.get('volume', '')}"
     if spec.get("node"):
         links += f" node {spec['node']}"
@@ -150,8 +150,7 @@ def _dism_row(obj: dict, depth: int) -> Row:
 
 
 def _hook_row(g: Graph, hook: dict) -> Row:
-    phases = [h.get("phase", "") for h in o.spec(g.plan or {}).get("hooks") or []
-              if (h.get("reference") or {}).get("name") == o.name(hook)]
+    phases = [str(h.get("phase", "")) for h in o.plan_hooks(g.plan) if (h.get("reference") or {}).get("name") == o.name(hook)]
     sp = o.spec(hook)
     e, w = _cond_counts(hook)
     return Row("host", "MigHook", o.name(hook), f"hook {'/'.join(phases) or '?'}", _ready(hook), e, w, hook, 1,
@@ -191,7 +190,7 @@ def _job_row(g: Graph, role: str, job: dict) -> Row:
     cond: dict = next((c for c in o.conditions(job) if o.is_true(c)), {})
     phase = cond.get("type") or ("Complete" if st.get("succeeded") else "Running")
     return Row(role, "Job", o.name(job), f"hook {o.labels(job).get(mtc.HOOK_PHASE, '?')}", phase,
-               int(st.get("failed") or 0), "", job, 1,
+               o.number(st.get("failed")), "", job, 1,
                f"ns {o.namespace(job)}" + (f" mighook {o.name(hook)}" if hook else ""),
                f"{cond.get('reason', '')}: {cond.get('message', '')}" if cond.get("reason") else "")
 

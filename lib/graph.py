@@ -326,7 +326,7 @@ def _collect_host(src: Source, g: Graph, uids: list[str], analytics: bool = Fals
         if g.dvms else []
     g.disms = listed("DirectImageStreamMigration", o.in_selector(mtc.DIM_UID, [o.uid(d) for d in g.dims])) \
         if g.dims else []
-    wanted = {str((h.get("reference") or {}).get("name") or "") for h in o.spec(g.plan or {}).get("hooks") or []}
+    wanted = {str((h.get("reference") or {}).get("name") or "") for h in o.plan_hooks(g.plan)}
     g.hooks = [h for h in listed("MigHook") if o.name(h) in wanted] if wanted else []
     plan = o.name(g.plan) if g.plan and analytics else ""
     g.analytics = [a for a in listed("MigAnalytic")

@@ -102,6 +102,13 @@ def plan_name(mig: Optional[dict]) -> str:
     return ref_name(mig, "migPlanRef")
 
 
+def plan_hooks(plan: Optional[dict]) -> List[dict]:
+    """A MigPlan's spec.hooks entries (phase, reference, executionNamespace, serviceAccount), each a map
+    with a map `reference`: an odd entry is left out."""
+    return [h for h in items(spec(plan or {}).get("hooks")) if isinstance(h, dict)
+            and isinstance(h.get("reference") or {}, dict)]
+
+
 def number(x: Any) -> int:
     """A count as an int: 0 when absent or not a number (an odd field reads as none)."""
     if isinstance(x, bool):

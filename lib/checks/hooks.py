@@ -34,7 +34,7 @@ def job_failure(job: dict) -> str:
     conds = o.conditions(job)
     if any(c.get("reason") == "DeadlineExceeded" and o.is_true(c) for c in conds):
         return "deadline"
-    if int(o.status(job).get("failed") or 0) >= mtc.HOOK_JOB_FAILED_LIMIT \
+    if o.number(o.status(job).get("failed")) >= mtc.HOOK_JOB_FAILED_LIMIT \
             or (conds and conds[0].get("reason") == "BackoffLimitExceeded") or o.has_condition(job, "Failed"):
         return "failed"
     return ""

@@ -51,9 +51,7 @@ def window_errors(f, role: str, since) -> list[str]:
 def _hook_role(f, hook_phase: str) -> tuple[str, str]:
     """(role, evidence) of the cluster the plan's hook of `hook_phase` runs on: its MigHook's spec.targetCluster
     (MC hooks.go getHookClient), not the phase's name (a PreBackup hook may run on the destination)."""
-    ref_ = next((o.dig(h, "reference") or {} for h in o.items(o.spec(f.graph.plan or {}).get("hooks"))
-                 if isinstance(h, dict) and h.get("phase") == hook_phase), {})
-    ref_ = ref_ if isinstance(ref_, dict) else {}
+    ref_ = next((h.get("reference") or {} for h in o.plan_hooks(f.graph.plan) if h.get("phase") == hook_phase), {})
     hook = next((h for h in f.graph.hooks if o.name(h) == ref_.get("name")
                  and o.namespace(h) == ref_.get("namespace", o.namespace(h))), None)
     if hook is None:

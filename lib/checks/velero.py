@@ -64,7 +64,7 @@ def velero_objects(f: Facts) -> Iterator[Finding]:
                               fix=[f"velero {kind} logs {name} -n {ns}    # its own log, as read here",
                                f"velero {kind} describe {name} -n {ns} --details",
                                f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level error"])
-            elif phase == "Completed" and int(st.get("warnings") or 0):
+            elif phase == "Completed" and o.number(st.get("warnings")):
                 yield Finding(id="velero-warnings", severity="info",
                               title=f"Velero {kind} completed with {st['warnings']} warnings",
                               cluster=role, objects=[ref(v)], evidence=[f"{v['kind']} {name}: warnings {st['warnings']}"],

@@ -141,7 +141,7 @@ def observe(src, ctx: Context) -> Observed:
         ob.source[s] = [x for kind in SOURCE_KINDS for x in src.list("source", kind, s)] + _vms(src, ob, s, pods)
     ob.target_pvs = _ignore_missing(lambda: src.list("target", "PersistentVolume"), ob.unread, "target PVs")
     ob.source_pvs = _ignore_missing(lambda: src.list("source", "PersistentVolume"), ob.unread, "source PVs")
-    hook_ns = sorted({h.get("executionNamespace") for h in o.spec(ctx.plan).get("hooks") or []} - {None, ""})
+    hook_ns = sorted({str(h.get("executionNamespace") or "") for h in o.plan_hooks(ctx.plan)} - {""})
     for role, nss in (("source", ctx.src_namespaces), ("target", ctx.dest_namespaces)):
         ob.pods[role] = _ignore_missing(lambda role=role, nss=nss: _mtc_pods(pods, role, nss), ob.unread,
                                         f"{role} stage and rsync pods")

@@ -40,6 +40,9 @@ def _bent(path: tuple, value) -> dict:
     (("Backup", None, "status", "errors"), "x"),
     (("PodVolumeBackup", None, "spec", "pod"), 7),
     (("PodVolumeRestore", None, "status", "errors"), "many"),
+    (("MigPlan", None, "spec", "hooks"), "x"),
+    (("MigPlan", None, "spec", "hooks"), ["x"]),
+    (("MigPlan", None, "spec", "hooks"), [{"phase": "PreBackup", "reference": "x"}]),
 ])
 def test_an_odd_field_reads_as_absent(path, value):
     g = graph.build(DictSource(_bent(path, value)), MIG[:8])
@@ -63,3 +66,16 @@ def test_logs_are_never_written_outside_the_output_directory(tmp_path):
                      previous=False)
     assert not list(tmp_path.rglob("escaped*"))
     assert index["files"] == [] and "would be outside" in index["failed"][0]["error"]
+
+
+def test_a_hook_job_count_that_is_not_a_number_reads_as_none():
+    from lib.checks.hooks import job_failure
+
+    assert job_failure({"status": {"failed": "x"}}) == ""
+
+
+def test_a_canceled_pod_volume_restore_counts_as_an_error_in_the_chain():
+    """Velero 1.17 cancels a PVR (Canceled): mig-verify calls it failed, and so does mig-crs's row."""
+    g = graph.build(DictSource(_bent(("PodVolumeRestore", None, "status"), {"phase": "Canceled"})), MIG[:8])
+    row = next(r for r in crs.chain(g) if r.kind == "PodVolumeRestore")
+    assert row.phase == "Canceled" and row.errors == 1
