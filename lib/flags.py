@@ -153,6 +153,12 @@ def parse(p: argparse.ArgumentParser, argv, plugin_validate=None) -> argparse.Na
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
 
+def since_seconds(d: float | None) -> int | None:
+    """A --since duration as the API's sinceSeconds: whole seconds, rounded up (500ms is 1, never the 0 the
+    API server refuses); None (or 0, kubectl's "no window") for none."""
+    return max(1, int(-(-d // 1))) if d else None
+
+
 def duration(text: str) -> float:
     """Seconds from a Go-style duration (1h30m, 90s, 250ms) or a bare number of seconds."""
     t = str(text).strip()

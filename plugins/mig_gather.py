@@ -76,7 +76,7 @@ def main(argv) -> int:
                          a.dest_dir or ("/must-gather" if a.in_cluster else "."),
                          not (a.no_archive or a.in_cluster), not a.no_redact, a.namespaces, a.in_cluster,
                          clusters=tuple(a.cluster), redaction_map=a.redaction_map,
-                         since_seconds=max(1, int(a.since)) if a.since else None, since_time=a.since_time)
+                         since_seconds=flags.since_seconds(a.since), since_time=a.since_time)
     return gather.run(LiveSource(clusters, a.namespace), opt)
 
 

@@ -53,7 +53,7 @@ def main(argv) -> int:
     a = flags.parse(parser(), argv, validate)
     opt = Options(names.name_of(a.migration, "migmigration"), a.cluster, a.log_source, a.pod, a.container,
                   a.selector, a.all_lines, a.follow,
-                  int(a.since) if a.since else None, a.since_time, a.tail, a.previous, a.timestamps, a.level,
+                  flags.since_seconds(a.since), a.since_time, a.tail, a.previous, a.timestamps, a.level,
                   a.output, a.output_dir, a.archive)
     return execute(open_source(a), opt)
 

@@ -68,3 +68,9 @@ def test_logrus_line_with_quotes_and_dots():
     assert line.fields["error.file"].endswith("backupper.go:165")
     assert logline.at_least(line, "warning") and not logline.at_least(logline.parse('level=info msg=x'), "error")
     assert logline.at_least(logline.parse("not structured"), "error")
+
+
+def test_since_is_whole_seconds_rounded_up():
+    """mig-logs --since 500ms sent sinceSeconds=0, which the API server refuses for every container."""
+    assert [flags.since_seconds(flags.duration(t)) for t in ("500ms", "1.2s", "1h")] == [1, 2, 3600]
+    assert flags.since_seconds(None) is None and flags.since_seconds(0) is None
