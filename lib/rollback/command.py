@@ -137,13 +137,19 @@ def _keep(src, plan: Plan, journal: Journal, err) -> None:
               f"to re-create the plan with its PV settings: {recreate_command(plan.context, plan_file, src.namespace)}\n")
 
 
-def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -> int:
-    if not src.live:
-        raise MigError("--via-controller needs the live clusters")
+def _refuse_before_asking(plan: Plan, opt: Options) -> None:
+    """What this run would refuse to execute, said before the user is asked to confirm it."""
+    mig = plan.context.migration
+    if mig and succeeded(mig) and not opt.force and any(a.cluster == "target" for a in plan.actions):
+        raise MigError(f"migration {o.name(mig)} succeeded: rolling it back deletes the live "
+                       "application on the target; pass --force to do it anyway")
     every = o.namespace_pairs(plan.context.plan)
-    if len(plan.context.pairs) < len(every):
+    if opt.via_controller and len(plan.context.pairs) < len(every):
         raise MigError(f"MTC's rollback covers every namespace of plan {o.name(plan.context.plan)} ("
                        f"{pairs_text(every)}); pass --all-namespaces-of-plan to accept that")
+
+
+def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -> int:
     _keep(src, plan, journal, err)
     mig = run_via_controller(src, plan.context, opt.timeout, err)
     if outcome(mig) in ("Succeeded", "SucceededWithWarnings"):
@@ -152,6 +158,8 @@ def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -
     err.write(f"MTC's rollback {o.name(mig)} {outcome(mig).lower()} at {where(mig)}\n"
               "the manual plan for what remains:\n")
     fresh, _ = make_plan(src, Options(**{**opt.__dict__, "via_controller": False, "yes": False}))
+    if opt.output == "yaml":
+        out.write("---\n")              # a second document after this run's plan (JSON: a stream of two)
     show(fresh, opt.output, out)
     raise MigError(f"MTC's rollback stopped at {where(mig)}; review the plan above and run mig-rollback without "
                    "--via-controller to finish it")
@@ -161,20 +169,17 @@ def run(src, opt: Options, out=None, err=None, stdin=None) -> int:
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
     plan, journal = make_plan(src, opt)
     refuse_if_empty(plan, journal.started() or any(succeeded(m) for m in plan.context.rollbacks))
-    if not opt.via_controller:
-        refuse_if_mounted(plan)
     show(plan, opt.output, out)
     out.flush()
+    if not opt.via_controller:
+        refuse_if_mounted(plan)         # after the plan, which shows what blocks it
     if opt.output != "table" and not opt.yes:
         return 0
     if not plan.actions:
         err.write("nothing to do: the rollback is complete\n")
         return 0
-    mig = plan.context.migration
-    if (would_execute(opt, stdin) and mig and succeeded(mig) and not opt.force
-            and any(a.cluster == "target" for a in plan.actions)):      # refused before the user is asked
-        raise MigError(f"migration {o.name(mig)} succeeded: rolling it back deletes the live "
-                       "application on the target; pass --force to do it anyway")
+    if would_execute(opt, stdin):
+        _refuse_before_asking(plan, opt)
     if not confirm(opt, plan, stdin, err):
         return 0
     if not src.live:
