@@ -197,9 +197,8 @@ def _job_row(g: Graph, role: str, job: dict) -> Row:
 
 def result(mig: dict) -> str:
     """Succeeded, SucceededWithWarnings, Failed, Canceled or Running, from the conditions."""
-    for t in ("Failed", "Canceled", "SucceededWithWarnings", "Succeeded"):
-        if o.has_condition(mig, t):
-            return t
+    if o.outcome(mig):
+        return o.outcome(mig)
     if o.has_condition(mig, "Canceling"):
         return "Canceling"
     return "Running" if o.phase(mig) and o.phase(mig) != "Completed" else ""

@@ -79,8 +79,10 @@ def condition(o: dict, ctype: str) -> Optional[dict]:
     return None
 
 
-# The conditions mig-controller sets when a migration ends (pkg/apis/migration/v1alpha1/migmigration_types.go).
-TERMINAL = ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled")
+# The conditions mig-controller sets when a migration ends (pkg/apis/migration/v1alpha1/migmigration_types.go),
+# in the order they decide its outcome: a canceled MigMigration also carries Succeeded (mig-controller's Completed
+# phase sets it when no step failed: migrate.go), so Failed and Canceled come first.
+TERMINAL = ("Failed", "Canceled", "SucceededWithWarnings", "Succeeded")
 
 
 def is_true(c: Optional[dict]) -> bool:
@@ -95,6 +97,16 @@ def has_condition(o: dict, ctype: str) -> bool:
 def ref_name(o: Optional[dict], field: str) -> str:
     """The name of an object reference in spec (spec.<field>.name), or "" (also when the field is odd)."""
     return _s(_d(spec(o or {}).get(field)).get("name"))
+
+
+def outcome(mig: Optional[dict]) -> str:
+    """The condition that decides how a migration ended (TERMINAL's order), '' while it has none."""
+    return next((t for t in TERMINAL if has_condition(mig or {}, t)), "")
+
+
+def succeeded(mig: Optional[dict]) -> bool:
+    """MTC says it completed: Succeeded or SucceededWithWarnings, and neither Failed nor Canceled."""
+    return outcome(mig) in ("Succeeded", "SucceededWithWarnings")
 
 
 def plan_name(mig: Optional[dict]) -> str:

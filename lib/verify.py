@@ -75,9 +75,7 @@ class Report:
 
 def succeeded(mig: dict) -> bool:
     """MTC says the migration completed: Succeeded or SucceededWithWarnings, and neither failed nor canceled."""
-    return o.phase(mig) == "Completed" and not o.has_condition(mig, "Failed") \
-        and not o.has_condition(mig, "Canceled") \
-        and (o.has_condition(mig, "Succeeded") or o.has_condition(mig, "SucceededWithWarnings"))
+    return o.phase(mig) == "Completed" and o.succeeded(mig)
 
 
 def settle(mig: dict, findings: list[Finding]) -> list[Finding]:

@@ -142,8 +142,7 @@ def _rolled_back(f) -> dict | None:
     failed one does not count, though it may carry Succeeded too (mig-controller sets it when no step failed)."""
     mine = o.created(f.mig)
     for m in f.graph.migrations:
-        if o.spec(m).get("rollback") and o.has_condition(m, "Succeeded") \
-                and not (o.has_condition(m, "Canceled") or o.has_condition(m, "Failed")) \
+        if o.spec(m).get("rollback") and o.succeeded(m) \
                 and (not mine or (o.created(m) or mine) >= mine):
             return m
     return None

@@ -9,14 +9,14 @@ from pathlib import Path
 from .. import objects as o
 from ..errors import MigError
 from ..render import Column, Output, table
-from .controller import outcome, run_via_controller, where
+from .controller import run_via_controller, where
 from .execute import Stopped, execute
 from .journal import Journal, default_path
 from .keep import recreate_command, save
 from .observe import observe
 from .plan import Plan
 from .planner import build_plan, refuse_if_empty, refuse_if_mounted
-from .resolve import pairs_text, resolve, running, succeeded
+from .resolve import pairs_text, resolve, running
 
 
 @dataclass
@@ -140,7 +140,7 @@ def _keep(src, plan: Plan, journal: Journal, err) -> None:
 def _refuse_before_asking(plan: Plan, opt: Options) -> None:
     """What this run would refuse to execute, said before the user is asked to confirm it."""
     mig = plan.context.migration
-    if mig and succeeded(mig) and not opt.force and any(a.cluster == "target" for a in plan.actions):
+    if mig and o.succeeded(mig) and not opt.force and any(a.cluster == "target" for a in plan.actions):
         raise MigError(f"migration {o.name(mig)} succeeded: rolling it back deletes the live "
                        "application on the target; pass --force to do it anyway")
     every = o.namespace_pairs(plan.context.plan)
@@ -152,10 +152,10 @@ def _refuse_before_asking(plan: Plan, opt: Options) -> None:
 def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -> int:
     _keep(src, plan, journal, err)
     mig = run_via_controller(src, plan.context, opt.timeout, err)
-    if outcome(mig) in ("Succeeded", "SucceededWithWarnings"):
+    if o.succeeded(mig):
         err.write(f"MTC's rollback {o.name(mig)} completed\n")
         return 0
-    err.write(f"MTC's rollback {o.name(mig)} {outcome(mig).lower()} at {where(mig)}\n"
+    err.write(f"MTC's rollback {o.name(mig)} {o.outcome(mig).lower()} at {where(mig)}\n"
               "the manual plan for what remains:\n")
     fresh, _ = make_plan(src, Options(**{**opt.__dict__, "via_controller": False, "yes": False}))
     if opt.output == "yaml":
@@ -168,7 +168,7 @@ def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -
 def run(src, opt: Options, out=None, err=None, stdin=None) -> int:
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
     plan, journal = make_plan(src, opt)
-    refuse_if_empty(plan, journal.started() or any(succeeded(m) for m in plan.context.rollbacks))
+    refuse_if_empty(plan, journal.started() or any(o.succeeded(m) for m in plan.context.rollbacks))
     show(plan, opt.output, out)
     out.flush()
     if not opt.via_controller:

@@ -10,9 +10,6 @@ from ..errors import MigError
 from .resolve import Context
 
 POLL_S = 1.0
-# Failed and Canceled first: a canceled MigMigration also carries Succeeded (mig-controller sets it in the
-# Completed phase when no step failed).
-DONE = ("Failed", "Canceled", "SucceededWithWarnings", "Succeeded")
 
 
 def rollback_migration(ctx: Context, namespace: str) -> dict:
@@ -21,11 +18,6 @@ def rollback_migration(ctx: Context, namespace: str) -> dict:
                          "labels": {"mig-tools/created-by": "mig-rollback"}},
             "spec": {"migPlanRef": {"name": o.name(ctx.plan), "namespace": namespace},
                      "rollback": True, "stage": False, "quiescePods": False}}
-
-
-def outcome(mig: dict) -> str:
-    """'' while running, else the terminal condition type."""
-    return next((t for t in DONE if o.has_condition(mig, t)), "")
 
 
 def where(mig: dict) -> str:
@@ -51,7 +43,7 @@ def follow(client, name: str, namespace: str, timeout: float, err, sleep=time.sl
             err.write(f"controller: {phase}" + (f" ({step})" if step else "") + "\n")
             err.flush()
             last = phase
-        if outcome(mig):
+        if o.outcome(mig):
             return mig
         if time.monotonic() > deadline:
             raise MigError(f"rollback MigMigration {namespace}/{name} still at {where(mig)} after {int(timeout)}s; "

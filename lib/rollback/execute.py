@@ -58,10 +58,7 @@ def _apply(client, a: Action, journal: Journal) -> str:
             if e.status == 404:
                 journal.record("done", a.key, note="gone meanwhile")
                 return "already gone"
-            if e.status == 409 and a.verb == "start":   # KubeVirt refused it (running already, recovery needed)
-                journal.record("failed", a.key, error=str(e))
-                raise
-            if e.status == 409:
+            if e.status == 409 and a.verb != "start":   # a start KubeVirt refused (running, recovering) is final
                 journal.record("conflict", a.key, error=str(e))
                 continue
             journal.record("failed", a.key, error=str(e))

@@ -350,7 +350,7 @@ def _undo(x: dict, ns: str, replicas: int | None, manual: list, active_vms: set)
     return [a] if a else []
 
 
-def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None, active_vms: set | None = None) \
+def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None, active_vms: set) \
         -> tuple[list[Action], list[str], list[str]]:
     """Undo the quiesce in source namespace `ns` from what mig-controller wrote; never delete anything. When other
     MigPlans list `ns` too, only the workloads mounting one of this plan's copied PVCs (as MTC 1.8's unquiesce):
@@ -365,7 +365,7 @@ def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None
         if o.namespace(x) and o.namespace(x) != ns:
             continue
         if others and not mounted_claim(x, claims):
-            for a in _undo(x, ns, replicas, [], active_vms or set())[:1]:
+            for a in _undo(x, ns, replicas, [], active_vms)[:1]:
                 left.append(f"{a.kind}/{a.name}")
                 manual.append(f"{a.kind} {ns}/{a.name} is held down but left as it is (it would be {a.change}): "
                               f"MigPlan {', '.join(others)} also migrates namespace {ns} and its pods mount none of "
@@ -373,7 +373,7 @@ def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None
                               "unquiesces only the workloads mounting the plan's PVCs); restore it by hand if it is "
                               "this plan's")
             continue
-        acts += _undo(x, ns, replicas, manual, active_vms or set())
+        acts += _undo(x, ns, replicas, manual, active_vms)
     return sorted(acts, key=lambda a: (a.kind, a.name)), manual, sorted(left)
 
 

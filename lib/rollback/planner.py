@@ -9,7 +9,7 @@ from ..errors import MigError
 from .leftovers import hook_actions, pod_actions, velero_actions
 from .observe import Observed
 from .plan import DEPLOYER_LABEL, Action, Plan, order, source_actions, still_mounted, swap_back_actions, target_actions
-from .resolve import PLAN_LABEL, Context, succeeded
+from .resolve import PLAN_LABEL, Context
 from .volumes import FATE, target_pvs, volume_actions
 
 
@@ -106,7 +106,7 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     if _count(left, group="velero") and mig:
         warnings.append(f"the Velero Backups and Restores of the plan's migrations go (the evidence mig-verify and "
                         f"mig-logs read): oc mig-gather {o.name(mig)} first if support may need them")
-    if mig and succeeded(mig) and any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts):
+    if mig and o.succeeded(mig) and any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts):
         warnings.insert(0, f"migration {o.name(mig)} SUCCEEDED: this deletes the live application on the "
                         "target; executing it needs --force")
     if not release and volumes:

@@ -167,14 +167,4 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
 def running(mig: dict | None) -> bool:
     if not mig:
         return False
-    done = any(o.has_condition(mig, t) for t in ("Succeeded", "SucceededWithWarnings", "Failed", "Canceled"))
-    return not done and o.phase(mig) != "Completed"
-
-
-def succeeded(mig: dict | None) -> bool:
-    """MTC says it completed: Succeeded or SucceededWithWarnings, and neither Failed nor Canceled (a canceled
-    migration also carries Succeeded: mig-controller's Completed phase sets it when no step failed)."""
-    if not mig:
-        return False
-    return any(o.has_condition(mig, t) for t in ("Succeeded", "SucceededWithWarnings")) \
-        and not any(o.has_condition(mig, t) for t in ("Failed", "Canceled"))
+    return not o.outcome(mig) and o.phase(mig) != "Completed"

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from lib import objects as o
 from lib.errors import MigError
 from lib.rollback import controller
 from lib.rollback.command import Options, confirm
@@ -51,7 +52,7 @@ def test_follow_prints_each_phase_once_and_returns_the_outcome(monkeypatch):
     err = io.StringIO()
     monkeypatch.setattr(controller, "POLL_S", 0)
     mig = controller.run_via_controller(FakeSrc(host), CTX, 10, err)
-    assert controller.outcome(mig) == "Succeeded"
+    assert o.outcome(mig) == "Succeeded"
     assert host.created["spec"] == {"migPlanRef": {"name": "p", "namespace": "openshift-migration"},
                                     "rollback": True, "stage": False, "quiescePods": False}
     assert err.getvalue().count("controller: Rollback") == 1 and "controller: DeleteMigrated" in err.getvalue()
@@ -63,10 +64,10 @@ def test_a_canceled_rollback_that_also_carries_succeeded_is_reported_canceled(mo
         {"type": "Succeeded", "status": "True", "message": "The migration has completed successfully."}]}])
     monkeypatch.setattr(controller, "POLL_S", 0)
     mig = controller.run_via_controller(FakeSrc(host), CTX, 10, io.StringIO())
-    assert controller.outcome(mig) == "Canceled"
+    assert o.outcome(mig) == "Canceled"
     failed = {"status": {"conditions": [{"type": "SucceededWithWarnings", "status": "True"},
                                         {"type": "Failed", "status": "True"}]}}
-    assert controller.outcome(failed) == "Failed"
+    assert o.outcome(failed) == "Failed"
 
 
 def test_a_crd_without_spec_rollback_is_caught_and_the_migration_deleted():

@@ -305,7 +305,7 @@ def test_a_canceled_migration_that_also_carries_succeeded_is_not_taken_for_a_suc
             m["status"]["conditions"].append(dict(CANCELED))
     plan = plan_of(objs, "sock-shop")
     assert not any("SUCCEEDED" in w for w in plan.warnings)
-    from lib.rollback.resolve import succeeded
+    from lib.objects import succeeded
     mig = {"status": {"conditions": [{"type": "Succeeded", "status": "True"}]}}
     assert succeeded(mig)
     for t in ("Canceled", "Failed"):
