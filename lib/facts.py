@@ -17,37 +17,12 @@ from . import pods as podlib
 from .errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError, NotCollected, NotServed
 from .graph import Graph
 from .resources import Resource, resource
-from .source import Source
+from .source import Cached, Source
 from .velero_log import DOWNLOADED
 
 if TYPE_CHECKING:
     from .checks.registry import Check
     from .logs.stream import Entry
-
-
-class Cached:
-    """The Source with its list calls remembered, so the graph, the log reader and the checks share one pod
-    list, and every read a cluster refused or did not answer is known (Facts.partial)."""
-
-    def __init__(self, src: Source):
-        self._src = src
-        self._lists: dict = {}
-        self.failed: List[ApiError] = []      # reads a cluster refused or did not answer: the report is partial
-
-    def __getattr__(self, attr):
-        return getattr(self._src, attr)
-
-    def list(self, role, kind, namespace=None, labels=None, fields=None):
-        key = (role, kind.kind if isinstance(kind, Resource) else kind, namespace, labels, fields)
-        if key not in self._lists:
-            try:
-                self._lists[key] = self._src.list(role, kind, namespace, labels, fields)
-            except ApiError as e:
-                if e.status == 404:       # a list answered 404: the collection is not there, the kind not served
-                    raise NotServed(f"{role}: {e}") from None
-                self.failed.append(e)
-                raise
-        return self._lists[key]
 
 
 EVIDENCE_LINE = 64 << 10     # bytes of a log line kept for the checks: ten 10 MB lines must not cost 300 MB

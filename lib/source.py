@@ -10,7 +10,7 @@ import datetime as _dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, List, Optional, Protocol
 
-from .errors import MigError, NotCollected
+from .errors import ApiError, MigError, NotCollected, NotServed
 from .resources import Resource
 
 if TYPE_CHECKING:          # the kubernetes transport is imported only where a live cluster is used
@@ -114,3 +114,29 @@ class LiveSource(Source):
             return dl.fetch(kind, name)
         except velero.NotFound as e:
             raise NotCollected(f"{self.label(role)}: {e}") from None
+
+
+class Cached:
+    """The Source with its list calls remembered, so the graph, the log reader and the checks share one pod
+    list, and every read a cluster refused or did not answer is known (lib/facts.py Facts.partial). For
+    reading, not for polling: a list asked again is answered from memory.."""
+
+    def __init__(self, src: Source):
+        self._src = src
+        self._lists: dict = {}
+        self.failed: List[ApiError] = []      # reads a cluster refused or did not answer: the report is partial
+
+    def __getattr__(self, attr):
+        return getattr(self._src, attr)
+
+    def list(self, role, kind, namespace=None, labels=None, fields=None):
+        key = (role, kind.kind if isinstance(kind, Resource) else kind, namespace, labels, fields)
+        if key not in self._lists:
+            try:
+                self._lists[key] = self._src.list(role, kind, namespace, labels, fields)
+            except ApiError as e:
+                if e.status == 404:       # a list answered 404: the collection is not there, the kind not served
+                    raise NotServed(f"{role}: {e}") from None
+                self.failed.append(e)
+                raise
+        return self._lists[key]

@@ -12,9 +12,9 @@ from .checks.blocked import blockers
 from .checks.registry import marked
 from .checks.stuck import is_stuck
 from .errors import EXIT_UNREACHABLE
-from .facts import Cached, Facts
+from .facts import Facts
 from .graph import Graph, build, migration_type
-from .source import Source
+from .source import Cached, Source
 
 SUCCEEDED, WARNINGS, FAILED, RUNNING, STUCK = ("SUCCEEDED", "SUCCEEDED WITH WARNINGS", "FAILED", "RUNNING", "STUCK")
 EXIT_CODES = {SUCCEEDED: 0, FAILED: 1, WARNINGS: 2, RUNNING: 3, STUCK: 3}

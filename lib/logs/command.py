@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import graph as graphs
 from ..errors import EXIT_UNREACHABLE, MigError
+from ..source import Cached
 from . import format as fmt
 from .filter import Needles
 from .select import targets
@@ -56,6 +57,7 @@ def execute(src, opt: Options, out=None, err=None) -> int:
     if opt.output_dir or opt.archive:
         from .download import download, download_archive, safe_dir  # only for files: tarfile, the redactor
 
+        src = Cached(src)       # the pods targets() lists are the ones whose secrets are learnt (no follow here)
         tgts = targets(src, g, opt.clusters or None, opt.sources or None, opt.pod, opt.container, opt.selector, errors)
         needles = Needles(scope) if scope is not None and not opt.all_lines else None
         extra = {"tail_lines": opt.tail, "since_seconds": opt.since_seconds, "since_time": opt.since_time}

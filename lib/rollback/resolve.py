@@ -10,6 +10,7 @@ from .. import objects as o
 from ..errors import MigError
 from ..graph import build, list_migrations, resolve_migration
 from ..mtc import MIGRATED_BY_PLAN as PLAN_LABEL
+from ..source import Cached
 
 
 @dataclass
@@ -134,8 +135,8 @@ def sharing(plans: list[dict], plan: dict, namespaces: list) -> dict:
 
 def resolve(src, project: str | None, plan_name: str | None = None, migration: str | None = None,
             all_namespaces: bool = False) -> Context:
+    src = Cached(src)          # the migrations and plans read once, for the names and for the graph
     ns = src.namespace
-    every: list[dict] | None = None
     if migration:
         mig = resolve_migration(list_migrations(src), migration, ns)
         plan_name = (o.spec(mig).get("migPlanRef") or {}).get("name")
@@ -144,8 +145,7 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
     if not plan_name:
         if not project:
             raise MigError("name the project (a namespace of the plan), or pass --plan or --migration")
-        every = src.list("host", "MigPlan", ns)
-        plans = find_plans(every, project)
+        plans = find_plans(src.list("host", "MigPlan", ns), project)
         if not plans:
             raise MigError(f'no MigPlan in namespace {ns} migrates a namespace to "{project}" or from it')
         if len(plans) > 1:
@@ -158,8 +158,7 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
     pairs = pick_pairs(g.plan, project, all_namespaces)
     migs = [m for m in g.migrations if not o.spec(m).get("rollback")]      # newest first
     rbs = [m for m in g.migrations if o.spec(m).get("rollback")]
-    if every is None:
-        every = src.list("host", "MigPlan", ns)
+    every = src.list("host", "MigPlan", ns)
     return Context(g.plan, migs[0] if migs else None, pairs, migs, rbs,
                    sharing(every, g.plan, [s for s, _ in pairs]), storage_conversion(g.plan, g.migclusters))
 
