@@ -88,7 +88,8 @@ def validate(a) -> None:
     usage.no_empty(a, migration="the migration name", dest_dir="--dest-dir", cluster="--cluster",
                    redact="--redact", report_only="--report-only", redaction_map="--redaction-map",
                    since_time="--since-time")
-    if a.report_only and (a.redact or a.cluster or a.namespaces or a.in_cluster):
+    if a.report_only and (a.redact or a.cluster or a.namespaces or a.in_cluster or a.redaction_map or a.dest_dir
+                          or a.no_archive or a.since is not None or a.since_time):
         raise UsageError("--report-only PATH writes the report of an existing bundle: it takes only a migration "
                          "and --no-redact")
     if a.redact and (a.no_redact or a.migration or a.cluster or a.namespaces or a.in_cluster):

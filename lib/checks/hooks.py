@@ -20,8 +20,9 @@ LOG_LINES = 8
 
 
 def deadline_of(job: dict) -> object:
-    """The hook pods' activeDeadlineSeconds: on the pod template (where MTC sets it), else on the Job (by hand)."""
-    return o.dig(job, "spec", "template", "spec", "activeDeadlineSeconds") or o.spec(job).get("activeDeadlineSeconds")
+    """The hook pods' activeDeadlineSeconds, on the pod template where MTC sets it (MC hooks.go); a Job's own
+    (set by hand) is told apart by the caller."""
+    return o.dig(job, "spec", "template", "spec", "activeDeadlineSeconds")
 
 
 def pod_hit_deadline(pod: dict) -> bool:

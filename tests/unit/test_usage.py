@@ -27,6 +27,9 @@ CASES = [
     (mig_verify, [""], ["migration name"]),
     (mig_gather, ["--must-gather", "x.tar.gz"], ["--must-gather"]),
     (mig_gather, ["--dest-dir", ""], ["--dest-dir"]),
+    (mig_gather, ["--report-only", "b", "--dest-dir", "d"], ["--report-only"]),        # was ignored
+    (mig_gather, ["--report-only", "b", "--since", "1h"], ["--report-only"]),
+    (mig_gather, ["--report-only", "b", "--redaction-map", "m.json"], ["--report-only"]),
 ]
 
 
