@@ -192,7 +192,7 @@ def for_bundle(path: str, ref: str | None, namespace: str, limit: int = 3, redac
 
     from ..errors import MigError
     from ..graph import list_migrations
-    from ..mustgather import open_must_gather
+    from ..mustgather import layout, open_must_gather
     from ..redact import Redactor
     from ..verify import verify
 
@@ -201,19 +201,13 @@ def for_bundle(path: str, ref: str | None, namespace: str, limit: int = 3, redac
         raise MigError(f"--report-only {path}: not a directory (extract the archive first: its report "
                        "links to the files beside it)")
     src = open_must_gather(str(p), namespace)
-    index_file = next((x for x in (p / "gather.json", *sorted(p.glob("*/gather.json"))) if x.is_file()), None)
-    root = index_file.parent if index_file else p
-    index = None
-    if index_file:
-        try:
-            index = json.loads(index_file.read_text())
-        except ValueError:
-            index = None
+    root, index = layout.find_root(p)      # the index read as the bundle reader reads it (vetted, bounded)
     names = [ref] if ref else [o.name(m) for m in list_migrations(src)[:limit]]
     reports = [verify(src, n) for n in names]
     redaction = (index or {}).get("redaction")
     scrub_report = next(iter(sorted(p.glob("*.json"))), None) if redaction is None else None
-    if scrub_report is not None and scrub_report.name == "mig-tools-redaction.json":
+    if scrub_report is not None and scrub_report.name == "mig-tools-redaction.json" \
+            and not layout.check_file(p, scrub_report, layout.MAX_OBJECT_FILE, walked=False):
         try:
             redaction = json.loads(scrub_report.read_text()).get("redaction")
         except ValueError:

@@ -119,3 +119,11 @@ def test_a_cluster_directory_linked_out_of_the_bundle_is_not_a_cluster(tmp_path)
     assert [c.path.name for c in src.clusters] == ["host"]
     with pytest.raises(NotCollected):
         src.download("source", "BackupLog", "b1")
+
+
+def test_report_only_does_not_wait_on_a_fifo_named_like_the_scrub_report(tmp_path):
+    from lib.gather import report
+
+    top = mb.image_output(tmp_path / "mg", "restic-timeout", "2021-03")
+    os.mkfifo(top / "mig-tools-redaction.json")
+    assert report.for_bundle(str(top), None, "openshift-migration").is_file()
