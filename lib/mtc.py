@@ -240,6 +240,13 @@ def dvmp_name(dvm_name: str, pvc: str, namespace: str) -> str:
 # that carry START_VM=true, restores spec.runStrategy from RUN_STRATEGY, removes both and PUTs `start`.
 START_VM = "migration.openshift.io/start-vm"                # annotations.go StartVMAnnotation ("true")
 RUN_STRATEGY = "migration.openshift.io/vm-run-strategy"     # annotations.go RunStrategyAnnotation
+
+
+def stopped_vm(vm: dict) -> bool:
+    """A VirtualMachine MTC's quiesce stopped, and its unquiesce would start: START_VM is "true"."""
+    return o.annotations(vm).get(START_VM) == "true"
+
+
 # quiesce.go vmSubresourceURLFmt, with virtv1.ApiStorageVersion v1
 VM_SUBRESOURCE = "/apis/subresources.kubevirt.io/v1/namespaces/{namespace}/virtualmachines/{name}/{action}"
 VMI_KIND = "VirtualMachineInstance"                         # isVMActive: a pod owned by the VMI of the VM's name

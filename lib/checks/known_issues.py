@@ -124,7 +124,7 @@ def quiesced(obj: dict) -> str:
     """How `obj` is held down by MTC's quiesce, or "" when it is not."""
     kind, sp, ann = obj.get("kind"), o.spec(obj), o.annotations(obj)
     if kind == VM.kind:             # mig-controller's shouldStartVM: the annotation, "true"
-        return f"stopped ({mtc.START_VM}=true)" if ann.get(mtc.START_VM) == "true" else ""
+        return f"stopped ({mtc.START_VM}=true)" if mtc.stopped_vm(obj) else ""
     if kind == "CronJob":
         return "suspended" if sp.get("suspend") and SUSPEND in ann else ""
     if kind == "DaemonSet":         # CAM 1.1 used the key without the migration. prefix

@@ -127,7 +127,7 @@ def _vms(src, ob: Observed, ns: str, pods: Pods) -> list[dict]:
     """The source's KubeVirt VirtualMachines MTC stopped (none where the cluster does not serve kubevirt.io), and
     which of them run."""
     vms = [x for x in _ignore_missing(lambda: src.list("source", VIRTUAL_MACHINE, ns), ob.unread,
-                                      f"source VirtualMachines in {ns}") if o.annotations(x).get(mtc.START_VM)]
+                                      f"source VirtualMachines in {ns}") if mtc.stopped_vm(x)]
     if vms:
         ob.active_vms |= active_vms(_ignore_missing(lambda: pods("source", ns), ob.unread, f"source pods in {ns}"), ns)
     return vms

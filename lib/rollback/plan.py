@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from .. import objects as o
-from ..mtc import RUN_STRATEGY, START_VM, VM_SUBRESOURCE
+from ..mtc import RUN_STRATEGY, START_VM, VM_SUBRESOURCE, stopped_vm
 from .resolve import PLAN_LABEL, Context
 
 REPLICAS = "migration.openshift.io/preQuiesceReplicas"
@@ -318,7 +318,7 @@ def vm_actions(x: dict, ns: str, active: bool) -> list[Action]:
     Always or Once runs it (KubeVirt refuses their manual start: an earlier run started it), one with a start
     request pending (an earlier run asked)."""
     ann = o.annotations(x)
-    if ann.get(START_VM) != "true":
+    if not stopped_vm(x):
         return []
     base = {"cluster": "source", "kind": "VirtualMachine", "name": o.name(x), "namespace": ns, "uid": o.uid(x),
             "resource_version": o.meta(x).get("resourceVersion", ""), "group": "restore"}
