@@ -268,8 +268,8 @@ def _collect_clusters(src: Source, g: Graph, uids: list[str], storage_name: str 
         except (ApiError, MigError):
             pass                              # one(role) meets the same error and records it
     _concurrently(one, ROLES)
-    for found in (g.unreachable, g.missing):  # the order of the sequential reading, whichever finished first
-        for role in ROLES:
+    for found in (g.bsls, g.vsls, g.jobs, g.helpers, g.unreachable, g.missing):   # in role order, as read one
+        for role in ROLES:                                                          # after the other
             if role in found:
                 found[role] = found.pop(role)
 

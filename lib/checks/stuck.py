@@ -71,7 +71,8 @@ def stuck(f: Facts) -> Iterator[Finding]:
           f"(--stuck-after {o.human_duration(f.stuck_after)})"]
     objs = [ref(f.mig)]
     waits = []
-    hook_role, hook_say = _hook_role(f, phase[:-len("Hooks")]) if phase.endswith("Hooks") else ("", "")
+    hook_phase = phase[:-len("Hooks")] if phase.endswith("Hooks") else ""     # PreBackupHooks ... PostRestoreHooks
+    hook_role, hook_say = _hook_role(f, hook_phase) if hook_phase else ("", "")
     if phase.endswith("BackupReplicated"):
         # EnsureInitialBackupReplicated / EnsureStageBackupReplicated: the Backup is done on the source; MTC waits
         # for the target's Velero to sync it from the storage location (MC-1.7 task.go "Velero Backup has not yet
@@ -99,18 +100,20 @@ def stuck(f: Facts) -> Iterator[Finding]:
             if o.phase(b) != "Completed":
                 waits.append(b)
                 waits += [p for p in f.graph.pvbs_of(b) if o.phase(p) != "Completed"]
-    if "Hooks" in phase:          # PreBackupHooks ... PostRestoreHooks: the hook Job of that phase
-        hook_phase = phase.replace("Hooks", "")
-        for role in (hook_role,) if hook_role else ("source", "target"):
-            waits += [j for j in f.graph.jobs.get(role, []) if o.labels(j).get(mtc.HOOK_PHASE) == hook_phase
-                      and not o.status(j).get("succeeded")]
+    if hook_phase:                # the hook Job of that phase, on whichever cluster it was made
+        waits += [j for role in ("source", "target") for j in f.graph.jobs.get(role, [])
+                  if o.labels(j).get(mtc.HOOK_PHASE) == hook_phase and not o.status(j).get("succeeded")]
         ev += [hook_say] if hook_say else []
     for pr in running_dvms(f) if "DirectVolume" in phase else []:
         waits.append(pr.dvm)
         waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",)][:10]
     since = last_progress(f)
-    role = hook_role or ("target" if "Restore" in phase or phase.endswith("BackupReplicated")
-                         else "" if phase.endswith("Hooks") else "source" if "Backup" in phase else "")
+    if hook_phase:
+        role = hook_role
+    elif "Restore" in phase or phase.endswith("BackupReplicated"):
+        role = "target"
+    else:
+        role = "source" if "Backup" in phase else ""
     if role and f.reachable(role):
         said = window_errors(f, role, since)
         ev += [f"{role} Velero/restic logged since {o.format_time(since)}: {x}" for x in said] or \
