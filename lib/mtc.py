@@ -194,6 +194,18 @@ def wrapper_gave_up(exit_code: object, ran_s: float | None, lines: list[str]) ->
         and not any("rsync" in ln.lower() for ln in lines)
 
 
+def exit_meaning(exit_code: object, ran_s: float | None, lines: list[str]) -> str:
+    """What the rsync pod's exit code means: rsync's own (RSYNC_EXIT), or the client wrapper's when it gave up
+    waiting for stunnel (then 1 is nc's); '' for a code neither explains."""
+    if wrapper_gave_up(exit_code, ran_s, lines):
+        return (f"not rsync's: after {o.human_duration(ran_s)} the client wrapper's wait for the local stunnel port "
+                f"ran out (timeout={RSYNC_WRAPPER_WAIT_S}s; 600s on MTC 1.5) and it exited with nc's 1")
+    try:
+        return RSYNC_EXIT.get(int(str(exit_code)), "")
+    except ValueError:
+        return ""
+
+
 def rsync_meaning(exit_code: object, lines: list[str], ran_s: float | None = None) -> tuple[str, str]:
     """(what happened, what to do) from an rsync exit code, its error lines and how long the container ran."""
     for needle, what, fix in RSYNC_CAUSES:

@@ -112,14 +112,7 @@ def direct_volume(f):
             what, fix = mtc.rsync_meaning(code, lines + [str(c.get("message", "")) for c in o.conditions(dvm)
                                                          if c.get("type") == mtc.DVM_NETWORK_ERROR and o.is_true(c)],
                                           ran)
-            try:
-                meaning = mtc.RSYNC_EXIT.get(int(code), "")
-            except ValueError:
-                meaning = ""
-            if what == mtc.STUNNEL_NEVER_OPENED:
-                meaning = (f"not rsync's: after {o.human_duration(ran)} the client wrapper's wait for the local stunnel "
-                           f"port ran out (timeout={mtc.RSYNC_WRAPPER_WAIT_S}s; 600s on MTC 1.5) and it exited with "
-                           "nc's 1")
+            meaning = mtc.exit_meaning(code, ran, lines)
             objs = [ref(dvm)] + ([ref(rec["dvmp"])] if rec.get("dvmp") else [])
             objs += [ref(pod)] if pod else []
             ev = [f"DirectVolumeMigration {name}: phase {o.phase(dvm) or '?'}"
