@@ -34,12 +34,6 @@ def _res(kind: str | Resource) -> tuple[str, str | None, bool | None]:
     return r.kind, r.group, r.namespaced
 
 
-def _ref(spec: dict, key: str) -> str | None:
-    """The name of `spec[key]` (an object reference), None when it is not one."""
-    name = o.dig(spec, key, "name")
-    return name if isinstance(name, str) else None
-
-
 class MustGatherSource(Source):
     live = False
 
@@ -78,13 +72,13 @@ class MustGatherSource(Source):
         # the bundle's fields are as the files say: a timestamp or a reference of another type reads as none
         migs = sorted(host.get("MigMigration", {}).values(), key=lambda m: str(o.meta(m).get("creationTimestamp") or ""))
         plans = host.get("MigPlan", {})
-        name = _ref(o.spec(migs[-1]), "migPlanRef") if migs else None
+        name = o.plan_name(migs[-1]) if migs else ""
         plan = plans.get((self.namespace, name)) if name else (next(iter(plans.values())) if len(plans) == 1 else None)
         if not plan:
             return
         mcs = {n: x for (_, n), x in host.get("MigCluster", {}).items()}
         for role, key in (("source", "srcMigClusterRef"), ("target", "destMigClusterRef")):
-            self.bind(role, mcs.get(_ref(o.spec(plan), key)))
+            self.bind(role, mcs.get(o.ref_name(plan, key)))
 
     # --- roles ---------------------------------------------------------------------------------
     def _objects(self, role: str, kind: str | Resource) -> dict:
