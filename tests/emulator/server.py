@@ -149,6 +149,16 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass
 
+    _req = None      # the Request being answered (faults.Request)
+
+    def send_response(self, code, message=None):
+        """The status is recorded before the client can read it: a test asking right after its answer
+        finds the request with its status, not the 0 of one still being answered."""
+        self._status = code
+        if self._req is not None:
+            self._req.status = code
+        super().send_response(code, message)
+
     HANDSHAKE_TIMEOUT = 10.0
 
     def setup(self) -> None:
@@ -261,6 +271,7 @@ class _Handler(BaseHTTPRequestHandler):
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
         req = Request(method, path, query, user=token or "", as_user=self.headers.get("Impersonate-User") or "",
                       as_groups=list(self.headers.get_all("Impersonate-Group") or []))
+        self._req = req
         if not path.startswith("/_emulator"):
             c.faults.record(req)       # before answering: a client that got its answer finds it counted
         faults = [] if path.startswith("/_emulator") else c.faults.take(method, path, query)
