@@ -37,9 +37,12 @@ _SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(si
 
 
 def catch_signals() -> None:
-    """SIGTERM and SIGHUP raise Terminated in the main thread (call from it)."""
+    """SIGTERM and SIGHUP raise Terminated in the main thread (call from it). One the command was
+    started with ignored stays ignored, as Python leaves an ignored SIGINT: `nohup kubectl mig-gather &`
+    must outlive the terminal."""
     for s in _SIGNALS:
-        signal.signal(s, _terminate)
+        if signal.getsignal(s) != signal.SIG_IGN:
+            signal.signal(s, _terminate)
 
 
 COMPLETE = "__complete"      # argv[1] of the kubectl_complete-mig_<name> executables (lib/completion.py)

@@ -92,3 +92,17 @@ def bundle_of(r):
 
     lines = r.stdout.split()
     return Path(lines[0]), (Path(lines[1]) if len(lines) > 1 else None)
+
+
+_FOREGROUND = ("import os, signal, sys\n"
+               "for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):\n"
+               "    signal.signal(s, signal.SIG_DFL)\n"
+               "os.execvp(sys.argv[1], sys.argv[1:])")
+
+
+def foreground(*argv: str) -> list[str]:
+    """argv run as a terminal runs a command in the foreground: SIGINT, SIGHUP and SIGTERM at their
+    defaults (the same process: exec). A non-interactive shell starts a background job with SIGINT
+    ignored, nohup ignores SIGHUP, every process below inherits that, and a program keeps an ignored
+    signal ignored: a test suite started so (as CI may start it) would signal into nothing."""
+    return [sys.executable, "-c", _FOREGROUND, *argv]

@@ -12,7 +12,7 @@ import tarfile
 import time
 from pathlib import Path
 
-from tests.conftest import bundle_of, gather
+from tests.conftest import bundle_of, foreground, gather
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,7 @@ def test_an_interrupted_gather_leaves_nothing_that_looks_complete(sim, tmp_path,
     out = tmp_path / "out"
     env = dict(os.environ, KUBECONFIG=s.kubeconfig, PATH=f"{dist_dir}:{os.environ['PATH']}", HOME=str(tmp_path),
                XDG_STATE_HOME=str(tmp_path / "state"))
-    p = subprocess.Popen(["kubectl", "mig-gather", "--dest-dir", str(out)], env=env, stdout=subprocess.PIPE,
+    p = subprocess.Popen(foreground("kubectl", "mig-gather", "--dest-dir", str(out)), env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not list(out.glob(".must-gather.local.*.partial/*/version.yaml")):

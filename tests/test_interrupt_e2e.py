@@ -8,12 +8,14 @@ import signal
 import subprocess
 import time
 
+from tests.conftest import foreground
+
 
 def _start(s, dist_dir, tmp_path, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
     env.update({"PATH": f"{dist_dir}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path / "home"),
                 "NO_COLOR": "1", "KUBECONFIG": s.kubeconfig})
-    return subprocess.Popen(["kubectl", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(foreground("kubectl", *args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _interrupt(p, after_files: list, within: float = 60.0) -> tuple[float, str]:

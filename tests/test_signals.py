@@ -7,11 +7,14 @@ import io
 import os
 import signal
 import subprocess
+import sys
 import tarfile
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import foreground
 
 NS = "openshift-migration"
 
@@ -48,7 +51,7 @@ def test_an_extracted_bundle_is_removed_on_a_signal(dist_dir, tmp_path, sig):
     env = _env(dist_dir, tmp_path)
     archive = tmp_path / "case.tar"
     _tarball(archive)
-    p = subprocess.Popen(["kubectl", "mig-verify", "x", "--must-gather", str(archive)], env=env,
+    p = subprocess.Popen(foreground("kubectl", "mig-verify", "x", "--must-gather", str(archive)), env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     tmp = tmp_path / "t"
     _until(lambda: any(f.is_file() and f.stat().st_size for f in tmp.rglob("*")), "the extraction", poll=0.005)
@@ -68,7 +71,7 @@ def test_mig_gather_leaves_no_partial_tree_nor_ca_file_on_sigterm(sim, dist_dir,
         s.fault(c, path=r"/log$", rate=2000)           # 2 kB/s: the gather is still streaming logs
     env = _env(dist_dir, tmp_path, str(s.kubeconfig))
     dest = tmp_path / "out"
-    p = subprocess.Popen(["kubectl", "mig-gather", "--dest-dir", str(dest)], env=env,
+    p = subprocess.Popen(foreground("kubectl", "mig-gather", "--dest-dir", str(dest)), env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _until(lambda: any(dest.glob(".must-gather.local.*.partial/*/namespaces/*/pods/*/*/*/logs/current.log")),
            "a log being written")
@@ -79,3 +82,22 @@ def test_mig_gather_leaves_no_partial_tree_nor_ca_file_on_sigterm(sim, dist_dir,
     assert "terminated by SIGTERM" in err.decode() and "Traceback" not in err.decode()
     assert list(dest.iterdir()) == [] and out == b""
     assert list((tmp_path / "t").iterdir()) == []
+
+
+def test_a_signal_the_command_was_started_with_ignored_stays_ignored(dist_dir, tmp_path):
+    """`nohup kubectl mig-verify ... &`: a hangup does not stop it (Python leaves an ignored SIGINT
+    ignored; SIGHUP and SIGTERM follow the same rule)."""
+    env = _env(dist_dir, tmp_path)
+    archive = tmp_path / "case.tar"
+    _tarball(archive)
+    launch = ("import os, signal, sys\nsignal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+              "os.execvp(sys.argv[1], sys.argv[1:])")
+    p = subprocess.Popen([sys.executable, "-c", launch, "kubectl", "mig-verify", "x", "--must-gather", str(archive)],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tmp = tmp_path / "t"
+    _until(lambda: any(f.is_file() and f.stat().st_size for f in tmp.rglob("*")), "the extraction", poll=0.005)
+    p.send_signal(signal.SIGHUP)
+    out, err = p.communicate(timeout=60)
+    assert "terminated by SIGHUP" not in err.decode()
+    assert p.returncode not in (128 + signal.SIGHUP, -signal.SIGHUP), err
+    assert list(tmp.iterdir()) == []
