@@ -7,6 +7,7 @@ import _thread
 import base64
 import errno
 import json
+import signal
 import time
 
 import pytest
@@ -102,8 +103,13 @@ def test_secrets_that_cannot_be_read_are_said_and_the_logs_still_written_by_the_
 
 
 def test_ctrl_c_leaves_the_tree_with_its_index_and_no_part_file(tmp_path):
-    with pytest.raises(KeyboardInterrupt):
-        download(Src(KeyboardInterrupt()), T, tmp_path, None)
+    # Ctrl-C as in a terminal: a suite started with SIGINT ignored (CI may) has interrupt_main do nothing
+    default = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            download(Src(KeyboardInterrupt()), T, tmp_path, None)
+    finally:
+        signal.signal(signal.SIGINT, default)
     index = json.loads((tmp_path / "index.json").read_text())
     assert index["complete"] is False and index["interrupted"] is True
     assert not list(tmp_path.rglob("*.part"))
