@@ -163,8 +163,7 @@ class Client:
                                           f"{_short(exc)}", 0), 0, "Unreachable", self.cluster) from None
             except (ValueError, RecursionError) as exc:
                 why = "JSON nested too deeply" if isinstance(exc, RecursionError) else exc
-                raise ApiError(self._line(what or path, f"invalid response: {why}", 500), 500,
-                               "InvalidResponse", self.cluster) from None
+                raise self._invalid(what or path, why) from None
 
     def _read(self, resp, t0: float, bound: tuple, what: str) -> bytes:
         """The whole body. --request-timeout bounds each read, and the request as a whole too (as
@@ -215,6 +214,10 @@ class Client:
                 delay = min(secs, 10.0)
         time.sleep(delay)
 
+    def _invalid(self, what: str, why) -> ApiError:
+        """An answer no API server sends (a JSON array for a List, a repeating continue token...)."""
+        return ApiError(self._line(what, f"invalid response: {why}", 500), 500, "InvalidResponse", self.cluster)
+
     def _line(self, what: str, msg: str, status: int) -> str:
         if status in (401,):
             msg = f"Unauthorized: {msg} (check the credentials for this cluster)"
@@ -252,8 +255,7 @@ class Client:
                     or not isinstance(cont, (str, type(None))) or (cont and cont in seen):
                 why = "a continue token seen before" if isinstance(cont, str) and cont in seen \
                     else "items or metadata of the wrong type"
-                raise ApiError(self._line(what, f"invalid response: {why}", 500), 500, "InvalidResponse",
-                               self.cluster)
+                raise self._invalid(what, why)
             items.extend(_typed(i, r) for i in got)
             if not cont:
                 return items
