@@ -2,8 +2,10 @@
 
 Velero and Restic write logrus text (`time="..." level=info msg="..." key=value`) or, in newer
 releases, JSON with `level`, `msg`, `time`; the migration controller writes zap JSON with
-`level`, `ts` (epoch seconds), `msg` and fields such as `migMigration`. Lines that are neither
-come back with level "" and the whole line as msg: filters let them through.
+`level`, `ts`, `msg` and fields such as `migMigration`. Its `ts` is epoch seconds as a float up to
+MTC 1.4.2 (controller-runtime's zap) and epoch milliseconds, rounded, from MTC 1.4.3 (mig-controller
+714957786 `pkg/zapmod/logger.go` EpochMillisRoundedTimeEncoder: `"ts":1617223088168`, mig-controller#1045).
+Lines that are neither come back with level "" and the whole line as msg: filters let them through.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ _ALIASES = {"warn": "warning", "fatal": "error", "panic": "error", "dpanic": "er
 # A key starts a token (never inside one: a 10 MB word must not be tried at each of its bytes).
 _KEY = re.compile(r'(?<![\w.\-/])([A-Za-z_][\w.\-/]*)=')
 _WORD = re.compile(r"\S*")
+# An epoch past this is in milliseconds (as seconds it would be after the year 5000).
+_EPOCH_MS = 1e11
 _TS_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ")
 
 
@@ -105,6 +109,8 @@ def parse(line: str, stamp: str = "") -> LogLine:
             level = norm_level(str(fields.pop("level", "")))
             msg = str(fields.pop("msg", fields.pop("message", "")))
             t = fields.pop("time", None) or fields.pop("ts", None)
+            if isinstance(t, (int, float)) and not isinstance(t, bool) and abs(t) >= _EPOCH_MS:
+                t = t / 1000
             when = parse_time(t) or parse_time(stamp)
             return LogLine(format_time(when), level, msg, fields, text)
     if "level=" in text or "msg=" in text:

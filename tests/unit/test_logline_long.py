@@ -29,3 +29,18 @@ def test_a_10_mb_line_costs_tens_of_megabytes_not_gigabytes():
     r = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert int(r.stdout) < 100, f"parse of a 20 MB line grew the peak RSS by {r.stdout.strip()} MB"
+
+
+def test_controller_ts_in_epoch_seconds_and_in_epoch_milliseconds():
+    """mig-controller's zap `ts`: epoch seconds (float) up to MTC 1.4.2, rounded epoch milliseconds from 1.4.3
+    (pkg/zapmod/logger.go EpochMillisRoundedTimeEncoder, mig-controller 714957786)."""
+    # https://github.com/migtools/mig-controller/pull/698 (a comment's `oc logs ... -c cam`)
+    old = parse('{"level":"info","ts":1602694266.5340188,"logger":"kubebuilder.controller","msg":"Starting EventSource",'
+                '"controller":"migstorage-controller","source":"kind source: /, Kind="}')
+    assert old.time == "2020-10-14T16:51:06.534019Z"
+    # https://github.com/migtools/mig-controller/pull/1045 (the description's line, its display line breaks joined)
+    new = parse('{"level":"info","ts":1617223088168,"logger":"directvolume|78jbc","msg":"Getting Rsync Password from '
+                'Secret on host MigCluster","dvm":"56dcf8d0-9260-11eb-b77e-f5309eab2e0b-tjx7r","migMigration":'
+                '"56dcf8d0-9260-11eb-b77e-f5309eab2e0b","phase":"RunRsyncOperations","secret":""}')
+    assert new.time == "2021-03-31T20:38:08.168000Z" and new.level == "info"
+    assert new.fields["migMigration"] == "56dcf8d0-9260-11eb-b77e-f5309eab2e0b"
