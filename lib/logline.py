@@ -5,7 +5,11 @@ releases, JSON with `level`, `msg`, `time`; the migration controller writes zap 
 `level`, `ts`, `msg` and fields such as `migMigration`. Its `ts` is epoch seconds as a float up to
 MTC 1.4.2 (controller-runtime's zap) and epoch milliseconds, rounded, from MTC 1.4.3 (mig-controller
 714957786 `pkg/zapmod/logger.go` EpochMillisRoundedTimeEncoder: `"ts":1617223088168`, mig-controller#1045).
-Lines that are neither come back with level "" and the whole line as msg: filters let them through.
+client-go's klog lines (`E1017 21:12:21.537230       1 reflector.go:382] msg`: level letter, month-day, time,
+thread, file:line) are written by the velero and restic/node-agent pods up to Velero 1.15 (from 1.16 klog goes
+through logrus: pkg/cmd/server/server.go, pkg/cmd/cli/nodeagent/server.go klog.SetLogger): their level is read,
+their time is not (it has no year).
+Lines that are none of these come back with level "" and the whole line as msg: filters let them through.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ _KEY = re.compile(r'(?<![\w.\-/])([A-Za-z_][\w.\-/]*)=')
 _WORD = re.compile(r"\S*")
 # An epoch past this is in milliseconds (as seconds it would be after the year 5000).
 _EPOCH_MS = 1e11
+_KLOG = re.compile(r"([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ ([^ \]]+)\] ?")
+_KLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "error"}
 _TS_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ")
 
 
@@ -113,6 +119,10 @@ def parse(line: str, stamp: str = "") -> LogLine:
                 t = t / 1000
             when = parse_time(t) or parse_time(stamp)
             return LogLine(format_time(when), level, msg, fields, text)
+    k = _KLOG.match(text)
+    if k:
+        return LogLine(format_time(parse_time(stamp)), _KLOG_LEVELS[k.group(1)], text[k.end():],
+                       {"caller": k.group(2)}, text)
     if "level=" in text or "msg=" in text:
         fields = pairs(text)
         if "level" in fields or "msg" in fields:

@@ -44,3 +44,22 @@ def test_controller_ts_in_epoch_seconds_and_in_epoch_milliseconds():
                 '"56dcf8d0-9260-11eb-b77e-f5309eab2e0b","phase":"RunRsyncOperations","secret":""}')
     assert new.time == "2021-03-31T20:38:08.168000Z" and new.level == "info"
     assert new.fields["migMigration"] == "56dcf8d0-9260-11eb-b77e-f5309eab2e0b"
+
+
+def test_client_go_klog_lines_of_restic_and_velero_pods_have_a_level():
+    """Up to Velero 1.15 client-go's klog lines go to the pod's stderr as they are (1.16+ routes them through
+    logrus): an error must not pass as an unparsed line, nor be missed because it does not say "error"."""
+    # https://github.com/openshift/oadp-operator/issues/56 (restic pods)
+    e = parse('E1017 21:12:21.537230       1 reflector.go:382] pkg/mod/k8s.io/client-go@v0.18.4/tools/cache/'
+              'reflector.go:125: Failed to watch *v1.PersistentVolumeClaim: Get "https://172.30.0.1:443/api/v1/'
+              'persistentvolumeclaims?allowWatchBookmarks=true&resourceVersion=421870593&timeout=7m21s&'
+              'timeoutSeconds=441&watch=true": dial tcp 172.30.0.1:443: connect: connection refused')
+    assert e.level == "error" and e.fields == {"caller": "reflector.go:382"}
+    assert e.msg.startswith("pkg/mod/k8s.io/client-go@v0.18.4/tools/cache/reflector.go:125: Failed to watch")
+    # https://github.com/vmware-tanzu/velero/issues/4072 (velero server)
+    w = parse('W0827 22:18:53.227257       1 reflector.go:424] pkg/mod/k8s.io/client-go@v0.19.12/tools/cache/'
+              'reflector.go:156: watch of *v1.PersistentVolumeClaim ended with: very short watch: pkg/mod/k8s.io/'
+              'client-go@v0.19.12/tools/cache/reflector.go:156: Unexpected watch close - watch lasted less than a '
+              'second and no items received', "2021-08-27T22:18:53.227257Z")
+    assert w.level == "warning" and w.time == "2021-08-27T22:18:53.227257Z"
+    assert parse("Ignoring this: E1017 21:12:21.537230 1 x.go:1] y").level == ""
