@@ -133,6 +133,22 @@ def parse(line: str, stamp: str = "") -> LogLine:
     return LogLine(format_time(parse_time(stamp)), "", text, {}, text)
 
 
+# Velero logged some item errors at info (v1.1 pkg/restore/restore.go Infof("error restoring %s: %v")).
+_ERROR_MSG = re.compile(r"(error|unable to|failed to|could not)\b", re.I)
+
+
+def severity(line: LogLine) -> str:
+    """The line's level, or "error" for an error logged at info: mig-controller's errors wrapped by liberr,
+    which konveyor/controller's pkg/logging Logger.Error writes with Real.Info and the keys "error" and
+    "stacktrace" (`{"level":"info",...,"msg":"","error":"ConfigMap \"migration-controller\" not found",
+    "stacktrace":"..."}`, mig-controller#918), and Velero's info lines whose message says error."""
+    if line.level == "info" and (line.fields.get("error") and line.fields.get("stacktrace")
+                                 or _ERROR_MSG.match(line.msg or "")):
+        return "error"
+    return line.level
+
+
 def at_least(line: LogLine, level: str) -> bool:
-    """Whether the line is at `level` or more severe; unparsed lines always pass."""
-    return not line.level or LEVELS[line.level] >= LEVELS[level]
+    """Whether the line is at `level` or more severe (by its severity()); unparsed lines always pass."""
+    lv = severity(line)
+    return not lv or LEVELS[lv] >= LEVELS[level]

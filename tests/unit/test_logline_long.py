@@ -63,3 +63,24 @@ def test_client_go_klog_lines_of_restic_and_velero_pods_have_a_level():
               'second and no items received', "2021-08-27T22:18:53.227257Z")
     assert w.level == "warning" and w.time == "2021-08-27T22:18:53.227257Z"
     assert parse("Ignoring this: E1017 21:12:21.537230 1 x.go:1] y").level == ""
+
+
+def test_errors_logged_at_info_pass_an_error_level_filter():
+    """mig-controller's liberr-wrapped errors are written at info with "error" and "stacktrace" (konveyor/controller
+    pkg/logging Logger.Error: Real.Info); Velero v1.1 wrote item errors at info (pkg/restore/restore.go:1094
+    Infof("error restoring %s: %v"))."""
+    from lib.logline import at_least, severity
+
+    # https://github.com/migtools/mig-controller/issues/918 (the stacktrace cut after its first frame)
+    ctl = parse('{"level":"info","ts":1611442849.2483509,"logger":"direct|z9pwb","msg":"","direct":"openshift-migration/'
+                '0e44ae00-5dc3-11eb-9ca8-df7e5254778b-7qtx8","error":"ConfigMap \\"migration-controller\\" not found",'
+                '"stacktrace":"\\ngithub.com/konveyor/mig-controller/pkg/controller/directvolumemigration.(*Task).Run()'
+                '\\n\\t/Users/jmatthews/git/jwmatthews/mig-controller/pkg/controller/directvolumemigration/task.go:314"}')
+    assert ctl.level == "info" and severity(ctl) == "error" and at_least(ctl, "error")
+    velero = parse('time="2019-09-02T11:10:42Z" level=info msg="error restoring web: services \\"web\\" already exists" '
+                   'logSource="pkg/restore/restore.go:1094" restore=openshift-migration/r1')
+    assert at_least(velero, "error")
+    for raw in ('{"level":"info","ts":1617223088168,"logger":"directvolume|78jbc","msg":"Getting Rsync Password from '
+                'Secret on host MigCluster","secret":""}',
+                'time="2019-09-02T11:10:42Z" level=info msg="Restore completed" restore=openshift-migration/r1'):
+        assert not at_least(parse(raw), "warning")
