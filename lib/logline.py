@@ -2,8 +2,14 @@
 
 Velero and Restic write logrus text (`time="..." level=info msg="..." key=value`) or, in newer
 releases, JSON with `level`, `msg`, `time`; the migration controller writes zap JSON with
-`level`, `ts` (epoch seconds), `msg` and fields such as `migMigration`. Lines that are neither
-come back with level "" and the whole line as msg: filters let them through.
+`level`, `ts`, `msg` and fields such as `migMigration`. Its `ts` is epoch seconds as a float up to
+MTC 1.4.2 (controller-runtime's zap) and epoch milliseconds, rounded, from MTC 1.4.3 (mig-controller
+714957786 `pkg/zapmod/logger.go` EpochMillisRoundedTimeEncoder: `"ts":1617223088168`, mig-controller#1045).
+client-go's klog lines (`E1017 21:12:21.537230       1 reflector.go:382] msg`: level letter, month-day, time,
+thread, file:line) are written by the velero and restic/node-agent pods up to Velero 1.15 (from 1.16 klog goes
+through logrus: pkg/cmd/server/server.go, pkg/cmd/cli/nodeagent/server.go klog.SetLogger): their level is read,
+their time is not (it has no year).
+Lines that are none of these come back with level "" and the whole line as msg: filters let them through.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ _ALIASES = {"warn": "warning", "fatal": "error", "panic": "error", "dpanic": "er
 # A key starts a token (never inside one: a 10 MB word must not be tried at each of its bytes).
 _KEY = re.compile(r'(?<![\w.\-/])([A-Za-z_][\w.\-/]*)=')
 _WORD = re.compile(r"\S*")
+# An epoch past this is in milliseconds (as seconds it would be after the year 5000).
+_EPOCH_MS = 1e11
+_KLOG = re.compile(r"([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ ([^ \]]+)\] ?")
+_KLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "error"}
 _TS_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ")
 
 
@@ -105,8 +115,14 @@ def parse(line: str, stamp: str = "") -> LogLine:
             level = norm_level(str(fields.pop("level", "")))
             msg = str(fields.pop("msg", fields.pop("message", "")))
             t = fields.pop("time", None) or fields.pop("ts", None)
+            if isinstance(t, (int, float)) and not isinstance(t, bool) and abs(t) >= _EPOCH_MS:
+                t = t / 1000
             when = parse_time(t) or parse_time(stamp)
             return LogLine(format_time(when), level, msg, fields, text)
+    k = _KLOG.match(text)
+    if k:
+        return LogLine(format_time(parse_time(stamp)), _KLOG_LEVELS[k.group(1)], text[k.end():],
+                       {"caller": k.group(2)}, text)
     if "level=" in text or "msg=" in text:
         fields = pairs(text)
         if "level" in fields or "msg" in fields:
@@ -117,6 +133,22 @@ def parse(line: str, stamp: str = "") -> LogLine:
     return LogLine(format_time(parse_time(stamp)), "", text, {}, text)
 
 
+# Velero logged some item errors at info (v1.1 pkg/restore/restore.go Infof("error restoring %s: %v")).
+_ERROR_MSG = re.compile(r"(error|unable to|failed to|could not)\b", re.I)
+
+
+def severity(line: LogLine) -> str:
+    """The line's level, or "error" for an error logged at info: mig-controller's errors wrapped by liberr,
+    which konveyor/controller's pkg/logging Logger.Error writes with Real.Info and the keys "error" and
+    "stacktrace" (`{"level":"info",...,"msg":"","error":"ConfigMap \"migration-controller\" not found",
+    "stacktrace":"..."}`, mig-controller#918), and Velero's info lines whose message says error."""
+    if line.level == "info" and (line.fields.get("error") and line.fields.get("stacktrace")
+                                 or _ERROR_MSG.match(line.msg or "")):
+        return "error"
+    return line.level
+
+
 def at_least(line: LogLine, level: str) -> bool:
-    """Whether the line is at `level` or more severe; unparsed lines always pass."""
-    return not line.level or LEVELS[line.level] >= LEVELS[level]
+    """Whether the line is at `level` or more severe (by its severity()); unparsed lines always pass."""
+    lv = severity(line)
+    return not lv or LEVELS[lv] >= LEVELS[level]

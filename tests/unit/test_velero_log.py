@@ -163,3 +163,13 @@ def test_an_fs_timeout_of_unknown_origin_names_both_kinds_and_the_volumes_by_the
     assert f.title.endswith("waiting for PodVolumeBackups or DataUploads"), f.title
     still = [e for e in f.evidence if " still " in e]
     assert still and all(e.startswith("PodVolumeBackup f7b5e1a2") for e in still), still
+
+
+def test_a_klog_error_line_of_a_restic_pod_is_an_error_by_its_level():
+    """https://github.com/openshift/oadp-operator/issues/56: the line says "Failed", not "error"."""
+    raw = ('E1017 21:12:21.537230       1 reflector.go:382] pkg/mod/k8s.io/client-go@v0.18.4/tools/cache/reflector.go:'
+           '125: Failed to watch *v1.PodVolumeRestore: Get "https://172.30.0.1:443/apis/velero.io/v1/namespaces/'
+           'oadp-operator/podvolumerestores?allowWatchBookmarks=true&resourceVersion=421871659&timeout=6m9s&'
+           'timeoutSeconds=369&watch=true": dial tcp 172.30.0.1:443: connect: connection refused')
+    out = grouped_errors([_entry(raw, container="restic")])
+    assert len(out) == 1 and out[0].startswith("1x connection: "), out
