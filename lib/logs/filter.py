@@ -8,9 +8,9 @@ the Backups/Restores `<migration>-<5 chars>` up to MTC 1.4 and `<migration>-init
 from 1.5 (pkg/controller/migmigration/backup.go, restore.go: generateName), DVMs and DIMs
 `<migration>-<5 chars>` (dvm.go, directimagemigration.go), and Velero its PodVolumeBackups/Restores and
 DataUploads `<backup|restore>-<5 chars>`; the 5 chars are Kubernetes' generateName suffix (alphabet
-"bcdfghjklmnpqrstvwxz2456789"). A DVMP is named by an MD5 hash (directvolumemigration/rsync.go
-getMD5Hash), so it is a needle of its own: the progress controller (MTC 1.4.3+) logs `"dvmp"` alone until
-it has found the migration, and on every line when it finds none.
+"bcdfghjklmnpqrstvwxz2456789"), after a base the API server cuts to 58 characters. A DVMP is named by an
+MD5 hash (directvolumemigration/rsync.go getMD5Hash), so it is a needle of its own: the progress controller
+(MTC 1.4.3+) logs `"dvmp"` alone until it has found the migration, and on every line when it finds none.
 
 The plan is found only in the controller's plan keys: `"migPlan":"<plan>"` (MTC 1.4.3+ plan controller),
 `"migPlan":"<ns>/<plan>"` (pvlist.go, verify.go), `"plan":"<ns>/<plan>"` (MTC 1.4.0-1.4.2
@@ -34,6 +34,11 @@ _BEFORE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345
 _AFTER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # What follows `<name>-` in the name of an object named after it (see the module doc).
 _DERIVED = re.compile(rb"-(?:initial-|stage-|final-)?[bcdfghjklmnpqrstvwxz2456789]{5}(?![A-Za-z0-9_])")
+# The same name when the API server cut the base of generateName to 58 characters (the object's name is then
+# 63 long, apiserver names.SimpleNameGenerator): `<migration>-sta<5 chars>`, `<migration>-<5 chars>`...
+_CUT = re.compile(rb"-([a-z-]{0,7}?)[bcdfghjklmnpqrstvwxz2456789]{5}(?![A-Za-z0-9_])")
+_INFIXES = (b"initial-", b"stage-", b"final-")
+_GENERATED = 63
 
 
 def _whole(buf: bytes, i: int, n: int, lo: int = 0, hi: int | None = None) -> bool:
@@ -46,7 +51,12 @@ def _whole(buf: bytes, i: int, n: int, lo: int = 0, hi: int | None = None) -> bo
         return False
     if i + n >= hi or buf[i + n] not in _AFTER and buf[i + n] != 0x2D:
         return True
-    return buf[i + n] == 0x2D and _DERIVED.match(buf, i + n, hi) is not None
+    if buf[i + n] != 0x2D:
+        return False
+    if _DERIVED.match(buf, i + n, hi) is not None:
+        return True
+    cut = _CUT.match(buf, i + n, hi)
+    return cut is not None and cut.end() - i == _GENERATED and any(x.startswith(cut.group(1)) for x in _INFIXES)
 
 
 class Needles:

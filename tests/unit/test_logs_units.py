@@ -96,6 +96,12 @@ def test_names_derived_from_the_migration_are_found_and_longer_names_are_not():
     assert Needles(_mig("ocp-34824-decrease-data-mig")).match(b"backup=openshift-migration/"
                                                              b"ocp-34824-decrease-data-mig-final-cw4m2 x")
     assert Needles(_mig("a95b82a0-92fd-11eb-876e-1f4707652b42")).match(DVM)
+    # a long name: the API server cuts generateName's base to 58 characters, the name is 63 long
+    long = "ocp-34824-decrease-data-mig-1604414509-final-phase-x"      # 52: "<name>-initial-" is cut
+    assert Needles(_mig(long)).match(f"backup=openshift-migration/{long}-initi5m2xq x".encode())
+    assert Needles(_mig(long)).match(f"restore=openshift-migration/{long}-final5m2xq x".encode())
+    assert not Needles(_mig(long)).match(f"backup=openshift-migration/{long}-initi5m2x x".encode())   # 62 long
+    assert not Needles(_mig(long[:-2])).match(f"backup=openshift-migration/{long}-initi5m2xq x".encode())
     assert not Needles(_mig("a95b82a0-92fd-11eb-876e-1f4707652b4")).match(DVM)
 
 
