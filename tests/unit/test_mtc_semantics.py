@@ -1,0 +1,68 @@
+"""mig-verify's verdict and mig-crs' result held to what MTC itself says for the same objects: mig-controller
+(pkg/controller/migmigration/migrate.go, task.go; pkg/controller/migplan/migplan_controller.go) and mig-ui
+(src/app/plan/duck/selectors.ts getMigrationStatus, src/app/home/pages/PlansPage/helpers.ts getPlanStatusText)."""
+
+from __future__ import annotations
+
+import copy
+
+from lib import crs
+from lib import objects as o
+from lib.verify import verify
+from tests.unit.scenario_source import ScenarioSource
+
+
+def _src(name: str) -> ScenarioSource:
+    src = ScenarioSource(name)
+    src.doc = copy.deepcopy(src.doc)
+    return src
+
+
+def _host(src: ScenarioSource, kind: str, name: str = "") -> dict:
+    return next(x for x in src.doc["objects"]["host"] if x.get("kind") == kind and (not name or o.name(x) == name))
+
+
+# --- CAM 1.2/1.3: Succeeded with a Warn condition is "completed with warnings" --------------------------------
+# The controller of CAM 1.2/1.3 set Succeeded whether or not it had set Warn conditions (release-1.2.5 and
+# release-1.3.2 migrate.go: `if failed == nil` only); SucceededWithWarnings came with MTC 1.4 (release-1.4.7
+# migrate.go). mig-ui release-1.2.5 shows such a migration "Completed with warnings" (migrationState "warn").
+
+# The condition lines as mig-controller wrote them, verbatim: StageNoOp from migtools/mig-controller#510 (the
+# example in the PR that added it, CAM 1.2), Succeeded from migtools/mig-controller#514 (a CAM 1.2 stage migration
+# without PVs, `oc describe` there, here as YAML keys).
+STAGE_NO_OP = {"category": "Warn", "durable": True, "lastTransitionTime": "2020-04-22T13:56:22Z",
+               "message": "Stage migration was run without any PVs. No Velero operations were initiated.",
+               "status": "True", "type": "StageNoOp"}
+SUCCEEDED_1_2 = {"category": "Advisory", "durable": True, "lastTransitionTime": "2020-04-15T11:12:53Z",
+                 "message": "The migration has completed successfully.", "reason": "Completed", "status": "True",
+                 "type": "Succeeded"}
+
+
+def _cam12_stage(conditions: list) -> dict:
+    return {"apiVersion": "migration.openshift.io/v1alpha1", "kind": "MigMigration",
+            "metadata": {"name": "migplan-robotshop", "namespace": "openshift-migration"},
+            "spec": {"stage": True, "quiescePods": False, "migPlanRef": {"name": "migplan-robotshop"}},
+            "status": {"phase": "Completed", "startTimestamp": "2020-04-15T11:12:43Z", "conditions": conditions}}
+
+
+def test_cam_1_2_succeeded_with_a_warn_condition_is_succeeded_with_warnings():
+    mig = _cam12_stage([STAGE_NO_OP, SUCCEEDED_1_2])
+    assert o.outcome(mig) == "SucceededWithWarnings"
+    assert crs.result(mig) == "SucceededWithWarnings"                 # the mig-crs RESULT column
+    assert o.succeeded(mig)
+    assert o.outcome(_cam12_stage([SUCCEEDED_1_2])) == "Succeeded"   # no Warn condition: plain success
+    canceled = {"type": "Canceled", "status": "True", "category": "Advisory", "message": "The migration has been canceled."}
+    assert o.outcome(_cam12_stage([canceled, STAGE_NO_OP, SUCCEEDED_1_2])) == "Canceled"
+
+
+def test_cam_1_2_restic_verify_errors_with_succeeded_stays_succeeded_with_warnings():
+    """restic-verify-errors (an April 2020 CAM 1.2 migration) as CAM 1.2 really ended it: Succeeded beside the Warn
+    ResticVerifyErrors, not SucceededWithWarnings."""
+    src = _src("restic-verify-errors")
+    mig = _host(src, "MigMigration", "registry-example-migration")
+    conds = mig["status"]["conditions"]
+    sww = next(c for c in conds if c["type"] == "SucceededWithWarnings")
+    sww.update(type="Succeeded", message="The migration has completed successfully.")
+    rep = verify(src, "registry-example-migration", now=src.now, strict=True)
+    assert rep.verdict == "SUCCEEDED WITH WARNINGS" and rep.exit_code == 2
+    assert crs.result(mig) == "SucceededWithWarnings"
