@@ -122,6 +122,14 @@ def plan_name(mig: Optional[dict]) -> str:
     return ref_name(mig, "migPlanRef")
 
 
+def plan_closed(plan: Optional[dict]) -> bool:
+    """A MigPlan closed by its user (spec.closed, or the controller's Closed condition): mig-controller then takes
+    its Ready condition away for good and validates it no more ([MC] pkg/controller/migplan/migplan_controller.go
+    handleClosed/ensureClosed, Closed is Advisory), and mig-ui shows it "Closed", not "Not Ready" ([UI]
+    src/app/home/pages/PlansPage/helpers.ts getPlanStatusText)."""
+    return spec(plan or {}).get("closed") is True or has_condition(plan or {}, "Closed")
+
+
 def plan_hooks(plan: Optional[dict]) -> List[dict]:
     """A MigPlan's spec.hooks entries (phase, reference, executionNamespace, serviceAccount), each a map
     with a map `reference`: an odd entry is left out."""

@@ -63,6 +63,8 @@ def config_ready(f: Facts) -> Iterator[Finding]:
     for fid, kind, obj in items:
         if not obj or o.has_condition(obj, "Ready"):
             continue
+        if kind == "MigPlan" and o.plan_closed(obj):
+            continue        # never Ready again by design; a migration it stops says PlanClosed (migration-blocked)
         bad = [c for c in o.conditions(obj) if c.get("category") in ("Critical", "Error")
                and o.is_true(c)]
         yield Finding(id=fid, severity="warning" if completed_ok(f) else "error",

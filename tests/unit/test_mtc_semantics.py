@@ -66,3 +66,42 @@ def test_cam_1_2_restic_verify_errors_with_succeeded_stays_succeeded_with_warnin
     rep = verify(src, "registry-example-migration", now=src.now, strict=True)
     assert rep.verdict == "SUCCEEDED WITH WARNINGS" and rep.exit_code == 2
     assert crs.result(mig) == "SucceededWithWarnings"
+
+
+# --- a closed plan is Closed, not "not Ready" ----------------------------------------------------------------
+# migplan_controller.go handleClosed: SetReady(false) and, in ensureClosed, the Advisory condition
+# {type: Closed, message: "The migration plan is closed."}; the plan is validated no more. mig-ui's
+# getPlanStatusText says "Closed" before "Not Ready". Closing the plan after the final migration is what the UI
+# offered (migtools/mig-ui#401, #792): it is no warning about the migration.
+
+CLOSED = {"category": "Advisory", "lastTransitionTime": "2019-08-29T02:30:00Z", "message": "The migration plan is closed.",
+          "status": "True", "type": "Closed"}
+
+
+def test_a_migration_whose_plan_was_closed_since_still_succeeded():
+    src = _src("sock-shop-success")
+    plan = _host(src, "MigPlan", "socks-shop-mig-plan")
+    plan["spec"]["closed"] = True
+    plan["status"]["conditions"] = [CLOSED]
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    assert "plan-not-ready" not in {f.id for f in rep.findings}
+    assert (rep.verdict, rep.exit_code) == ("SUCCEEDED", 0), rep.findings
+    row = crs.chain(rep.graph)[0]
+    assert (row.kind, row.phase) == ("MigPlan", "Closed")
+
+
+def test_a_migration_stopped_by_a_closed_plan_is_blocked_by_plan_closed():
+    """An unfinished migration of a closed plan: the MigMigration's own PlanClosed (Critical, validation.go
+    validatePlan) stops it, and says so first."""
+    src = _src("sock-shop-success")
+    plan = _host(src, "MigPlan", "socks-shop-mig-plan")
+    plan["spec"]["closed"] = True
+    plan["status"]["conditions"] = [CLOSED]
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    mig["status"] = {"phase": "Created", "conditions": [
+        {"category": "Critical", "lastTransitionTime": "2019-08-29T02:31:00Z", "status": "True", "type": "PlanClosed",
+         "message": "The associated migration plan is closed, subject: openshift-migration/socks-shop-mig-plan."}]}
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    assert rep.verdict == "STUCK"
+    assert rep.findings[0].id == "migration-blocked" and "PlanClosed" in rep.findings[0].title
+    assert "plan-not-ready" not in {f.id for f in rep.findings}
