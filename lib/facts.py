@@ -15,7 +15,7 @@ from . import logline
 from . import objects as o
 from . import pods as podlib
 from .errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError, NotCollected, NotServed
-from .graph import Graph
+from .graph import Graph, migration_type
 from .resources import Resource, resource
 from .source import Cached, Source
 from .velero_log import DOWNLOADED
@@ -292,7 +292,9 @@ class Facts:
         return o.namespace_pairs(self.plan)
 
     def is_final(self) -> bool:
-        return bool(self.mig) and not o.spec(self.mig).get("stage") and not o.spec(self.mig).get("rollback")
+        """A final (cutover) migration: MTC runs the Final itinerary, which restores every resource of the
+        namespaces on the target (not a stage, state or rollback migration: lib/graph.migration_type)."""
+        return bool(self.mig) and migration_type(self.mig) == "final"
 
     def age(self, ts) -> Optional[float]:
         t = o.parse_time(ts)

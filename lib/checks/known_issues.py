@@ -10,6 +10,7 @@ from .. import mtc
 from .. import objects as o
 from ..errors import NotCollected, NotServed
 from ..facts import Facts
+from ..graph import migration_type
 from ..resources import VIRTUAL_MACHINE as VM
 from .registry import Finding, check, ref
 
@@ -152,7 +153,8 @@ def _rolled_back(f) -> dict | None:
 def rollback_needed(f: Facts) -> Iterator[Finding]:
     """The source application is still held down by MTC's quiesce after a final migration that did not succeed."""
     mig = f.mig
-    if not (f.is_final() and (o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled"))):
+    cutover = f.is_final() or migration_type(mig) == "state"     # a state migration quiesces as a final does
+    if not (cutover and (o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled"))):
         return
     if _rolled_back(f) is not None:
         return

@@ -8,6 +8,7 @@ import copy
 
 from lib import crs
 from lib import objects as o
+from lib.graph import migration_type
 from lib.verify import verify
 from tests.unit.scenario_source import ScenarioSource
 
@@ -105,3 +106,28 @@ def test_a_migration_stopped_by_a_closed_plan_is_blocked_by_plan_closed():
     assert rep.verdict == "STUCK"
     assert rep.findings[0].id == "migration-blocked" and "PlanClosed" in rep.findings[0].title
     assert "plan-not-ready" not in {f.id for f in rep.findings}
+
+
+# --- a state migration (MTC 1.5+ spec.migrateState) runs the Stage itinerary ---------------------------------
+# task.go init (release-1.7, release-1.8): `t.stage() || t.migrateState()` -> StageItinerary; it migrates PVCs and
+# their data only ("It only migrates PersistentVolumeClaims and data on the persistent volumes",
+# migtools/mig-operator#801 docs/usage/StateTransferUsage.md): the target lacking the namespaces' other objects
+# is what it is meant to leave.
+
+def test_a_state_migration_is_not_held_to_a_full_target():
+    src = _src("target-incomplete")
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    assert "target-incomplete" in {f.id for f in verify(src, "88435fe0", now=src.now, strict=True).findings}
+    mig["spec"].pop("stage", None)
+    mig["spec"]["migrateState"] = True
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    assert migration_type(mig) == "state" and rep.to_dict()["type"] == "state"
+    assert "target-incomplete" not in {f.id for f in rep.findings}
+    assert rep.verdict == "SUCCEEDED"
+
+
+def test_migration_type_follows_mig_controller_s_itinerary_choice():
+    def t(**spec):
+        return migration_type({"spec": spec})
+    assert (t(), t(stage=True), t(migrateState=True), t(rollback=True)) == ("final", "stage", "state", "rollback")
+    assert t(stage=False, migrateState=False, quiescePods=True) == "final"
