@@ -296,6 +296,17 @@ class Facts:
         namespaces on the target (not a stage, state or rollback migration: lib/graph.migration_type)."""
         return bool(self.mig) and migration_type(self.mig) == "final"
 
+    def rolled_back(self) -> Optional[dict]:
+        """A rollback of the plan (MTC's `spec.rollback: true`) that completed after this migration, else None.
+        A canceled or failed one does not count, though it may carry Succeeded too (mig-controller's Completed
+        phase sets it when no step failed: migrate.go)."""
+        mine = o.created(self.mig)
+        for m in self.graph.migrations:
+            if o.spec(m).get("rollback") and o.succeeded(m) and m is not self.mig \
+                    and (not mine or (o.created(m) or mine) >= mine):
+                return m
+        return None
+
     def age(self, ts) -> Optional[float]:
         t = o.parse_time(ts)
         return (self.now - t).total_seconds() if t else None

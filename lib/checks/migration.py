@@ -14,7 +14,7 @@ from .registry import Finding, Severity, check, explained, ref
 OWN = set(o.TERMINAL) | {"Running", "Canceling"}
 
 
-@check("migration-failed", "migration-canceled", "migration-condition")
+@check("migration-failed", "migration-canceled", "migration-rolled-back", "migration-condition")
 def migration_state(f: Facts) -> Iterator[Finding]:
     mig = f.mig
     name = o.name(mig)
@@ -33,6 +33,17 @@ def migration_state(f: Facts) -> Iterator[Finding]:
                       title="migration was canceled", cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
+    rb = f.rolled_back() if o.succeeded(mig) and not o.spec(mig).get("rollback") else None
+    if rb is not None:
+        # A successful rollback resets the plan: mig-controller lets a new final migration run after it
+        # (validation.go validateFinalMigration) and mig-ui counts only the migrations after it (mig-ui#1090).
+        yield Finding(id="migration-rolled-back", severity="warning",
+                      title=f"migration succeeded, but MTC's rollback {o.name(rb)} has undone it since",
+                      cluster="host", objects=[ref(mig), ref(rb)],
+                      evidence=[f"MigMigration {o.name(rb)}: spec.rollback true, created "
+                                f"{o.meta(rb).get('creationTimestamp', '?')}, {o.outcome(rb)}: the migrated objects were "
+                                "deleted from the target and the source application scaled back up"],
+                      fix=[f"Run a new migration of plan {o.name(f.plan or {}) or o.plan_name(mig)} to migrate again."])
     blocking = [c for _, c in blockers(f)]            # explained by migration-blocked
     for c in o.conditions(mig):
         if not o.is_true(c) or c.get("type") in OWN or c.get("type") in explained() or c in blocking:

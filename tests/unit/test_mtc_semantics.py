@@ -131,3 +131,43 @@ def test_migration_type_follows_mig_controller_s_itinerary_choice():
         return migration_type({"spec": spec})
     assert (t(), t(stage=True), t(migrateState=True), t(rollback=True)) == ("final", "stage", "state", "rollback")
     assert t(stage=False, migrateState=False, quiescePods=True) == "final"
+
+
+# --- a migration MTC's rollback has undone since -------------------------------------------------------------
+# The Rollback itinerary deletes what the plan migrated from the target and unquiesces the source (task.go
+# RollbackItinerary: DeleteMigrated, EnsureMigratedDeleted, UnQuiesceSrcApplications, release-1.4 ... 1.8); a
+# successful rollback resets the plan: validation.go validateFinalMigration lets a new final migration run, and
+# mig-ui counts only the migrations after it (migtools/mig-ui#1090). The migration's own Succeeded still stands.
+
+def _rollback_after(src: ScenarioSource, conditions: list) -> dict:
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    rb = {"apiVersion": "migration.openshift.io/v1alpha1", "kind": "MigMigration",
+          "metadata": {"name": "socks-shop-rollback", "namespace": "openshift-migration", "uid": "rb-0001",
+                       "creationTimestamp": "2019-08-30T09:00:00Z"},
+          "spec": {"migPlanRef": copy.deepcopy(mig["spec"]["migPlanRef"]), "rollback": True},
+          "status": {"phase": "Completed", "itinerary": "Rollback", "conditions": conditions}}
+    src.doc["objects"]["host"].append(rb)
+    return rb
+
+
+ROLLBACK_SUCCEEDED = [{"type": "Succeeded", "status": "True", "category": "Advisory", "reason": "Completed",
+                       "message": "The migration has completed successfully.", "durable": True}]
+
+
+def test_a_migration_rolled_back_since_is_not_a_clean_success_nor_a_failure():
+    src = _src("target-incomplete")       # the target as the rollback leaves it: the migrated objects gone
+    _rollback_after(src, ROLLBACK_SUCCEEDED)
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    ids = {f.id for f in rep.findings}
+    assert "target-incomplete" not in ids and "migration-rolled-back" in ids, ids
+    assert (rep.verdict, rep.exit_code) == ("SUCCEEDED WITH WARNINGS", 2)
+
+
+def test_a_canceled_rollback_undid_nothing():
+    src = _src("target-incomplete")
+    _rollback_after(src, [{"type": "Canceled", "status": "True", "category": "Advisory",
+                           "message": "The migration has been canceled."}] + ROLLBACK_SUCCEEDED)
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    ids = {f.id for f in rep.findings}
+    assert "target-incomplete" in ids and "migration-rolled-back" not in ids
+    assert rep.verdict == "FAILED"
