@@ -171,3 +171,23 @@ def test_a_canceled_rollback_undid_nothing():
     ids = {f.id for f in rep.findings}
     assert "target-incomplete" in ids and "migration-rolled-back" not in ids
     assert rep.verdict == "FAILED"
+
+
+# --- a canceled migration did not succeed, though it carries Succeeded ----------------------------------------
+# The Cancel itinerary ends in phase Completed, where migrate.go sets Succeeded (or SucceededWithWarnings) because
+# no Failed condition is there (release-1.4 ... 1.8): the Canceled condition decides (mig-ui getPipelineSummaryTitle
+# "Canceled"). Infrastructure broken now is then an error for the next attempt, as after a failure.
+
+def test_infrastructure_findings_of_a_canceled_migration_are_not_softened_as_after_a_success():
+    src = _src("initial-backup-partial-bsl-gone")
+    mig = _host(src, "MigMigration", "metrics-final-1119")
+    sev = {f.id: f.severity for f in verify(src, "metrics-final-1119", now=src.now, strict=True).findings}
+    assert sev["bsl-unavailable"] == "warning"                       # it succeeded (with warnings): a warning
+    mig["spec"]["canceled"] = True
+    mig["status"]["conditions"].insert(0, {"type": "Canceled", "status": "True", "category": "Advisory",
+                                           "reason": "Cancel", "message": "The migration has been canceled.",
+                                           "durable": True, "lastTransitionTime": "2020-11-19T09:19:00Z"})
+    rep = verify(src, "metrics-final-1119", now=src.now, strict=True)
+    sev = {f.id: f.severity for f in rep.findings}
+    assert rep.verdict == "FAILED" and sev["migration-canceled"] == "warning"
+    assert sev["bsl-unavailable"] == "error"
