@@ -191,3 +191,17 @@ def test_infrastructure_findings_of_a_canceled_migration_are_not_softened_as_aft
     sev = {f.id: f.severity for f in rep.findings}
     assert rep.verdict == "FAILED" and sev["migration-canceled"] == "warning"
     assert sev["bsl-unavailable"] == "error"
+
+
+def test_cancel_asked_of_a_completed_migration_changes_nothing():
+    """migmigration_controller.go Reconcile returns at once for phase Completed: spec.canceled set afterwards
+    gets no Canceling/Canceled and the migration's Succeeded stands."""
+    src = _src("sock-shop-success")
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    mig["spec"]["canceled"] = True
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    assert "migration-canceled" not in {f.id for f in rep.findings}
+    assert (rep.verdict, rep.exit_code) == ("SUCCEEDED", 0)
+    mig["status"]["phase"] = "EnsureFinalRestore"                  # asked while it runs: it is being canceled
+    mig["status"]["conditions"] = []
+    assert "migration-canceled" in {f.id for f in verify(src, "88435fe0", now=src.now, strict=True).findings}
