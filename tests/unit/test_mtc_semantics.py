@@ -205,3 +205,29 @@ def test_cancel_asked_of_a_completed_migration_changes_nothing():
     mig["status"]["phase"] = "EnsureFinalRestore"                  # asked while it runs: it is being canceled
     mig["status"]["conditions"] = []
     assert "migration-canceled" in {f.id for f in verify(src, "88435fe0", now=src.now, strict=True).findings}
+
+
+# --- a DirectVolumeMigration its controller does not run -----------------------------------------------------
+# directvolumemigration_controller.go runs migrate() only without a blocker condition (release-1.4 ... 1.8), and
+# validation.go sets PodsNotFoundOnSourceCluster (Critical, "The set of pvcs were not found on source cluster")
+# when a PVC of its spec is gone from the source; the MigMigration waits in WaitForDirectVolumeMigrationToComplete
+# for a DVM that never moves (dvm.go mirrors only Warn conditions). That is a blocked migration, as one whose plan
+# is not Ready: STUCK from the first minute, the DVM's condition said.
+
+def test_a_migration_waiting_on_a_blocked_dvm_is_stuck_from_the_first_minute():
+    src = _src("dvm-long-running")
+    dvm = _host(src, "DirectVolumeMigration")
+    src.doc["objects"]["host"] = [x for x in src.doc["objects"]["host"]
+                                  if x.get("kind") != "DirectVolumeMigrationProgress"]   # it never started rsync
+    dvm["status"] = {"conditions": [
+        {"type": "PodsNotFoundOnSourceCluster", "status": "True", "reason": "NotFound", "category": "Critical",
+         "message": "The set of pvcs were not found on source cluster", "lastTransitionTime": "2021-06-01T10:00:00Z"}]}
+    rep = verify(src, "7e0c1a22", now=src.now, strict=True, stuck_after=86400)
+    assert (rep.verdict, rep.exit_code) == ("STUCK", 3)
+    first = rep.findings[0]
+    assert first.id == "migration-blocked" and "PodsNotFoundOnSourceCluster" in first.title
+    assert any(e.startswith(f"DirectVolumeMigration {o.name(dvm)}: PodsNotFoundOnSourceCluster (Critical") for e in first.evidence)
+    assert f"oc describe dvm {o.name(dvm)} -n openshift-migration" in first.fix
+    dvm["status"]["phase"] = "MigrationFailed"                       # failed: the migration goes on (with a warning)
+    dvm["status"]["conditions"].append({"type": "Failed", "status": "True", "category": "Advisory"})
+    assert "migration-blocked" not in {f.id for f in verify(src, "7e0c1a22", now=src.now, stuck_after=86400).findings}
