@@ -231,3 +231,14 @@ def test_a_migration_waiting_on_a_blocked_dvm_is_stuck_from_the_first_minute():
     dvm["status"]["phase"] = "MigrationFailed"                       # failed: the migration goes on (with a warning)
     dvm["status"]["conditions"].append({"type": "Failed", "status": "True", "category": "Advisory"})
     assert "migration-blocked" not in {f.id for f in verify(src, "7e0c1a22", now=src.now, stuck_after=86400).findings}
+
+
+def test_a_canceled_final_migration_is_not_held_to_a_full_target():
+    src = _src("target-incomplete")
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    mig["spec"]["canceled"] = True
+    mig["status"]["conditions"].insert(0, {"type": "Canceled", "status": "True", "category": "Advisory", "reason": "Cancel",
+                                           "message": "The migration has been canceled.", "durable": True})
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    ids = {f.id for f in rep.findings}
+    assert rep.verdict == "FAILED" and "migration-canceled" in ids and "target-incomplete" not in ids
