@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from .. import objects as o
 from ..facts import Facts
-from .blocked import blockers
+from .blocked import NOT_BLOCKING, blockers
 from .registry import Finding, Severity, check, explained, ref
 
 # Conditions that other checks explain in depth (so they are not reported twice).
@@ -54,8 +54,14 @@ def migration_state(f: Facts) -> Iterator[Finding]:
         cat = c.get("category")
         if cat in ("Critical", "Error", "Warn"):
             sev: Severity = "error" if cat in ("Critical", "Error") else "warning"
+            ev = [f"MigMigration {name}: condition {c.get('type')} category {cat} since {c.get('lastTransitionTime', '?')}"]
+            if c.get("type") in NOT_BLOCKING:
+                # MTC's queue (migmigration_controller.go postpone): Critical by category, but the migration runs
+                # once the plan's other unfinished migrations have ended; it is RUNNING, this is a note
+                sev = "info"
+                ahead = [m for m in f.graph.migrations if m is not mig and o.uid(m) != o.uid(mig) and o.phase(m) != "Completed"]
+                ev += [f"MigMigration {o.name(m)} of the plan is not Completed (phase {o.phase(m) or 'none'})" for m in ahead]
             yield Finding(id="migration-condition", severity=sev,
                           title=f"{c.get('type')}: {c.get('message', '')}".strip(), cluster="host",
-                          objects=[ref(mig)], evidence=[f"MigMigration {name}: condition {c.get('type')} category {cat}"
-                                       f" since {c.get('lastTransitionTime', '?')}"],
+                          objects=[ref(mig)], evidence=ev,
                           fix=[f"oc describe migmigration {name} -n {f.src.namespace}"])

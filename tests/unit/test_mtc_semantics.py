@@ -242,3 +242,25 @@ def test_a_canceled_final_migration_is_not_held_to_a_full_target():
     rep = verify(src, "88435fe0", now=src.now, strict=True)
     ids = {f.id for f in rep.findings}
     assert rep.verdict == "FAILED" and "migration-canceled" in ids and "target-incomplete" not in ids
+
+
+# --- Postponed is MTC's queue, not a fault --------------------------------------------------------------------
+# migmigration_controller.go postpone(): Critical (so nothing runs meanwhile), "Postponed %d seconds to ensure
+# migrations run serially and in order.", while another migration of the plan is not Completed; mig-ui shows
+# "Postponed". It is RUNNING (blocked.py does not count it), and the condition a note naming what it waits for.
+
+def test_a_postponed_migration_is_running_with_a_note_naming_what_it_waits_for():
+    src = _src("sock-shop-success")
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    mig["status"] = {"conditions": [{"type": "Postponed", "status": "True", "category": "Critical",
+                                     "message": "Postponed 10 seconds to ensure migrations run serially and in order.",
+                                     "lastTransitionTime": "2019-08-29T01:01:30Z"}]}
+    ahead = copy.deepcopy(mig)
+    ahead["metadata"].update(name="socks-shop-stage-1", uid="stage-0001", creationTimestamp="2019-08-29T01:00:00Z")
+    ahead["spec"]["stage"] = True
+    ahead["status"] = {"phase": "EnsureStageBackup", "conditions": []}
+    src.doc["objects"]["host"].append(ahead)
+    rep = verify(src, "88435fe0", now=o.parse_time("2019-08-29T01:05:00Z"), strict=True)
+    f = next(x for x in rep.findings if x.id == "migration-condition" and x.title.startswith("Postponed"))
+    assert (rep.verdict, f.severity) == ("RUNNING", "info")
+    assert "MigMigration socks-shop-stage-1 of the plan is not Completed (phase EnsureStageBackup)" in f.evidence
