@@ -8,6 +8,7 @@ from .. import objects as o
 from ..facts import Facts
 from .blocked import NOT_BLOCKING, blockers
 from .registry import Finding, Severity, check, explained, ref
+from .stuck import queued
 
 # Conditions that other checks explain in depth (so they are not reported twice).
 # The migration's own state, reported by migration_state below; other checks declare what they explain.
@@ -59,8 +60,8 @@ def migration_state(f: Facts) -> Iterator[Finding]:
                 # MTC's queue (migmigration_controller.go postpone): Critical by category, but the migration runs
                 # once the plan's other unfinished migrations have ended; it is RUNNING, this is a note
                 sev = "info"
-                ahead = [m for m in f.graph.migrations if m is not mig and o.uid(m) != o.uid(mig) and o.phase(m) != "Completed"]
-                ev += [f"MigMigration {o.name(m)} of the plan is not Completed (phase {o.phase(m) or 'none'})" for m in ahead]
+                ev += [f"MigMigration {o.name(m)} of the plan is not Completed (phase {o.phase(m) or 'none'})"
+                       for m in queued(f)]
             yield Finding(id="migration-condition", severity=sev,
                           title=f"{c.get('type')}: {c.get('message', '')}".strip(), cluster="host",
                           objects=[ref(mig)], evidence=ev,

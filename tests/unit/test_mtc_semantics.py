@@ -264,3 +264,8 @@ def test_a_postponed_migration_is_running_with_a_note_naming_what_it_waits_for()
     f = next(x for x in rep.findings if x.id == "migration-condition" and x.title.startswith("Postponed"))
     assert (rep.verdict, f.severity) == ("RUNNING", "info")
     assert "MigMigration socks-shop-stage-1 of the plan is not Completed (phase EnsureStageBackup)" in f.evidence
+    later = verify(src, "88435fe0", now=o.parse_time("2019-08-29T04:00:00Z"), strict=True)
+    assert later.verdict == "RUNNING"           # queued for 3h behind a running stage: not stuck on its own clock
+    ahead["status"]["phase"] = "Completed"
+    ahead["status"]["conditions"] = [{"type": "Succeeded", "status": "True", "category": "Advisory"}]
+    assert verify(src, "88435fe0", now=o.parse_time("2019-08-29T04:00:00Z"), strict=True).verdict == "STUCK"
