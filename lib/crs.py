@@ -206,7 +206,8 @@ def result(mig: dict) -> str:
 
 def chain(g: Graph) -> list[Row]:
     """The tree rows: host (plan, migrations, clusters, storage), then source, then target."""
-    rows: list[Row] = [Row("host", "MigPlan", o.name(g.plan), "plan", _ready(g.plan), *_cond_counts(g.plan),
+    rows: list[Row] = [Row("host", "MigPlan", o.name(g.plan), "plan",
+                           "Closed" if o.plan_closed(g.plan) else _ready(g.plan), *_cond_counts(g.plan),
                            obj=g.plan, message=_first_problem(g.plan))] if g.plan else []
     migs = [g.migration] if g.migration else g.migrations
     for m in migs:

@@ -15,7 +15,7 @@ from . import logline
 from . import objects as o
 from . import pods as podlib
 from .errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, ApiError, MigError, NotCollected, NotServed
-from .graph import Graph
+from .graph import Graph, migration_type
 from .resources import Resource, resource
 from .source import Cached, Source
 from .velero_log import DOWNLOADED
@@ -292,7 +292,20 @@ class Facts:
         return o.namespace_pairs(self.plan)
 
     def is_final(self) -> bool:
-        return bool(self.mig) and not o.spec(self.mig).get("stage") and not o.spec(self.mig).get("rollback")
+        """A final (cutover) migration: MTC runs the Final itinerary, which restores every resource of the
+        namespaces on the target (not a stage, state or rollback migration: lib/graph.migration_type)."""
+        return bool(self.mig) and migration_type(self.mig) == "final"
+
+    def rolled_back(self) -> Optional[dict]:
+        """A rollback of the plan (MTC's `spec.rollback: true`) that completed after this migration, else None.
+        A canceled or failed one does not count, though it may carry Succeeded too (mig-controller's Completed
+        phase sets it when no step failed: migrate.go)."""
+        mine = o.created(self.mig)
+        for m in self.graph.migrations:
+            if o.spec(m).get("rollback") and o.succeeded(m) and m is not self.mig \
+                    and (not mine or (o.created(m) or mine) >= mine):
+                return m
+        return None
 
     def age(self, ts) -> Optional[float]:
         t = o.parse_time(ts)

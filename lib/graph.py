@@ -165,7 +165,15 @@ def velero_role(obj: dict) -> str:
 
 
 def migration_type(mig: dict) -> str:
-    return "stage" if o.spec(mig).get("stage") else ("rollback" if o.spec(mig).get("rollback") else "final")
+    """rollback, stage, state or final, as mig-controller picks the itinerary ([MC-1.5+]
+    pkg/controller/migmigration/task.go init): spec.rollback runs Rollback; spec.stage, and spec.migrateState
+    (MTC 1.5+ state migration: PVCs and their data only), run Stage; anything else runs Final."""
+    sp = o.spec(mig)
+    if sp.get("rollback"):
+        return "rollback"
+    if sp.get("stage"):
+        return "stage"
+    return "state" if sp.get("migrateState") else "final"
 
 
 def resolve_migration(migrations: list[dict], ref: str, namespace: str) -> dict:

@@ -100,8 +100,16 @@ def ref_name(o: Optional[dict], field: str) -> str:
 
 
 def outcome(mig: Optional[dict]) -> str:
-    """The condition that decides how a migration ended (TERMINAL's order), '' while it has none."""
-    return next((t for t in TERMINAL if has_condition(mig or {}, t)), "")
+    """The condition that decides how a migration ended (TERMINAL's order), '' while it has none. Succeeded with a
+    Warn condition in force is SucceededWithWarnings: CAM 1.2/1.3 set Succeeded whatever Warn conditions it had
+    set (ResticErrors, ResticVerifyErrors, StageNoOp: [MC] release-1.2.5/1.3.2 pkg/controller/migmigration/migrate.go),
+    and mig-ui shows such a migration "Completed with warnings" ([UI] release-1.2.5 src/app/plan/duck/selectors.ts
+    getMigrationStatus); MTC 1.4+ sets SucceededWithWarnings itself, and Succeeded only when no Warn condition is
+    left (release-1.4.7 ... release-1.8 migrate.go)."""
+    found = next((t for t in TERMINAL if has_condition(mig or {}, t)), "")
+    if found == "Succeeded" and any(c.get("category") == "Warn" and is_true(c) for c in conditions(mig or {})):
+        return "SucceededWithWarnings"
+    return found
 
 
 def succeeded(mig: Optional[dict]) -> bool:
@@ -112,6 +120,14 @@ def succeeded(mig: Optional[dict]) -> bool:
 def plan_name(mig: Optional[dict]) -> str:
     """The MigPlan a MigMigration runs (spec.migPlanRef.name), or ""."""
     return ref_name(mig, "migPlanRef")
+
+
+def plan_closed(plan: Optional[dict]) -> bool:
+    """A MigPlan closed by its user (spec.closed, or the controller's Closed condition): mig-controller then takes
+    its Ready condition away for good and validates it no more ([MC] pkg/controller/migplan/migplan_controller.go
+    handleClosed/ensureClosed, Closed is Advisory), and mig-ui shows it "Closed", not "Not Ready" ([UI]
+    src/app/home/pages/PlansPage/helpers.ts getPlanStatusText)."""
+    return spec(plan or {}).get("closed") is True or has_condition(plan or {}, "Closed")
 
 
 def plan_hooks(plan: Optional[dict]) -> List[dict]:

@@ -83,7 +83,7 @@ def settle(mig: dict, findings: list[Finding]) -> list[Finding]:
     are warnings; on one MTC marked SucceededWithWarnings, only evidence that data was not copied stays
     an error. The finding that blocks a migration comes first."""
     if succeeded(mig):
-        warned = o.has_condition(mig, "SucceededWithWarnings")
+        warned = o.outcome(mig) == "SucceededWithWarnings"      # CAM 1.2/1.3: Succeeded with a Warn condition
         now_state, data_lost = marked("current_state"), marked("data_not_copied")
         for f in findings:
             if f.severity == "error" and (f.id in now_state or (warned and f.id not in data_lost)):
@@ -101,7 +101,7 @@ def verdict_of(facts: Facts, findings: list) -> str:
     if o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled") \
             or any(f.severity == "error" for f in findings):
         return FAILED
-    if o.has_condition(mig, "SucceededWithWarnings") or any(f.severity == "warning" for f in findings):
+    if o.outcome(mig) == "SucceededWithWarnings" or any(f.severity == "warning" for f in findings):
         return WARNINGS
     return SUCCEEDED
 

@@ -13,6 +13,7 @@ from .registry import Finding, check, ref
 BLOCKING = ("Critical", "Error")
 # Postponed is Critical but is MTC's queue: the migration runs once the earlier ones of its plan end.
 NOT_BLOCKING = ("Postponed",)
+DIRECT_KINDS = {"DirectVolumeMigration": "dvm", "DirectImageMigration": "dim"}
 
 
 def _blocking(obj: dict) -> list[dict]:
@@ -31,6 +32,14 @@ def blockers(f) -> list[tuple[dict, dict]]:
     plan = f.plan
     if plan and not o.has_condition(plan, "Ready"):
         out += [(plan, c) for c in _blocking(plan)]
+    # Its DirectVolume/DirectImage migrations: their controllers run them only without a blocker condition either
+    # ([MC-1.4..1.8] directvolumemigration_controller.go, directimagemigration_controller.go: validation sets e.g.
+    # PodsNotFoundOnSourceCluster, NsNotFoundOnSourceCluster, Critical), while the MigMigration waits in
+    # WaitFor...ToComplete: it mirrors only their Warn conditions (dvm.go getWarningForDVM) and goes on only once
+    # the DVM is Completed or failed (hasDirectVolumeMigrationCompleted).
+    for d in f.graph.dvms_of(mig) + f.graph.dims_of(mig):
+        if o.phase(d) not in ("Completed", "MigrationFailed") and not o.has_condition(d, "Failed"):
+            out += [(d, c) for c in _blocking(d)]
     return out
 
 
@@ -58,6 +67,8 @@ def blocked(f):
             or [f"MigStorage {o.name(st)} is not Ready"]
     ns = f.src.namespace
     fix = [f"oc describe migplan {o.name(f.plan)} -n {ns}" if f.plan else f"oc describe migmigration {o.name(f.mig)} -n {ns}"]
+    direct = {o.name(x): x.get("kind") for x, _ in found if x.get("kind") in DIRECT_KINDS}
+    fix += [f"oc describe {DIRECT_KINDS[kind]} {name} -n {ns}" for name, kind in direct.items()]
     if any(c.get("type", "").startswith("NamespaceNotFound") or "NsNotFound" in c.get("type", "") for _, c in found):
         fix.append("Create the missing namespaces, or remove them from the plan's spec.namespaces; the plan "
                    "is validated again and the migration proceeds once the plan is Ready.")

@@ -36,9 +36,9 @@ def mtc_pods(f: Facts) -> Iterator[Finding]:
 
 
 def completed_ok(f) -> bool:
-    """A migration that already succeeded is not failed by infrastructure broken since: warn instead."""
-    return o.phase(f.mig) == "Completed" and (o.has_condition(f.mig, "Succeeded")
-                                              or o.has_condition(f.mig, "SucceededWithWarnings"))
+    """A migration that already succeeded is not failed by infrastructure broken since: warn instead. A canceled
+    one did not succeed, though mig-controller's Completed phase gives it Succeeded too (migrate.go): o.succeeded."""
+    return o.phase(f.mig) == "Completed" and o.succeeded(f.mig)
 
 
 @check("bsl-unavailable", current_state=("bsl-unavailable",))
@@ -63,6 +63,8 @@ def config_ready(f: Facts) -> Iterator[Finding]:
     for fid, kind, obj in items:
         if not obj or o.has_condition(obj, "Ready"):
             continue
+        if kind == "MigPlan" and o.plan_closed(obj):
+            continue        # never Ready again by design; a migration it stops says PlanClosed (migration-blocked)
         bad = [c for c in o.conditions(obj) if c.get("category") in ("Critical", "Error")
                and o.is_true(c)]
         yield Finding(id=fid, severity="warning" if completed_ok(f) else "error",

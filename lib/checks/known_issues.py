@@ -10,6 +10,7 @@ from .. import mtc
 from .. import objects as o
 from ..errors import NotCollected, NotServed
 from ..facts import Facts
+from ..graph import migration_type
 from ..resources import VIRTUAL_MACHINE as VM
 from .registry import Finding, check, ref
 
@@ -137,24 +138,14 @@ def quiesced(obj: dict) -> str:
     return ""
 
 
-def _rolled_back(f) -> dict | None:
-    """A rollback of the plan (MTC's `spec.rollback: true`) that completed after this migration. A canceled or
-    failed one does not count, though it may carry Succeeded too (mig-controller sets it when no step failed)."""
-    mine = o.created(f.mig)
-    for m in f.graph.migrations:
-        if o.spec(m).get("rollback") and o.succeeded(m) \
-                and (not mine or (o.created(m) or mine) >= mine):
-            return m
-    return None
-
-
 @check("rollback-needed", app_kinds={"source": QUIESCED_KINDS + (VM.kind,)})
 def rollback_needed(f: Facts) -> Iterator[Finding]:
     """The source application is still held down by MTC's quiesce after a final migration that did not succeed."""
     mig = f.mig
-    if not (f.is_final() and (o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled"))):
+    cutover = f.is_final() or migration_type(mig) == "state"     # a state migration quiesces as a final does
+    if not (cutover and (o.has_condition(mig, "Failed") or o.has_condition(mig, "Canceled"))):
         return
-    if _rolled_back(f) is not None:
+    if f.rolled_back() is not None:
         return
     held = []
     for kind in QUIESCED_KINDS:

@@ -29,12 +29,23 @@ def last_progress(f):
     return max(times) if times else None
 
 
+def queued(f) -> list[dict]:
+    """The plan's other unfinished migrations a Postponed migration waits for: mig-controller runs a plan's
+    migrations one at a time (migmigration_controller.go postpone), so its own clock does not stand still while
+    they run; whether one of them is stuck is that one's verdict."""
+    if not o.has_condition(f.mig, "Postponed"):
+        return []
+    return [m for m in f.graph.migrations if o.uid(m) != o.uid(f.mig) and o.phase(m) != "Completed"]
+
+
 def is_stuck(f) -> tuple[bool, float]:
     """(stuck, seconds idle). A direct volume migration whose rsync still moves data is never stuck,
     however long it runs (lib/checks/progress.py)."""
     if not f.mig or o.phase(f.mig) == "Completed":
         return False, 0.0
     if any(pr.moving for pr in running_dvms(f)):
+        return False, 0.0
+    if queued(f):
         return False, 0.0
     t = last_progress(f)
     idle = (f.now - t).total_seconds() if t else 0.0

@@ -14,9 +14,13 @@ KINDS = ("Deployment", "StatefulSet", "DeploymentConfig", "PersistentVolumeClaim
 @check("target-incomplete", kinds={"target": ("Namespace",)},
        app_kinds={"source": KINDS, "target": KINDS + ("Pod",)}, data_not_copied=("target-incomplete",))
 def target_has_everything(f: Facts) -> Iterator[Finding]:
-    if not (f.is_final() and o.phase(f.mig) == "Completed" and not o.has_condition(f.mig, "Failed")
+    # only what MTC says succeeded: a canceled migration ends Completed with Succeeded too (migrate.go), and what it
+    # left on the target is what the cancel left (CAM 1.2's Cancel itinerary even deleted it: DeleteMigrated)
+    if not (f.is_final() and o.phase(f.mig) == "Completed" and o.succeeded(f.mig)
             and f.reachable("source") and f.reachable("target")):
         return
+    if f.rolled_back() is not None:
+        return      # MTC's rollback since deleted what it migrated (DeleteMigrated): MTC still says it succeeded
     pairs = f.namespace_pairs()
     ev, objs = [], []
     tns = {o.name(n) for n in f.listed("target", "Namespace")}
