@@ -58,7 +58,7 @@ class Report:
         return {"apiVersion": "mig-tools/v1", "kind": "Verdict", "verdict": self.verdict,
                 "exitCode": self.exit_code, "migration": o.name(m), "uid": o.uid(m),
                 "namespace": o.namespace(m), "plan": o.name(self.plan) if self.plan else "",
-                "type": migration_type(m), "phase": o.phase(m),
+                "type": migration_type(m), "phase": o.phase(m), "mtcResult": o.outcome(m),
                 "started": o.status(m).get("startTimestamp") or o.meta(m).get("creationTimestamp", ""),
                 "durationSeconds": int(self.duration() or 0),
                 "findings": [f.to_dict() for f in self.findings],

@@ -11,13 +11,24 @@ COLOR = {"error": "31", "warning": "33", "info": "36"}
 VERDICT_COLOR = {"SUCCEEDED": "32", "SUCCEEDED WITH WARNINGS": "33", "FAILED": "31", "RUNNING": "36", "STUCK": "31"}
 
 
+# The verdict each of MTC's own ends reads as when no finding says otherwise.
+_AS_MTC = {"Succeeded": "SUCCEEDED", "SucceededWithWarnings": "SUCCEEDED WITH WARNINGS", "Failed": "FAILED"}
+
+
+def _mtc_says(verdict: str, mtc: str) -> str:
+    """MTC's own word when the verdict is not the one it reads as (the UI shows the migration so): a
+    SucceededWithWarnings whose volumes were not copied is FAILED here, a Canceled one FAILED."""
+    return f"; MTC says {mtc}" if mtc and _AS_MTC.get(mtc) != verdict else ""
+
+
 def text(report, color: bool = False) -> str:
     m = report.migration
     dur = report.duration()
     head = (f"{paint(report.verdict, VERDICT_COLOR.get(report.verdict, ''), color)}  migration {o.name(m)} "
             f"(plan {o.name(report.plan) if report.plan else '?'}, {migration_type(m)}"
             f"{', phase ' + o.phase(m) if o.phase(m) and o.phase(m) != 'Completed' else ''})"
-            + (f" after {o.human_duration(dur)}" if dur is not None else ""))
+            + (f" after {o.human_duration(dur)}" if dur is not None else "")
+            + _mtc_says(report.verdict, o.outcome(m)))
     out = [head]
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
     if report.findings:

@@ -269,3 +269,21 @@ def test_a_postponed_migration_is_running_with_a_note_naming_what_it_waits_for()
     ahead["status"]["phase"] = "Completed"
     ahead["status"]["conditions"] = [{"type": "Succeeded", "status": "True", "category": "Advisory"}]
     assert verify(src, "88435fe0", now=o.parse_time("2019-08-29T04:00:00Z"), strict=True).verdict == "STUCK"
+
+
+# --- MTC's own word beside ours -------------------------------------------------------------------------------
+def test_the_verdict_says_mtc_s_own_result_where_it_differs():
+    """A SucceededWithWarnings whose volume rsync did not copy is FAILED here, as docs/mig-verify.md says, and
+    the first line says what MTC (and mig-ui, "Completed with warnings") says of it; -o json carries it always."""
+    from lib.verify_text import text
+
+    src = _src("dvm-rsync-failed")
+    rep = verify(src, "4b1c6d10", now=src.now)
+    assert rep.verdict == "FAILED"
+    assert text(rep).splitlines()[0].endswith("; MTC says SucceededWithWarnings")
+    assert rep.to_dict()["mtcResult"] == "SucceededWithWarnings"
+    src = _src("sock-shop-success")
+    mig = next(iter(src.expect))
+    rep = verify(src, mig, now=src.now)
+    assert rep.verdict == "SUCCEEDED" and "MTC says" not in text(rep)
+    assert rep.to_dict()["mtcResult"] == "Succeeded"
