@@ -66,8 +66,12 @@ def _plain(log: Path) -> str:
                    for line in log.read_text().splitlines(True))
 
 
-def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essential: bool = False) -> None:
-    """One cluster's subtree: gather_crs, `oc adm inspect ns/openshift-migration`, gather_logs."""
+def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essential: bool = False,
+                  insecure: bool = False) -> None:
+    """One cluster's subtree: gather_crs, `oc adm inspect ns/openshift-migration`, gather_logs. `insecure`:
+    the kubelet's certificate could not be verified (an OCP 3.11 source): inspect opens `current.log`,
+    fails, and writes the log to `current.insecure.log` (openshift/oc release-4.5 and release-4.11,
+    pkg/cli/admin/inspect/pod.go gatherContainerLogs, writer.go simpleFileWriter opens before it streams)."""
     lists: dict = {}
     if gen < "2021-01":          # cf5ad1a..7b4390d: `velero <kind> logs|describe` per Backup and Restore
         for x in objects:
@@ -106,7 +110,9 @@ def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essenti
             if not essential:
                 log = pdir / c["name"] / c["name"] / "logs" / "current.log"
                 log.parent.mkdir(parents=True, exist_ok=True)
-                log.write_text(body)
+                log.write_text("" if insecure else body)
+                if insecure:
+                    (log.parent / "current.insecure.log").write_text(body)
         ldir = base / "namespaces" / NS / "logs" / o.name(pod)
         ldir.mkdir(parents=True, exist_ok=True)
         (ldir / "current.log").write_text(text)
@@ -145,9 +151,10 @@ def write_migplans(top: Path, objects: dict) -> None:
 
 
 def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), essential: bool = False,
-                 scenario: dict | None = None) -> Path:
+                 scenario: dict | None = None, insecure: tuple = ()) -> Path:
     """What the image leaves in /must-gather (before any tarball): returns `dest`. `scenario`: already
-    loaded (and changed) instead of `name`."""
+    loaded (and changed) instead of `name`; `insecure`: cluster directories whose kubelets inspect reached
+    only insecurely."""
     sc = scenario or load(name)
     objects, logs = sc["objects"], sc["logs"]
     if gen == "2020-03":
@@ -162,7 +169,7 @@ def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), esse
             base.mkdir(parents=True, exist_ok=True)
             (base / "login_error.txt").write_text(f"Login to migcluster {dirs[role]} unsuccessful.\n")
             continue
-        write_cluster(base, objects.get(role, []), logs.get(role, {}), gen, essential)
+        write_cluster(base, objects.get(role, []), logs.get(role, {}), gen, essential, dirs[role] in insecure)
     if gen >= "2021-01":
         write_migplans(dest, objects)
     return dest

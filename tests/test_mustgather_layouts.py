@@ -164,3 +164,14 @@ def test_gather_index_records_what_each_cluster_covered(tmp_path):
                  lambda: src.list("host", "Secret", NS)):
         with pytest.raises(NotCollected):
             call()
+
+
+def test_logs_inspect_could_only_read_insecurely(tmp_path):
+    """An OCP 3.11 source whose kubelet certificate oc cannot verify: inspect leaves `current.log` empty and
+    writes `current.insecure.log` (openshift/oc release-4.5 pkg/cli/admin/inspect/pod.go); that is the log."""
+    top = mb.must_gather_local(tmp_path, "restic-timeout", "2021-03", insecure=("ocp3-source",))
+    src = open_must_gather(str(top))
+    velero = "velero-7d9c4b8f5-x2x7q"
+    text = b"".join(src.logs("source", NS, velero, "velero", timestamps=True))
+    assert b"timed out waiting for all PodVolumeBackups to complete" in text
+    assert text[:4].isdigit(), text[:80]          # inspect's copy (with the API server's stamps), not the image's

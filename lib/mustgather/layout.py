@@ -190,12 +190,21 @@ def _owner(path: Path, roots: list[Path]) -> Path | None:
     return best
 
 
+# `oc adm inspect` (openshift/oc pkg/cli/admin/inspect/pod.go, release-4.4 ... 4.11 and later): when the
+# kubelet's serving certificate cannot be verified (an OCP 3.11 source cluster), the log is asked for again
+# with InsecureSkipTLSVerifyBackend and written to `<name>.insecure.log`, the `<name>.log` it opened first
+# left empty.
+LOG_NAMES = ("current.log", "previous.log", "current.insecure.log", "previous.insecure.log")
+
+
 def _log_file(rel: tuple[str, ...], path: Path) -> LogFile | None:
     """Recognise a log file by its place relative to its cluster directory."""
     name = rel[-1]
-    if name not in ("current.log", "previous.log"):
+    if name not in LOG_NAMES:
         return None
-    prev = name == "previous.log"
+    prev = name.startswith("previous.")
+    if name.endswith(".insecure.log") and not (len(rel) == 8 and rel[0] == "namespaces" and rel[2] == "pods"):
+        return None                       # only inspect writes them (the MTC image's `oc logs` never does)
     # namespaces/<ns>/pods/<pod>/<container>/<container>/logs/current.log
     if len(rel) == 8 and rel[0] == "namespaces" and rel[2] == "pods" and rel[6] == "logs":
         return LogFile(rel[1], rel[3], rel[4], prev, path)
@@ -321,7 +330,7 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
             dirnames[:] = []
         for fn in filenames:
             p = d / fn
-            is_log = owner is not None and fn in ("current.log", "previous.log")
+            is_log = owner is not None and fn in LOG_NAMES
             record = fn.endswith((".txt", ".log", ".json")) and (_velero_record(fn) or d.parent.parent.name == "velero")
             wanted = objects and fn.endswith(OBJECT_SUFFIXES) and fn != "gather.json" and not fn.startswith(".")
             if not (is_log or record or wanted):

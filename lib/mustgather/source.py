@@ -34,6 +34,17 @@ def _res(kind: str | Resource) -> tuple[str, str | None, bool | None]:
     return r.kind, r.group, r.namespaced
 
 
+def _readable(files: list) -> list:
+    """Files of one log, the ones with content first: inspect leaves `current.log` empty beside the
+    `current.insecure.log` it wrote when the kubelet's certificate could not be verified."""
+    def size(lf) -> int:
+        try:
+            return os.stat(lf.path).st_size
+        except OSError:
+            return 0
+    return sorted(files, key=lambda lf: (size(lf) == 0, lf.path.name.endswith(".insecure.log")))
+
+
 class MustGatherSource(Source):
     live = False
 
@@ -158,7 +169,7 @@ class MustGatherSource(Source):
         files = [lf for lf in self._cluster(role).logs
                  if lf.namespace == namespace and lf.pod == pod and lf.previous == bool(previous)]
         exact = [lf for lf in files if lf.container == container] if container else []
-        pick = (exact or [lf for lf in files if lf.container is None] or (files if not container else []))
+        pick = _readable(exact or [lf for lf in files if lf.container is None] or (files if not container else []))
         if not pick:
             what = f"{'previous ' if previous else ''}logs of pod {namespace}/{pod}" + \
                    (f" container {container}" if container else "")
