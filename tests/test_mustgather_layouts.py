@@ -175,3 +175,33 @@ def test_logs_inspect_could_only_read_insecurely(tmp_path):
     text = b"".join(src.logs("source", NS, velero, "velero", timestamps=True))
     assert b"timed out waiting for all PodVolumeBackups to complete" in text
     assert text[:4].isdigit(), text[:80]          # inspect's copy (with the API server's stamps), not the image's
+
+
+@pytest.mark.parametrize("gen", mb.GENERATIONS)
+def test_velero_logs_the_image_saved_are_velero_s_copy(tmp_path, gen):
+    """`velero backup|restore logs` as each generation saved it (velero-backup-logs/<b>-backup.log, later
+    migplans/.../backup-<b>/backup-<b>.log) is what `velero backup logs` would answer; what the image
+    never saves (results, resource lists) is not collected; a file holding only the CLI's error is no log."""
+    src = open_must_gather(str(mb.must_gather_local(tmp_path, "restic-timeout", gen)))
+    backups = src.list("source", "Backup", NS)
+    assert backups
+    for b in backups:
+        name = b["metadata"]["name"]
+        assert f'msg="backup {name} processed"'.encode() in src.download("source", "BackupLog", name)
+        for kind in ("BackupResults", "BackupResourceList"):
+            with pytest.raises(NotCollected):
+                src.download("source", kind, name)
+    with pytest.raises(NotCollected):
+        src.download("source", "BackupLog", "no-such-backup")
+
+
+def test_a_velero_log_the_image_could_not_fetch_is_not_a_log(tmp_path):
+    top = mb.image_output(tmp_path / "mg", "restic-timeout", "2021-03")
+    logs = sorted(top.glob("migplans/*/*/backup-*/backup-*.log"))
+    assert logs
+    said = "An error occurred: timed out waiting for download URL"
+    logs[0].write_text(said + "\n")
+    name = logs[0].parent.name[len("backup-"):]
+    with pytest.raises(NotCollected) as e:
+        open_must_gather(str(top)).download("source", "BackupLog", name)
+    assert said in str(e.value)

@@ -45,6 +45,19 @@ def _readable(files: list) -> list:
     return sorted(files, key=lambda lf: (size(lf) == 0, lf.path.name.endswith(".insecure.log")))
 
 
+def _image_log(path: Path, target: str, name: str) -> bool:
+    """Whether `path` is the MTC image's copy of DownloadRequest `target` (BackupLog, RestoreLog) of `name`:
+    migtools/must-gather release-1.2.2 ... 1.3.2 (b0f33ca, 7b4390d, ce3a497) `collection-scripts/gather_logs`:
+    `<cluster>/namespaces/<ns>/logs/velero-backup-logs/<name>-backup.log` (restores alike); release-1.4.0 ...
+    1.8 (cd5e0ae, c9f9985, 3a3d153, fdc3d9a) `gather_logs`, `logs/gather_logs_backup`, `gather_logs_restore`:
+    `migplans/migplan-<p>/migmigration-<m>/backup-<name>/backup-<name>.log`."""
+    kind = {"BackupLog": "backup", "RestoreLog": "restore"}.get(target)
+    if kind is None:
+        return False
+    return (path.name == f"{kind}-{name}.log" and path.parent.name == f"{kind}-{name}") or \
+        (path.name == f"{name}-{kind}.log" and path.parent.name == f"velero-{kind}-logs")
+
+
 class MustGatherSource(Source):
     live = False
 
@@ -178,14 +191,15 @@ class MustGatherSource(Source):
         return self._read(pick[0].path, timestamps, tail_lines, since)
 
     def download(self, role, kind, name) -> bytes:
-        """Velero's copy of a Backup's/Restore's log or results, as mig-gather saved it (lib/gather/velero.py)."""
+        """Velero's copy of a Backup's/Restore's log or results, as mig-gather saved it (lib/gather/velero.py),
+        else the log as the MTC must-gather image saved it."""
         cd = self._cluster(role)
         missing = NotCollected(f"{self.label(role)}: the {kind} of {name} is not in the must-gather")
         if not name or "/" in name or "\\" in name or name in (".", ".."):   # a name from the bundle: never a path
             raise missing
         path = cd.path / velero_record(kind, name)
         if not os.path.lexists(path):
-            raise missing
+            return self._image_record(role, kind, name, missing)
         why = check_file(cd.path, path, None, walked=False)
         if why:
             raise NotCollected(f"{self.label(role)}: the {kind} of {name} in the must-gather was not read: {why}")
@@ -194,6 +208,27 @@ class MustGatherSource(Source):
         except OSError as e:
             raise NotCollected(f"{self.label(role)}: the {kind} of {name} could not be read: {e.strerror or e}") \
                 from None
+
+    def _image_record(self, role: str, kind: str, name: str, missing: NotCollected) -> bytes:
+        """`velero backup|restore logs` as the MTC must-gather image saved it (its only Velero file that is a
+        DownloadRequest target: it has no results or resource list). The role's cluster first, then the
+        others: from release-1.4.0 the image files them in the shared `migplans/` tree, and a Backup's log is
+        the one file in object storage whichever cluster's Velero fetched it."""
+        found = [p for cd in sorted(self.clusters, key=lambda c: c is not self._cluster(role))
+                 for p in cd.records if _image_log(p, kind, name)]
+        if not found:
+            raise missing
+        try:
+            data = found[0].read_bytes()
+        except OSError as e:
+            raise NotCollected(f"{self.label(role)}: the {kind} of {name} could not be read: {e.strerror or e}") \
+                from None
+        if not any(line.lstrip().startswith((b"time=", b"{")) for line in data.splitlines()):
+            # `oc exec ... velero <kind> logs &> file`: a failure leaves only its message (or nothing)
+            said = data.decode("utf-8", "replace").strip().splitlines()[:1]
+            raise NotCollected(f"{self.label(role)}: the must-gather's {found[0].name} holds no log of {name}"
+                               + (f": {said[0][:200]}" if said else " (empty)"))
+        return data
 
     def _since(self, seconds: int) -> str:
         base = self.now or o.now()
