@@ -93,6 +93,10 @@ def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essenti
                 _yaml(base / "namespaces" / o.namespace(x) / "crs" / r.key / f"{o.name(x)}.yaml", x)
         elif o.namespace(x) == NS and x["kind"] in INSPECT_KINDS:
             lists.setdefault(r, []).append(x)
+    if gen >= "2021-01":       # the image's oc is 4.5 from release-1.4.0 (cd5e0ae Dockerfile): inspect stamps too
+        base.mkdir(parents=True, exist_ok=True)
+        (base / "timestamp").write_text("2019-09-02 11:59:02.5 +0000 UTC m=+0.02\n"
+                                        "2019-09-02 11:59:31.75 +0000 UTC m=+29.3\n")
     ns_obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}, "status": {"phase": "Active"}}
     _yaml(base / "namespaces" / NS / f"{NS}.yaml", ns_obj)
     _yaml(base / "cluster-scoped-resources" / "core" / "namespaces" / f"{NS}.yaml", ns_obj)
@@ -183,7 +187,9 @@ def must_gather_local(dest: Path, name: str, gen: str, **kw) -> Path:
     image.mkdir(parents=True)
     (top / "must-gather.logs").write_text("[must-gather      ] OUT Using must-gather plug-in image: quay.io/konveyor"
                                           "/must-gather:latest\n")
-    (top / "timestamp").write_text("2019-09-02 12:00:00.000000000 +0000 UTC m=+0.04\n")
+    # oc cb895bcb7 (release-4.5 on) logTimestamp: Go's time.Now() in the local zone, when it starts and ends
+    (top / "timestamp").write_text("2019-09-02 13:58:41.4123 +0200 CEST m=+0.041234567\n"
+                                   "2019-09-02 14:00:00.123456789 +0200 CEST m=+79.112233445\n")
     (top / "event-filter.html").write_text("<html></html>\n")
     (image / "gather.logs").write_text("Will collect debug info from migclusters [host ocp3-source ocp4-target]\n")
     if gen < "2020-09":

@@ -205,3 +205,28 @@ def test_a_velero_log_the_image_could_not_fetch_is_not_a_log(tmp_path):
     with pytest.raises(NotCollected) as e:
         open_must_gather(str(top)).download("source", "BackupLog", name)
     assert said in str(e.value)
+
+
+@pytest.mark.parametrize("gen", ("2020-05", "2021-03"))
+def test_when_gathered_is_oc_s_timestamp_not_when_the_files_were_copied(tmp_path, gen):
+    """A bundle checked out or copied without its files' times: `oc adm must-gather` (and inspect, from oc
+    4.5: openshift/oc cb895bcb7 logTimestamp) wrote when it ran to `timestamp`; that is the bundle's now."""
+    import datetime as dt
+    import os
+    top = mb.must_gather_local(tmp_path / "d", "restic-timeout", gen)
+    image = top / mb.IMAGE_DIR
+    if (image / "must-gather.tar.gz").exists():       # extracted by hand, then copied: every file stamped today
+        with tarfile.open(image / "must-gather.tar.gz") as tf:
+            tf.extractall(image)
+        (image / "must-gather.tar.gz").unlink()
+    later = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc).timestamp()
+    for p in top.rglob("*"):
+        os.utime(p, (later, later))
+    gathered = dt.datetime(2019, 9, 2, 12, 0, 0, 123456, tzinfo=dt.timezone.utc)
+    assert abs((open_must_gather(str(top)).now - gathered).total_seconds()) < 1e-3
+    (top / "timestamp").unlink()               # only the image's inspect stamps are left (from oc 4.5)
+    src = open_must_gather(str(top))
+    if gen >= "2021-01":
+        assert abs((src.now - dt.datetime(2019, 9, 2, 11, 59, 31, 750000, tzinfo=dt.timezone.utc)).total_seconds()) < 1e-3
+    else:                                      # oc 4.4 wrote none: the files' times are all there is
+        assert src.now == dt.datetime.fromtimestamp(later, dt.timezone.utc)

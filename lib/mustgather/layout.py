@@ -26,8 +26,10 @@ above it (files outside any belong to the host).
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +97,7 @@ class ClusterDir:
     newest: float = 0.0                               # newest modification time of the files read
     coverage: Coverage = field(default_factory=Coverage)
     records: list = field(default_factory=list)      # Velero describe/logs files (the MTC image's migplans/)
+    stamped: float = 0.0                              # when `oc adm inspect` finished with it (its `timestamp`)
 
 
 class NoClusterData(MigError):
@@ -371,7 +374,31 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
         host.records += outside.records
     for cd in out:
         cd.coverage = _coverage(cd, top, index)
+        cd.stamped = read_stamp(top, cd.path / TIMESTAMP)
     return out
+
+
+# openshift/oc cb895bcb7 (2020-04-06, in release-4.5 on) `logTimestamp`: `oc adm must-gather` appends
+# `time.Now()` as Go prints it to `<dest>/timestamp` when it starts and when it ends, and `oc adm inspect`
+# does the same in its --dest-dir: "2021-03-24 10:15:03.123456789 +0100 CET m=+0.041234567".
+_GO_TIME = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))? ([+-]\d{4})\b")
+TIMESTAMP = "timestamp"
+
+
+def read_stamp(top: Path, path: Path) -> float:
+    """The latest time written in an oc `timestamp` file (epoch seconds; 0 when none can be read): when the
+    bundle was gathered, whatever times its files were given when copied, checked out or extracted."""
+    if not os.path.lexists(path) or check_file(top, path, 4096, walked=False):
+        return 0.0
+    best = 0.0
+    for m in _GO_TIME.finditer(_head(path)):
+        day, clock, frac, zone = m.groups()
+        try:
+            t = _dt.datetime.strptime(f"{day} {clock} {zone}", "%Y-%m-%d %H:%M:%S %z")
+        except ValueError:
+            continue
+        best = max(best, t.timestamp() + float(f"0.{frac}" if frac else 0))
+    return best
 
 
 def _head(p: Path) -> str:

@@ -62,9 +62,11 @@ class MustGatherSource(Source):
     live = False
 
     def __init__(self, top: Path, index: dict | None, namespace: str, origin: str,
-                 clusters: List[ClusterDir] | None = None, pinned: dict[str, ClusterDir] | None = None):
+                 clusters: List[ClusterDir] | None = None, pinned: dict[str, ClusterDir] | None = None,
+                 stamped: float = 0.0):
         """`clusters`: already scanned (mig-gather passes what it wrote, objects kept in memory);
-        `pinned`: role -> cluster the user said (`--role DIR=ROLE`), which nothing overrides."""
+        `pinned`: role -> cluster the user said (`--role DIR=ROLE`), which nothing overrides; `stamped`:
+        when `oc adm must-gather` finished, from its `timestamp` file."""
         self.namespace = namespace
         self.origin = origin
         self.clusters = clusters if clusters is not None else scan(top, index, origin=origin)
@@ -72,7 +74,7 @@ class MustGatherSource(Source):
         self._roles = {**infer_roles(self.clusters), **self._pinned}
         self._index = {id(cd): self._by_kind(cd) for cd in self.clusters}
         self._roles_from_migclusters()
-        self.now = self._gathered_at(index, self.clusters)
+        self.now = self._gathered_at(index, self.clusters, stamped)
 
     @staticmethod
     def _by_kind(cd: ClusterDir) -> dict:
@@ -82,11 +84,16 @@ class MustGatherSource(Source):
         return idx
 
     @staticmethod
-    def _gathered_at(index: dict | None, clusters: List[ClusterDir]) -> _dt.datetime | None:
+    def _gathered_at(index: dict | None, clusters: List[ClusterDir], stamped: float = 0.0) -> _dt.datetime | None:
         when = (index or {}).get("finished") or (index or {}).get("started")
         if when:
             return o.parse_time(when)
         newest = max((cd.newest for cd in clusters), default=0.0)      # files read, never followed out
+        stamped = max([stamped] + [cd.stamped for cd in clusters])     # oc's `timestamp` files
+        if stamped and not stamped <= newest <= stamped + 3600:
+            # files given later times (copied, checked out) tell when they were copied, not gathered; a file
+            # written within the hour after inspect's stamp is the image's gather_logs, still gathering
+            return _dt.datetime.fromtimestamp(stamped, _dt.timezone.utc)
         return _dt.datetime.fromtimestamp(newest, _dt.timezone.utc) if newest else None
 
     def _roles_from_migclusters(self) -> None:
