@@ -230,3 +230,16 @@ def test_when_gathered_is_oc_s_timestamp_not_when_the_files_were_copied(tmp_path
         assert abs((src.now - dt.datetime(2019, 9, 2, 11, 59, 31, 750000, tzinfo=dt.timezone.utc)).total_seconds()) < 1e-3
     else:                                      # oc 4.4 wrote none: the files' times are all there is
         assert src.now == dt.datetime.fromtimestamp(later, dt.timezone.utc)
+
+
+def test_pods_of_every_namespace_are_not_collected_when_the_image_gathered_one(tmp_path):
+    """The image (gather: `oc adm inspect ns/<MTC ns>`, gather_crs: MTC and Velero CRs) never gathers the
+    application namespaces' pods: MTC's rsync, stage and hook pods there are unknown, not absent."""
+    src = open_must_gather(str(mb.must_gather_local(tmp_path, "stage-pods-left", "2021-03")))
+    assert src.list("source", "Pod", NS) and src.list("source", "Backup", None)     # CRs: every namespace
+    with pytest.raises(NotCollected) as e:
+        src.list("source", "Pod", None, labels="app.kubernetes.io/part-of=openshift-migration")
+    assert f"only from namespace {NS}" in str(e.value)
+    mig = sorted(src.list("host", "MigMigration", NS), key=lambda m: m["metadata"]["creationTimestamp"])[-1]
+    rep = data(verify(src, mig["metadata"]["uid"]), True)
+    assert any("hook pods on source" in u and "not from every namespace" in u for u in rep["unchecked"]), rep
