@@ -140,6 +140,19 @@ def write_migplans(top: Path, objects: dict) -> None:
     for m in (x for x in host if x["kind"] == "MigMigration"):
         plan = o.spec(m)["migPlanRef"]["name"]
         _yaml(top / "migplans" / f"migplan-{plan}" / f"migmigration-{o.name(m)}" / f"migmigration-{o.name(m)}.yml", m)
+    # gather_crs (c9f9985, 3a3d153): each DVM/DIM under its owner MigMigration (ownerReferences[0]) and that
+    # migration's plan, with the DVMPs/DISMs labelled directvolumemigration/directimagemigration=<its UID>
+    migs = {o.name(m): m for m in host if m["kind"] == "MigMigration"}
+    for kind, short, child, label in (("DirectVolumeMigration", "dvm", "DirectVolumeMigrationProgress", "dvmp"),
+                                      ("DirectImageMigration", "dim", "DirectImageStreamMigration", "dism")):
+        for x in (x for x in host if x["kind"] == kind):
+            mig = ((o.meta(x).get("ownerReferences") or [{}])[0]).get("name", "")
+            plan = o.spec(migs.get(mig, {})).get("migPlanRef", {}).get("name", "")
+            d = top / "migplans" / f"migplan-{plan}" / f"migmigration-{mig}" / f"{short}-{o.name(x)}"
+            _yaml(d / f"{short}-{o.name(x)}.yml", x)
+            sel = "directvolumemigration" if short == "dvm" else "directimagemigration"
+            for c in (c for c in host if c["kind"] == child and o.labels(c).get(sel) == o.uid(x)):
+                _yaml(d / f"{label}-{o.name(c)}.yml", c)
     for role in ("source", "target"):
         for x in objects.get(role, []):
             if x["kind"] not in ("Backup", "Restore"):

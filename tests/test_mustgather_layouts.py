@@ -243,3 +243,12 @@ def test_pods_of_every_namespace_are_not_collected_when_the_image_gathered_one(t
     mig = sorted(src.list("host", "MigMigration", NS), key=lambda m: m["metadata"]["creationTimestamp"])[-1]
     rep = data(verify(src, mig["metadata"]["uid"]), True)
     assert any("hook pods on source" in u and "not from every namespace" in u for u in rep["unchecked"]), rep
+
+
+@pytest.mark.parametrize("gen", mb.GENERATIONS)
+def test_direct_volume_migrations_where_each_generation_files_them(tmp_path, gen):
+    """DVMs and DVMPs under crs/ until 2021-01, then only in migplans/.../dvm-<dvm>/ (gather_crs c9f9985)."""
+    src = open_must_gather(str(mb.must_gather_local(tmp_path, "dvm-rsync-failed", gen)))
+    assert src.list("host", "DirectVolumeMigrationProgress", NS)
+    rep = data(verify(src, "4b1c6d10-5f5e-11eb-9a4b-0a580a81020c"), True)
+    assert "dvm-rsync-failed" in {f["id"] for f in rep["findings"]}, rep
