@@ -2,7 +2,7 @@
 objects and logs: the output paths of migtools/must-gather's scripts (formerly konveyor/must-gather),
 wrapped the way `oc adm must-gather` (openshift/oc pkg/cli/admin/mustgather) leaves them.
 
-  2020-03 (5498787, cf5ad1a)  one cluster: must-gather/namespaces/<ns>/crs/<plural.group>/<name>.yaml,
+  2020-03 (5498787, cf5ad1a)  the host only: must-gather/namespaces/<ns>/crs/<plural.group>/<name>.yaml,
                               oc adm inspect ns/<ns> beside it, logs/<pod>/current.log,
                               logs/velero-backup-logs/<b>-backup.log and <b>-backup-describe.log
   2020-05 (b0bd4b1)           must-gather/<cluster>/... (host, then each remote MigCluster by name),
@@ -174,9 +174,8 @@ def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), esse
     only insecurely."""
     sc = scenario or load(name)
     objects, logs = sc["objects"], sc["logs"]
-    if gen == "2020-03":
-        merged = [x for role in ("host", "source", "target") for x in objects.get(role, [])]
-        write_cluster(dest, merged, {k: v for role in logs for k, v in logs[role].items()}, gen, essential)
+    if gen == "2020-03":      # the host only: gather, gather_crs, gather_logs run where the image runs (447a846)
+        write_cluster(dest, objects.get("host", []), logs.get("host", {}), gen, essential)
         return dest
     dirs = cluster_dirs(objects)
     parent = dest / "clusters" if gen >= "2021-03" else dest
@@ -189,6 +188,15 @@ def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), esse
         write_cluster(base, objects.get(role, []), logs.get(role, {}), gen, essential, dirs[role] in insecure)
     if gen >= "2021-01":
         write_migplans(dest, objects)
+    return dest
+
+
+def self_run(dest: Path, name: str, role: str, gen: str = "2021-03") -> Path:
+    """The image run on a migration's remote cluster itself (MTC's operator puts a MigrationController
+    there too): `gather` knows no MigCluster there and names that cluster `host` (b0bd4b1 on)."""
+    sc = load(name)
+    base = (dest / "clusters" / "host") if gen >= "2021-03" else dest / "host"
+    write_cluster(base, sc["objects"].get(role, []), sc["logs"].get(role, {}), gen)
     return dest
 
 

@@ -475,10 +475,13 @@ def infer_roles(clusters: list[ClusterDir]) -> dict[str, ClusterDir]:
         for r in ("host", "source", "target"):
             roles.setdefault(r, clusters[0])
         return roles
-    for cd in clusters:          # a directory named for its role (e.g. source_ocp3)
-        for r in ("host", "source", "target"):
-            if cd.path.name == r or cd.path.name.startswith(r + "_"):
-                roles.setdefault(r, cd)
+    named = {r: [cd for cd in clusters if cd.path.name == r or cd.path.name.startswith(r + "_")]
+             for r in ("host", "source", "target")}
+    for r, cds in named.items():     # a directory named for its role (e.g. source_ocp3)
+        if cds:
+            # the image run on each cluster and the runs put together: every run names its own cluster
+            # `host` (migtools/must-gather b0bd4b1 on, `gather`); the host is the one holding the MTC CRs
+            roles.setdefault(r, (_most(cds, _MIG_KINDS) if r == "host" else None) or cds[0])
     roles.setdefault("host", _most(clusters, _MIG_KINDS) or clusters[0])
     if "target" not in roles:
         t = _most(clusters, ("Restore",))

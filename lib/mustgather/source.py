@@ -72,6 +72,7 @@ class MustGatherSource(Source):
         self.clusters = clusters if clusters is not None else scan(top, index, origin=origin)
         self._pinned = dict(pinned or {})
         self._roles = {**infer_roles(self.clusters), **self._pinned}
+        self._absent: dict[str, str] = {}          # role -> why its cluster is not in the bundle
         self._index = {id(cd): self._by_kind(cd) for cd in self.clusters}
         self._roles_from_migclusters()
         self.now = self._gathered_at(index, self.clusters, stamped)
@@ -119,21 +120,42 @@ class MustGatherSource(Source):
     def _cluster(self, role: str) -> ClusterDir:
         cd = self._roles.get(role)
         if cd is None:
-            raise ApiError(f"{role}: not in the must-gather {self.origin}", 0, "NotGathered", role)
+            why = f" ({self._absent[role]})" if role in self._absent else ""
+            raise ApiError(f"{role}: not in the must-gather {self.origin}{why}", 0, "NotGathered", role)
         return cd
+
+    @staticmethod
+    def _named(cd: ClusterDir, name: str) -> bool:
+        return name in (cd.name, cd.path.name) or cd.path.name.endswith("_" + name)
 
     def bind(self, role: str, migcluster: dict | None) -> None:
         """A MigCluster names its cluster: a directory of that name (or `<role>_<name>`) wins;
-        the MigCluster that is the host cluster maps to the host's directory."""
+        the MigCluster that is the host cluster maps to the host's directory. In the MTC image's bundle a
+        remote MigCluster with no directory was not gathered (release-1.2.0/1.2.1, 447a846 `gather`: the
+        host only; from b0bd4b1 a directory per MigCluster it could log in to): the role is not given the
+        host's directory nor another MigCluster's."""
         if not migcluster or role in self._pinned:
             return
         name = o.name(migcluster)
         for cd in self.clusters:
-            if name in (cd.name, cd.path.name) or cd.path.name.endswith("_" + name):
+            if self._named(cd, name):
                 self._roles[role] = cd
+                self._absent.pop(role, None)
                 return
-        if o.spec(migcluster).get("isHostCluster") and "host" in self._roles:
-            self._roles.setdefault(role, self._roles["host"])
+        host = self._roles.get("host")
+        if o.spec(migcluster).get("isHostCluster") is True:
+            if host is not None:
+                self._roles[role] = host
+                self._absent.pop(role, None)
+            return
+        cur = self._roles.get(role)
+        if cur is None or role in cur.roles or host is None or host.coverage.producer != "mtc-image":
+            return          # gather.json said so; a plain inspect's one cluster still plays every role
+        others = [o.name(m) for m in self._index[id(host)].get("MigCluster", {}).values()
+                  if o.spec(m).get("isHostCluster") is not True] if host else []       # remote ones
+        if cur is host or any(self._named(cur, n) for n in others if n != name):
+            del self._roles[role]
+            self._absent[role] = f"no directory of MigCluster {name}, a remote cluster: it was not gathered"
 
     def roles(self) -> List[str]:
         return [r for r in ("host", "source", "target") if r in self._roles]
