@@ -4,19 +4,24 @@
   directory is in `oc adm inspect`'s layout.
 - `oc adm inspect`: `namespaces/<ns>/<group>/<resource>.yaml` (lists), `namespaces/<ns>/<ns>.yaml`,
   `namespaces/<ns>/pods/<pod>/<pod>.yaml`, `cluster-scoped-resources/<group>/<resource>/<name>.yaml`,
-  logs in `namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}.log`.
+  logs in `namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}.log` (or, when
+  the kubelet's certificate could not be verified, `{current,previous}.insecure.log` beside an empty
+  one), and from oc 4.5 a `timestamp` file (start and end) in its --dest-dir.
 - the MTC must-gather image (migtools/must-gather, formerly konveyor/must-gather), each generation
   of its scripts: `oc adm inspect ns/<MTC ns>` output plus `namespaces/<ns>/crs/<plural.group>/<name>.yaml`,
   `cluster-scoped-resources/<plural.group>/<name>.yaml` and logs of all containers in
   `namespaces/<ns>/logs/<pod>/{current,previous}.log`, per cluster:
-    2020-03  one cluster at the top (`must-gather/namespaces/...`);
+    2020-03  the host only, at the top (`must-gather/namespaces/...`);
     2020-05  `<cluster>/...`, `host` and one directory per remote MigCluster, `<cluster>/login_error.txt`
              when it could not log in;
     2020-09  the same inside `must-gather.tar.gz` (what `oc adm must-gather` copies back);
     2021-01  plus `migplans/migplan-<plan>/<plan>.yml`, `migmigration-<m>/migmigration-<m>.yml`,
              `dvm-*/`, `dim-*/`, Velero's `backup-<b>/backup-describe-<b>.txt` and `backup-<b>.log`
              (MigPlans and MigMigrations no longer under crs/);
-    2021-03  `clusters/<cluster>/...` (current).
+    2021-03  `clusters/<cluster>/...` (current); release-1.8 adds `namespaces/<other ns>/logs/<pod>/` of
+             MTC's helper pods elsewhere.
+  Velero's `backup|restore logs` files are read as Velero's copy (download()); `oc adm must-gather`'s
+  `timestamp` beside the image's directory says when it was gathered.
   A failed `oc logs` leaves its error message in the log file: such files are not logs.
 
 A cluster is a directory holding `namespaces/` or `cluster-scoped-resources/`, a directory under
