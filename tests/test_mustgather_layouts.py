@@ -285,3 +285,12 @@ def test_a_remote_cluster_never_gathered_is_not_the_host_s_directory(tmp_path):
     host_mc = {"kind": "MigCluster", "metadata": {"name": "host", "namespace": NS}, "spec": {"isHostCluster": True}}
     src.bind("source", host_mc)
     assert src.list("source", "Pod", NS) == src.list("host", "Pod", NS)
+
+
+def test_an_essential_only_gather_reads_the_image_s_own_pod_logs(tmp_path):
+    """`gather_<N>h_essential` (3a3d153, release-1.4.3..1.8 `gather`): inspect's pod logs deleted; the image's
+    `oc logs --all-containers` copy in namespaces/<ns>/logs/<pod>/current.log is the log."""
+    src = open_must_gather(str(mb.must_gather_local(tmp_path, "restic-timeout", "2021-03", essential=True)))
+    velero = "velero-7d9c4b8f5-x2x7q"
+    assert b"timed out waiting for all PodVolumeBackups to complete" in b"".join(src.logs("source", NS, velero, "velero"))
+    assert {f["id"] for f in _report(src)["findings"]} >= EXPECTED
