@@ -197,6 +197,13 @@ def test_velero_logs_the_image_saved_are_velero_s_copy(tmp_path, gen):
                 src.download("source", kind, name)
     with pytest.raises(NotCollected):
         src.download("source", "BackupLog", "no-such-backup")
+    restores = src.list("target", "Restore", NS)
+    assert restores
+    for r in restores:
+        name = r["metadata"]["name"]
+        assert f'msg="restore {name} processed"'.encode() in src.download("target", "RestoreLog", name)
+        with pytest.raises(NotCollected):
+            src.download("target", "RestoreResults", name)
 
 
 def test_a_velero_log_the_image_could_not_fetch_is_not_a_log(tmp_path):
