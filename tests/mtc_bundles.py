@@ -60,18 +60,22 @@ def _yaml(path: Path, data) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def _plain(log: Path) -> str:
-    """`oc logs` without --timestamps: the API server's stamp at the start of each line dropped."""
+def _plain(log: Path, since: int | None = None) -> str:
+    """`oc logs` without --timestamps: the API server's stamp at the start of each line dropped; `since`:
+    only the lines of the last `since` seconds before NOW (`oc logs --since`)."""
+    cut = (NOW - dt.timedelta(seconds=since)).strftime("%Y-%m-%dT%H:%M:%S") if since else ""
     return "".join(line.split(" ", 1)[1] if line[:4].isdigit() and " " in line else line
-                   for line in log.read_text().splitlines(True))
+                   for line in log.read_text().splitlines(True) if not cut or line.split(" ", 1)[0] >= cut)
 
 
 def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essential: bool = False,
-                  insecure: bool = False) -> None:
+                  insecure: bool = False, logs_since: int | None = None) -> None:
     """One cluster's subtree: gather_crs, `oc adm inspect ns/openshift-migration`, gather_logs. `insecure`:
     the kubelet's certificate could not be verified (an OCP 3.11 source): inspect opens `current.log`,
     fails, and writes the log to `current.insecure.log` (openshift/oc release-4.5 and release-4.11,
-    pkg/cli/admin/inspect/pod.go gatherContainerLogs, writer.go simpleFileWriter opens before it streams)."""
+    pkg/cli/admin/inspect/pod.go gatherContainerLogs, writer.go simpleFileWriter opens before it streams).
+    `logs_since` (seconds): the image's own copy keeps only that window before NOW (3a3d153
+    logs/gather_logs_pods `oc logs --since`)."""
     lists: dict = {}
     if gen < "2021-01":          # cf5ad1a..7b4390d: `velero <kind> logs|describe` per Backup and Restore
         for x in objects:
@@ -110,7 +114,7 @@ def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essenti
         for c in o.spec(pod).get("containers") or []:
             src = logs.get(f"{NS}/{o.name(pod)}/{c['name']}")
             body = src.read_text() if src else ""
-            text += _plain(src) if src else ""
+            text += _plain(src, logs_since if gen >= "2021-03" else None) if src else ""
             if not essential:
                 log = pdir / c["name"] / c["name"] / "logs" / "current.log"
                 log.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +172,7 @@ def write_migplans(top: Path, objects: dict) -> None:
 
 
 def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), essential: bool = False,
-                 scenario: dict | None = None, insecure: tuple = ()) -> Path:
+                 scenario: dict | None = None, insecure: tuple = (), logs_since: int | None = None) -> Path:
     """What the image leaves in /must-gather (before any tarball): returns `dest`. `scenario`: already
     loaded (and changed) instead of `name`; `insecure`: cluster directories whose kubelets inspect reached
     only insecurely."""
@@ -185,7 +189,8 @@ def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), esse
             base.mkdir(parents=True, exist_ok=True)
             (base / "login_error.txt").write_text(f"Login to migcluster {dirs[role]} unsuccessful.\n")
             continue
-        write_cluster(base, objects.get(role, []), logs.get(role, {}), gen, essential, dirs[role] in insecure)
+        write_cluster(base, objects.get(role, []), logs.get(role, {}), gen, essential, dirs[role] in insecure,
+                      logs_since)
     if gen >= "2021-01":
         write_migplans(dest, objects)
     return dest

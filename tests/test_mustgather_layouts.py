@@ -301,3 +301,14 @@ def test_an_essential_only_gather_reads_the_image_s_own_pod_logs(tmp_path):
     velero = "velero-7d9c4b8f5-x2x7q"
     assert b"timed out waiting for all PodVolumeBackups to complete" in b"".join(src.logs("source", NS, velero, "velero"))
     assert {f["id"] for f in _report(src)["findings"]} >= EXPECTED
+
+
+def test_an_essential_gather_s_log_window_is_not_collected_never_absent(tmp_path):
+    """`gather_1h_essential` (3a3d153): the image's `oc logs --since 1h` copy is the only log; what Velero
+    logged before its first line, since the migration started, is not in the bundle: said, not absent."""
+    top = mb.must_gather_local(tmp_path, "restic-timeout", "2021-03", essential=True, logs_since=3600)
+    rep = _report(open_must_gather(str(top)))
+    assert any(u.startswith("velero logs on source before 2019-09-02T11:") and "not in the must-gather" in u
+               and "--since" in u for u in rep["unchecked"]), rep["unchecked"]
+    full = _report(open_must_gather(str(mb.must_gather_local(tmp_path / "full", "restic-timeout", "2021-03"))))
+    assert not any("--since" in u for u in full["unchecked"]), full["unchecked"]

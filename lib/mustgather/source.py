@@ -16,7 +16,7 @@ from ..logs.stream import split_stamp
 from ..resources import BY_KIND, Resource, resource
 from ..selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 from ..source import Source
-from .layout import ClusterDir, check_file, infer_roles, scan
+from .layout import ClusterDir, LogFile, check_file, infer_roles, scan
 
 
 def _kind(kind: str | Resource) -> str:
@@ -73,6 +73,7 @@ class MustGatherSource(Source):
         self._pinned = dict(pinned or {})
         self._roles = {**infer_roles(self.clusters), **self._pinned}
         self._absent: dict[str, str] = {}          # role -> why its cluster is not in the bundle
+        self._index_doc = index
         self._index = {id(cd): self._by_kind(cd) for cd in self.clusters}
         self._roles_from_migclusters()
         self.now = self._gathered_at(index, self.clusters, stamped)
@@ -206,12 +207,34 @@ class MustGatherSource(Source):
             out[kind] = Resource(group, version, kind.lower() + "s", kind, bool(o.namespace(sample)))
         return list(out.values())
 
-    def logs(self, role, namespace, pod, container=None, previous=False, timestamps=False, tail_lines=None,
-             since_seconds=None, since_time=None, follow=False, **_) -> Iterator[bytes]:
+    def _pick(self, role, namespace, pod, container, previous) -> List[LogFile]:
         files = [lf for lf in self._cluster(role).logs
                  if lf.namespace == namespace and lf.pod == pod and lf.previous == bool(previous)]
         exact = [lf for lf in files if lf.container == container] if container else []
-        pick = _readable(exact or [lf for lf in files if lf.container is None] or (files if not container else []))
+        return _readable(exact or [lf for lf in files if lf.container is None] or (files if not container else []))
+
+    def log_window(self, role, namespace, pod, container=None) -> str | None:
+        """mig-gather's --since (gather.json `logsSince`); the MTC image's own copy of a pod's log, taken with
+        `oc logs --since ${logs_since}` from release-1.4.3 (3a3d153 `gather`, `logs/gather_logs_pods`: 72h
+        unless run as gather_1h/6h/24h/all; the window is not written down), when inspect's whole log is
+        not beside it (the *_essential gathers delete it)."""
+        since = (self._index_doc or {}).get("logsSince")
+        if isinstance(since, dict) and (since.get("seconds") or since.get("time")):
+            return (f"mig-gather was run with --since {since['seconds']}s" if since.get("seconds") else
+                    f"mig-gather was run with --since-time {since['time']}")
+        try:
+            pick = self._pick(role, namespace, pod, container, False)
+        except ApiError:
+            return None
+        if pick and pick[0].container is None and self._cluster(role).path.parent.name == "clusters" \
+                and self._cluster(role).coverage.producer == "mtc-image":
+            return ("the MTC must-gather image gathers only the last logs_since of it (oc logs --since, 72h "
+                    "unless run as gather_1h, 6h or 24h) and inspect's whole log is not in the bundle")
+        return None
+
+    def logs(self, role, namespace, pod, container=None, previous=False, timestamps=False, tail_lines=None,
+             since_seconds=None, since_time=None, follow=False, **_) -> Iterator[bytes]:
+        pick = self._pick(role, namespace, pod, container, previous)
         if not pick:
             what = f"{'previous ' if previous else ''}logs of pod {namespace}/{pod}" + \
                    (f" container {container}" if container else "")
