@@ -286,6 +286,29 @@ class Facts:
             if began and began > start and t.source in ("velero", "controller"):
                 yield (f"{t.source} logs on {t.cluster} before {o.format_time(began)}: pod {t.pod} was created "
                        f"after the migration started ({o.format_time(start)}); its predecessor's log is gone")
+                continue
+            window_of = getattr(self.src, "log_window", None)       # Source.log_window; a bare fake has none
+            window = window_of(t.cluster, t.namespace, t.pod, t.container) if window_of else None
+            first = self._first_line_time(t) if window else None
+            if first and first > start:
+                yield (f"{t.source} logs on {t.cluster} before {o.format_time(first)} (the migration started "
+                       f"{o.format_time(start)}): not in the must-gather, {window}")
+
+    def _first_line_time(self, t) -> Optional[_dt.datetime]:
+        """When the first line of a target's log was written (as it says), None when it cannot tell."""
+        from .logs.stream import split_stamp
+
+        try:
+            for chunk in self.src.logs(t.cluster, t.namespace, t.pod, t.container, timestamps=True, tail_lines=None):
+                for raw in chunk.splitlines():
+                    stamp, rest = split_stamp(raw)
+                    when = o.parse_time(logline.parse(rest.decode("utf-8", "replace"), stamp).time)
+                    if when:
+                        return when
+                return None
+        except (ApiError, MigError, OSError):
+            return None
+        return None
 
     # --- derived -----------------------------------------------------------------------------
     def namespace_pairs(self) -> List[tuple[str, str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import mtc
 from . import objects as o
-from .errors import ApiError, MigError
+from .errors import ApiError, MigError, NotCollected
 from .source import Source
 
 MIGRATION_LABEL = "migmigration"
@@ -352,7 +352,7 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
     spaces = set(app_namespaces(g.plan, role))
     wanted = g.dvms or uses(g, mtc.HELPER_STEPS) or o.spec(g.plan or {}).get("indirectImageMigration") is True \
         or any(o.has_condition(m, mtc.COND_REGISTRIES_UNHEALTHY) for m in ([g.migration] if g.migration else g.migrations))
-    pods = [] if not wanted else [p for p in src.list(role, "Pod", None, labels=f"{mtc.PART_OF}={mtc.PART_OF_VALUE}")
+    pods = [] if not wanted else [p for p in _everywhere(src, g, role, "Pod", f"{mtc.PART_OF}={mtc.PART_OF_VALUE}", spaces)
             if (o.namespace(p) in spaces and _mine(p, uids, dvm_uids, plan_uid))
             or (o.namespace(p) == g.namespace and mtc.helper_kind(p) == "registry"
                 and o.labels(p).get(mtc.MIGPLAN_UID) == plan_uid)]
@@ -362,14 +362,32 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
         # MTC 1.4 labels its registry pods without part-of (app, deployment, migplan=<plan UID> and the registry
         # label only: MC-1.4 migplan_types.go:393-398; the correlation labels are merged from MC-1.5)
         pods += src.list(role, "Pod", g.namespace, labels=f"{mtc.REGISTRY}=True,{mtc.MIGPLAN_UID}={plan_uid}")
-    jobs = src.list(role, "Job", None, labels=o.in_selector(mtc.HOOK_OWNER, uids)) if g.hooks else []
+    jobs = _everywhere(src, g, role, "Job", o.in_selector(mtc.HOOK_OWNER, uids), spaces) if g.hooks else []
     jobs = [j for j in jobs if o.labels(j).get(mtc.HOOK_UID)]
     if jobs:
         names = [o.name(j) for j in jobs]
-        pods += [p for p in src.list(role, "Pod", None, labels=o.in_selector(mtc.JOB_NAME, names))
+        pods += [p for p in _everywhere(src, g, role, "Pod", o.in_selector(mtc.JOB_NAME, names),
+                                        {o.namespace(j) for j in jobs})
                  if any(o.namespace(p) == o.namespace(j) for j in jobs)]
     g.jobs[role] = _sorted(jobs)
     g.helpers[role] = _sorted(list({(o.namespace(p), o.name(p)): p for p in pods}.values()))
+
+
+def _everywhere(src: Source, g: Graph, role: str, kind: str, labels: str, spaces) -> list[dict]:
+    """`kind` across every namespace; when a must-gather holds it from a few namespaces only (the MTC image
+    and `oc adm inspect` gather MTC's namespace, never the applications'), what it has of `spaces` and MTC's
+    namespace, the rest said in `missing`: not collected, never absent."""
+    try:
+        return src.list(role, kind, None, labels=labels)
+    except NotCollected as e:
+        g.missing.setdefault(role, f"MTC's rsync, stage, registry and hook pods on {role}: {e}")
+    out: list[dict] = []
+    for ns in sorted(set(spaces) | {g.namespace}):
+        try:
+            out += src.list(role, kind, ns, labels=labels)
+        except NotCollected:
+            pass
+    return out
 
 
 def _mine(pod: dict, uids: list[str], dvm_uids: set, plan_uid: str) -> bool:

@@ -51,6 +51,11 @@ class Source(Protocol):
     def discover(self, role: str) -> List[Resource]:
         raise NotImplementedError
 
+    def log_window(self, role: str, namespace: str, pod: str, container: str | None = None) -> str | None:
+        """Why the log read for this container may start later than the container did (a bundle gathered
+        with a time window); None: it holds what the cluster had."""
+        return None
+
     def client(self, role: str) -> Client:
         raise MigError("this needs live clusters: it cannot run against a must-gather")
 

@@ -2,7 +2,7 @@
 objects and logs: the output paths of migtools/must-gather's scripts (formerly konveyor/must-gather),
 wrapped the way `oc adm must-gather` (openshift/oc pkg/cli/admin/mustgather) leaves them.
 
-  2020-03 (5498787, cf5ad1a)  one cluster: must-gather/namespaces/<ns>/crs/<plural.group>/<name>.yaml,
+  2020-03 (5498787, cf5ad1a)  the host only: must-gather/namespaces/<ns>/crs/<plural.group>/<name>.yaml,
                               oc adm inspect ns/<ns> beside it, logs/<pod>/current.log,
                               logs/velero-backup-logs/<b>-backup.log and <b>-backup-describe.log
   2020-05 (b0bd4b1)           must-gather/<cluster>/... (host, then each remote MigCluster by name),
@@ -60,14 +60,22 @@ def _yaml(path: Path, data) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def _plain(log: Path) -> str:
-    """`oc logs` without --timestamps: the API server's stamp at the start of each line dropped."""
+def _plain(log: Path, since: int | None = None) -> str:
+    """`oc logs` without --timestamps: the API server's stamp at the start of each line dropped; `since`:
+    only the lines of the last `since` seconds before NOW (`oc logs --since`)."""
+    cut = (NOW - dt.timedelta(seconds=since)).strftime("%Y-%m-%dT%H:%M:%S") if since else ""
     return "".join(line.split(" ", 1)[1] if line[:4].isdigit() and " " in line else line
-                   for line in log.read_text().splitlines(True))
+                   for line in log.read_text().splitlines(True) if not cut or line.split(" ", 1)[0] >= cut)
 
 
-def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essential: bool = False) -> None:
-    """One cluster's subtree: gather_crs, `oc adm inspect ns/openshift-migration`, gather_logs."""
+def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essential: bool = False,
+                  insecure: bool = False, logs_since: int | None = None) -> None:
+    """One cluster's subtree: gather_crs, `oc adm inspect ns/openshift-migration`, gather_logs. `insecure`:
+    the kubelet's certificate could not be verified (an OCP 3.11 source): inspect opens `current.log`,
+    fails, and writes the log to `current.insecure.log` (openshift/oc release-4.5 and release-4.11,
+    pkg/cli/admin/inspect/pod.go gatherContainerLogs, writer.go simpleFileWriter opens before it streams).
+    `logs_since` (seconds): the image's own copy keeps only that window before NOW (3a3d153
+    logs/gather_logs_pods `oc logs --since`)."""
     lists: dict = {}
     if gen < "2021-01":          # cf5ad1a..7b4390d: `velero <kind> logs|describe` per Backup and Restore
         for x in objects:
@@ -89,6 +97,10 @@ def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essenti
                 _yaml(base / "namespaces" / o.namespace(x) / "crs" / r.key / f"{o.name(x)}.yaml", x)
         elif o.namespace(x) == NS and x["kind"] in INSPECT_KINDS:
             lists.setdefault(r, []).append(x)
+    if gen >= "2021-01":       # the image's oc is 4.5 from release-1.4.0 (cd5e0ae Dockerfile): inspect stamps too
+        base.mkdir(parents=True, exist_ok=True)
+        (base / "timestamp").write_text("2019-09-02 11:59:02.5 +0000 UTC m=+0.02\n"
+                                        "2019-09-02 11:59:31.75 +0000 UTC m=+29.3\n")
     ns_obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}, "status": {"phase": "Active"}}
     _yaml(base / "namespaces" / NS / f"{NS}.yaml", ns_obj)
     _yaml(base / "cluster-scoped-resources" / "core" / "namespaces" / f"{NS}.yaml", ns_obj)
@@ -102,11 +114,13 @@ def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essenti
         for c in o.spec(pod).get("containers") or []:
             src = logs.get(f"{NS}/{o.name(pod)}/{c['name']}")
             body = src.read_text() if src else ""
-            text += _plain(src) if src else ""
+            text += _plain(src, logs_since if gen >= "2021-03" else None) if src else ""
             if not essential:
                 log = pdir / c["name"] / c["name"] / "logs" / "current.log"
                 log.parent.mkdir(parents=True, exist_ok=True)
-                log.write_text(body)
+                log.write_text("" if insecure else body)
+                if insecure:
+                    (log.parent / "current.insecure.log").write_text(body)
         ldir = base / "namespaces" / NS / "logs" / o.name(pod)
         ldir.mkdir(parents=True, exist_ok=True)
         (ldir / "current.log").write_text(text)
@@ -130,6 +144,19 @@ def write_migplans(top: Path, objects: dict) -> None:
     for m in (x for x in host if x["kind"] == "MigMigration"):
         plan = o.spec(m)["migPlanRef"]["name"]
         _yaml(top / "migplans" / f"migplan-{plan}" / f"migmigration-{o.name(m)}" / f"migmigration-{o.name(m)}.yml", m)
+    # gather_crs (c9f9985, 3a3d153): each DVM/DIM under its owner MigMigration (ownerReferences[0]) and that
+    # migration's plan, with the DVMPs/DISMs labelled directvolumemigration/directimagemigration=<its UID>
+    migs = {o.name(m): m for m in host if m["kind"] == "MigMigration"}
+    for kind, short, child, label in (("DirectVolumeMigration", "dvm", "DirectVolumeMigrationProgress", "dvmp"),
+                                      ("DirectImageMigration", "dim", "DirectImageStreamMigration", "dism")):
+        for x in (x for x in host if x["kind"] == kind):
+            mig = ((o.meta(x).get("ownerReferences") or [{}])[0]).get("name", "")
+            plan = o.spec(migs.get(mig, {})).get("migPlanRef", {}).get("name", "")
+            d = top / "migplans" / f"migplan-{plan}" / f"migmigration-{mig}" / f"{short}-{o.name(x)}"
+            _yaml(d / f"{short}-{o.name(x)}.yml", x)
+            sel = "directvolumemigration" if short == "dvm" else "directimagemigration"
+            for c in (c for c in host if c["kind"] == child and o.labels(c).get(sel) == o.uid(x)):
+                _yaml(d / f"{label}-{o.name(c)}.yml", c)
     for role in ("source", "target"):
         for x in objects.get(role, []):
             if x["kind"] not in ("Backup", "Restore"):
@@ -145,14 +172,14 @@ def write_migplans(top: Path, objects: dict) -> None:
 
 
 def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), essential: bool = False,
-                 scenario: dict | None = None) -> Path:
+                 scenario: dict | None = None, insecure: tuple = (), logs_since: int | None = None) -> Path:
     """What the image leaves in /must-gather (before any tarball): returns `dest`. `scenario`: already
-    loaded (and changed) instead of `name`."""
+    loaded (and changed) instead of `name`; `insecure`: cluster directories whose kubelets inspect reached
+    only insecurely."""
     sc = scenario or load(name)
     objects, logs = sc["objects"], sc["logs"]
-    if gen == "2020-03":
-        merged = [x for role in ("host", "source", "target") for x in objects.get(role, [])]
-        write_cluster(dest, merged, {k: v for role in logs for k, v in logs[role].items()}, gen, essential)
+    if gen == "2020-03":      # the host only: gather, gather_crs, gather_logs run where the image runs (447a846)
+        write_cluster(dest, objects.get("host", []), logs.get("host", {}), gen, essential)
         return dest
     dirs = cluster_dirs(objects)
     parent = dest / "clusters" if gen >= "2021-03" else dest
@@ -162,9 +189,19 @@ def image_output(dest: Path, name: str, gen: str, login_failed: tuple = (), esse
             base.mkdir(parents=True, exist_ok=True)
             (base / "login_error.txt").write_text(f"Login to migcluster {dirs[role]} unsuccessful.\n")
             continue
-        write_cluster(base, objects.get(role, []), logs.get(role, {}), gen, essential)
+        write_cluster(base, objects.get(role, []), logs.get(role, {}), gen, essential, dirs[role] in insecure,
+                      logs_since)
     if gen >= "2021-01":
         write_migplans(dest, objects)
+    return dest
+
+
+def self_run(dest: Path, name: str, role: str, gen: str = "2021-03") -> Path:
+    """The image run on a migration's remote cluster itself (MTC's operator puts a MigrationController
+    there too): `gather` knows no MigCluster there and names that cluster `host` (b0bd4b1 on)."""
+    sc = load(name)
+    base = (dest / "clusters" / "host") if gen >= "2021-03" else dest / "host"
+    write_cluster(base, sc["objects"].get(role, []), sc["logs"].get(role, {}), gen)
     return dest
 
 
@@ -176,7 +213,9 @@ def must_gather_local(dest: Path, name: str, gen: str, **kw) -> Path:
     image.mkdir(parents=True)
     (top / "must-gather.logs").write_text("[must-gather      ] OUT Using must-gather plug-in image: quay.io/konveyor"
                                           "/must-gather:latest\n")
-    (top / "timestamp").write_text("2019-09-02 12:00:00.000000000 +0000 UTC m=+0.04\n")
+    # oc cb895bcb7 (release-4.5 on) logTimestamp: Go's time.Now() in the local zone, when it starts and ends
+    (top / "timestamp").write_text("2019-09-02 13:58:41.4123 +0200 CEST m=+0.041234567\n"
+                                   "2019-09-02 14:00:00.123456789 +0200 CEST m=+79.112233445\n")
     (top / "event-filter.html").write_text("<html></html>\n")
     (image / "gather.logs").write_text("Will collect debug info from migclusters [host ocp3-source ocp4-target]\n")
     if gen < "2020-09":

@@ -136,7 +136,8 @@ def test_the_official_images_bundle_is_scrubbed_and_still_reads(tmp_path, kubect
 @pytest.mark.parametrize("gen", mb.GENERATIONS)
 def test_every_generation_of_the_image_is_scrubbed(tmp_path, gen):
     top = mb.must_gather_local(tmp_path / "in", "restic-timeout", gen, scenario=planted(tmp_path))
-    assert len(_leaks(_blob(tmp_path / "in"))) >= 15
+    host_only = gen == "2020-03"       # release-1.2.0/1.2.1 (447a846) gathered the host only: not the source's
+    assert len(_leaks(_blob(tmp_path / "in"))) >= (5 if host_only else 15)
     out, err = io.StringIO(), io.StringIO()
     assert redact_bundle(str(top), str(tmp_path / "out"), str(tmp_path / "map.json"), archive=False,
                          out=out, err=err) == 0, err.getvalue()
@@ -144,7 +145,8 @@ def test_every_generation_of_the_image_is_scrubbed(tmp_path, gen):
     assert _leaks(_blob(result)) == []
     src = open_must_gather(str(result))
     ids = {f["id"] for f in data(verify(src, MIG), True)["findings"]}
-    assert {"migration-failed", "restic-timeout", "velero-backup-failed"} <= ids, ids
+    assert ({"migration-failed"} if host_only else {"migration-failed", "restic-timeout", "velero-backup-failed"}) \
+        <= ids, ids
 
 
 def test_redact_refuses_what_it_cannot_do_with_one_line(tmp_path, kubectl):

@@ -31,10 +31,14 @@ def test_every_generation_of_the_mtc_image_as_oc_adm_must_gather_leaves_it(tmp_p
     top = mb.must_gather_local(tmp_path, "restic-timeout", gen)
     src = open_must_gather(str(top))
     rep = _report(src)
+    if gen == "2020-03":       # the host only (release-1.2.0/1.2.1): the remote clusters were never gathered
+        assert src.roles() == ["host"] and rep["verdict"] == "FAILED", rep
+        assert {"source", "target"} <= set(rep["unreachable"]) and "was not gathered" in rep["unreachable"]["source"]
+        assert "velero-backup-failed" not in {f["id"] for f in rep["findings"]}
+        return
     assert rep["verdict"] == "FAILED" and {f["id"] for f in rep["findings"]} >= EXPECTED, rep
-    if gen != "2020-03":       # one cluster then: it plays every role
-        assert {r: src._cluster(r).path.name for r in ("host", "source", "target")} == \
-            {"host": "host", "source": "ocp3-source", "target": "ocp4-target"}
+    assert {r: src._cluster(r).path.name for r in ("host", "source", "target")} == \
+        {"host": "host", "source": "ocp3-source", "target": "ocp4-target"}
     assert src.list("source", "Backup", NS) and src.list("host", "MigMigration", NS)
     velero = "velero-7d9c4b8f5-x2x7q"                # the source's Velero, whose log says the restic timeout
     assert any(p["metadata"]["name"] == velero for p in src.list("source", "Pod", NS))
@@ -164,3 +168,147 @@ def test_gather_index_records_what_each_cluster_covered(tmp_path):
                  lambda: src.list("host", "Secret", NS)):
         with pytest.raises(NotCollected):
             call()
+
+
+def test_logs_inspect_could_only_read_insecurely(tmp_path):
+    """An OCP 3.11 source whose kubelet certificate oc cannot verify: inspect leaves `current.log` empty and
+    writes `current.insecure.log` (openshift/oc release-4.5 pkg/cli/admin/inspect/pod.go); that is the log."""
+    top = mb.must_gather_local(tmp_path, "restic-timeout", "2021-03", insecure=("ocp3-source",))
+    src = open_must_gather(str(top))
+    velero = "velero-7d9c4b8f5-x2x7q"
+    text = b"".join(src.logs("source", NS, velero, "velero", timestamps=True))
+    assert b"timed out waiting for all PodVolumeBackups to complete" in text
+    assert text[:4].isdigit(), text[:80]          # inspect's copy (with the API server's stamps), not the image's
+
+
+@pytest.mark.parametrize("gen", mb.GENERATIONS[1:])
+def test_velero_logs_the_image_saved_are_velero_s_copy(tmp_path, gen):
+    """`velero backup|restore logs` as each generation saved it (velero-backup-logs/<b>-backup.log, later
+    migplans/.../backup-<b>/backup-<b>.log) is what `velero backup logs` would answer; what the image
+    never saves (results, resource lists) is not collected; a file holding only the CLI's error is no log."""
+    src = open_must_gather(str(mb.must_gather_local(tmp_path, "restic-timeout", gen)))
+    backups = src.list("source", "Backup", NS)
+    assert backups
+    for b in backups:
+        name = b["metadata"]["name"]
+        assert f'msg="backup {name} processed"'.encode() in src.download("source", "BackupLog", name)
+        for kind in ("BackupResults", "BackupResourceList"):
+            with pytest.raises(NotCollected):
+                src.download("source", kind, name)
+    with pytest.raises(NotCollected):
+        src.download("source", "BackupLog", "no-such-backup")
+    restores = src.list("target", "Restore", NS)
+    assert restores
+    for r in restores:
+        name = r["metadata"]["name"]
+        assert f'msg="restore {name} processed"'.encode() in src.download("target", "RestoreLog", name)
+        with pytest.raises(NotCollected):
+            src.download("target", "RestoreResults", name)
+
+
+def test_a_velero_log_the_image_could_not_fetch_is_not_a_log(tmp_path):
+    top = mb.image_output(tmp_path / "mg", "restic-timeout", "2021-03")
+    logs = sorted(top.glob("migplans/*/*/backup-*/backup-*.log"))
+    assert logs
+    said = "An error occurred: timed out waiting for download URL"
+    logs[0].write_text(said + "\n")
+    name = logs[0].parent.name[len("backup-"):]
+    with pytest.raises(NotCollected) as e:
+        open_must_gather(str(top)).download("source", "BackupLog", name)
+    assert said in str(e.value)
+
+
+@pytest.mark.parametrize("gen", ("2020-05", "2021-03"))
+def test_when_gathered_is_oc_s_timestamp_not_when_the_files_were_copied(tmp_path, gen):
+    """A bundle checked out or copied without its files' times: `oc adm must-gather` (and inspect, from oc
+    4.5: openshift/oc cb895bcb7 logTimestamp) wrote when it ran to `timestamp`; that is the bundle's now."""
+    import datetime as dt
+    import os
+    top = mb.must_gather_local(tmp_path / "d", "restic-timeout", gen)
+    image = top / mb.IMAGE_DIR
+    if (image / "must-gather.tar.gz").exists():       # extracted by hand, then copied: every file stamped today
+        with tarfile.open(image / "must-gather.tar.gz") as tf:
+            tf.extractall(image)
+        (image / "must-gather.tar.gz").unlink()
+    later = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc).timestamp()
+    for p in top.rglob("*"):
+        os.utime(p, (later, later))
+    gathered = dt.datetime(2019, 9, 2, 12, 0, 0, 123456, tzinfo=dt.timezone.utc)
+    assert abs((open_must_gather(str(top)).now - gathered).total_seconds()) < 1e-3
+    (top / "timestamp").unlink()               # only the image's inspect stamps are left (from oc 4.5)
+    src = open_must_gather(str(top))
+    if gen >= "2021-01":
+        assert abs((src.now - dt.datetime(2019, 9, 2, 11, 59, 31, 750000, tzinfo=dt.timezone.utc)).total_seconds()) < 1e-3
+    else:                                      # oc 4.4 wrote none: the files' times are all there is
+        assert src.now == dt.datetime.fromtimestamp(later, dt.timezone.utc)
+
+
+def test_pods_of_every_namespace_are_not_collected_when_the_image_gathered_one(tmp_path):
+    """The image (gather: `oc adm inspect ns/<MTC ns>`, gather_crs: MTC and Velero CRs) never gathers the
+    application namespaces' pods: MTC's rsync, stage and hook pods there are unknown, not absent."""
+    src = open_must_gather(str(mb.must_gather_local(tmp_path, "stage-pods-left", "2021-03")))
+    assert src.list("source", "Pod", NS) and src.list("source", "Backup", None)     # CRs: every namespace
+    with pytest.raises(NotCollected) as e:
+        src.list("source", "Pod", None, labels="app.kubernetes.io/part-of=openshift-migration")
+    assert f"only from namespace {NS}" in str(e.value)
+    mig = sorted(src.list("host", "MigMigration", NS), key=lambda m: m["metadata"]["creationTimestamp"])[-1]
+    rep = data(verify(src, mig["metadata"]["uid"]), True)
+    assert any("hook pods on source" in u and "not from every namespace" in u for u in rep["unchecked"]), rep
+
+
+@pytest.mark.parametrize("gen", mb.GENERATIONS)
+def test_direct_volume_migrations_where_each_generation_files_them(tmp_path, gen):
+    """DVMs and DVMPs under crs/ until 2021-01, then only in migplans/.../dvm-<dvm>/ (gather_crs c9f9985)."""
+    src = open_must_gather(str(mb.must_gather_local(tmp_path, "dvm-rsync-failed", gen)))
+    assert src.list("host", "DirectVolumeMigrationProgress", NS)
+    rep = data(verify(src, "4b1c6d10-5f5e-11eb-9a4b-0a580a81020c"), True)
+    assert "dvm-rsync-failed" in {f["id"] for f in rep["findings"]}, rep
+
+
+def test_the_image_run_on_each_cluster_and_sent_together(tmp_path):
+    """Support asks for the image run on the source too: each run calls its own cluster `host`. The host
+    is the run holding the MTC CRs, whichever the archive lists first."""
+    case = tmp_path / "case"
+    mb.self_run(tmp_path / "src-run", "restic-timeout", "source")
+    mb.tar_of(tmp_path / "src-run", tmp_path / "src.tar.gz")
+    first = case / "must-gather.local.1" / mb.IMAGE_DIR
+    first.mkdir(parents=True)
+    (tmp_path / "src.tar.gz").rename(first / "must-gather.tar.gz")
+    host_run = mb.must_gather_local(tmp_path / "h", "restic-timeout", "2021-03", login_failed=("ocp3-source",))
+    host_run.rename(case / "must-gather.local.2")
+    src = open_must_gather(str(case))
+    assert [c.path.name for c in src.clusters].count("host") == 2
+    assert src.list("host", "MigMigration", NS) and src.list("host", "MigPlan", NS)
+
+
+def test_a_remote_cluster_never_gathered_is_not_the_host_s_directory(tmp_path):
+    """CAM 1.2.0/1.2.1's image gathered the host only (release-1.2.0 447a846 gather): a plan whose source is
+    a remote MigCluster has no source in the bundle; one whose source is the host reads the host."""
+    top = mb.image_output(tmp_path / "mg", "restic-timeout", "2020-03")
+    src = open_must_gather(str(top))
+    with pytest.raises(ApiError) as e:
+        src.list("source", "Pod", NS)
+    assert "MigCluster ocp3-source" in str(e.value)
+    host_mc = {"kind": "MigCluster", "metadata": {"name": "host", "namespace": NS}, "spec": {"isHostCluster": True}}
+    src.bind("source", host_mc)
+    assert src.list("source", "Pod", NS) == src.list("host", "Pod", NS)
+
+
+def test_an_essential_only_gather_reads_the_image_s_own_pod_logs(tmp_path):
+    """`gather_<N>h_essential` (3a3d153, release-1.4.3..1.8 `gather`): inspect's pod logs deleted; the image's
+    `oc logs --all-containers` copy in namespaces/<ns>/logs/<pod>/current.log is the log."""
+    src = open_must_gather(str(mb.must_gather_local(tmp_path, "restic-timeout", "2021-03", essential=True)))
+    velero = "velero-7d9c4b8f5-x2x7q"
+    assert b"timed out waiting for all PodVolumeBackups to complete" in b"".join(src.logs("source", NS, velero, "velero"))
+    assert {f["id"] for f in _report(src)["findings"]} >= EXPECTED
+
+
+def test_an_essential_gather_s_log_window_is_not_collected_never_absent(tmp_path):
+    """`gather_1h_essential` (3a3d153): the image's `oc logs --since 1h` copy is the only log; what Velero
+    logged before its first line, since the migration started, is not in the bundle: said, not absent."""
+    top = mb.must_gather_local(tmp_path, "restic-timeout", "2021-03", essential=True, logs_since=3600)
+    rep = _report(open_must_gather(str(top)))
+    assert any(u.startswith("velero logs on source before 2019-09-02T11:") and "not in the must-gather" in u
+               and "--since" in u for u in rep["unchecked"]), rep["unchecked"]
+    full = _report(open_must_gather(str(mb.must_gather_local(tmp_path / "full", "restic-timeout", "2021-03"))))
+    assert not any("--since" in u for u in full["unchecked"]), full["unchecked"]

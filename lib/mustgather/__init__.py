@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..cli import warn
 from ..errors import MigError, UsageError
-from .layout import ClusterDir, NoClusterData, find_root, scan
+from .layout import TIMESTAMP, ClusterDir, NoClusterData, find_root, read_stamp, scan
 from .source import MustGatherSource
 from .unpack import materialize
 
@@ -45,7 +45,11 @@ def open_must_gather(path: str, namespace: str = "openshift-migration",
     wanted = parse_roles(roles)
     clusters: list[ClusterDir] = []
     first = None
+    stamped = 0.0
     for top in materialize(p, str(path)):
+        # `oc adm must-gather`'s must-gather.local.<id>/timestamp, the user's directory or a level or two in
+        stamped = max([stamped] + [read_stamp(top, f) for pattern in (TIMESTAMP, f"*/{TIMESTAMP}", f"*/*/{TIMESTAMP}")
+                                   for f in sorted(top.glob(pattern))])
         root, index = find_root(top)
         try:
             found = scan(root, index, origin=str(path))
@@ -57,7 +61,8 @@ def open_must_gather(path: str, namespace: str = "openshift-migration",
     if first is None:
         raise NoClusterData(f"must-gather {path}: no cluster data found (no namespaces/ or cluster-scoped-resources/ "
                             "directory, no gather.json, no must-gather archive inside)")
-    src = MustGatherSource(first[0], first[1], namespace, str(path), clusters, _pin(clusters, wanted, str(path)))
+    src = MustGatherSource(first[0], first[1], namespace, str(path), clusters, _pin(clusters, wanted, str(path)),
+                           stamped)
     bad = [f for cd in src.clusters for f in cd.unreadable]
     for b in bad[:SHOWN]:
         warn(f"warning: must-gather {path}: skipped {b}")

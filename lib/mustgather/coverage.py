@@ -10,6 +10,9 @@
   configmaps, events, endpoints, endpointslices, PVCs, PDBs and secrets of `<ns>`, whose
   `namespaces/<ns>/<ns>.yaml` it writes; cluster-scoped, only what it holds files of; the MTC and
   Velero CRs of a namespace where it holds some of their group (an inspect of those types).
+
+A list across every namespace of another namespaced kind is not collected from the image or inspect
+(they gather a few namespaces; MTC's helper pods run in the applications'), whatever they hold of it.
 """
 
 from __future__ import annotations
@@ -50,10 +53,18 @@ class Coverage:
                 return f"{cluster}: {what} was not collected ({self.missing[what]})"
         if kind == "Namespace" and self.producer != "ours":
             return f"{cluster}: only the namespaces it inspected are in the must-gather, not the list of all"
-        if (kind, namespace or "") in self.present or (namespace is None and any(k == kind for k, _ in self.present)):
-            return None
         if group in CR_GROUPS and (self.producer == "mtc-image" or namespace in (None, self.mtc_namespace)
                                    or (group, namespace or "") in self.groups):
+            return None
+        if namespace is None and namespaced and self.producer != "ours":
+            # the image and inspect gather the other kinds in a few namespaces only: a list across every
+            # namespace (MTC's rsync, stage and hook pods in the application namespaces) would be partial
+            where = sorted({ns for k, ns in self.present if k == kind and ns} | (self.inspected if kind in
+                                                                                 INSPECT_KINDS else set()))
+            return (f"{cluster}: {kind} is in the must-gather only from namespace{'s' if len(where) > 1 else ''} "
+                    f"{', '.join(where)}, not from every namespace" if where else
+                    f"{cluster}: the must-gather holds no {kind} from any namespace")
+        if (kind, namespace or "") in self.present or (namespace is None and any(k == kind for k, _ in self.present)):
             return None
         if namespaced is False or (namespaced is None and namespace is None):
             return self._cluster_scoped(cluster, kind)

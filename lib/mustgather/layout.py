@@ -4,19 +4,24 @@
   directory is in `oc adm inspect`'s layout.
 - `oc adm inspect`: `namespaces/<ns>/<group>/<resource>.yaml` (lists), `namespaces/<ns>/<ns>.yaml`,
   `namespaces/<ns>/pods/<pod>/<pod>.yaml`, `cluster-scoped-resources/<group>/<resource>/<name>.yaml`,
-  logs in `namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}.log`.
+  logs in `namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}.log` (or, when
+  the kubelet's certificate could not be verified, `{current,previous}.insecure.log` beside an empty
+  one), and from oc 4.5 a `timestamp` file (start and end) in its --dest-dir.
 - the MTC must-gather image (migtools/must-gather, formerly konveyor/must-gather), each generation
   of its scripts: `oc adm inspect ns/<MTC ns>` output plus `namespaces/<ns>/crs/<plural.group>/<name>.yaml`,
   `cluster-scoped-resources/<plural.group>/<name>.yaml` and logs of all containers in
   `namespaces/<ns>/logs/<pod>/{current,previous}.log`, per cluster:
-    2020-03  one cluster at the top (`must-gather/namespaces/...`);
+    2020-03  the host only, at the top (`must-gather/namespaces/...`);
     2020-05  `<cluster>/...`, `host` and one directory per remote MigCluster, `<cluster>/login_error.txt`
              when it could not log in;
     2020-09  the same inside `must-gather.tar.gz` (what `oc adm must-gather` copies back);
     2021-01  plus `migplans/migplan-<plan>/<plan>.yml`, `migmigration-<m>/migmigration-<m>.yml`,
              `dvm-*/`, `dim-*/`, Velero's `backup-<b>/backup-describe-<b>.txt` and `backup-<b>.log`
              (MigPlans and MigMigrations no longer under crs/);
-    2021-03  `clusters/<cluster>/...` (current).
+    2021-03  `clusters/<cluster>/...` (current); release-1.8 adds `namespaces/<other ns>/logs/<pod>/` of
+             MTC's helper pods elsewhere.
+  Velero's `backup|restore logs` files are read as Velero's copy (download()); `oc adm must-gather`'s
+  `timestamp` beside the image's directory says when it was gathered.
   A failed `oc logs` leaves its error message in the log file: such files are not logs.
 
 A cluster is a directory holding `namespaces/` or `cluster-scoped-resources/`, a directory under
@@ -26,8 +31,10 @@ above it (files outside any belong to the host).
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +102,7 @@ class ClusterDir:
     newest: float = 0.0                               # newest modification time of the files read
     coverage: Coverage = field(default_factory=Coverage)
     records: list = field(default_factory=list)      # Velero describe/logs files (the MTC image's migplans/)
+    stamped: float = 0.0                              # when `oc adm inspect` finished with it (its `timestamp`)
 
 
 class NoClusterData(MigError):
@@ -190,12 +198,21 @@ def _owner(path: Path, roots: list[Path]) -> Path | None:
     return best
 
 
+# `oc adm inspect` (openshift/oc pkg/cli/admin/inspect/pod.go, release-4.4 ... 4.11 and later): when the
+# kubelet's serving certificate cannot be verified (an OCP 3.11 source cluster), the log is asked for again
+# with InsecureSkipTLSVerifyBackend and written to `<name>.insecure.log`, the `<name>.log` it opened first
+# left empty.
+LOG_NAMES = ("current.log", "previous.log", "current.insecure.log", "previous.insecure.log")
+
+
 def _log_file(rel: tuple[str, ...], path: Path) -> LogFile | None:
     """Recognise a log file by its place relative to its cluster directory."""
     name = rel[-1]
-    if name not in ("current.log", "previous.log"):
+    if name not in LOG_NAMES:
         return None
-    prev = name == "previous.log"
+    prev = name.startswith("previous.")
+    if name.endswith(".insecure.log") and not (len(rel) == 8 and rel[0] == "namespaces" and rel[2] == "pods"):
+        return None                       # only inspect writes them (the MTC image's `oc logs` never does)
     # namespaces/<ns>/pods/<pod>/<container>/<container>/logs/current.log
     if len(rel) == 8 and rel[0] == "namespaces" and rel[2] == "pods" and rel[6] == "logs":
         return LogFile(rel[1], rel[3], rel[4], prev, path)
@@ -321,7 +338,7 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
             dirnames[:] = []
         for fn in filenames:
             p = d / fn
-            is_log = owner is not None and fn in ("current.log", "previous.log")
+            is_log = owner is not None and fn in LOG_NAMES
             record = fn.endswith((".txt", ".log", ".json")) and (_velero_record(fn) or d.parent.parent.name == "velero")
             wanted = objects and fn.endswith(OBJECT_SUFFIXES) and fn != "gather.json" and not fn.startswith(".")
             if not (is_log or record or wanted):
@@ -362,7 +379,31 @@ def scan(top: Path, index: dict | None, objects: bool = True, origin: str | None
         host.records += outside.records
     for cd in out:
         cd.coverage = _coverage(cd, top, index)
+        cd.stamped = read_stamp(top, cd.path / TIMESTAMP)
     return out
+
+
+# openshift/oc cb895bcb7 (2020-04-06, in release-4.5 on) `logTimestamp`: `oc adm must-gather` appends
+# `time.Now()` as Go prints it to `<dest>/timestamp` when it starts and when it ends, and `oc adm inspect`
+# does the same in its --dest-dir: "2021-03-24 10:15:03.123456789 +0100 CET m=+0.041234567".
+_GO_TIME = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))? ([+-]\d{4})\b")
+TIMESTAMP = "timestamp"
+
+
+def read_stamp(top: Path, path: Path) -> float:
+    """The latest time written in an oc `timestamp` file (epoch seconds; 0 when none can be read): when the
+    bundle was gathered, whatever times its files were given when copied, checked out or extracted."""
+    if not os.path.lexists(path) or check_file(top, path, 4096, walked=False):
+        return 0.0
+    best = 0.0
+    for m in _GO_TIME.finditer(_head(path)):
+        day, clock, frac, zone = m.groups()
+        try:
+            t = _dt.datetime.strptime(f"{day} {clock} {zone}", "%Y-%m-%d %H:%M:%S %z")
+        except ValueError:
+            continue
+        best = max(best, t.timestamp() + float(f"0.{frac}" if frac else 0))
+    return best
 
 
 def _head(p: Path) -> str:
@@ -439,10 +480,13 @@ def infer_roles(clusters: list[ClusterDir]) -> dict[str, ClusterDir]:
         for r in ("host", "source", "target"):
             roles.setdefault(r, clusters[0])
         return roles
-    for cd in clusters:          # a directory named for its role (e.g. source_ocp3)
-        for r in ("host", "source", "target"):
-            if cd.path.name == r or cd.path.name.startswith(r + "_"):
-                roles.setdefault(r, cd)
+    named = {r: [cd for cd in clusters if cd.path.name == r or cd.path.name.startswith(r + "_")]
+             for r in ("host", "source", "target")}
+    for r, cds in named.items():     # a directory named for its role (e.g. source_ocp3)
+        if cds:
+            # the image run on each cluster and the runs put together: every run names its own cluster
+            # `host` (migtools/must-gather b0bd4b1 on, `gather`); the host is the one holding the MTC CRs
+            roles.setdefault(r, (_most(cds, _MIG_KINDS) if r == "host" else None) or cds[0])
     roles.setdefault("host", _most(clusters, _MIG_KINDS) or clusters[0])
     if "target" not in roles:
         t = _most(clusters, ("Restore",))

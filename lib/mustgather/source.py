@@ -16,7 +16,7 @@ from ..logs.stream import split_stamp
 from ..resources import BY_KIND, Resource, resource
 from ..selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 from ..source import Source
-from .layout import ClusterDir, check_file, infer_roles, scan
+from .layout import ClusterDir, LogFile, check_file, infer_roles, scan
 
 
 def _kind(kind: str | Resource) -> str:
@@ -34,21 +34,49 @@ def _res(kind: str | Resource) -> tuple[str, str | None, bool | None]:
     return r.kind, r.group, r.namespaced
 
 
+def _readable(files: list) -> list:
+    """Files of one log, the ones with content first: inspect leaves `current.log` empty beside the
+    `current.insecure.log` it wrote when the kubelet's certificate could not be verified."""
+    def size(lf) -> int:
+        try:
+            return os.stat(lf.path).st_size
+        except OSError:
+            return 0
+    return sorted(files, key=lambda lf: (size(lf) == 0, lf.path.name.endswith(".insecure.log")))
+
+
+def _image_log(path: Path, target: str, name: str) -> bool:
+    """Whether `path` is the MTC image's copy of DownloadRequest `target` (BackupLog, RestoreLog) of `name`:
+    migtools/must-gather release-1.2.2 ... 1.3.2 (b0f33ca, 7b4390d, ce3a497) `collection-scripts/gather_logs`:
+    `<cluster>/namespaces/<ns>/logs/velero-backup-logs/<name>-backup.log` (restores alike); release-1.4.0 ...
+    1.8 (cd5e0ae, c9f9985, 3a3d153, fdc3d9a) `gather_logs`, `logs/gather_logs_backup`, `gather_logs_restore`:
+    `migplans/migplan-<p>/migmigration-<m>/backup-<name>/backup-<name>.log`."""
+    kind = {"BackupLog": "backup", "RestoreLog": "restore"}.get(target)
+    if kind is None:
+        return False
+    return (path.name == f"{kind}-{name}.log" and path.parent.name == f"{kind}-{name}") or \
+        (path.name == f"{name}-{kind}.log" and path.parent.name == f"velero-{kind}-logs")
+
+
 class MustGatherSource(Source):
     live = False
 
     def __init__(self, top: Path, index: dict | None, namespace: str, origin: str,
-                 clusters: List[ClusterDir] | None = None, pinned: dict[str, ClusterDir] | None = None):
+                 clusters: List[ClusterDir] | None = None, pinned: dict[str, ClusterDir] | None = None,
+                 stamped: float = 0.0):
         """`clusters`: already scanned (mig-gather passes what it wrote, objects kept in memory);
-        `pinned`: role -> cluster the user said (`--role DIR=ROLE`), which nothing overrides."""
+        `pinned`: role -> cluster the user said (`--role DIR=ROLE`), which nothing overrides; `stamped`:
+        when `oc adm must-gather` finished, from its `timestamp` file."""
         self.namespace = namespace
         self.origin = origin
         self.clusters = clusters if clusters is not None else scan(top, index, origin=origin)
         self._pinned = dict(pinned or {})
         self._roles = {**infer_roles(self.clusters), **self._pinned}
+        self._absent: dict[str, str] = {}          # role -> why its cluster is not in the bundle
+        self._index_doc = index
         self._index = {id(cd): self._by_kind(cd) for cd in self.clusters}
         self._roles_from_migclusters()
-        self.now = self._gathered_at(index, self.clusters)
+        self.now = self._gathered_at(index, self.clusters, stamped)
 
     @staticmethod
     def _by_kind(cd: ClusterDir) -> dict:
@@ -58,11 +86,16 @@ class MustGatherSource(Source):
         return idx
 
     @staticmethod
-    def _gathered_at(index: dict | None, clusters: List[ClusterDir]) -> _dt.datetime | None:
+    def _gathered_at(index: dict | None, clusters: List[ClusterDir], stamped: float = 0.0) -> _dt.datetime | None:
         when = (index or {}).get("finished") or (index or {}).get("started")
         if when:
             return o.parse_time(when)
         newest = max((cd.newest for cd in clusters), default=0.0)      # files read, never followed out
+        stamped = max([stamped] + [cd.stamped for cd in clusters])     # oc's `timestamp` files
+        if stamped and not stamped <= newest <= stamped + 3600:
+            # files given later times (copied, checked out) tell when they were copied, not gathered; a file
+            # written within the hour after inspect's stamp is the image's gather_logs, still gathering
+            return _dt.datetime.fromtimestamp(stamped, _dt.timezone.utc)
         return _dt.datetime.fromtimestamp(newest, _dt.timezone.utc) if newest else None
 
     def _roles_from_migclusters(self) -> None:
@@ -88,21 +121,42 @@ class MustGatherSource(Source):
     def _cluster(self, role: str) -> ClusterDir:
         cd = self._roles.get(role)
         if cd is None:
-            raise ApiError(f"{role}: not in the must-gather {self.origin}", 0, "NotGathered", role)
+            why = f" ({self._absent[role]})" if role in self._absent else ""
+            raise ApiError(f"{role}: not in the must-gather {self.origin}{why}", 0, "NotGathered", role)
         return cd
+
+    @staticmethod
+    def _named(cd: ClusterDir, name: str) -> bool:
+        return name in (cd.name, cd.path.name) or cd.path.name.endswith("_" + name)
 
     def bind(self, role: str, migcluster: dict | None) -> None:
         """A MigCluster names its cluster: a directory of that name (or `<role>_<name>`) wins;
-        the MigCluster that is the host cluster maps to the host's directory."""
+        the MigCluster that is the host cluster maps to the host's directory. In the MTC image's bundle a
+        remote MigCluster with no directory was not gathered (release-1.2.0/1.2.1, 447a846 `gather`: the
+        host only; from b0bd4b1 a directory per MigCluster it could log in to): the role is not given the
+        host's directory nor another MigCluster's."""
         if not migcluster or role in self._pinned:
             return
         name = o.name(migcluster)
         for cd in self.clusters:
-            if name in (cd.name, cd.path.name) or cd.path.name.endswith("_" + name):
+            if self._named(cd, name):
                 self._roles[role] = cd
+                self._absent.pop(role, None)
                 return
-        if o.spec(migcluster).get("isHostCluster") and "host" in self._roles:
-            self._roles.setdefault(role, self._roles["host"])
+        host = self._roles.get("host")
+        if o.spec(migcluster).get("isHostCluster") is True:
+            if host is not None:
+                self._roles[role] = host
+                self._absent.pop(role, None)
+            return
+        cur = self._roles.get(role)
+        if cur is None or role in cur.roles or host is None or host.coverage.producer != "mtc-image":
+            return          # gather.json said so; a plain inspect's one cluster still plays every role
+        others = [o.name(m) for m in self._index[id(host)].get("MigCluster", {}).values()
+                  if o.spec(m).get("isHostCluster") is not True] if host else []       # remote ones
+        if cur is host or any(self._named(cur, n) for n in others if n != name):
+            del self._roles[role]
+            self._absent[role] = f"no directory of MigCluster {name}, a remote cluster: it was not gathered"
 
     def roles(self) -> List[str]:
         return [r for r in ("host", "source", "target") if r in self._roles]
@@ -153,12 +207,34 @@ class MustGatherSource(Source):
             out[kind] = Resource(group, version, kind.lower() + "s", kind, bool(o.namespace(sample)))
         return list(out.values())
 
-    def logs(self, role, namespace, pod, container=None, previous=False, timestamps=False, tail_lines=None,
-             since_seconds=None, since_time=None, follow=False, **_) -> Iterator[bytes]:
+    def _pick(self, role, namespace, pod, container, previous) -> List[LogFile]:
         files = [lf for lf in self._cluster(role).logs
                  if lf.namespace == namespace and lf.pod == pod and lf.previous == bool(previous)]
         exact = [lf for lf in files if lf.container == container] if container else []
-        pick = (exact or [lf for lf in files if lf.container is None] or (files if not container else []))
+        return _readable(exact or [lf for lf in files if lf.container is None] or (files if not container else []))
+
+    def log_window(self, role, namespace, pod, container=None) -> str | None:
+        """mig-gather's --since (gather.json `logsSince`); the MTC image's own copy of a pod's log, taken with
+        `oc logs --since ${logs_since}` from release-1.4.3 (3a3d153 `gather`, `logs/gather_logs_pods`: 72h
+        unless run as gather_1h/6h/24h/all; the window is not written down), when inspect's whole log is
+        not beside it (the *_essential gathers delete it)."""
+        since = (self._index_doc or {}).get("logsSince")
+        if isinstance(since, dict) and (since.get("seconds") or since.get("time")):
+            return (f"mig-gather was run with --since {since['seconds']}s" if since.get("seconds") else
+                    f"mig-gather was run with --since-time {since['time']}")
+        try:
+            pick = self._pick(role, namespace, pod, container, False)
+        except ApiError:
+            return None
+        if pick and pick[0].container is None and self._cluster(role).path.parent.name == "clusters" \
+                and self._cluster(role).coverage.producer == "mtc-image":
+            return ("the MTC must-gather image gathers only the last logs_since of it (oc logs --since, 72h "
+                    "unless run as gather_1h, 6h or 24h) and inspect's whole log is not in the bundle")
+        return None
+
+    def logs(self, role, namespace, pod, container=None, previous=False, timestamps=False, tail_lines=None,
+             since_seconds=None, since_time=None, follow=False, **_) -> Iterator[bytes]:
+        pick = self._pick(role, namespace, pod, container, previous)
         if not pick:
             what = f"{'previous ' if previous else ''}logs of pod {namespace}/{pod}" + \
                    (f" container {container}" if container else "")
@@ -167,14 +243,15 @@ class MustGatherSource(Source):
         return self._read(pick[0].path, timestamps, tail_lines, since)
 
     def download(self, role, kind, name) -> bytes:
-        """Velero's copy of a Backup's/Restore's log or results, as mig-gather saved it (lib/gather/velero.py)."""
+        """Velero's copy of a Backup's/Restore's log or results, as mig-gather saved it (lib/gather/velero.py),
+        else the log as the MTC must-gather image saved it."""
         cd = self._cluster(role)
         missing = NotCollected(f"{self.label(role)}: the {kind} of {name} is not in the must-gather")
         if not name or "/" in name or "\\" in name or name in (".", ".."):   # a name from the bundle: never a path
             raise missing
         path = cd.path / velero_record(kind, name)
         if not os.path.lexists(path):
-            raise missing
+            return self._image_record(role, kind, name, missing)
         why = check_file(cd.path, path, None, walked=False)
         if why:
             raise NotCollected(f"{self.label(role)}: the {kind} of {name} in the must-gather was not read: {why}")
@@ -183,6 +260,27 @@ class MustGatherSource(Source):
         except OSError as e:
             raise NotCollected(f"{self.label(role)}: the {kind} of {name} could not be read: {e.strerror or e}") \
                 from None
+
+    def _image_record(self, role: str, kind: str, name: str, missing: NotCollected) -> bytes:
+        """`velero backup|restore logs` as the MTC must-gather image saved it (its only Velero file that is a
+        DownloadRequest target: it has no results or resource list). The role's cluster first, then the
+        others: from release-1.4.0 the image files them in the shared `migplans/` tree, and a Backup's log is
+        the one file in object storage whichever cluster's Velero fetched it."""
+        found = [p for cd in sorted(self.clusters, key=lambda c: c is not self._cluster(role))
+                 for p in cd.records if _image_log(p, kind, name)]
+        if not found:
+            raise missing
+        try:
+            data = found[0].read_bytes()
+        except OSError as e:
+            raise NotCollected(f"{self.label(role)}: the {kind} of {name} could not be read: {e.strerror or e}") \
+                from None
+        if not any(line.lstrip().startswith((b"time=", b"{")) for line in data.splitlines()):
+            # `oc exec ... velero <kind> logs &> file`: a failure leaves only its message (or nothing)
+            said = data.decode("utf-8", "replace").strip().splitlines()[:1]
+            raise NotCollected(f"{self.label(role)}: the must-gather's {found[0].name} holds no log of {name}"
+                               + (f": {said[0][:200]}" if said else " (empty)"))
+        return data
 
     def _since(self, seconds: int) -> str:
         base = self.now or o.now()

@@ -57,7 +57,7 @@ def test_fifo_device_and_escaping_symlinks_are_skipped_by_name(tmp_path, capsys)
     (top / "cluster" / "namespaces" / NS / "core" / "secrets.yaml").symlink_to(secret)
     (top / "cluster" / "namespaces" / NS / "core" / "alias.yaml").symlink_to("pods.yaml")   # inside: read
     src = open_must_gather(str(top))
-    assert [p["metadata"]["name"] for p in src.list("host", "Pod")] == [POD]
+    assert [p["metadata"]["name"] for p in src.list("host", "Pod", NS)] == [POD]
     assert "stolen" not in _names(src)
     for pod in ("fifo-pod", "zero-pod"):
         with pytest.raises(ApiError) as e:
@@ -93,7 +93,7 @@ def test_deep_documents_alias_bombs_and_huge_files_are_skipped(tmp_path, capsys,
     monkeypatch.setattr(layout, "MAX_OBJECT_FILE", 1 << 20)
     (core / "huge.yaml").write_bytes(b"# padding\n" * (200 << 10))
     src = open_must_gather(str(top))
-    assert [p["metadata"]["name"] for p in src.list("host", "Pod")] == [POD]
+    assert [p["metadata"]["name"] for p in src.list("host", "Pod", NS)] == [POD]
     assert "bomb" not in _names(src)
     lines = _skipped(capsys)
     assert any("deep.json" in ln and "deeper than" in ln for ln in lines)
