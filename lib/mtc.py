@@ -34,12 +34,26 @@ RSYNC_ATTEMPT = "migration.openshift.io/rsync-attempt"      # rsync.go RsyncAtte
 DVMP_DONE = "migration.openshift.io/dvmp-done"              # directvolumemigrationprogress_types.go:42
 RSYNC_CLIENT_VALUE = "rsync-client"                         # MC-1.4/1.5 rsync.go: label directvolumemigration=rsync-client
 # pod names: transfer (server) pod on the target, client pods (generateName) on the source
-RSYNC_SERVER_PODS = ("directvolumemigration-rsync-transfer", "rsync-server")   # MC-1.4/1.5 rsync.go; CL server.go
+# MC-1.8 block volumes and KubeVirt VM disks (file system PVCs holding a disk.img too) go through blockrsync
+# (MC-1.8 rsync.go ensureBlockRsyncTransferServer, runRsyncOperations with CL v0.1.4 state_transfer/transfer/
+# blockrsync/{blockrsync,server,client}.go): one server pod `blockrsync-server` per target namespace (containers
+# `blockrsync`, which runs /proxy --target, and `stunnel`), one client pod per source PVC, generateName
+# `blockrsync-` (containers `proxy`, `blockrsync`, `stunnel`; restartPolicy OnFailure, where rsync's is Never),
+# both labelled app=RSYNC_APP_BLOCK, purpose=rsync; reached through Service RSYNC_SVC_BLOCK and Route
+# RSYNC_ROUTE_BLOCK (MC-1.8 task.go).
+BLOCKRSYNC_SERVER_POD = "blockrsync-server"                 # CL blockrsync/server.go blockrsyncServerPodName
+BLOCKRSYNC_CLIENT_PREFIX = "blockrsync-"                    # CL blockrsync/client.go generateName
+BLOCKRSYNC_CONTAINER = "blockrsync"                         # CL blockrsync/blockrsync.go BlockRsyncContainer
+BLOCKRSYNC_PROXY_CONTAINER = "proxy"                        # CL blockrsync/blockrsync.go Proxy (client pod)
+RSYNC_SVC, RSYNC_SVC_BLOCK = "directvolumemigration-rsync-transfer-svc", "directvolumemigration-rsync-transfer-svc-block"
+RSYNC_ROUTE, RSYNC_ROUTE_BLOCK = "dvm", "dvm-block"        # MC task.go DirectVolumeMigrationRsyncTransferRoute[Block]
+RSYNC_SERVER_PODS = ("directvolumemigration-rsync-transfer", "rsync-server",   # MC-1.4/1.5 rsync.go; CL server.go
+                     BLOCKRSYNC_SERVER_POD)
 STUNNEL_SOURCE_POD = "directvolumemigration-stunnel-transfer"                  # MC-1.4 stunnel.go
-RSYNC_CLIENT_PREFIXES = ("dvm-rsync-", "rsync-")            # MC-1.4/1.5 rsync.go; CL client.go generateName
+RSYNC_CLIENT_PREFIXES = ("dvm-rsync-", "rsync-", BLOCKRSYNC_CLIENT_PREFIX)   # MC-1.4/1.5 rsync.go; CL client.go
 # containers that run rsync: MC-1.4/1.5 client `rsync-client`, server `rsyncd`; CL `rsync`; MC-1.8 `blockrsync`
 # (directvolumemigrationprogress_controller.go reads exactly these)
-RSYNC_CONTAINERS = ("rsync-client", "rsync", "rsyncd", "blockrsync")
+RSYNC_CONTAINERS = ("rsync-client", "rsync", "rsyncd", BLOCKRSYNC_CONTAINER)
 STUNNEL_CONTAINER = "stunnel"                               # rsync.go / CL transport/stunnel
 DEFAULT_RSYNC_BACKOFF_LIMIT = 20                            # MC rsync.go DefaultRsyncBackOffLimit
 DEFAULT_STUNNEL_TIMEOUT_S = 20                              # MC rsync.go DefaultStunnelTimeout
@@ -126,6 +140,16 @@ def is_rsync_client(pod: dict) -> bool:
     return helper_kind(pod) == "rsync" and RSYNC_PVC in o.labels(pod)
 
 
+def is_block_transfer(pod: dict | None = None, name: str = "") -> bool:
+    """A blockrsync pod of MC-1.8 (block volume or VM disk): labelled app=RSYNC_APP_BLOCK; when only its name is
+    known (DVM status.failedPods, DVMP status.podName), named BLOCKRSYNC_SERVER_POD or BLOCKRSYNC_CLIENT_PREFIX*."""
+    app = o.labels(pod).get("app") if pod else None
+    if app in RSYNC_APPS:
+        return app == RSYNC_APP_BLOCK
+    name = name or (o.name(pod) if pod else "")
+    return name == BLOCKRSYNC_SERVER_POD or name.startswith(BLOCKRSYNC_CLIENT_PREFIX)
+
+
 def containers_for(pod: dict, source: str) -> list[str]:
     """The containers to read for log source `source` in a helper pod."""
     names = [c.get("name", "") for c in o.spec(pod).get("containers") or []]
@@ -194,9 +218,16 @@ def wrapper_gave_up(exit_code: object, ran_s: float | None, lines: list[str]) ->
         and not any("rsync" in ln.lower() for ln in lines)
 
 
-def exit_meaning(exit_code: object, ran_s: float | None, lines: list[str]) -> str:
+BLOCKRSYNC_EXIT = ("blockrsync's own, not rsync's: rsync's exit values do not apply (the container runs "
+                   "`/blockrsync <disk> --source ...` directly, without the rsync client's wait wrapper)")
+
+
+def exit_meaning(exit_code: object, ran_s: float | None, lines: list[str], block: bool = False) -> str:
     """What the rsync pod's exit code means: rsync's own (RSYNC_EXIT), or the client wrapper's when it gave up
-    waiting for stunnel (then 1 is nc's); '' for a code neither explains."""
+    waiting for stunnel (then 1 is nc's); '' for a code neither explains. A blockrsync pod's code (`block`) is
+    blockrsync's: neither table applies (CL blockrsync/client.go getBlockrsyncCommand)."""
+    if block:
+        return BLOCKRSYNC_EXIT if str(exit_code) not in ("?", "0", "") else ""
     if wrapper_gave_up(exit_code, ran_s, lines):
         return (f"not rsync's: after {o.human_duration(ran_s)} the client wrapper's wait for the local stunnel port "
                 f"ran out (timeout={RSYNC_WRAPPER_WAIT_S}s; 600s on MTC 1.5) and it exited with nc's 1")
@@ -206,11 +237,17 @@ def exit_meaning(exit_code: object, ran_s: float | None, lines: list[str]) -> st
         return ""
 
 
-def rsync_meaning(exit_code: object, lines: list[str], ran_s: float | None = None) -> tuple[str, str]:
-    """(what happened, what to do) from an rsync exit code, its error lines and how long the container ran."""
+def rsync_meaning(exit_code: object, lines: list[str], ran_s: float | None = None,
+                  block: bool = False) -> tuple[str, str]:
+    """(what happened, what to do) from an rsync exit code, its error lines and how long the container ran.
+    For a blockrsync pod (`block`) only the error lines speak: its exit code is not rsync's."""
     for needle, what, fix in RSYNC_CAUSES:
         if any(needle.lower() in ln.lower() for ln in lines):
             return what, fix
+    if block:
+        return "blockrsync failed", ("read the blockrsync and proxy containers' logs of the failed pod and the "
+                                     f"target's {BLOCKRSYNC_SERVER_POD} pod, and check Route {RSYNC_ROUTE_BLOCK} "
+                                     f"and Service {RSYNC_SVC_BLOCK} in the target namespace")
     if wrapper_gave_up(exit_code, ran_s, lines):
         return STUNNEL_NEVER_OPENED, ("rsync never ran: the rsync pod's stunnel container never listened on its "
                                      "local port (2222), so the wrapper's `nc -z` never succeeded: read that "
@@ -226,9 +263,12 @@ def rsync_meaning(exit_code: object, lines: list[str], ran_s: float | None = Non
     return "rsync failed", "read the rsync container's log of the failed pod"
 
 
-def is_rsync_error_line(line: str) -> bool:
-    """An rsync/stunnel line that reports a problem (rsync prefixes them `rsync:` / `rsync error:`)."""
+def is_rsync_error_line(line: str, block: bool = False) -> bool:
+    """An rsync/stunnel line that reports a problem (rsync prefixes them `rsync:` / `rsync error:`); of a
+    blockrsync pod (`block`, whose programs log through zap, not rsync's way), any line that says error or fail."""
     low = line.lower()
+    if block and ("error" in low or "fail" in low):
+        return True
     return ("rsync error" in low or "rsync warning" in low or low.lstrip().startswith("rsync:")
             or " rsync: " in low or any(n.lower() in low for n, _w, _f in RSYNC_CAUSES))
 

@@ -102,35 +102,37 @@ def direct_volume(f):
         for rec in vols:
             pod = next((p for p in f.graph.helpers_of("source", "rsync")
                         if o.name(p) == rec["pod"] and o.namespace(p) == rec["podNamespace"]), None)
+            block = mtc.is_block_transfer(pod, rec["pod"] or o.status(rec.get("dvmp") or {}).get("podName", ""))
+            tool = "blockrsync" if block else "rsync"
             lines = _message_lines(rec.get("dvmp") or {})
             if pod is not None:
                 lines += [e.line.raw for e in f.log(["source"], ["rsync"], pod=rec["pod"])
-                          if mtc.is_rsync_error_line(e.line.raw)]
-            lines = [ln for ln in dict.fromkeys(lines) if mtc.is_rsync_error_line(ln)]
+                          if mtc.is_rsync_error_line(e.line.raw, block)]
+            lines = [ln for ln in dict.fromkeys(lines) if mtc.is_rsync_error_line(ln, block)]
             code = _exit_code(rec, pod)
             ran = _ran_s(rec, pod)
             what, fix = mtc.rsync_meaning(code, lines + [str(c.get("message", "")) for c in o.conditions(dvm)
                                                          if c.get("type") == mtc.DVM_NETWORK_ERROR and o.is_true(c)],
-                                          ran)
-            meaning = mtc.exit_meaning(code, ran, lines)
+                                          ran, block)
+            meaning = mtc.exit_meaning(code, ran, lines, block)
             objs = [ref(dvm)] + ([ref(rec["dvmp"])] if rec.get("dvmp") else [])
             objs += [ref(pod)] if pod else []
             ev = [f"DirectVolumeMigration {name}: phase {o.phase(dvm) or '?'}"
                   + (", condition Failed" if o.has_condition(dvm, "Failed") else "")
                   + f"; PVC {rec['namespace']}/{rec['pvc']} failed"
                   + (f" after {rec['attempts']} attempts" if rec.get("attempts") else ""),
-                  f"rsync pod {rec['podNamespace']}/{rec['pod'] or '?'} (source): exit code {code}"
+                  f"{tool} pod {rec['podNamespace']}/{rec['pod'] or '?'} (source): exit code {code}"
                   + (f" = {meaning}" if meaning else "")]
             if rec.get("dvmp"):
                 ev += [f"DirectVolumeMigrationProgress {o.name(rec['dvmp'])}: {h}" for h in _history(rec["dvmp"])]
-            ev += [f"rsync: {ln}" for ln in lines[-LOG_LINES:]]
+            ev += [f"{tool}: {ln}" for ln in lines[-LOG_LINES:]]
             ev += [f"DirectVolumeMigration condition {c.get('type')} ({c.get('category')}, {c.get('reason', '')}): "
                    f"{c.get('message', '')}" for c in o.conditions(dvm)
                    if o.is_true(c) and c.get("category") in ("Critical", "Error", "Warn")]
             if warned:
                 ev.append(f"MigMigration {o.name(f.mig)} says SucceededWithWarnings, but this volume was not copied")
             yield Finding(id="dvm-rsync-failed", severity="error",
-                          title=f"rsync could not copy PVC {rec['namespace']}/{rec['pvc']} ({what}, exit code {code})",
+                          title=f"{tool} could not copy PVC {rec['namespace']}/{rec['pvc']} ({what}, exit code {code})",
                           cluster="source", objects=objs, evidence=ev,
                           fix=[fix[0].upper() + fix[1:] + ".",
                                f"oc mig-logs {o.name(f.mig)} --log-source rsync --cluster source",

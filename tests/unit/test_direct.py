@@ -317,3 +317,70 @@ def test_restic_errors_without_a_restore_name_find_the_restore_by_its_error_coun
     rep = _run(src, "registry-example-migration")
     f = next(x for x in rep.findings if x.id == "restic-errors")
     assert any(e.startswith("Restore registry-example-migration-k9vbx (target)") for e in f.evidence), f.evidence
+
+
+def _as_block_transfer(src, tmp_path, exit_code: int, log: str) -> None:
+    """Turn the scenario's failed rsync client into MC-1.8's blockrsync client of a VM disk (CL v0.1.4
+    blockrsync/client.go: generateName blockrsync-, containers proxy, blockrsync, stunnel, restartPolicy
+    OnFailure; MC-1.8 rsync.go labels it app=directvolumemigration-rsync-transfer-block) and its server
+    into blockrsync-server (CL blockrsync/server.go)."""
+    name = "blockrsync-q8z4v"
+    for role in ("source", "target", "host"):
+        for x in src.doc["objects"][src.bound.get(role, role) if role == "host" else role]:
+            if x["kind"] == "Pod":
+                x["metadata"]["labels"]["app"] = mtc.RSYNC_APP_BLOCK
+                x["metadata"]["name"] = name if role == "source" else mtc.BLOCKRSYNC_SERVER_POD
+                x["spec"]["restartPolicy"] = "OnFailure" if role == "source" else "Always"
+                x["spec"]["containers"] = [{"name": c} for c in (["proxy", "blockrsync", "stunnel"] if role == "source"
+                                                                 else ["blockrsync", "stunnel"])]
+                if role == "source":
+                    x["status"] = {"phase": "Running", "containerStatuses": [
+                        {"name": "proxy", "ready": True, "restartCount": 0, "state": {"running": {}}},
+                        {"name": "blockrsync", "ready": False, "restartCount": 3, "state": {"waiting": {
+                            "reason": "CrashLoopBackOff"}}, "lastState": {"terminated": {
+                                "exitCode": exit_code, "reason": "Error", "startedAt": "2021-01-25T22:49:09Z",
+                                "finishedAt": "2021-01-25T22:51:10Z"}}},
+                        {"name": "stunnel", "ready": True, "restartCount": 0, "state": {"running": {}}}]}
+            for p in (x.get("status") or {}).get("failedPods") or []:
+                p["name"] = name
+            if x["kind"] == "DirectVolumeMigrationProgress":
+                x["status"]["podName"] = name
+                x["status"]["exitCode"] = exit_code
+                x["status"]["rsyncPodStatuses"] = []
+    f = tmp_path / "blockrsync.log"
+    f.write_text(log)
+    src.doc["logs"]["source"] = {f"sock-shop/{name}/blockrsync": f}
+
+
+def test_a_failed_blockrsync_transfer_is_not_read_with_rsync_s_exit_codes(tmp_path):
+    # MC-1.8 moves block volumes and VM disks with blockrsync (CL v0.1.4 state_transfer/transfer/blockrsync): its
+    # container runs /blockrsync directly, so neither rsync's exit values nor the rsync client's nc wait apply.
+    src = ScenarioSource("dvm-rsync-failed")
+    _as_block_transfer(src, tmp_path, 1, "starting blockrsync\nfailed to open /mnt/disk/disk.img: read error\n")
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-rsync-failed")
+    assert f.title.startswith("blockrsync could not copy PVC sock-shop/carts-db-data (blockrsync failed, exit code 1")
+    assert not any("syntax or usage" in e or "stunnel port never opened" in e or "nc's 1" in e for e in f.evidence + [f.title])
+    assert any("blockrsync pod sock-shop/blockrsync-q8z4v (source): exit code 1 = blockrsync's own" in e
+               for e in f.evidence), f.evidence
+    assert any(e == "blockrsync: failed to open /mnt/disk/disk.img: read error" for e in f.evidence), f.evidence
+    assert mtc.RSYNC_ROUTE_BLOCK in f.fix[0] and mtc.BLOCKRSYNC_SERVER_POD in f.fix[0]
+    # the same code of an rsync container keeps rsync's meaning
+    assert mtc.exit_meaning(1, 2.0, []) == mtc.RSYNC_EXIT[1]
+
+
+def test_blockrsync_pods_are_named_and_shown_as_such():
+    g = graph.build(ScenarioSource("dvm-rsync-failed"), "4b1c6d10")
+    client, server = g.helpers["source"][0], g.helpers["target"][0]
+    for p, name in ((client, "blockrsync-q8z4v"), (server, mtc.BLOCKRSYNC_SERVER_POD)):
+        p["metadata"]["labels"]["app"] = mtc.RSYNC_APP_BLOCK
+        p["metadata"]["name"] = name
+    rows = {(r.kind, r.name): r for r in crs.chain(g)}
+    assert rows[("Pod", "blockrsync-q8z4v")].role.startswith("blockrsync client")
+    assert rows[("Pod", mtc.BLOCKRSYNC_SERVER_POD)].role == "blockrsync server"
+    # known by name alone (DVM status.failedPods, DVMP status.podName), and not an rsync pod's name
+    assert mtc.is_block_transfer(None, "blockrsync-q8z4v") and mtc.is_block_transfer(None, "blockrsync-server")
+    assert not mtc.is_block_transfer(None, "rsync-7dk2x") and not mtc.is_block_transfer(client | {
+        "metadata": {"name": "blockrsync-x", "labels": {"app": mtc.RSYNC_APP}}})
+    assert mtc.containers_for(_pod({"app": mtc.RSYNC_APP_BLOCK, mtc.PURPOSE: "rsync"}, ["proxy", "blockrsync", "stunnel"]),
+                              "rsync") == ["proxy", "blockrsync"]
