@@ -87,7 +87,12 @@ class Graph:
         return nodes, pods
 
     def restic_pod_served(self, role: str, pod: dict) -> bool:
-        """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name."""
+        """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name; a data path
+        pod (lib/mtc DATA_PATH_POD_LABELS) by the PodVolumeBackup/Restore it is labelled with."""
+        lb = o.labels(pod)
+        owner = next((lb[k] for k in mtc.DATA_PATH_POD_LABELS if lb.get(k)), None)
+        if owner is not None:
+            return owner in {o.name(v) for v in (self.pvbs if role == "source" else self.pvrs)}
         nodes, pods = self.volume_locations(role)
         return o.spec(pod).get("nodeName") in nodes or o.name(pod) in pods
 

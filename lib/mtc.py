@@ -104,7 +104,21 @@ ANALYTIC_PLAN = "migplan"                                   # label = MigPlan *n
 
 # --- restic / node-agent pods (MO roles/migrationcontroller/templates/velero.yml.j2; OADP controllers/
 # restic.go, nodeagent.go; V pkg/install/daemonset.go) ------------------------------------------------------
-RESTIC_NAMES = ("restic", "node-agent")                     # label `name`: restic (Velero < 1.10), node-agent
+# label `name`: restic (Velero < 1.10, OADP 1.0/1.1, MO-1.4..1.6), node-agent (Velero 1.10+, OADP 1.2+); Velero
+# 1.16+ also installs DaemonSet node-agent-windows (V-1.16 pkg/install/daemonset.go dsName) and labels both
+# role=node-agent (V-1.16 pkg/nodeagent/node_agent.go nodeAgentRole, the selector it finds them by). Every one of
+# these carries component=velero too (V pkg/install/resources.go Labels; not MO-1.4..1.6's restic).
+RESTIC_NAMES = ("restic", "node-agent", "node-agent-windows")
+NODE_AGENT_ROLE = ("role", "node-agent")
+# Pods the node-agent starts for a volume's data path, in Velero's namespace, named after their object and whose
+# one container is named by its UID: the data mover's backup/restore pods of a DataUpload / DataDownload
+# (V-1.12+ pkg/controller/data_upload_controller.go, data_download_controller.go HostingPodLabels, pkg/exposer/
+# csi_snapshot.go, generic_restore.go; OADP 1.3+) and, from Velero 1.17, the file system backup's own pods of a
+# PodVolumeBackup / PodVolumeRestore (V-1.17 pod_volume_backup_controller.go, pod_volume_restore_controller.go,
+# pkg/exposer/pod_volume.go): they log what the node-agent used to (V-1.17 pkg/podvolume/backup_micro_service.go).
+DATA_PATH_POD_LABELS = {"velero.io/data-upload": "DataUpload", "velero.io/data-download": "DataDownload",
+                        "velero.io/pod-volume-backup": "PodVolumeBackup",
+                        "velero.io/pod-volume-restore": "PodVolumeRestore"}   # V pkg/apis/velero/v1/labels_annotations.go
 
 # --- PodVolumeBackup/Restore phases (V pkg/apis/velero/v1/pod_volume_backup_types.go, pod_volume_restore_type.go):
 # New, InProgress, Completed, Failed up to v1.16; v1.17 adds Accepted, Prepared, Canceling, Canceled (a canceled

@@ -57,7 +57,7 @@ def pod_volumes(f: Facts) -> Iterator[Finding]:
             why = podlib.problems(p)
             if why:
                 yield Finding(id="restic-pod-unhealthy", severity="error",
-                              title=f"restic pod {o.name(p)} that moves this migration's "
+                              title=f"{podlib.kind_name(p)} pod {o.name(p)} that moves this migration's "
                               f"volumes is unhealthy", cluster=role, objects=[ref(p)],
                               evidence=[f"Pod {o.name(p)} on node {podlib.node(p)}: {', '.join(why)}"],
                               fix=[f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",

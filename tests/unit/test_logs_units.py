@@ -73,3 +73,37 @@ def test_only_the_restic_pods_that_moved_the_volumes_are_read():
     g.pvbs = [{"kind": "PodVolumeBackup", "metadata": {"name": "v"}, "spec": {"node": "n2"}}]
     got = [t.pod for t in targets(src, g, ["source"], ["restic"])]
     assert got == ["restic-b"]
+
+
+def _agent(name: str, labels: dict, containers: list[str], node: str = "n2", phase: str = "Running") -> dict:
+    return {"kind": "Pod", "metadata": {"name": name, "namespace": "openshift-migration", "labels": labels},
+            "spec": {"nodeName": node, "containers": [{"name": c} for c in containers]}, "status": {"phase": phase}}
+
+
+def test_windows_node_agent_and_data_path_pods_are_read_with_restic_not_velero():
+    # V-1.16 pkg/install/daemonset.go: DaemonSet node-agent-windows, pod labels component=velero (install Labels),
+    # name=node-agent-windows, role=node-agent, container node-agent-windows. V-1.17 pkg/exposer/pod_volume.go: a
+    # PodVolumeBackup's data moves in a pod named after it, labelled velero.io/pod-volume-backup=<name>
+    # (pod_volume_backup_controller.go), with one container named by the PVB's UID.
+    from lib import pods as podlib
+
+    win = _agent("node-agent-windows-4kq2x", {"component": "velero", "name": "node-agent-windows",
+                                              "role": "node-agent"}, ["node-agent-windows"])
+    velero = _agent("velero-6c8d9f-x2x", {"component": "velero", "deploy": "velero"}, ["velero"])
+    mine = _agent("mig-1-abcde-8fq2c", {"velero.io/pod-volume-backup": "mig-1-abcde-8fq2c"},
+                  ["2b9e4c1a-7d0e-4f43-9a51-0c6f3e2d1b7a"], node="n9", phase="Pending")
+    other = _agent("other-backup-x7k2p", {"velero.io/pod-volume-backup": "other-backup-x7k2p"},
+                   ["5d1e2f3a-0000-4f43-9a51-0c6f3e2d1b7a"])
+    upload = _agent("daily-9s8d7", {"velero.io/data-upload": "daily-9s8d7",
+                                    "velero.io/exposer-pod-group": "snapshot-exposer"}, ["3c2b1a09"])
+    assert [podlib.classify(p) for p in (win, velero, mine, other, upload)] == ["restic", "velero"] + ["restic"] * 3
+    assert podlib.data_path_of(upload) == "DataUpload daily-9s8d7" and podlib.data_path_of(win) == ""
+    src = DictSource({"host": [], "source": [win, velero, mine, other, upload]})
+    g = _graph()
+    g.pvbs = [{"kind": "PodVolumeBackup", "metadata": {"name": "mig-1-abcde-8fq2c"}, "spec": {"node": "n2"}}]
+    got = sorted((t.source, t.pod, t.container) for t in targets(src, g, ["source"], ["restic", "velero"]))
+    assert got == [("restic", "mig-1-abcde-8fq2c", "2b9e4c1a-7d0e-4f43-9a51-0c6f3e2d1b7a"),
+                   ("restic", "node-agent-windows-4kq2x", "node-agent-windows"),
+                   ("velero", "velero-6c8d9f-x2x", "velero")]
+    assert g.restic_pod_served("source", mine) and not g.restic_pod_served("source", other)
+    assert podlib.kind_name(mine) == "node-agent data path" and podlib.kind_name(win) == "restic"
