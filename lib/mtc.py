@@ -120,6 +120,18 @@ DATA_PATH_POD_LABELS = {"velero.io/data-upload": "DataUpload", "velero.io/data-d
                         "velero.io/pod-volume-backup": "PodVolumeBackup",
                         "velero.io/pod-volume-restore": "PodVolumeRestore"}   # V pkg/apis/velero/v1/labels_annotations.go
 
+# --- MTC's own pods on the host (MO roles/migrationcontroller/templates/, CAM 1.2 ... MTC 1.8): the controller
+# (Deployment migration-controller, containers cam|mtc and discovery) is labelled app=migration,
+# control-plane=controller-manager; app=migration alone is also on migration-ui (service=migration-ui, ui.yml.j2)
+# and migration-log-reader (logreader=mig, log_reader.yml.j2: containers color and plain, stern tailing every MTC
+# pod, whose lines would come twice) and migration-operator (app=migration only, MO-1.8 deploy/olm-catalog/bundle/
+# manifests/crane-operator.v1.8.clusterserviceversion.yaml). control-plane=controller-manager alone is also the OADP
+# operator's pod (OADP config/manager/manager.yaml, Deployment openshift-adp-controller-manager), in MTC's namespace
+# from MTC 1.7 (mig-operator makes the DataProtectionApplication there). CAM 1.0's controller has no app label, but
+# has controller-tools.k8s.io=1.0 as every later one (MO release-1.0 ... release-1.8 controller.yml.j2).
+CONTROLLER_LABEL = ("control-plane", "controller-manager")
+CONTROLLER_ALSO = (("app", "migration"), ("controller-tools.k8s.io", "1.0"))   # one of these besides
+
 # --- PodVolumeBackup/Restore phases (V pkg/apis/velero/v1/pod_volume_backup_types.go, pod_volume_restore_type.go):
 # New, InProgress, Completed, Failed up to v1.16; v1.17 adds Accepted, Prepared, Canceling, Canceled (a canceled
 # one is an error: v1.17 pkg/podvolume/backupper.go logs "pod volume backup canceled: %s")

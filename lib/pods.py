@@ -10,7 +10,8 @@ SELECTORS = {
     "velero": ["component=velero", "app.kubernetes.io/instance=velero"],
     "restic": [f"name={n}" for n in mtc.RESTIC_NAMES] + ["=".join(mtc.NODE_AGENT_ROLE)]
     + list(mtc.DATA_PATH_POD_LABELS),
-    "controller": ["app=migration,control-plane=controller-manager", "control-plane=controller-manager"],
+    "controller": ["app=migration,control-plane=controller-manager",
+                   "control-plane=controller-manager,controller-tools.k8s.io=1.0"],
 }
 LOG_SOURCES = tuple(SELECTORS)
 
@@ -26,8 +27,8 @@ def classify(pod: dict) -> str:
     if lb.get("component") == "velero" or lb.get("app.kubernetes.io/instance") == "velero" \
             or lb.get("deploy") == "velero":
         return "velero"
-    if lb.get("control-plane") == "controller-manager" or lb.get("app") == "migration":
-        return "controller"
+    if lb.get(mtc.CONTROLLER_LABEL[0]) == mtc.CONTROLLER_LABEL[1] and any(lb.get(k) == v for k, v in mtc.CONTROLLER_ALSO):
+        return "controller"        # neither app=migration alone (UI, log reader, operator) nor OADP's operator
     return ""
 
 

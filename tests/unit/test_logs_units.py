@@ -107,3 +107,27 @@ def test_windows_node_agent_and_data_path_pods_are_read_with_restic_not_velero()
                    ("velero", "velero-6c8d9f-x2x", "velero")]
     assert g.restic_pod_served("source", mine) and not g.restic_pod_served("source", other)
     assert podlib.kind_name(mine) == "node-agent data path" and podlib.kind_name(win) == "restic"
+
+
+def test_the_ui_and_log_reader_pods_are_not_the_controller():
+    # migtools/mig-operator release-1.4.7 ... release-1.8 roles/migrationcontroller/templates: controller.yml.j2
+    # labels the controller app=migration, control-plane=controller-manager; ui.yml.j2 app=migration,
+    # service=migration-ui; log_reader.yml.j2 app=migration, logreader=mig (containers color, plain: stern).
+    from lib import pods as podlib
+
+    ctl = {"kind": "Pod", "metadata": {"name": "migration-controller-78c469849c-v6wcf", "namespace": "openshift-migration",
+                                       "labels": {"app": "migration", "control-plane": "controller-manager"}},
+           "spec": {"containers": [{"name": "mtc"}, {"name": "discovery"}]}}
+    ui = _agent("migration-ui-5f6d8c-2xk9q", {"app": "migration", "service": "migration-ui"}, ["mig-ui"])
+    reader = _agent("migration-log-reader-7b9c-q2w4e", {"app": "migration", "logreader": "mig"}, ["color", "plain"])
+    # mig-operator's own pod (crane-operator.v1.8 CSV: app=migration) and OADP's operator, in MTC's namespace from
+    # MTC 1.7 (oadp-operator config/manager/manager.yaml: control-plane=controller-manager only)
+    operator = _agent("migration-operator-6d4f9-k2x8c", {"app": "migration"}, ["operator"])
+    oadp = _agent("openshift-adp-controller-manager-7c9d-x2l4p", {"control-plane": "controller-manager"}, ["manager"])
+    cam10 = _agent("migration-controller-5d8f-q1w2e", {"control-plane": "controller-manager",
+                                                       "controller-tools.k8s.io": "1.0"}, ["cam"])
+    assert [podlib.classify(p) for p in (ctl, ui, reader, operator, oadp, cam10)] == \
+        ["controller", "", "", "", "", "controller"]
+    src = DictSource({"host": [ctl, ui, reader, operator, oadp]})
+    got = [(t.pod, t.container) for t in targets(src, None, ["host"], ["controller"])]
+    assert got == [("migration-controller-78c469849c-v6wcf", "mtc"), ("migration-controller-78c469849c-v6wcf", "discovery")]
