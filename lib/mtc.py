@@ -132,6 +132,14 @@ DATA_PATH_POD_LABELS = {"velero.io/data-upload": "DataUpload", "velero.io/data-d
 CONTROLLER_LABEL = ("control-plane", "controller-manager")
 CONTROLLER_ALSO = (("app", "migration"), ("controller-tools.k8s.io", "1.0"))   # one of these besides
 
+# Velero 1.14/1.15 run repository maintenance as Jobs in Velero's namespace (`<repo>-maintain-job-<ms>`, container
+# velero-repo-maintenance-container) whose pods take the Velero server's pod labels (component=velero, ...):
+# V-1.14 pkg/repository/maintenance.go, V-1.15 pkg/repository/manager/manager.go `job.Spec.Template.Labels =
+# veleroutil.GetVeleroServerLables(deployment)`; V-1.16+ label them velero.io/repo-name only. A Job's pod (the
+# Job controller's job-name label) or one labelled REPO_NAME is not the Velero server.
+REPO_NAME = "velero.io/repo-name"                           # V pkg/repository RepositoryNameLabel
+NOT_VELERO_SERVER = (JOB_NAME, "batch.kubernetes.io/job-name", REPO_NAME)
+
 # --- PodVolumeBackup/Restore phases (V pkg/apis/velero/v1/pod_volume_backup_types.go, pod_volume_restore_type.go):
 # New, InProgress, Completed, Failed up to v1.16; v1.17 adds Accepted, Prepared, Canceling, Canceled (a canceled
 # one is an error: v1.17 pkg/podvolume/backupper.go logs "pod volume backup canceled: %s")

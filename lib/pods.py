@@ -24,9 +24,9 @@ def classify(pod: dict) -> str:
     if lb.get("name") in mtc.RESTIC_NAMES or lb.get(mtc.NODE_AGENT_ROLE[0]) == mtc.NODE_AGENT_ROLE[1] \
             or data_path_of(pod):
         return "restic"
-    if lb.get("component") == "velero" or lb.get("app.kubernetes.io/instance") == "velero" \
-            or lb.get("deploy") == "velero":
-        return "velero"
+    if (lb.get("component") == "velero" or lb.get("app.kubernetes.io/instance") == "velero"
+            or lb.get("deploy") == "velero") and not any(k in lb for k in mtc.NOT_VELERO_SERVER):
+        return "velero"            # not a repository maintenance Job's pod wearing the server's labels
     if lb.get(mtc.CONTROLLER_LABEL[0]) == mtc.CONTROLLER_LABEL[1] and any(lb.get(k) == v for k, v in mtc.CONTROLLER_ALSO):
         return "controller"        # neither app=migration alone (UI, log reader, operator) nor OADP's operator
     return ""

@@ -131,3 +131,19 @@ def test_the_ui_and_log_reader_pods_are_not_the_controller():
     src = DictSource({"host": [ctl, ui, reader, operator, oadp]})
     got = [(t.pod, t.container) for t in targets(src, None, ["host"], ["controller"])]
     assert got == [("migration-controller-78c469849c-v6wcf", "mtc"), ("migration-controller-78c469849c-v6wcf", "discovery")]
+
+
+def test_a_repository_maintenance_pod_wearing_velero_s_labels_is_not_velero():
+    # vmware-tanzu/velero v1.14.0 pkg/repository/maintenance.go, v1.15.0 pkg/repository/manager/manager.go: the
+    # maintenance Job's pod template takes the Velero server's pod labels (GetVeleroServerLables); the Job
+    # controller adds job-name. Its container is velero-repo-maintenance-container.
+    from lib import pods as podlib
+
+    velero = _agent("velero-6c8d9f-x2x", {"component": "velero", "deploy": "velero"}, ["velero"])
+    maint = _agent("mig-ns-default-kopia-x8k2p-maintain-job-1733050000000-q2w4e",
+                   {"component": "velero", "deploy": "velero", "job-name": "mig-ns-default-kopia-x8k2p-maintain-job-"
+                    "1733050000000", "controller-uid": "0c6f3e2d-1b7a-4f43-9a51-2b9e4c1a7d0e"},
+                   ["velero-repo-maintenance-container"], phase="Succeeded")
+    assert [podlib.classify(p) for p in (velero, maint)] == ["velero", ""]
+    src = DictSource({"host": [], "source": [velero, maint]})
+    assert [t.pod for t in targets(src, None, ["source"], ["velero"])] == ["velero-6c8d9f-x2x"]
