@@ -73,6 +73,12 @@ DVM_NETWORK_ERROR = "SourceToDestinationNetworkError"
 DVM_PENDING_CONDITIONS = ("RsyncTransferPodsPending", "RsyncClientPodsPending", "StunnelClientPodsPending",
                           "RsyncRouteNotAdmitted")
 
+# MC-1.8 live migration of a running VM's volumes (KubeVirt VirtualMachineInstanceMigration, no rsync pod): DVM
+# status.failedLiveMigration[] (sic: singular JSON names, directvolumemigration_types.go LiveMigrationProgress: vmName,
+# vmNamespace, pvcRef, message = the VMIM's migrationState.failureReason or the VMI's condition; rsync.go
+# updateVolumeLiveMigrationProgressStatus), with runningLiveMigration, pendingLiveMigration, successfulLiveMigration.
+DVM_FAILED_LIVE_MIGRATIONS = "failedLiveMigration"
+
 # MigMigration pipeline steps (MC pkg/controller/migmigration/task.go Step*): a migration runs DVMs, DIMs, stage
 # pods only when its pipeline has these steps (initPipeline lists every step of the itinerary at start).
 DVM_STEPS = ("DirectVolume", "RollbackLiveMigration")

@@ -91,12 +91,40 @@ def _message_lines(dvmp: dict) -> list[str]:
     return [ln.strip() for m in msgs for ln in m.splitlines() if ln.strip()]
 
 
-@check("dvm-rsync-failed", "dvm-failed", logs={"source": ("rsync",), "target": ("rsync",)},
-       explains=(mtc.COND_DVM_FAILED,), data_not_copied=("dvm-rsync-failed", "dvm-failed"))
+def failed_live_migrations(dvm: dict) -> list[dict]:
+    """MC-1.8: the VM volumes whose live migration failed (DVM status.failedLiveMigration[], lib/mtc)."""
+    return [x for x in o.status(dvm).get(mtc.DVM_FAILED_LIVE_MIGRATIONS) or [] if isinstance(x, dict)]
+
+
+def _live_migration_finding(f, dvm: dict, lm: dict) -> Finding:
+    pvc = lm.get("pvcRef") or {}
+    ns = pvc.get("namespace") or lm.get("vmNamespace", "")
+    vm = f"{lm.get('vmNamespace') or ns}/{lm.get('vmName') or '?'}"
+    return Finding(id="dvm-live-migration-failed", severity="error",
+                   title=f"live migration of VM {vm} could not move PVC {ns}/{pvc.get('name', '?')}"
+                   + (f": {lm['message']}" if lm.get("message") else ""),
+                   cluster="source", objects=[ref(dvm)],
+                   evidence=[f"DirectVolumeMigration {o.name(dvm)}: phase {o.phase(dvm) or '?'}; "
+                             f"status.{mtc.DVM_FAILED_LIVE_MIGRATIONS}: VM {vm}, PVC {ns}/{pvc.get('name', '?')}"
+                             + (f", after {lm['totalElapsedTime']}" if lm.get("totalElapsedTime") else "")
+                             + (f", {lm['lastObservedProgressPercent']} copied" if lm.get("lastObservedProgressPercent")
+                                else "")
+                             + (f": {lm['message']}" if lm.get("message") else "")],
+                   fix=[f"oc get virtualmachineinstancemigrations -n {ns} --context <source> -o yaml "
+                        "(status.migrationState.failureReason) and the VMI's conditions",
+                        f"oc mig-logs {o.name(f.mig)} --log-source controller --level error"])
+
+
+@check("dvm-rsync-failed", "dvm-failed", "dvm-live-migration-failed", logs={"source": ("rsync",), "target": ("rsync",)},
+       explains=(mtc.COND_DVM_FAILED,), data_not_copied=("dvm-rsync-failed", "dvm-failed", "dvm-live-migration-failed"))
 def direct_volume(f):
-    """Failed rsync transfers of the migration's DirectVolumeMigrations, and DVMs failed otherwise."""
+    """Failed rsync transfers and VM live migrations of the migration's DirectVolumeMigrations, and DVMs failed
+    otherwise."""
     for dvm in f.graph.dvms_of(f.mig):
         vols = failed_volumes(f, dvm)
+        lives = failed_live_migrations(dvm)
+        for lm in lives:
+            yield _live_migration_finding(f, dvm, lm)
         name = o.name(dvm)
         warned = o.has_condition(f.mig, "SucceededWithWarnings")
         for rec in vols:
@@ -138,7 +166,7 @@ def direct_volume(f):
                                f"oc mig-logs {o.name(f.mig)} --log-source rsync --cluster source",
                                f"oc get dvmp -n {f.src.namespace} -l {mtc.DVM_UID}={o.uid(dvm)} -o yaml",
                                "Then run a new migration of the plan: the volume's data is not on the target."])
-        if vols or not dvm_failed(dvm):
+        if vols or lives or not dvm_failed(dvm):
             continue
         st = o.status(dvm)
         conds = [c for c in o.conditions(dvm) if o.is_true(c) and c.get("category") in ("Critical", "Error", "Warn")]

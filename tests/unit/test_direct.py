@@ -384,3 +384,26 @@ def test_blockrsync_pods_are_named_and_shown_as_such():
         "metadata": {"name": "blockrsync-x", "labels": {"app": mtc.RSYNC_APP}}})
     assert mtc.containers_for(_pod({"app": mtc.RSYNC_APP_BLOCK, mtc.PURPOSE: "rsync"}, ["proxy", "blockrsync", "stunnel"]),
                               "rsync") == ["proxy", "blockrsync"]
+
+
+def test_a_failed_vm_live_migration_is_reported_from_the_dvm_status():
+    # MC-1.8 directvolumemigration_types.go: status.failedLiveMigration[] (vmName, vmNamespace, pvcRef, message,
+    # totalElapsedTime), filled by rsync.go updateVolumeLiveMigrationProgressStatus from the VMIM's
+    # migrationState.failureReason; the volume has no rsync pod, failedPods stays empty.
+    src = ScenarioSource("dvm-rsync-failed")
+    dvm = _objects(src, "host", "DirectVolumeMigration")[0]
+    dvm["status"]["failedPods"] = []
+    dvm["status"]["rsyncOperations"] = []
+    dvm["status"][mtc.DVM_FAILED_LIVE_MIGRATIONS] = [{
+        "vmName": "rhel9-vm", "vmNamespace": "sock-shop", "pvcRef": {"name": "rhel9-vm-disk", "namespace": "sock-shop"},
+        "totalElapsedTime": "3m12s", "message": "migration job failed: target pod could not mount the volume"}]
+    src.doc["objects"]["source"] = [x for x in src.doc["objects"]["source"] if x["kind"] != "Pod"]
+    for p in _objects(src, "host", "DirectVolumeMigrationProgress"):
+        p["status"]["phase"] = "Succeeded"
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-live-migration-failed")
+    assert f.title == ("live migration of VM sock-shop/rhel9-vm could not move PVC sock-shop/rhel9-vm-disk: "
+                       "migration job failed: target pod could not mount the volume")
+    assert any("status.failedLiveMigration: VM sock-shop/rhel9-vm" in e and "after 3m12s" in e for e in f.evidence)
+    assert not any(x.id == "dvm-failed" for x in rep.findings)
+    assert rep.verdict == "FAILED"
