@@ -78,6 +78,11 @@ DVM_PENDING_CONDITIONS = ("RsyncTransferPodsPending", "RsyncClientPodsPending", 
 # vmNamespace, pvcRef, message = the VMIM's migrationState.failureReason or the VMI's condition; rsync.go
 # updateVolumeLiveMigrationProgressStatus), with runningLiveMigration, pendingLiveMigration, successfulLiveMigration.
 DVM_FAILED_LIVE_MIGRATIONS = "failedLiveMigration"
+DVM_LIVE_MIGRATIONS = {"runningLiveMigration": DVMP_RUNNING, "pendingLiveMigration": DVMP_PENDING,
+                       "successfulLiveMigration": DVMP_SUCCEEDED}      # status list -> the volume's phase
+# KubeVirt aborts a live migration that makes no progress for progressTimeout (default 150 s: KubeVirt
+# MigrationConfiguration; OpenShift Virtualization docs "Live migration limits and timeouts"), so one the DVM
+# lists as running is moving data.
 
 # MigMigration pipeline steps (MC pkg/controller/migmigration/task.go Step*): a migration runs DVMs, DIMs, stage
 # pods only when its pipeline has these steps (initPipeline lists every step of the itinerary at start).

@@ -106,7 +106,7 @@ def stuck(f: Facts) -> Iterator[Finding]:
         ev += [hook_say] if hook_say else []
     for pr in running_dvms(f) if "DirectVolume" in phase else []:
         waits.append(pr.dvm)
-        waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",)][:10]
+        waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",) and not v.live][:10]
     since = last_progress(f)
     if hook_phase:
         role = hook_role

@@ -407,3 +407,23 @@ def test_a_failed_vm_live_migration_is_reported_from_the_dvm_status():
     assert any("status.failedLiveMigration: VM sock-shop/rhel9-vm" in e and "after 3m12s" in e for e in f.evidence)
     assert not any(x.id == "dvm-failed" for x in rep.findings)
     assert rep.verdict == "FAILED"
+
+
+def test_a_running_vm_live_migration_is_progress_not_a_stuck_migration():
+    # MC-1.8 directvolumemigration_types.go: a running VM's volume moves by KubeVirt live migration, reported in the
+    # DVM's status.runningLiveMigration[] (rsync.go updateVolumeLiveMigrationProgressStatus: lastObservedProgressPercent,
+    # totalElapsedTime), with no DVMP; KubeVirt aborts a migration that stops progressing (progressTimeout 150 s).
+    src = ScenarioSource("dvm-long-running")
+    for p in _objects(src, "host", "DirectVolumeMigrationProgress"):
+        if p["status"]["phase"] == "Running":
+            p["status"]["lastObservedTransferRate"] = "0.00kB/s"
+    dvm = _objects(src, "host", "DirectVolumeMigration")[0]
+    dvm["status"]["runningLiveMigration"] = [{
+        "vmName": "rhel9-vm", "vmNamespace": "inventory", "pvcRef": {"name": "rhel9-vm-disk", "namespace": "inventory"},
+        "lastObservedProgressPercent": "37%", "totalElapsedTime": "2h10m0s"}]
+    rep = _run(src, "7e0c1a22")
+    assert rep.verdict == "RUNNING", rep.verdict
+    f = next(x for x in rep.findings if x.id == "dvm-progress")
+    assert "1 moving" in f.title
+    assert any("PVC inventory/rhel9-vm-disk: 37% (live migration of VM inventory/rhel9-vm), running for 130m" in e
+               for e in f.evidence), f.evidence
