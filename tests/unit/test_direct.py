@@ -427,3 +427,36 @@ def test_a_running_vm_live_migration_is_progress_not_a_stuck_migration():
     assert "1 moving" in f.title
     assert any("PVC inventory/rhel9-vm-disk: 37% (live migration of VM inventory/rhel9-vm), running for 130m" in e
                for e in f.evidence), f.evidence
+
+
+def test_stuck_waiting_for_transfer_pods_says_which_pod_does_not_run():
+    # MC-1.8 directvolumemigration/task.go WaitForRsyncTransferPodsRunning: after 3 minutes the DVM gets condition
+    # RsyncTransferPodsPending (Warn, reason NotReady) "Rsync Transfer Pod(s) on destination cluster have not started
+    # Running within 3 minutes. Run these command(s) to check Pod warning events: [...]"; no DVMP exists yet. The
+    # pod here is MC-1.8's block server (CL blockrsync/server.go blockrsync-server), unschedulable.
+    src = ScenarioSource("dvm-long-running")
+    dvm = _objects(src, "host", "DirectVolumeMigration")[0]
+    dvm["status"].update(phase="WaitForRsyncTransferPodsRunning", runningPods=[], successfulPods=[], rsyncOperations=[])
+    dvm["status"]["conditions"].append({
+        "type": "RsyncTransferPodsPending", "status": "True", "category": "Warn", "reason": "NotReady",
+        "lastTransitionTime": dvm["status"]["conditions"][0]["lastTransitionTime"],
+        "message": "Rsync Transfer Pod(s) on destination cluster have not started Running within 3 minutes. Run these "
+                   "command(s) to check Pod warning events: [oc describe pod blockrsync-server -n inventory]"})
+    src.doc["objects"]["host"] = [x for x in src.doc["objects"]["host"] if x["kind"] != "DirectVolumeMigrationProgress"]
+    server = next(x for x in src.doc["objects"]["target"] if x["kind"] == "Pod" and x["metadata"]["name"] == "rsync-server")
+    server["metadata"]["name"] = mtc.BLOCKRSYNC_SERVER_POD
+    server["metadata"]["labels"]["app"] = mtc.RSYNC_APP_BLOCK
+    server["spec"].pop("nodeName", None)
+    server["status"] = {"phase": "Pending", "conditions": [{
+        "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+        "message": "0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."}]}
+    src.doc["objects"]["source"] = [x for x in src.doc["objects"]["source"] if x["kind"] != "Pod"
+                                    or (x["metadata"].get("labels") or {}).get("app") != mtc.RSYNC_APP]
+    rep = _run(src, "7e0c1a22")
+    assert rep.verdict == "STUCK", rep.verdict
+    f = next(x for x in rep.findings if x.id == "migration-stuck")
+    assert any(e.startswith("DirectVolumeMigration 7e0c1a22-9b4f-4c61-8d0e-2f6a1c9b5e01-h7t2m condition "
+                            "RsyncTransferPodsPending (Warn, NotReady): Rsync Transfer Pod(s)") for e in f.evidence)
+    assert any(e == "blockrsync pod inventory/blockrsync-server (target) on node none: phase Pending; Unschedulable: "
+               "0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector." for e in f.evidence), \
+        f.evidence
