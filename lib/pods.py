@@ -39,6 +39,11 @@ def data_path_of(pod: dict) -> str:
     return next((f"{kind} {lb[k]}" for k, kind in mtc.DATA_PATH_POD_LABELS.items() if lb.get(k)), "")
 
 
+def finished_data_path(pod: dict) -> bool:
+    """A data path pod whose work is done (phase Succeeded): Velero deletes it next (pkg/exposer CleanUp)."""
+    return bool(data_path_of(pod)) and o.phase(pod) == "Succeeded"
+
+
 def kind_name(pod: dict) -> str:
     """What to call an MTC pod in a title: its log source, or the node-agent's data path pod."""
     return "node-agent data path" if data_path_of(pod) else classify(pod)

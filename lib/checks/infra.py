@@ -25,7 +25,7 @@ def mtc_pods(f: Facts) -> Iterator[Finding]:
             # restic pods of this migration's volumes are reported by the volumes check
             if podlib.classify(p) == "restic" and f.graph.restic_pod_served(role, p):
                 continue
-            why = podlib.problems(p)
+            why = podlib.problems(p) if not podlib.finished_data_path(p) else []
             if why:
                 sev: Severity = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
                 yield Finding(id="mtc-pod-unhealthy", severity=sev,

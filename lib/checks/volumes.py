@@ -52,7 +52,7 @@ def pod_volumes(f: Facts) -> Iterator[Finding]:
         if not vols or not f.reachable(role):
             continue
         for p in podlib.mtc_pods(f.pods(role), "restic"):
-            if not f.graph.restic_pod_served(role, p):
+            if not f.graph.restic_pod_served(role, p) or podlib.finished_data_path(p):
                 continue
             why = podlib.problems(p)
             if why:

@@ -147,3 +147,31 @@ def test_a_repository_maintenance_pod_wearing_velero_s_labels_is_not_velero():
     assert [podlib.classify(p) for p in (velero, maint)] == ["velero", ""]
     src = DictSource({"host": [], "source": [velero, maint]})
     assert [t.pod for t in targets(src, None, ["source"], ["velero"])] == ["velero-6c8d9f-x2x"]
+
+
+def test_a_finished_data_path_pod_is_not_unhealthy():
+    from lib import pods as podlib
+
+    done = _agent("mig-1-abcde-8fq2c", {"velero.io/pod-volume-backup": "mig-1-abcde-8fq2c"}, ["2b9e4c1a"],
+                  phase="Succeeded")
+    agent = _agent("node-agent-4kq2x", {"component": "velero", "name": "node-agent"}, ["node-agent"], phase="Succeeded")
+    assert podlib.finished_data_path(done) and not podlib.finished_data_path(agent)
+
+
+def test_data_path_pods_in_verify_finished_or_not_this_migration_s():
+    # V-1.17 pkg/exposer/pod_volume.go: the PVB's data path pod, named after it, labelled
+    # velero.io/pod-volume-backup=<pvb>, is deleted by CleanUp once done: a Succeeded one is not unhealthy; a
+    # Pending data mover pod of some other DataUpload is reported by its own name, as a warning (not the
+    # node-agent's, not this migration's volumes).
+    from lib.verify import verify
+    from tests.unit.scenario_source import ScenarioSource
+
+    src = ScenarioSource("sock-shop-success")
+    pvb = next(x for x in src.doc["objects"]["source"] if x["kind"] == "PodVolumeBackup")
+    done = _agent(pvb["metadata"]["name"], {"velero.io/pod-volume-backup": pvb["metadata"]["name"]},
+                  ["2b9e4c1a-7d0e-4f43-9a51-0c6f3e2d1b7a"], node=pvb["spec"]["node"], phase="Succeeded")
+    other = _agent("daily-9s8d7", {"velero.io/data-upload": "daily-9s8d7"}, ["3c2b1a09"], node="", phase="Pending")
+    src.doc["objects"]["source"] += [done, other]
+    rep = verify(src, "88435fe0", now=src.now, strict=True, verbose=True)
+    bad = [(x.id, x.severity, x.title) for x in rep.findings if x.id in ("mtc-pod-unhealthy", "restic-pod-unhealthy")]
+    assert bad == [("mtc-pod-unhealthy", "warning", "node-agent data path pod daily-9s8d7 is unhealthy")], bad
