@@ -361,12 +361,28 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
         pods += src.list(role, "Pod", g.namespace, labels=f"{mtc.REGISTRY}=True,{mtc.MIGPLAN_UID}={plan_uid}")
     jobs = src.list(role, "Job", None, labels=o.in_selector(mtc.HOOK_OWNER, uids)) if g.hooks else []
     jobs = [j for j in jobs if o.labels(j).get(mtc.HOOK_UID)]
+    if one_cluster(g):
+        # source and target are one cluster (lib/mtc transfer_side): each transfer pod, and each hook Job (by its
+        # MigHook's targetCluster), on the role it plays, not twice
+        pods = [p for p in pods if mtc.transfer_side(p) in ("", role)]
+        jobs = [j for j in jobs if _hook_role(g, j) in ("", role)]
     if jobs:
         names = [o.name(j) for j in jobs]
         pods += [p for p in src.list(role, "Pod", None, labels=o.in_selector(mtc.JOB_NAME, names))
                  if any(o.namespace(p) == o.namespace(j) for j in jobs)]
     g.jobs[role] = _sorted(jobs)
     g.helpers[role] = _sorted(list({(o.namespace(p), o.name(p)): p for p in pods}.values()))
+
+
+def one_cluster(g: Graph) -> bool:
+    """Whether the plan's source and destination are the same MigCluster."""
+    src, dst = g.migclusters.get("source") or {}, g.migclusters.get("target") or {}
+    return bool(src and dst) and (o.namespace(src), o.name(src)) == (o.namespace(dst), o.name(dst))
+
+
+def _hook_role(g: Graph, job: dict) -> str:
+    hook = next((h for h in g.hooks if o.uid(h) == o.labels(job).get(mtc.HOOK_UID)), None)
+    return mtc.HOOK_TARGET_ROLE.get(str(o.spec(hook).get("targetCluster", "")), "") if hook else ""
 
 
 def _mine(pod: dict, uids: list[str], dvm_uids: set, plan_uid: str) -> bool:

@@ -180,6 +180,17 @@ def helper_kind(pod: dict, hook_jobs: object = ()) -> str:
     return ""
 
 
+def transfer_side(pod: dict) -> str:
+    """The cluster role an rsync/stunnel pod runs on: 'source' for a client (created-for-pvc label; MC-1.4/1.5
+    directvolumemigration=rsync-client; MC-1.4's stunnel pod), 'target' for a transfer (server) pod, '' for
+    another pod. Told by labels, for a migration within one cluster (MTC 1.7+ storage class conversion and state
+    migration, MTC 1.8 VM storage migration), where both roles list the same pods."""
+    kind, lb = helper_kind(pod), o.labels(pod)
+    if kind not in ("rsync", "stunnel"):
+        return ""
+    return "source" if RSYNC_PVC in lb or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE or kind == "stunnel" else "target"
+
+
 def is_rsync_client(pod: dict) -> bool:
     """A source-side rsync client pod (one per PVC per attempt): it carries the PVC identity label."""
     return helper_kind(pod) == "rsync" and RSYNC_PVC in o.labels(pod)

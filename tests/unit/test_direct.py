@@ -460,3 +460,41 @@ def test_stuck_waiting_for_transfer_pods_says_which_pod_does_not_run():
     assert any(e == "blockrsync pod inventory/blockrsync-server (target) on node none: phase Pending; Unschedulable: "
                "0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector." for e in f.evidence), \
         f.evidence
+
+
+def test_one_cluster_migration_lists_each_transfer_pod_and_hook_job_once_on_its_role():
+    # MTC 1.7+ storage class conversion / state migration and MTC 1.8 VM storage migration run within one cluster:
+    # the plan's srcMigClusterRef and destMigClusterRef name the same MigCluster, so both roles list the same
+    # pods. The client (created-for-pvc, CL rsync/client.go, blockrsync/client.go) is the source's, the server
+    # (rsync-server, blockrsync-server) the target's; a hook Job the role of its MigHook's targetCluster.
+    from tests.unit.fakes import DictSource
+
+    g = graph.Graph("openshift-migration")
+    mc = {"kind": "MigCluster", "metadata": {"name": "host", "namespace": "openshift-migration"}}
+    g.migclusters = {"source": mc, "target": mc}
+    g.plan = {"metadata": {"name": "p", "uid": "plan-uid"}, "spec": {"namespaces": ["vms"]}}
+    g.migration = {"metadata": {"name": "m", "uid": "mig-uid"}, "status": {"pipeline": [{"name": "DirectVolume"}]}}
+    g.dvms = [{"metadata": {"name": "d", "uid": "dvm-uid"}}]
+    g.hooks = [{"metadata": {"name": "h", "uid": "hook-uid"}, "spec": {"targetCluster": "destination"}}]
+    base = {mtc.PART_OF: mtc.PART_OF_VALUE, mtc.DVM_UID: "dvm-uid", mtc.PURPOSE: "rsync"}
+
+    def pod(name, labels):
+        return {"kind": "Pod", "metadata": {"name": name, "namespace": "vms", "labels": labels}, "spec": {}}
+    objs = [pod("blockrsync-q8z4v", {**base, "app": mtc.RSYNC_APP_BLOCK, mtc.RSYNC_PVC: "0f7c751b"}),
+            pod(mtc.BLOCKRSYNC_SERVER_POD, {**base, "app": mtc.RSYNC_APP_BLOCK}),
+            pod("rsync-server", {**base, "app": mtc.RSYNC_APP}),
+            {"kind": "Job", "metadata": {"name": "p-postrestore-x2k9q", "namespace": "vms", "labels": {
+                mtc.PART_OF: mtc.PART_OF_VALUE, mtc.HOOK_UID: "hook-uid", mtc.HOOK_OWNER: "mig-uid",
+                mtc.HOOK_PHASE: "PostRestore"}}},
+            pod("p-postrestore-x2k9q-7tq2w", {mtc.JOB_NAME: "p-postrestore-x2k9q"})]
+    src = DictSource({"host": [], "source": objs, "target": objs})
+    for role in ("source", "target"):
+        graph._collect_helpers(src, g, role, ["mig-uid"])
+    assert [o["metadata"]["name"] for o in g.helpers["source"]] == ["blockrsync-q8z4v"]
+    assert [o["metadata"]["name"] for o in g.helpers["target"]] == \
+        ["blockrsync-server", "p-postrestore-x2k9q-7tq2w", "rsync-server"]
+    assert [j["metadata"]["name"] for j in g.jobs["source"]] == [] and len(g.jobs["target"]) == 1
+    # two clusters: each lists what it has, untouched
+    g.migclusters = {"source": mc, "target": {**mc, "metadata": {"name": "ocp4", "namespace": "openshift-migration"}}}
+    graph._collect_helpers(src, g, "source", ["mig-uid"])
+    assert len(g.helpers["source"]) == 4 and len(g.jobs["source"]) == 1
