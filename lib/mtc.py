@@ -1,7 +1,9 @@
 """MTC 1.4-1.8 names the tools rely on, as data, each with the upstream file it is read from.
 
 Aliases (see ../shared/reference/mtc-facts.md for the commits): MC = migtools/mig-controller
-(release-1.4.7 ... release-1.8), CL = konveyor/crane-lib (rsync pods of MC 1.6+), MO = migtools/mig-operator,
+(release-1.4.7 ... release-1.8), CL = konveyor/crane-lib (rsync pods of MC 1.6+: the version MC's go.mod pins,
+v0.0.6-0.20220110140809-e59142d7deab for MC-1.6, v0.0.11 for MC-1.7, v0.1.4 for MC-1.8 with blockrsync; mirrored
+as migtools/crane-lib), MO = migtools/mig-operator,
 OADP = openshift/oadp-operator, V = vmware-tanzu/velero. Older (MC-1.4/1.5) and newer (crane-lib) forms are
 both listed where they differ: the tools accept either.
 """
