@@ -174,7 +174,8 @@ def _pod_row(g: Graph, role: str, p: dict, depth: int) -> Row:
     label = HELPER_ROLES.get(kind, kind)
     lb = o.labels(p)
     if kind == "rsync":
-        label = "rsync client" if mtc.RSYNC_PVC in lb else "rsync server"
+        label = ("blockrsync" if mtc.is_block_transfer(p) else "rsync") + \
+            (" client" if mtc.RSYNC_PVC in lb else " server")
         if lb.get(mtc.RSYNC_ATTEMPT):
             label += f" (attempt {lb[mtc.RSYNC_ATTEMPT]})"
     why = podlib.problems(p)

@@ -87,7 +87,12 @@ class Graph:
         return nodes, pods
 
     def restic_pod_served(self, role: str, pod: dict) -> bool:
-        """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name."""
+        """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name; a data path
+        pod (lib/mtc DATA_PATH_POD_LABELS) by the PodVolumeBackup/Restore it is labelled with."""
+        lb = o.labels(pod)
+        owner = next((lb[k] for k in mtc.DATA_PATH_POD_LABELS if lb.get(k)), None)
+        if owner is not None:
+            return owner in {o.name(v) for v in (self.pvbs if role == "source" else self.pvrs)}
         nodes, pods = self.volume_locations(role)
         return o.spec(pod).get("nodeName") in nodes or o.name(pod) in pods
 
@@ -364,6 +369,11 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
         pods += src.list(role, "Pod", g.namespace, labels=f"{mtc.REGISTRY}=True,{mtc.MIGPLAN_UID}={plan_uid}")
     jobs = _everywhere(src, g, role, "Job", o.in_selector(mtc.HOOK_OWNER, uids), spaces) if g.hooks else []
     jobs = [j for j in jobs if o.labels(j).get(mtc.HOOK_UID)]
+    if one_cluster(g):
+        # source and target are one cluster (lib/mtc transfer_side): each transfer pod, and each hook Job (by its
+        # MigHook's targetCluster), on the role it plays, not twice
+        pods = [p for p in pods if mtc.transfer_side(p) in ("", role)]
+        jobs = [j for j in jobs if _hook_role(g, j) in ("", role)]
     if jobs:
         names = [o.name(j) for j in jobs]
         pods += [p for p in _everywhere(src, g, role, "Pod", o.in_selector(mtc.JOB_NAME, names),
@@ -388,6 +398,17 @@ def _everywhere(src: Source, g: Graph, role: str, kind: str, labels: str, spaces
         except NotCollected:
             pass
     return out
+
+
+def one_cluster(g: Graph) -> bool:
+    """Whether the plan's source and destination are the same MigCluster."""
+    src, dst = g.migclusters.get("source") or {}, g.migclusters.get("target") or {}
+    return bool(src and dst) and (o.namespace(src), o.name(src)) == (o.namespace(dst), o.name(dst))
+
+
+def _hook_role(g: Graph, job: dict) -> str:
+    hook = next((h for h in g.hooks if o.uid(h) == o.labels(job).get(mtc.HOOK_UID)), None)
+    return mtc.HOOK_TARGET_ROLE.get(str(o.spec(hook).get("targetCluster", "")), "") if hook else ""
 
 
 def _mine(pod: dict, uids: list[str], dvm_uids: set, plan_uid: str) -> bool:

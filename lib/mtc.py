@@ -1,7 +1,9 @@
 """MTC 1.4-1.8 names the tools rely on, as data, each with the upstream file it is read from.
 
 Aliases (see ../shared/reference/mtc-facts.md for the commits): MC = migtools/mig-controller
-(release-1.4.7 ... release-1.8), CL = konveyor/crane-lib (rsync pods of MC 1.6+), MO = migtools/mig-operator,
+(release-1.4.7 ... release-1.8), CL = konveyor/crane-lib (rsync pods of MC 1.6+: the version MC's go.mod pins,
+v0.0.6-0.20220110140809-e59142d7deab for MC-1.6, v0.0.11 for MC-1.7, v0.1.4 for MC-1.8 with blockrsync; mirrored
+as migtools/crane-lib), MO = migtools/mig-operator,
 OADP = openshift/oadp-operator, V = vmware-tanzu/velero. Older (MC-1.4/1.5) and newer (crane-lib) forms are
 both listed where they differ: the tools accept either.
 """
@@ -34,12 +36,26 @@ RSYNC_ATTEMPT = "migration.openshift.io/rsync-attempt"      # rsync.go RsyncAtte
 DVMP_DONE = "migration.openshift.io/dvmp-done"              # directvolumemigrationprogress_types.go:42
 RSYNC_CLIENT_VALUE = "rsync-client"                         # MC-1.4/1.5 rsync.go: label directvolumemigration=rsync-client
 # pod names: transfer (server) pod on the target, client pods (generateName) on the source
-RSYNC_SERVER_PODS = ("directvolumemigration-rsync-transfer", "rsync-server")   # MC-1.4/1.5 rsync.go; CL server.go
+# MC-1.8 block volumes and KubeVirt VM disks (file system PVCs holding a disk.img too) go through blockrsync
+# (MC-1.8 rsync.go ensureBlockRsyncTransferServer, runRsyncOperations with CL v0.1.4 state_transfer/transfer/
+# blockrsync/{blockrsync,server,client}.go): one server pod `blockrsync-server` per target namespace (containers
+# `blockrsync`, which runs /proxy --target, and `stunnel`), one client pod per source PVC, generateName
+# `blockrsync-` (containers `proxy`, `blockrsync`, `stunnel`; restartPolicy OnFailure, where rsync's is Never),
+# both labelled app=RSYNC_APP_BLOCK, purpose=rsync; reached through Service RSYNC_SVC_BLOCK and Route
+# RSYNC_ROUTE_BLOCK (MC-1.8 task.go).
+BLOCKRSYNC_SERVER_POD = "blockrsync-server"                 # CL blockrsync/server.go blockrsyncServerPodName
+BLOCKRSYNC_CLIENT_PREFIX = "blockrsync-"                    # CL blockrsync/client.go generateName
+BLOCKRSYNC_CONTAINER = "blockrsync"                         # CL blockrsync/blockrsync.go BlockRsyncContainer
+BLOCKRSYNC_PROXY_CONTAINER = "proxy"                        # CL blockrsync/blockrsync.go Proxy (client pod)
+RSYNC_SVC, RSYNC_SVC_BLOCK = "directvolumemigration-rsync-transfer-svc", "directvolumemigration-rsync-transfer-svc-block"
+RSYNC_ROUTE, RSYNC_ROUTE_BLOCK = "dvm", "dvm-block"        # MC task.go DirectVolumeMigrationRsyncTransferRoute[Block]
+RSYNC_SERVER_PODS = ("directvolumemigration-rsync-transfer", "rsync-server",   # MC-1.4/1.5 rsync.go; CL server.go
+                     BLOCKRSYNC_SERVER_POD)
 STUNNEL_SOURCE_POD = "directvolumemigration-stunnel-transfer"                  # MC-1.4 stunnel.go
-RSYNC_CLIENT_PREFIXES = ("dvm-rsync-", "rsync-")            # MC-1.4/1.5 rsync.go; CL client.go generateName
+RSYNC_CLIENT_PREFIXES = ("dvm-rsync-", "rsync-", BLOCKRSYNC_CLIENT_PREFIX)   # MC-1.4/1.5 rsync.go; CL client.go
 # containers that run rsync: MC-1.4/1.5 client `rsync-client`, server `rsyncd`; CL `rsync`; MC-1.8 `blockrsync`
 # (directvolumemigrationprogress_controller.go reads exactly these)
-RSYNC_CONTAINERS = ("rsync-client", "rsync", "rsyncd", "blockrsync")
+RSYNC_CONTAINERS = ("rsync-client", "rsync", "rsyncd", BLOCKRSYNC_CONTAINER)
 STUNNEL_CONTAINER = "stunnel"                               # rsync.go / CL transport/stunnel
 DEFAULT_RSYNC_BACKOFF_LIMIT = 20                            # MC rsync.go DefaultRsyncBackOffLimit
 DEFAULT_STUNNEL_TIMEOUT_S = 20                              # MC rsync.go DefaultStunnelTimeout
@@ -58,6 +74,17 @@ COND_STAGE_PODS_CREATED = "StagePodsCreated"
 DVM_NETWORK_ERROR = "SourceToDestinationNetworkError"
 DVM_PENDING_CONDITIONS = ("RsyncTransferPodsPending", "RsyncClientPodsPending", "StunnelClientPodsPending",
                           "RsyncRouteNotAdmitted")
+
+# MC-1.8 live migration of a running VM's volumes (KubeVirt VirtualMachineInstanceMigration, no rsync pod): DVM
+# status.failedLiveMigration[] (sic: singular JSON names, directvolumemigration_types.go LiveMigrationProgress: vmName,
+# vmNamespace, pvcRef, message = the VMIM's migrationState.failureReason or the VMI's condition; rsync.go
+# updateVolumeLiveMigrationProgressStatus), with runningLiveMigration, pendingLiveMigration, successfulLiveMigration.
+DVM_FAILED_LIVE_MIGRATIONS = "failedLiveMigration"
+DVM_LIVE_MIGRATIONS = {"runningLiveMigration": DVMP_RUNNING, "pendingLiveMigration": DVMP_PENDING,
+                       "successfulLiveMigration": DVMP_SUCCEEDED}      # status list -> the volume's phase
+# KubeVirt aborts a live migration that makes no progress for progressTimeout (default 150 s: KubeVirt
+# MigrationConfiguration; OpenShift Virtualization docs "Live migration limits and timeouts"), so one the DVM
+# lists as running is moving data.
 
 # MigMigration pipeline steps (MC pkg/controller/migmigration/task.go Step*): a migration runs DVMs, DIMs, stage
 # pods only when its pipeline has these steps (initPipeline lists every step of the itinerary at start).
@@ -90,7 +117,41 @@ ANALYTIC_PLAN = "migplan"                                   # label = MigPlan *n
 
 # --- restic / node-agent pods (MO roles/migrationcontroller/templates/velero.yml.j2; OADP controllers/
 # restic.go, nodeagent.go; V pkg/install/daemonset.go) ------------------------------------------------------
-RESTIC_NAMES = ("restic", "node-agent")                     # label `name`: restic (Velero < 1.10), node-agent
+# label `name`: restic (Velero < 1.10, OADP 1.0/1.1, MO-1.4..1.6), node-agent (Velero 1.10+, OADP 1.2+); Velero
+# 1.16+ also installs DaemonSet node-agent-windows (V-1.16 pkg/install/daemonset.go dsName) and labels both
+# role=node-agent (V-1.16 pkg/nodeagent/node_agent.go nodeAgentRole, the selector it finds them by). Every one of
+# these carries component=velero too (V pkg/install/resources.go Labels; not MO-1.4..1.6's restic).
+RESTIC_NAMES = ("restic", "node-agent", "node-agent-windows")
+NODE_AGENT_ROLE = ("role", "node-agent")
+# Pods the node-agent starts for a volume's data path, in Velero's namespace, named after their object and whose
+# one container is named by its UID: the data mover's backup/restore pods of a DataUpload / DataDownload
+# (V-1.12+ pkg/controller/data_upload_controller.go, data_download_controller.go HostingPodLabels, pkg/exposer/
+# csi_snapshot.go, generic_restore.go; OADP 1.3+) and, from Velero 1.17, the file system backup's own pods of a
+# PodVolumeBackup / PodVolumeRestore (V-1.17 pod_volume_backup_controller.go, pod_volume_restore_controller.go,
+# pkg/exposer/pod_volume.go): they log what the node-agent used to (V-1.17 pkg/podvolume/backup_micro_service.go).
+DATA_PATH_POD_LABELS = {"velero.io/data-upload": "DataUpload", "velero.io/data-download": "DataDownload",
+                        "velero.io/pod-volume-backup": "PodVolumeBackup",
+                        "velero.io/pod-volume-restore": "PodVolumeRestore"}   # V pkg/apis/velero/v1/labels_annotations.go
+
+# --- MTC's own pods on the host (MO roles/migrationcontroller/templates/, CAM 1.2 ... MTC 1.8): the controller
+# (Deployment migration-controller, containers cam|mtc and discovery) is labelled app=migration,
+# control-plane=controller-manager; app=migration alone is also on migration-ui (service=migration-ui, ui.yml.j2)
+# and migration-log-reader (logreader=mig, log_reader.yml.j2: containers color and plain, stern tailing every MTC
+# pod, whose lines would come twice) and migration-operator (app=migration only, MO-1.8 deploy/olm-catalog/bundle/
+# manifests/crane-operator.v1.8.clusterserviceversion.yaml). control-plane=controller-manager alone is also the OADP
+# operator's pod (OADP config/manager/manager.yaml, Deployment openshift-adp-controller-manager), in MTC's namespace
+# from MTC 1.7 (mig-operator makes the DataProtectionApplication there). CAM 1.0's controller has no app label, but
+# has controller-tools.k8s.io=1.0 as every later one (MO release-1.0 ... release-1.8 controller.yml.j2).
+CONTROLLER_LABEL = ("control-plane", "controller-manager")
+CONTROLLER_ALSO = (("app", "migration"), ("controller-tools.k8s.io", "1.0"))   # one of these besides
+
+# Velero 1.14/1.15 run repository maintenance as Jobs in Velero's namespace (`<repo>-maintain-job-<ms>`, container
+# velero-repo-maintenance-container) whose pods take the Velero server's pod labels (component=velero, ...):
+# V-1.14 pkg/repository/maintenance.go, V-1.15 pkg/repository/manager/manager.go `job.Spec.Template.Labels =
+# veleroutil.GetVeleroServerLables(deployment)`; V-1.16+ label them velero.io/repo-name only. A Job's pod (the
+# Job controller's job-name label) or one labelled REPO_NAME is not the Velero server.
+REPO_NAME = "velero.io/repo-name"                           # V pkg/repository RepositoryNameLabel
+NOT_VELERO_SERVER = (JOB_NAME, "batch.kubernetes.io/job-name", REPO_NAME)
 
 # --- PodVolumeBackup/Restore phases (V pkg/apis/velero/v1/pod_volume_backup_types.go, pod_volume_restore_type.go):
 # New, InProgress, Completed, Failed up to v1.16; v1.17 adds Accepted, Prepared, Canceling, Canceled (a canceled
@@ -121,9 +182,30 @@ def helper_kind(pod: dict, hook_jobs: object = ()) -> str:
     return ""
 
 
+def transfer_side(pod: dict) -> str:
+    """The cluster role an rsync/stunnel pod runs on: 'source' for a client (created-for-pvc label; MC-1.4/1.5
+    directvolumemigration=rsync-client; MC-1.4's stunnel pod), 'target' for a transfer (server) pod, '' for
+    another pod. Told by labels, for a migration within one cluster (MTC 1.7+ storage class conversion and state
+    migration, MTC 1.8 VM storage migration), where both roles list the same pods."""
+    kind, lb = helper_kind(pod), o.labels(pod)
+    if kind not in ("rsync", "stunnel"):
+        return ""
+    return "source" if RSYNC_PVC in lb or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE or kind == "stunnel" else "target"
+
+
 def is_rsync_client(pod: dict) -> bool:
     """A source-side rsync client pod (one per PVC per attempt): it carries the PVC identity label."""
     return helper_kind(pod) == "rsync" and RSYNC_PVC in o.labels(pod)
+
+
+def is_block_transfer(pod: dict | None = None, name: str = "") -> bool:
+    """A blockrsync pod of MC-1.8 (block volume or VM disk): labelled app=RSYNC_APP_BLOCK; when only its name is
+    known (DVM status.failedPods, DVMP status.podName), named BLOCKRSYNC_SERVER_POD or BLOCKRSYNC_CLIENT_PREFIX*."""
+    app = o.labels(pod).get("app") if pod else None
+    if app in RSYNC_APPS:
+        return app == RSYNC_APP_BLOCK
+    name = name or (o.name(pod) if pod else "")
+    return name == BLOCKRSYNC_SERVER_POD or name.startswith(BLOCKRSYNC_CLIENT_PREFIX)
 
 
 def containers_for(pod: dict, source: str) -> list[str]:
@@ -194,9 +276,16 @@ def wrapper_gave_up(exit_code: object, ran_s: float | None, lines: list[str]) ->
         and not any("rsync" in ln.lower() for ln in lines)
 
 
-def exit_meaning(exit_code: object, ran_s: float | None, lines: list[str]) -> str:
+BLOCKRSYNC_EXIT = ("blockrsync's own, not rsync's: rsync's exit values do not apply (the container runs "
+                   "`/blockrsync <disk> --source ...` directly, without the rsync client's wait wrapper)")
+
+
+def exit_meaning(exit_code: object, ran_s: float | None, lines: list[str], block: bool = False) -> str:
     """What the rsync pod's exit code means: rsync's own (RSYNC_EXIT), or the client wrapper's when it gave up
-    waiting for stunnel (then 1 is nc's); '' for a code neither explains."""
+    waiting for stunnel (then 1 is nc's); '' for a code neither explains. A blockrsync pod's code (`block`) is
+    blockrsync's: neither table applies (CL blockrsync/client.go getBlockrsyncCommand)."""
+    if block:
+        return BLOCKRSYNC_EXIT if str(exit_code) not in ("?", "0", "") else ""
     if wrapper_gave_up(exit_code, ran_s, lines):
         return (f"not rsync's: after {o.human_duration(ran_s)} the client wrapper's wait for the local stunnel port "
                 f"ran out (timeout={RSYNC_WRAPPER_WAIT_S}s; 600s on MTC 1.5) and it exited with nc's 1")
@@ -206,11 +295,17 @@ def exit_meaning(exit_code: object, ran_s: float | None, lines: list[str]) -> st
         return ""
 
 
-def rsync_meaning(exit_code: object, lines: list[str], ran_s: float | None = None) -> tuple[str, str]:
-    """(what happened, what to do) from an rsync exit code, its error lines and how long the container ran."""
+def rsync_meaning(exit_code: object, lines: list[str], ran_s: float | None = None,
+                  block: bool = False) -> tuple[str, str]:
+    """(what happened, what to do) from an rsync exit code, its error lines and how long the container ran.
+    For a blockrsync pod (`block`) only the error lines speak: its exit code is not rsync's."""
     for needle, what, fix in RSYNC_CAUSES:
         if any(needle.lower() in ln.lower() for ln in lines):
             return what, fix
+    if block:
+        return "blockrsync failed", ("read the blockrsync and proxy containers' logs of the failed pod and the "
+                                     f"target's {BLOCKRSYNC_SERVER_POD} pod, and check Route {RSYNC_ROUTE_BLOCK} "
+                                     f"and Service {RSYNC_SVC_BLOCK} in the target namespace")
     if wrapper_gave_up(exit_code, ran_s, lines):
         return STUNNEL_NEVER_OPENED, ("rsync never ran: the rsync pod's stunnel container never listened on its "
                                      "local port (2222), so the wrapper's `nc -z` never succeeded: read that "
@@ -226,9 +321,12 @@ def rsync_meaning(exit_code: object, lines: list[str], ran_s: float | None = Non
     return "rsync failed", "read the rsync container's log of the failed pod"
 
 
-def is_rsync_error_line(line: str) -> bool:
-    """An rsync/stunnel line that reports a problem (rsync prefixes them `rsync:` / `rsync error:`)."""
+def is_rsync_error_line(line: str, block: bool = False) -> bool:
+    """An rsync/stunnel line that reports a problem (rsync prefixes them `rsync:` / `rsync error:`); of a
+    blockrsync pod (`block`, whose programs log through zap, not rsync's way), any line that says error or fail."""
     low = line.lower()
+    if block and ("error" in low or "fail" in low):
+        return True
     return ("rsync error" in low or "rsync warning" in low or low.lstrip().startswith("rsync:")
             or " rsync: " in low or any(n.lower() in low for n, _w, _f in RSYNC_CAUSES))
 

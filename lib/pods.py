@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from . import mtc
 from . import objects as o
 
 # log source -> label selectors tried in order (old names first, newer Velero/OADP after).
 SELECTORS = {
     "velero": ["component=velero", "app.kubernetes.io/instance=velero"],
-    "restic": ["name=restic", "name=node-agent"],
-    "controller": ["app=migration,control-plane=controller-manager", "control-plane=controller-manager"],
+    "restic": [f"name={n}" for n in mtc.RESTIC_NAMES] + ["=".join(mtc.NODE_AGENT_ROLE)]
+    + list(mtc.DATA_PATH_POD_LABELS),
+    "controller": ["app=migration,control-plane=controller-manager",
+                   "control-plane=controller-manager,controller-tools.k8s.io=1.0"],
 }
 LOG_SOURCES = tuple(SELECTORS)
 
@@ -16,15 +19,34 @@ LOG_SOURCES = tuple(SELECTORS)
 def classify(pod: dict) -> str:
     """velero, restic or controller for an MTC pod, '' for any other pod."""
     lb = o.labels(pod)
-    # Restic/node-agent pods carry component=velero too: tell them apart first.
-    if lb.get("name") in ("restic", "node-agent"):
+    # Restic/node-agent pods carry component=velero too: tell them apart first. The node-agent's data path pods
+    # (data mover, Velero 1.17 file system backup) are read with it (lib/mtc DATA_PATH_POD_LABELS).
+    if lb.get("name") in mtc.RESTIC_NAMES or lb.get(mtc.NODE_AGENT_ROLE[0]) == mtc.NODE_AGENT_ROLE[1] \
+            or data_path_of(pod):
         return "restic"
-    if lb.get("component") == "velero" or lb.get("app.kubernetes.io/instance") == "velero" \
-            or lb.get("deploy") == "velero":
-        return "velero"
-    if lb.get("control-plane") == "controller-manager" or lb.get("app") == "migration":
-        return "controller"
+    if (lb.get("component") == "velero" or lb.get("app.kubernetes.io/instance") == "velero"
+            or lb.get("deploy") == "velero") and not any(k in lb for k in mtc.NOT_VELERO_SERVER):
+        return "velero"            # not a repository maintenance Job's pod wearing the server's labels
+    if lb.get(mtc.CONTROLLER_LABEL[0]) == mtc.CONTROLLER_LABEL[1] and any(lb.get(k) == v for k, v in mtc.CONTROLLER_ALSO):
+        return "controller"        # neither app=migration alone (UI, log reader, operator) nor OADP's operator
     return ""
+
+
+def data_path_of(pod: dict) -> str:
+    """'<Kind> <name>' of the DataUpload, DataDownload, PodVolumeBackup or PodVolumeRestore a Velero data path pod
+    serves, '' for any other pod."""
+    lb = o.labels(pod)
+    return next((f"{kind} {lb[k]}" for k, kind in mtc.DATA_PATH_POD_LABELS.items() if lb.get(k)), "")
+
+
+def finished_data_path(pod: dict) -> bool:
+    """A data path pod whose work is done (phase Succeeded): Velero deletes it next (pkg/exposer CleanUp)."""
+    return bool(data_path_of(pod)) and o.phase(pod) == "Succeeded"
+
+
+def kind_name(pod: dict) -> str:
+    """What to call an MTC pod in a title: its log source, or the node-agent's data path pod."""
+    return "node-agent data path" if data_path_of(pod) else classify(pod)
 
 
 def mtc_pods(pods: list[dict], source: str | None = None) -> list[dict]:

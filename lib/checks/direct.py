@@ -91,52 +91,82 @@ def _message_lines(dvmp: dict) -> list[str]:
     return [ln.strip() for m in msgs for ln in m.splitlines() if ln.strip()]
 
 
-@check("dvm-rsync-failed", "dvm-failed", logs={"source": ("rsync",), "target": ("rsync",)},
-       explains=(mtc.COND_DVM_FAILED,), data_not_copied=("dvm-rsync-failed", "dvm-failed"))
+def failed_live_migrations(dvm: dict) -> list[dict]:
+    """MC-1.8: the VM volumes whose live migration failed (DVM status.failedLiveMigration[], lib/mtc)."""
+    return [x for x in o.status(dvm).get(mtc.DVM_FAILED_LIVE_MIGRATIONS) or [] if isinstance(x, dict)]
+
+
+def _live_migration_finding(f, dvm: dict, lm: dict) -> Finding:
+    pvc = lm.get("pvcRef") or {}
+    ns = pvc.get("namespace") or lm.get("vmNamespace", "")
+    vm = f"{lm.get('vmNamespace') or ns}/{lm.get('vmName') or '?'}"
+    return Finding(id="dvm-live-migration-failed", severity="error",
+                   title=f"live migration of VM {vm} could not move PVC {ns}/{pvc.get('name', '?')}"
+                   + (f": {lm['message']}" if lm.get("message") else ""),
+                   cluster="source", objects=[ref(dvm)],
+                   evidence=[f"DirectVolumeMigration {o.name(dvm)}: phase {o.phase(dvm) or '?'}; "
+                             f"status.{mtc.DVM_FAILED_LIVE_MIGRATIONS}: VM {vm}, PVC {ns}/{pvc.get('name', '?')}"
+                             + (f", after {lm['totalElapsedTime']}" if lm.get("totalElapsedTime") else "")
+                             + (f", {lm['lastObservedProgressPercent']} copied" if lm.get("lastObservedProgressPercent")
+                                else "")
+                             + (f": {lm['message']}" if lm.get("message") else "")],
+                   fix=[f"oc get virtualmachineinstancemigrations -n {ns} --context <source> -o yaml "
+                        "(status.migrationState.failureReason) and the VMI's conditions",
+                        f"oc mig-logs {o.name(f.mig)} --log-source controller --level error"])
+
+
+@check("dvm-rsync-failed", "dvm-failed", "dvm-live-migration-failed", logs={"source": ("rsync",), "target": ("rsync",)},
+       explains=(mtc.COND_DVM_FAILED,), data_not_copied=("dvm-rsync-failed", "dvm-failed", "dvm-live-migration-failed"))
 def direct_volume(f):
-    """Failed rsync transfers of the migration's DirectVolumeMigrations, and DVMs failed otherwise."""
+    """Failed rsync transfers and VM live migrations of the migration's DirectVolumeMigrations, and DVMs failed
+    otherwise."""
     for dvm in f.graph.dvms_of(f.mig):
         vols = failed_volumes(f, dvm)
+        lives = failed_live_migrations(dvm)
+        for lm in lives:
+            yield _live_migration_finding(f, dvm, lm)
         name = o.name(dvm)
         warned = o.has_condition(f.mig, "SucceededWithWarnings")
         for rec in vols:
             pod = next((p for p in f.graph.helpers_of("source", "rsync")
                         if o.name(p) == rec["pod"] and o.namespace(p) == rec["podNamespace"]), None)
+            block = mtc.is_block_transfer(pod, rec["pod"] or o.status(rec.get("dvmp") or {}).get("podName", ""))
+            tool = "blockrsync" if block else "rsync"
             lines = _message_lines(rec.get("dvmp") or {})
             if pod is not None:
                 lines += [e.line.raw for e in f.log(["source"], ["rsync"], pod=rec["pod"])
-                          if mtc.is_rsync_error_line(e.line.raw)]
-            lines = [ln for ln in dict.fromkeys(lines) if mtc.is_rsync_error_line(ln)]
+                          if mtc.is_rsync_error_line(e.line.raw, block)]
+            lines = [ln for ln in dict.fromkeys(lines) if mtc.is_rsync_error_line(ln, block)]
             code = _exit_code(rec, pod)
             ran = _ran_s(rec, pod)
             what, fix = mtc.rsync_meaning(code, lines + [str(c.get("message", "")) for c in o.conditions(dvm)
                                                          if c.get("type") == mtc.DVM_NETWORK_ERROR and o.is_true(c)],
-                                          ran)
-            meaning = mtc.exit_meaning(code, ran, lines)
+                                          ran, block)
+            meaning = mtc.exit_meaning(code, ran, lines, block)
             objs = [ref(dvm)] + ([ref(rec["dvmp"])] if rec.get("dvmp") else [])
             objs += [ref(pod)] if pod else []
             ev = [f"DirectVolumeMigration {name}: phase {o.phase(dvm) or '?'}"
                   + (", condition Failed" if o.has_condition(dvm, "Failed") else "")
                   + f"; PVC {rec['namespace']}/{rec['pvc']} failed"
                   + (f" after {rec['attempts']} attempts" if rec.get("attempts") else ""),
-                  f"rsync pod {rec['podNamespace']}/{rec['pod'] or '?'} (source): exit code {code}"
+                  f"{tool} pod {rec['podNamespace']}/{rec['pod'] or '?'} (source): exit code {code}"
                   + (f" = {meaning}" if meaning else "")]
             if rec.get("dvmp"):
                 ev += [f"DirectVolumeMigrationProgress {o.name(rec['dvmp'])}: {h}" for h in _history(rec["dvmp"])]
-            ev += [f"rsync: {ln}" for ln in lines[-LOG_LINES:]]
+            ev += [f"{tool}: {ln}" for ln in lines[-LOG_LINES:]]
             ev += [f"DirectVolumeMigration condition {c.get('type')} ({c.get('category')}, {c.get('reason', '')}): "
                    f"{c.get('message', '')}" for c in o.conditions(dvm)
                    if o.is_true(c) and c.get("category") in ("Critical", "Error", "Warn")]
             if warned:
                 ev.append(f"MigMigration {o.name(f.mig)} says SucceededWithWarnings, but this volume was not copied")
             yield Finding(id="dvm-rsync-failed", severity="error",
-                          title=f"rsync could not copy PVC {rec['namespace']}/{rec['pvc']} ({what}, exit code {code})",
+                          title=f"{tool} could not copy PVC {rec['namespace']}/{rec['pvc']} ({what}, exit code {code})",
                           cluster="source", objects=objs, evidence=ev,
                           fix=[fix[0].upper() + fix[1:] + ".",
                                f"oc mig-logs {o.name(f.mig)} --log-source rsync --cluster source",
                                f"oc get dvmp -n {f.src.namespace} -l {mtc.DVM_UID}={o.uid(dvm)} -o yaml",
                                "Then run a new migration of the plan: the volume's data is not on the target."])
-        if vols or not dvm_failed(dvm):
+        if vols or lives or not dvm_failed(dvm):
             continue
         st = o.status(dvm)
         conds = [c for c in o.conditions(dvm) if o.is_true(c) and c.get("category") in ("Critical", "Error", "Warn")]

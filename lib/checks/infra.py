@@ -25,12 +25,14 @@ def mtc_pods(f: Facts) -> Iterator[Finding]:
             # restic pods of this migration's volumes are reported by the volumes check
             if podlib.classify(p) == "restic" and f.graph.restic_pod_served(role, p):
                 continue
-            why = podlib.problems(p)
+            why = podlib.problems(p) if not podlib.finished_data_path(p) else []
             if why:
                 sev: Severity = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
                 yield Finding(id="mtc-pod-unhealthy", severity=sev,
-                              title=f"{podlib.classify(p)} pod {o.name(p)} is unhealthy", cluster=role,
-                              objects=[ref(p)], evidence=[f"Pod {o.name(p)}: {', '.join(why)}"],
+                              title=f"{podlib.kind_name(p)} pod {o.name(p)} is unhealthy", cluster=role,
+                              objects=[ref(p)], evidence=[f"Pod {o.name(p)}: {', '.join(why)}"]
+                              + ([f"Pod {o.name(p)} moves the data of {podlib.data_path_of(p)}"]
+                                 if podlib.data_path_of(p) else []),
                               fix=[f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",
                                f"oc logs {o.name(p)} -n {f.src.namespace} --all-containers --previous --context <{role}>"])
 

@@ -49,10 +49,14 @@ class Volume:
     rate: str
     elapsed: float | None
     last_seen: _dt.datetime | None     # newest time the DVMP shows activity at (rsync log line, pod start)
+    live: str = ""                     # MC-1.8: "<ns>/<vm>" of a VM live migration (no DVMP: dvmp is the DVM)
 
     @property
     def moving(self) -> bool:
-        """rsync reported a non-zero transfer rate at the last scrape and is not done."""
+        """rsync reported a non-zero transfer rate at the last scrape and is not done; a VM live migration
+        that KubeVirt still runs (it aborts one that stops progressing, lib/mtc DVM_LIVE_MIGRATIONS)."""
+        if self.live:
+            return self.phase == mtc.DVMP_RUNNING and self.percent < 100
         return self.phase == mtc.DVMP_RUNNING and self.percent < 100 and rate_bytes(self.rate) > 0
 
     @property
@@ -113,6 +117,17 @@ def running_dvms(f) -> list[Progress]:
                                      str(st.get("lastObservedTransferRate") or ""),
                                      seconds(st.get("rsyncElapsedTime") or st.get("containerElapsedTime")),
                                      _last_seen(dvmp)))
+        for key, phase in mtc.DVM_LIVE_MIGRATIONS.items():      # MC-1.8 VM live migrations: in the DVM only
+            for lm in o.status(dvm).get(key) or []:
+                if not isinstance(lm, dict):
+                    continue
+                pvc = lm.get("pvcRef") or {}
+                pr.volumes.append(Volume(dvm, f"{pvc.get('namespace', '?')}/{pvc.get('name', '?')}", phase,
+                                         100.0 if phase == mtc.DVMP_SUCCEEDED else percent(
+                                             lm.get("lastObservedProgressPercent")),
+                                         str(lm.get("lastObservedTransferRate") or ""),
+                                         seconds(lm.get("totalElapsedTime")), None,
+                                         f"{lm.get('vmNamespace') or pvc.get('namespace', '?')}/{lm.get('vmName') or '?'}"))
         out.append(pr)
     return out
 
@@ -133,16 +148,18 @@ def dvm_progress(f):
               f"done, {pr.count(mtc.DVMP_RUNNING)} running, {pr.count(mtc.DVMP_PENDING)} pending, "
               f"{pr.count(mtc.DVMP_FAILED)} failed attempts"]
         slow = sorted(pr.moving, key=lambda v: -(v.eta or 0))[:5]
-        ev += [f"PVC {v.pvc}: {v.percent:g}% at {v.rate}, running for {o.human_duration(v.elapsed)}"
+        ev += [f"PVC {v.pvc}: {v.percent:g}% " + (f"(live migration of VM {v.live})" if v.live else f"at {v.rate}")
+               + f", running for {o.human_duration(v.elapsed)}"
                + (f", about {o.human_duration(v.eta)} to go" if v.eta is not None else "") for v in slow]
         stalled = [v for v in pr.volumes if v.phase == mtc.DVMP_RUNNING and not v.moving and v.percent < 100]
         ev += [f"PVC {v.pvc}: {v.percent:g}%, no data moving (rate {v.rate or 'none'})" for v in stalled[:5]]
         eta = pr.eta
         title = (f"direct volume migration copying: {done}/{pr.total} volumes done, "
-                 + (f"{len(pr.moving)} moving, estimated finish in {o.human_duration(eta)}" if pr.moving
+                 + (f"{len(pr.moving)} moving" + (f", estimated finish in {o.human_duration(eta)}" if eta is not None
+                                                   else "") if pr.moving
                     else "no rsync transfer moving data right now")
                  + (f" (about {o.format_time(f.now + _dt.timedelta(seconds=eta))})" if eta is not None else ""))
         yield Finding(id="dvm-progress", severity="info", title=title, cluster="host",
-                      objects=[ref(pr.dvm)] + [ref(v.dvmp) for v in slow], evidence=ev,
+                      objects=[ref(pr.dvm)] + [ref(v.dvmp) for v in slow if not v.live], evidence=ev,
                       fix=[f"oc mig-logs {o.name(f.mig)} --log-source rsync --cluster source -f",
                            f"oc get dvmp -n {f.src.namespace} -l {mtc.DVM_UID}={o.uid(pr.dvm)} -w"])

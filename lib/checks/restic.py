@@ -157,7 +157,8 @@ def restic_pod_of(f, pvr: dict) -> str:
         node = podlib.node(app or {})
     if not node:
         return ""
-    agents = [p for p in podlib.mtc_pods(f.pods("target"), "restic") if podlib.node(p) == node]
+    agents = [p for p in podlib.mtc_pods(f.pods("target"), "restic") if podlib.node(p) == node
+              and not podlib.data_path_of(p)]      # the node-agent itself, not a data path pod on its node
     return o.name(agents[0]) if agents else ""
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from .. import mtc
 from .. import objects as o
+from .. import pods as podlib
 from ..facts import Facts
 from ..velero_log import grouped_errors
 from .progress import running_dvms
@@ -72,6 +73,27 @@ def _hook_role(f, hook_phase: str) -> tuple[str, str]:
     return role, f"the {hook_phase} hook (MigHook {o.name(hook)}) runs on the {role or '?'} cluster (targetCluster {target})"
 
 
+def _dvm_waits(f, dvm: dict) -> list[str]:
+    """What a DVM says it waits on (its Warn/Critical conditions: RsyncTransferPodsPending, RsyncClientPodsPending,
+    RsyncRouteNotAdmitted ..., MC directvolumemigration/task.go, rsync.go) and its transfer pods, on either cluster,
+    that do not run (rsync-server / blockrsync-server / directvolumemigration-rsync-transfer on the target, the
+    clients on the source, lib/mtc): the transfer waits for them before any DVMP exists."""
+    out = [f"DirectVolumeMigration {o.name(dvm)} condition {c.get('type')} ({c.get('category')}, "
+           f"{c.get('reason', '')}): {c.get('message', '')}" for c in o.conditions(dvm)
+           if o.is_true(c) and c.get("category") in ("Warn", "Critical", "Error")]
+    for role in ("target", "source"):
+        for p in f.graph.helpers_of(role):
+            if f.graph.helper_kind(p) not in ("rsync", "stunnel") or o.phase(p) in ("Succeeded", "Failed") \
+                    or o.meta(p).get("deletionTimestamp") or not podlib.problems(p):
+                continue
+            out.append(f"{'blockrsync' if mtc.is_block_transfer(p) else f.graph.helper_kind(p)} pod "
+                       f"{o.namespace(p)}/{o.name(p)} ({role}) on node {podlib.node(p) or 'none'}: "
+                       f"{', '.join(podlib.problems(p))}"
+                       + "".join(f"; {c.get('reason', '')}: {c.get('message', '')}" for c in o.conditions(p)
+                                 if c.get("status") == "False" and c.get("message")))
+    return out
+
+
 @check("migration-stuck", logs={"source": ("velero", "restic"), "target": ("velero", "restic")})
 def stuck(f: Facts) -> Iterator[Finding]:
     yes, idle = is_stuck(f)
@@ -117,7 +139,8 @@ def stuck(f: Facts) -> Iterator[Finding]:
         ev += [hook_say] if hook_say else []
     for pr in running_dvms(f) if "DirectVolume" in phase else []:
         waits.append(pr.dvm)
-        waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",)][:10]
+        waits += [v.dvmp for v in pr.volumes if v.phase not in ("Succeeded",) and not v.live][:10]
+        ev += _dvm_waits(f, pr.dvm)
     since = last_progress(f)
     if hook_phase:
         role = hook_role

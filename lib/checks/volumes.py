@@ -52,12 +52,12 @@ def pod_volumes(f: Facts) -> Iterator[Finding]:
         if not vols or not f.reachable(role):
             continue
         for p in podlib.mtc_pods(f.pods(role), "restic"):
-            if not f.graph.restic_pod_served(role, p):
+            if not f.graph.restic_pod_served(role, p) or podlib.finished_data_path(p):
                 continue
             why = podlib.problems(p)
             if why:
                 yield Finding(id="restic-pod-unhealthy", severity="error",
-                              title=f"restic pod {o.name(p)} that moves this migration's "
+                              title=f"{podlib.kind_name(p)} pod {o.name(p)} that moves this migration's "
                               f"volumes is unhealthy", cluster=role, objects=[ref(p)],
                               evidence=[f"Pod {o.name(p)} on node {podlib.node(p)}: {', '.join(why)}"],
                               fix=[f"oc describe pod {o.name(p)} -n {f.src.namespace} --context <{role}>",

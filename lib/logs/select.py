@@ -95,7 +95,9 @@ def targets(src: Source, graph=None, roles=None, sources=None, pod: str | None =
             if not selector and role not in ROLES_OF[kind] and not (role == "host" and kind == "velero"):
                 continue
             if kind == "restic" and graph is not None and graph.migration_uids and not pod \
-                    and (nodes or restic_pods) and podlib.node(p) not in nodes and o.name(p) not in restic_pods:
+                    and (podlib.data_path_of(p) and not graph.restic_pod_served(role, p)
+                         or not podlib.data_path_of(p) and (nodes or restic_pods) and podlib.node(p) not in nodes
+                         and o.name(p) not in restic_pods):
                 continue
             for c in podlib.containers(p):
                 if container and c != container:

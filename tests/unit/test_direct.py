@@ -317,3 +317,184 @@ def test_restic_errors_without_a_restore_name_find_the_restore_by_its_error_coun
     rep = _run(src, "registry-example-migration")
     f = next(x for x in rep.findings if x.id == "restic-errors")
     assert any(e.startswith("Restore registry-example-migration-k9vbx (target)") for e in f.evidence), f.evidence
+
+
+def _as_block_transfer(src, tmp_path, exit_code: int, log: str) -> None:
+    """Turn the scenario's failed rsync client into MC-1.8's blockrsync client of a VM disk (CL v0.1.4
+    blockrsync/client.go: generateName blockrsync-, containers proxy, blockrsync, stunnel, restartPolicy
+    OnFailure; MC-1.8 rsync.go labels it app=directvolumemigration-rsync-transfer-block) and its server
+    into blockrsync-server (CL blockrsync/server.go)."""
+    name = "blockrsync-q8z4v"
+    for role in ("source", "target", "host"):
+        for x in src.doc["objects"][src.bound.get(role, role) if role == "host" else role]:
+            if x["kind"] == "Pod":
+                x["metadata"]["labels"]["app"] = mtc.RSYNC_APP_BLOCK
+                x["metadata"]["name"] = name if role == "source" else mtc.BLOCKRSYNC_SERVER_POD
+                x["spec"]["restartPolicy"] = "OnFailure" if role == "source" else "Always"
+                x["spec"]["containers"] = [{"name": c} for c in (["proxy", "blockrsync", "stunnel"] if role == "source"
+                                                                 else ["blockrsync", "stunnel"])]
+                if role == "source":
+                    x["status"] = {"phase": "Running", "containerStatuses": [
+                        {"name": "proxy", "ready": True, "restartCount": 0, "state": {"running": {}}},
+                        {"name": "blockrsync", "ready": False, "restartCount": 3, "state": {"waiting": {
+                            "reason": "CrashLoopBackOff"}}, "lastState": {"terminated": {
+                                "exitCode": exit_code, "reason": "Error", "startedAt": "2021-01-25T22:49:09Z",
+                                "finishedAt": "2021-01-25T22:51:10Z"}}},
+                        {"name": "stunnel", "ready": True, "restartCount": 0, "state": {"running": {}}}]}
+            for p in (x.get("status") or {}).get("failedPods") or []:
+                p["name"] = name
+            if x["kind"] == "DirectVolumeMigrationProgress":
+                x["status"]["podName"] = name
+                x["status"]["exitCode"] = exit_code
+                x["status"]["rsyncPodStatuses"] = []
+    f = tmp_path / "blockrsync.log"
+    f.write_text(log)
+    src.doc["logs"]["source"] = {f"sock-shop/{name}/blockrsync": f}
+
+
+def test_a_failed_blockrsync_transfer_is_not_read_with_rsync_s_exit_codes(tmp_path):
+    # MC-1.8 moves block volumes and VM disks with blockrsync (CL v0.1.4 state_transfer/transfer/blockrsync): its
+    # container runs /blockrsync directly, so neither rsync's exit values nor the rsync client's nc wait apply.
+    src = ScenarioSource("dvm-rsync-failed")
+    _as_block_transfer(src, tmp_path, 1, "starting blockrsync\nfailed to open /mnt/disk/disk.img: read error\n")
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-rsync-failed")
+    assert f.title.startswith("blockrsync could not copy PVC sock-shop/carts-db-data (blockrsync failed, exit code 1")
+    assert not any("syntax or usage" in e or "stunnel port never opened" in e or "nc's 1" in e for e in f.evidence + [f.title])
+    assert any("blockrsync pod sock-shop/blockrsync-q8z4v (source): exit code 1 = blockrsync's own" in e
+               for e in f.evidence), f.evidence
+    assert any(e == "blockrsync: failed to open /mnt/disk/disk.img: read error" for e in f.evidence), f.evidence
+    assert mtc.RSYNC_ROUTE_BLOCK in f.fix[0] and mtc.BLOCKRSYNC_SERVER_POD in f.fix[0]
+    # the same code of an rsync container keeps rsync's meaning
+    assert mtc.exit_meaning(1, 2.0, []) == mtc.RSYNC_EXIT[1]
+
+
+def test_blockrsync_pods_are_named_and_shown_as_such():
+    g = graph.build(ScenarioSource("dvm-rsync-failed"), "4b1c6d10")
+    client, server = g.helpers["source"][0], g.helpers["target"][0]
+    for p, name in ((client, "blockrsync-q8z4v"), (server, mtc.BLOCKRSYNC_SERVER_POD)):
+        p["metadata"]["labels"]["app"] = mtc.RSYNC_APP_BLOCK
+        p["metadata"]["name"] = name
+    rows = {(r.kind, r.name): r for r in crs.chain(g)}
+    assert rows[("Pod", "blockrsync-q8z4v")].role.startswith("blockrsync client")
+    assert rows[("Pod", mtc.BLOCKRSYNC_SERVER_POD)].role == "blockrsync server"
+    # known by name alone (DVM status.failedPods, DVMP status.podName), and not an rsync pod's name
+    assert mtc.is_block_transfer(None, "blockrsync-q8z4v") and mtc.is_block_transfer(None, "blockrsync-server")
+    assert not mtc.is_block_transfer(None, "rsync-7dk2x") and not mtc.is_block_transfer(client | {
+        "metadata": {"name": "blockrsync-x", "labels": {"app": mtc.RSYNC_APP}}})
+    assert mtc.containers_for(_pod({"app": mtc.RSYNC_APP_BLOCK, mtc.PURPOSE: "rsync"}, ["proxy", "blockrsync", "stunnel"]),
+                              "rsync") == ["proxy", "blockrsync"]
+
+
+def test_a_failed_vm_live_migration_is_reported_from_the_dvm_status():
+    # MC-1.8 directvolumemigration_types.go: status.failedLiveMigration[] (vmName, vmNamespace, pvcRef, message,
+    # totalElapsedTime), filled by rsync.go updateVolumeLiveMigrationProgressStatus from the VMIM's
+    # migrationState.failureReason; the volume has no rsync pod, failedPods stays empty.
+    src = ScenarioSource("dvm-rsync-failed")
+    dvm = _objects(src, "host", "DirectVolumeMigration")[0]
+    dvm["status"]["failedPods"] = []
+    dvm["status"]["rsyncOperations"] = []
+    dvm["status"][mtc.DVM_FAILED_LIVE_MIGRATIONS] = [{
+        "vmName": "rhel9-vm", "vmNamespace": "sock-shop", "pvcRef": {"name": "rhel9-vm-disk", "namespace": "sock-shop"},
+        "totalElapsedTime": "3m12s", "message": "migration job failed: target pod could not mount the volume"}]
+    src.doc["objects"]["source"] = [x for x in src.doc["objects"]["source"] if x["kind"] != "Pod"]
+    for p in _objects(src, "host", "DirectVolumeMigrationProgress"):
+        p["status"]["phase"] = "Succeeded"
+    rep = _run(src, "4b1c6d10")
+    f = next(x for x in rep.findings if x.id == "dvm-live-migration-failed")
+    assert f.title == ("live migration of VM sock-shop/rhel9-vm could not move PVC sock-shop/rhel9-vm-disk: "
+                       "migration job failed: target pod could not mount the volume")
+    assert any("status.failedLiveMigration: VM sock-shop/rhel9-vm" in e and "after 3m12s" in e for e in f.evidence)
+    assert not any(x.id == "dvm-failed" for x in rep.findings)
+    assert rep.verdict == "FAILED"
+
+
+def test_a_running_vm_live_migration_is_progress_not_a_stuck_migration():
+    # MC-1.8 directvolumemigration_types.go: a running VM's volume moves by KubeVirt live migration, reported in the
+    # DVM's status.runningLiveMigration[] (rsync.go updateVolumeLiveMigrationProgressStatus: lastObservedProgressPercent,
+    # totalElapsedTime), with no DVMP; KubeVirt aborts a migration that stops progressing (progressTimeout 150 s).
+    src = ScenarioSource("dvm-long-running")
+    for p in _objects(src, "host", "DirectVolumeMigrationProgress"):
+        if p["status"]["phase"] == "Running":
+            p["status"]["lastObservedTransferRate"] = "0.00kB/s"
+    dvm = _objects(src, "host", "DirectVolumeMigration")[0]
+    dvm["status"]["runningLiveMigration"] = [{
+        "vmName": "rhel9-vm", "vmNamespace": "inventory", "pvcRef": {"name": "rhel9-vm-disk", "namespace": "inventory"},
+        "lastObservedProgressPercent": "37%", "totalElapsedTime": "2h10m0s"}]
+    rep = _run(src, "7e0c1a22")
+    assert rep.verdict == "RUNNING", rep.verdict
+    f = next(x for x in rep.findings if x.id == "dvm-progress")
+    assert "1 moving" in f.title
+    assert any("PVC inventory/rhel9-vm-disk: 37% (live migration of VM inventory/rhel9-vm), running for 130m" in e
+               for e in f.evidence), f.evidence
+
+
+def test_stuck_waiting_for_transfer_pods_says_which_pod_does_not_run():
+    # MC-1.8 directvolumemigration/task.go WaitForRsyncTransferPodsRunning: after 3 minutes the DVM gets condition
+    # RsyncTransferPodsPending (Warn, reason NotReady) "Rsync Transfer Pod(s) on destination cluster have not started
+    # Running within 3 minutes. Run these command(s) to check Pod warning events: [...]"; no DVMP exists yet. The
+    # pod here is MC-1.8's block server (CL blockrsync/server.go blockrsync-server), unschedulable.
+    src = ScenarioSource("dvm-long-running")
+    dvm = _objects(src, "host", "DirectVolumeMigration")[0]
+    dvm["status"].update(phase="WaitForRsyncTransferPodsRunning", runningPods=[], successfulPods=[], rsyncOperations=[])
+    dvm["status"]["conditions"].append({
+        "type": "RsyncTransferPodsPending", "status": "True", "category": "Warn", "reason": "NotReady",
+        "lastTransitionTime": dvm["status"]["conditions"][0]["lastTransitionTime"],
+        "message": "Rsync Transfer Pod(s) on destination cluster have not started Running within 3 minutes. Run these "
+                   "command(s) to check Pod warning events: [oc describe pod blockrsync-server -n inventory]"})
+    src.doc["objects"]["host"] = [x for x in src.doc["objects"]["host"] if x["kind"] != "DirectVolumeMigrationProgress"]
+    server = next(x for x in src.doc["objects"]["target"] if x["kind"] == "Pod" and x["metadata"]["name"] == "rsync-server")
+    server["metadata"]["name"] = mtc.BLOCKRSYNC_SERVER_POD
+    server["metadata"]["labels"]["app"] = mtc.RSYNC_APP_BLOCK
+    server["spec"].pop("nodeName", None)
+    server["status"] = {"phase": "Pending", "conditions": [{
+        "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+        "message": "0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."}]}
+    src.doc["objects"]["source"] = [x for x in src.doc["objects"]["source"] if x["kind"] != "Pod"
+                                    or (x["metadata"].get("labels") or {}).get("app") != mtc.RSYNC_APP]
+    rep = _run(src, "7e0c1a22")
+    assert rep.verdict == "STUCK", rep.verdict
+    f = next(x for x in rep.findings if x.id == "migration-stuck")
+    assert any(e.startswith("DirectVolumeMigration 7e0c1a22-9b4f-4c61-8d0e-2f6a1c9b5e01-h7t2m condition "
+                            "RsyncTransferPodsPending (Warn, NotReady): Rsync Transfer Pod(s)") for e in f.evidence)
+    assert any(e == "blockrsync pod inventory/blockrsync-server (target) on node none: phase Pending; Unschedulable: "
+               "0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector." for e in f.evidence), \
+        f.evidence
+
+
+def test_one_cluster_migration_lists_each_transfer_pod_and_hook_job_once_on_its_role():
+    # MTC 1.7+ storage class conversion / state migration and MTC 1.8 VM storage migration run within one cluster:
+    # the plan's srcMigClusterRef and destMigClusterRef name the same MigCluster, so both roles list the same
+    # pods. The client (created-for-pvc, CL rsync/client.go, blockrsync/client.go) is the source's, the server
+    # (rsync-server, blockrsync-server) the target's; a hook Job the role of its MigHook's targetCluster.
+    from tests.unit.fakes import DictSource
+
+    g = graph.Graph("openshift-migration")
+    mc = {"kind": "MigCluster", "metadata": {"name": "host", "namespace": "openshift-migration"}}
+    g.migclusters = {"source": mc, "target": mc}
+    g.plan = {"metadata": {"name": "p", "uid": "plan-uid"}, "spec": {"namespaces": ["vms"]}}
+    g.migration = {"metadata": {"name": "m", "uid": "mig-uid"}, "status": {"pipeline": [{"name": "DirectVolume"}]}}
+    g.dvms = [{"metadata": {"name": "d", "uid": "dvm-uid"}}]
+    g.hooks = [{"metadata": {"name": "h", "uid": "hook-uid"}, "spec": {"targetCluster": "destination"}}]
+    base = {mtc.PART_OF: mtc.PART_OF_VALUE, mtc.DVM_UID: "dvm-uid", mtc.PURPOSE: "rsync"}
+
+    def pod(name, labels):
+        return {"kind": "Pod", "metadata": {"name": name, "namespace": "vms", "labels": labels}, "spec": {}}
+    objs = [pod("blockrsync-q8z4v", {**base, "app": mtc.RSYNC_APP_BLOCK, mtc.RSYNC_PVC: "0f7c751b"}),
+            pod(mtc.BLOCKRSYNC_SERVER_POD, {**base, "app": mtc.RSYNC_APP_BLOCK}),
+            pod("rsync-server", {**base, "app": mtc.RSYNC_APP}),
+            {"kind": "Job", "metadata": {"name": "p-postrestore-x2k9q", "namespace": "vms", "labels": {
+                mtc.PART_OF: mtc.PART_OF_VALUE, mtc.HOOK_UID: "hook-uid", mtc.HOOK_OWNER: "mig-uid",
+                mtc.HOOK_PHASE: "PostRestore"}}},
+            pod("p-postrestore-x2k9q-7tq2w", {mtc.JOB_NAME: "p-postrestore-x2k9q"})]
+    src = DictSource({"host": [], "source": objs, "target": objs})
+    for role in ("source", "target"):
+        graph._collect_helpers(src, g, role, ["mig-uid"])
+    assert [o["metadata"]["name"] for o in g.helpers["source"]] == ["blockrsync-q8z4v"]
+    assert [o["metadata"]["name"] for o in g.helpers["target"]] == \
+        ["blockrsync-server", "p-postrestore-x2k9q-7tq2w", "rsync-server"]
+    assert [j["metadata"]["name"] for j in g.jobs["source"]] == [] and len(g.jobs["target"]) == 1
+    # two clusters: each lists what it has, untouched
+    g.migclusters = {"source": mc, "target": {**mc, "metadata": {"name": "ocp4", "namespace": "openshift-migration"}}}
+    graph._collect_helpers(src, g, "source", ["mig-uid"])
+    assert len(g.helpers["source"]) == 4 and len(g.jobs["source"]) == 1

@@ -144,3 +144,105 @@ def test_only_the_restic_pods_that_moved_the_volumes_are_read():
     g.pvbs = [{"kind": "PodVolumeBackup", "metadata": {"name": "v"}, "spec": {"node": "n2"}}]
     got = [t.pod for t in targets(src, g, ["source"], ["restic"])]
     assert got == ["restic-b"]
+
+
+def _agent(name: str, labels: dict, containers: list[str], node: str = "n2", phase: str = "Running") -> dict:
+    return {"kind": "Pod", "metadata": {"name": name, "namespace": "openshift-migration", "labels": labels},
+            "spec": {"nodeName": node, "containers": [{"name": c} for c in containers]}, "status": {"phase": phase}}
+
+
+def test_windows_node_agent_and_data_path_pods_are_read_with_restic_not_velero():
+    # V-1.16 pkg/install/daemonset.go: DaemonSet node-agent-windows, pod labels component=velero (install Labels),
+    # name=node-agent-windows, role=node-agent, container node-agent-windows. V-1.17 pkg/exposer/pod_volume.go: a
+    # PodVolumeBackup's data moves in a pod named after it, labelled velero.io/pod-volume-backup=<name>
+    # (pod_volume_backup_controller.go), with one container named by the PVB's UID.
+    from lib import pods as podlib
+
+    win = _agent("node-agent-windows-4kq2x", {"component": "velero", "name": "node-agent-windows",
+                                              "role": "node-agent"}, ["node-agent-windows"])
+    velero = _agent("velero-6c8d9f-x2x", {"component": "velero", "deploy": "velero"}, ["velero"])
+    mine = _agent("mig-1-abcde-8fq2c", {"velero.io/pod-volume-backup": "mig-1-abcde-8fq2c"},
+                  ["2b9e4c1a-7d0e-4f43-9a51-0c6f3e2d1b7a"], node="n9", phase="Pending")
+    other = _agent("other-backup-x7k2p", {"velero.io/pod-volume-backup": "other-backup-x7k2p"},
+                   ["5d1e2f3a-0000-4f43-9a51-0c6f3e2d1b7a"])
+    upload = _agent("daily-9s8d7", {"velero.io/data-upload": "daily-9s8d7",
+                                    "velero.io/exposer-pod-group": "snapshot-exposer"}, ["3c2b1a09"])
+    assert [podlib.classify(p) for p in (win, velero, mine, other, upload)] == ["restic", "velero"] + ["restic"] * 3
+    assert podlib.data_path_of(upload) == "DataUpload daily-9s8d7" and podlib.data_path_of(win) == ""
+    src = DictSource({"host": [], "source": [win, velero, mine, other, upload]})
+    g = _graph()
+    g.pvbs = [{"kind": "PodVolumeBackup", "metadata": {"name": "mig-1-abcde-8fq2c"}, "spec": {"node": "n2"}}]
+    got = sorted((t.source, t.pod, t.container) for t in targets(src, g, ["source"], ["restic", "velero"]))
+    assert got == [("restic", "mig-1-abcde-8fq2c", "2b9e4c1a-7d0e-4f43-9a51-0c6f3e2d1b7a"),
+                   ("restic", "node-agent-windows-4kq2x", "node-agent-windows"),
+                   ("velero", "velero-6c8d9f-x2x", "velero")]
+    assert g.restic_pod_served("source", mine) and not g.restic_pod_served("source", other)
+    assert podlib.kind_name(mine) == "node-agent data path" and podlib.kind_name(win) == "restic"
+
+
+def test_the_ui_and_log_reader_pods_are_not_the_controller():
+    # migtools/mig-operator release-1.4.7 ... release-1.8 roles/migrationcontroller/templates: controller.yml.j2
+    # labels the controller app=migration, control-plane=controller-manager; ui.yml.j2 app=migration,
+    # service=migration-ui; log_reader.yml.j2 app=migration, logreader=mig (containers color, plain: stern).
+    from lib import pods as podlib
+
+    ctl = {"kind": "Pod", "metadata": {"name": "migration-controller-78c469849c-v6wcf", "namespace": "openshift-migration",
+                                       "labels": {"app": "migration", "control-plane": "controller-manager"}},
+           "spec": {"containers": [{"name": "mtc"}, {"name": "discovery"}]}}
+    ui = _agent("migration-ui-5f6d8c-2xk9q", {"app": "migration", "service": "migration-ui"}, ["mig-ui"])
+    reader = _agent("migration-log-reader-7b9c-q2w4e", {"app": "migration", "logreader": "mig"}, ["color", "plain"])
+    # mig-operator's own pod (crane-operator.v1.8 CSV: app=migration) and OADP's operator, in MTC's namespace from
+    # MTC 1.7 (oadp-operator config/manager/manager.yaml: control-plane=controller-manager only)
+    operator = _agent("migration-operator-6d4f9-k2x8c", {"app": "migration"}, ["operator"])
+    oadp = _agent("openshift-adp-controller-manager-7c9d-x2l4p", {"control-plane": "controller-manager"}, ["manager"])
+    cam10 = _agent("migration-controller-5d8f-q1w2e", {"control-plane": "controller-manager",
+                                                       "controller-tools.k8s.io": "1.0"}, ["cam"])
+    assert [podlib.classify(p) for p in (ctl, ui, reader, operator, oadp, cam10)] == \
+        ["controller", "", "", "", "", "controller"]
+    src = DictSource({"host": [ctl, ui, reader, operator, oadp]})
+    got = [(t.pod, t.container) for t in targets(src, None, ["host"], ["controller"])]
+    assert got == [("migration-controller-78c469849c-v6wcf", "mtc"), ("migration-controller-78c469849c-v6wcf", "discovery")]
+
+
+def test_a_repository_maintenance_pod_wearing_velero_s_labels_is_not_velero():
+    # vmware-tanzu/velero v1.14.0 pkg/repository/maintenance.go, v1.15.0 pkg/repository/manager/manager.go: the
+    # maintenance Job's pod template takes the Velero server's pod labels (GetVeleroServerLables); the Job
+    # controller adds job-name. Its container is velero-repo-maintenance-container.
+    from lib import pods as podlib
+
+    velero = _agent("velero-6c8d9f-x2x", {"component": "velero", "deploy": "velero"}, ["velero"])
+    maint = _agent("mig-ns-default-kopia-x8k2p-maintain-job-1733050000000-q2w4e",
+                   {"component": "velero", "deploy": "velero", "job-name": "mig-ns-default-kopia-x8k2p-maintain-job-"
+                    "1733050000000", "controller-uid": "0c6f3e2d-1b7a-4f43-9a51-2b9e4c1a7d0e"},
+                   ["velero-repo-maintenance-container"], phase="Succeeded")
+    assert [podlib.classify(p) for p in (velero, maint)] == ["velero", ""]
+    src = DictSource({"host": [], "source": [velero, maint]})
+    assert [t.pod for t in targets(src, None, ["source"], ["velero"])] == ["velero-6c8d9f-x2x"]
+
+
+def test_a_finished_data_path_pod_is_not_unhealthy():
+    from lib import pods as podlib
+
+    done = _agent("mig-1-abcde-8fq2c", {"velero.io/pod-volume-backup": "mig-1-abcde-8fq2c"}, ["2b9e4c1a"],
+                  phase="Succeeded")
+    agent = _agent("node-agent-4kq2x", {"component": "velero", "name": "node-agent"}, ["node-agent"], phase="Succeeded")
+    assert podlib.finished_data_path(done) and not podlib.finished_data_path(agent)
+
+
+def test_data_path_pods_in_verify_finished_or_not_this_migration_s():
+    # V-1.17 pkg/exposer/pod_volume.go: the PVB's data path pod, named after it, labelled
+    # velero.io/pod-volume-backup=<pvb>, is deleted by CleanUp once done: a Succeeded one is not unhealthy; a
+    # Pending data mover pod of some other DataUpload is reported by its own name, as a warning (not the
+    # node-agent's, not this migration's volumes).
+    from lib.verify import verify
+    from tests.unit.scenario_source import ScenarioSource
+
+    src = ScenarioSource("sock-shop-success")
+    pvb = next(x for x in src.doc["objects"]["source"] if x["kind"] == "PodVolumeBackup")
+    done = _agent(pvb["metadata"]["name"], {"velero.io/pod-volume-backup": pvb["metadata"]["name"]},
+                  ["2b9e4c1a-7d0e-4f43-9a51-0c6f3e2d1b7a"], node=pvb["spec"]["node"], phase="Succeeded")
+    other = _agent("daily-9s8d7", {"velero.io/data-upload": "daily-9s8d7"}, ["3c2b1a09"], node="", phase="Pending")
+    src.doc["objects"]["source"] += [done, other]
+    rep = verify(src, "88435fe0", now=src.now, strict=True, verbose=True)
+    bad = [(x.id, x.severity, x.title) for x in rep.findings if x.id in ("mtc-pod-unhealthy", "restic-pod-unhealthy")]
+    assert bad == [("mtc-pod-unhealthy", "warning", "node-agent data path pod daily-9s8d7 is unhealthy")], bad
