@@ -431,12 +431,9 @@ class Redactor:
         """A redacted copy of an API object (or any JSON-like value)."""
         if not self.enabled:
             return obj
-        if isinstance(obj, dict):
-            obj = self._kind_fields(obj)
         return self._walk(obj)
 
-    def _kind_fields(self, obj: dict) -> dict:
-        kind = obj.get("kind")
+    def _kind_fields(self, obj: dict, kind: str) -> dict:
         obj = dict(obj)
         if kind == "Secret":
             for field in ("data", "stringData"):
@@ -513,8 +510,18 @@ class Redactor:
             out.append(self.string(x))
         return out
 
-    def _walk(self, x, key: str = ""):
+    def _walk(self, x, key: str = "", kind: str | None = None):
         if isinstance(x, dict):
+            # An object anywhere (a List's items, an object inside a report or a journal entry): its
+            # kind decides for its Secret data, binaryData and annotations. Items of a List as the API
+            # server returns it carry no kind of their own: the List's says it (a SecretList's).
+            if isinstance(x.get("kind"), str):
+                kind = x["kind"]
+            if kind:
+                x = self._kind_fields(x, kind)
+                if kind.endswith("List") and isinstance(x.get("items"), list):
+                    return {k: ([self._walk(i, k, kind[:-4]) for i in v] if k == "items" else self._walk(v, k))
+                            for k, v in x.items()}
             if isinstance(x.get("name"), str) and "value" in x and isinstance(x.get("value"), str):
                 rule = _KEY_RULES.get(_norm_key(x["name"])) or rules.classify(x["name"])
                 x = {**x, "value": self._named(x["name"], x["value"], rule)}
@@ -525,6 +532,8 @@ class Redactor:
                 return self._args(x)
             return [self._walk(v, key) for v in x]
         if isinstance(x, str):
+            if key == _LAST_APPLIED:         # an annotation outside an object's metadata (a patch, a report)
+                return self._annotation(key, x)
             return self._named(key, x, _field_rule(key)) if x else x
         return x
 
