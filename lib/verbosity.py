@@ -1,12 +1,16 @@
 """kubectl's -v N for the plugins: 6 logs each request with its status and time, 7 adds the request
-headers, 8 the bodies (truncated as kubectl does), secrets masked (lib/redact.py) at every level."""
+headers, 8 the bodies (truncated as kubectl does), secrets masked (lib/redact.py) at every level.
+
+One redactor for the whole run: a secret learnt from one body (a SecretList, a pod's env) is replaced
+when a later body or line repeats it (a log, an event), and every line logged goes through the text
+rules (a MigCluster's `spec.url` with a password is in the URL of every request to that cluster)."""
 
 from __future__ import annotations
 
 import sys
 import time
 
-_STATE = {"level": 0}
+_STATE: dict = {"level": 0, "redactor": None}
 BODY_LIMIT = 10240          # kubectl -v 8 truncates bodies too ("[truncated N chars]")
 
 
@@ -18,8 +22,17 @@ def enabled(n: int) -> bool:
     return _STATE["level"] >= n
 
 
+def _redactor():
+    if _STATE["redactor"] is None:
+        from .redact import Redactor
+
+        _STATE["redactor"] = Redactor()
+    return _STATE["redactor"]
+
+
 def log(message: str) -> None:
-    """A klog-style line on stderr: I<mmdd> <time> mig-tools] message."""
+    """A klog-style line on stderr: I<mmdd> <time> mig-tools] message (secrets masked)."""
+    message = _redactor().string(message)
     t = time.time()
     stamp = time.strftime("%m%d %H:%M:%S", time.localtime(t)) + f".{int(t % 1 * 1e6):06d}"
     sys.stderr.write(f"I{stamp} mig-tools] {message}\n")
@@ -34,17 +47,20 @@ def body_text(data) -> str:
     """A request or response body for -v 8: secrets masked, cut at BODY_LIMIT characters."""
     import json
 
-    from .redact import Redactor
-
     if data is None or data == b"":
         return ""
+    r = _redactor()
     if isinstance(data, (bytes, str)):
         try:
             data = json.loads(data)
         except ValueError:
             raw = data if isinstance(data, bytes) else data.encode("utf-8", "replace")
-            data = Redactor().text(raw).decode("utf-8", "replace")
-    text = data if isinstance(data, str) else json.dumps(Redactor().obj(data), separators=(",", ":"))
+            data = r.text(raw).decode("utf-8", "replace")
+    if not isinstance(data, str):
+        r.learn(data)          # every secret of the body known before any of it is written
+        text = json.dumps(r.obj(data), separators=(",", ":"))
+    else:
+        text = data
     if len(text) > BODY_LIMIT:
         text = text[:BODY_LIMIT] + f" [truncated {len(text) - BODY_LIMIT} chars]"
     return text
