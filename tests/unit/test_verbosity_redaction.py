@@ -13,9 +13,9 @@ from tests import redaction_canaries as c
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    verbosity._STATE["redactor"] = None
+    verbosity._STATE.update(redactor=None, held=None)
     yield
-    verbosity._STATE["redactor"] = None
+    verbosity._STATE.update(redactor=None, held=None, level=0)
 
 
 def test_a_request_url_with_a_migclusters_password_is_masked(capsys):
@@ -34,3 +34,21 @@ def test_list_bodies_and_later_bodies_repeating_their_secrets():
     out.append(verbosity.body_text(json.dumps({"kind": "Event", "message": f"exited: {c.K_SECRET} {c.K_ENV.upper()} "
                                                + base64.b64encode(("x" + c.K_BIN).encode()).decode()})))
     assert c.leaks("\n".join(out).encode(), c.KNOWN) == []
+
+
+def test_held_lines_are_written_once_every_body_is_learnt(capsys):
+    """mig-gather holds -v lines until it has read everything: an event listed before the Secret whose
+    value it repeats (in another encoding) is masked too."""
+    verbosity.set_level(8)
+    verbosity.hold()
+    event = {"kind": "EventList", "items": [{"message": f"exited: {c.K_SECRET.upper()} "
+                                             + base64.b64encode(("yz" + c.K_SECRET).encode()).decode()}]}
+    verbosity.log("source: Response Body: ", json.dumps(event).encode())
+    assert capsys.readouterr().err == ""
+    secrets = {"kind": "SecretList", "items": [{"metadata": {"name": "db"},
+                                                "data": {"x": base64.b64encode(c.K_SECRET.encode()).decode()}}]}
+    verbosity.log("host: Response Body: ", json.dumps(secrets).encode())
+    verbosity.release()
+    err = capsys.readouterr().err
+    assert err.count("Response Body: ") == 2 and err.index("source:") < err.index("host:")
+    assert c.leaks(err.encode(), [c.K_SECRET]) == []
