@@ -46,11 +46,13 @@ _KEY_RULES = {"satoken": "token", "bearertoken": "token", "secretkey": "aws-secr
 _REFERENCE_FIELDS = {"key", "keys", "secretkeyref", "operator"}
 
 
-def _chased(v: bytes) -> bool:
+def _chased(v: bytes, named: bool = False) -> bool:
     """Known values worth looking for anywhere: one token that looks like a credential. Names such
-    as a Secret's `namespace` value (openshift-migration) or UUIDs would blank out evidence."""
+    as a Secret's `namespace` value (openshift-migration) or UUIDs would blank out evidence; but a
+    value stored under a secret's name (`named`: a Secret's `password`, an env var DB_PASSWORD) is a
+    credential whatever it looks like (`hunter2hunter2`), and is chased too."""
     return (_MIN_LITERAL <= len(v) <= _MAX_LITERAL and not any(c in v for c in b" \t\r\n")
-            and _NAME_LIKE.fullmatch(v) is None and not v.startswith(_PREFIX_B))
+            and (named or _NAME_LIKE.fullmatch(v) is None) and not v.startswith(_PREFIX_B))
 
 
 def forms(v: bytes) -> set[bytes]:
@@ -205,8 +207,9 @@ class Redactor:
         self._local = threading.local()           # .learning: remember without counting
 
     # --- placeholders ----------------------------------------------------------------------
-    def placeholder(self, value: bytes, rule: str) -> str:
-        """The value's placeholder, the same for the whole bundle; counted under `rule`."""
+    def placeholder(self, value: bytes, rule: str, named: bool = False) -> str:
+        """The value's placeholder, the same for the whole bundle; counted under `rule`. `named`: the
+        value was stored under a secret's name (see _chased)."""
         with self._lock:
             if not getattr(self._local, "learning", False):
                 self.counts[rule] += 1
@@ -217,6 +220,9 @@ class Redactor:
                 self._by_value[value] = ph
                 if _chased(value) and not getattr(self._local, "stream", False):
                     self._add_forms(value, ph)   # not a log's: each presigned URL has its own signature
+            if named and value.lower() not in self._chase and _chased(value, True) \
+                    and not getattr(self._local, "stream", False):
+                self._add_forms(value, ph)       # seen before under another name
             return ph
 
     def _add_forms(self, value: bytes, ph: str) -> None:
@@ -227,22 +233,22 @@ class Redactor:
                 self._recent[f] = ph
                 self._dirty = True
 
-    def _also(self, value: bytes, ph: str) -> None:
+    def _also(self, value: bytes, ph: str, named: bool = False) -> None:
         """Another form of a secret already placed (its decoded value, a value inside it)."""
         value = value.strip()
         if len(value) < _MIN_LITERAL:
             return
         with self._lock:
             self._by_value.setdefault(value, ph)
-            if _chased(value):
+            if _chased(value, named) and value.lower() not in self._chase:
                 self._add_forms(value, ph)
 
-    def _remember(self, value, rule: str) -> str:
+    def _remember(self, value, rule: str, named: bool = False) -> str:
         raw = value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogateescape")
-        ph = self.placeholder(raw, rule)
+        ph = self.placeholder(raw, rule, named)
         plain = _decoded(raw, any_bytes=rule in ("secret-data", "binary-data"))
         if plain:         # Secret data, a docker config's auth: the decoded form is the same secret
-            self._also(plain, ph)
+            self._also(plain, ph, named)
             self._inner(plain, ph)
         return ph
 
@@ -254,7 +260,8 @@ class Redactor:
             if not sep:
                 k, sep, v = line.partition(b":")
             if sep and k.strip() and not k.strip().startswith(b"#"):
-                self._also(v.strip().strip(b"\"'"), ph)
+                name = k.strip().decode("utf-8", "replace")
+                self._also(v.strip().strip(b"\"'"), ph, _field_rule(name) is not None)
         if len(plain) > _EMBEDDED_MAX or plain.lstrip()[:1] not in (b"{", b"a", b"k", b"c", b"u", b"p"):
             return
         doc = _load(plain)
@@ -438,8 +445,8 @@ class Redactor:
         if kind == "Secret":
             for field in ("data", "stringData"):
                 if isinstance(obj.get(field), dict):
-                    obj[field] = {k: self._remember(str(v), "secret-data") if v not in (None, "") else v
-                                  for k, v in obj[field].items()}
+                    obj[field] = {k: self._remember(str(v), "secret-data", _field_rule(str(k)) is not None)
+                                  if v not in (None, "") else v for k, v in obj[field].items()}
         elif kind == "ConfigMap" and isinstance(obj.get("binaryData"), dict):
             obj["binaryData"] = {k: self._remember(str(v), "binary-data") if v not in (None, "") else v
                                  for k, v in obj["binaryData"].items()}
@@ -470,7 +477,7 @@ class Redactor:
         raw = value.encode("utf-8", "surrogateescape")
         if rule and not value.startswith(PREFIX) and not rules.keep_value(name, rule, raw):
             self._embedded(raw)
-            return self._remember(value, rule)
+            return self._remember(value, rule, True)
         self._embedded(raw)
         return self.string(value)
 
