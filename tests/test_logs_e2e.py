@@ -174,3 +174,15 @@ def test_the_canary_suite_leaves_no_form_of_any_secret_in_printed_lines(sim, kub
     j = kubectl(s, "mig-logs", "--log-source", "velero", "--cluster", "source", "-o", "json")
     rows = [json.loads(x) for x in j.stdout.splitlines()]
     assert any("REDACTED-URL-PASSWORD-" in x["msg"] for x in rows)
+
+
+def test_a_warning_quoting_a_migcluster_url_does_not_carry_its_password(sim, kubectl):
+    s = sim("sock-shop-success")
+    mc = s.get("host", "MigCluster", "ocp4-target", NS)
+    mc["spec"]["url"] = "https://admin:CanaryLogsWarn98pP@127.0.0.1:9"        # nothing listens there
+    s.put("host", mc)
+    r = kubectl(s, "mig-logs", "88435fe0", "--request-timeout", "2")
+    assert r.returncode == 69
+    warned = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: target") and "cannot reach" in ln]
+    assert warned and all("https://admin:REDACTED-URL-PASSWORD-" in ln for ln in warned), r.stderr
+    assert "CanaryLogsWarn98pP" not in r.stdout + r.stderr

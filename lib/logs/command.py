@@ -101,7 +101,7 @@ def execute(src, opt: Options, out=None, err=None) -> int:
         if opt.follow:
             out.flush()
     for _role, _t, why in errors:
-        err.write(f"warning: {why}\n")
+        err.write(f"warning: {r.string(why)}\n")     # an error may quote a URL with its password
     if n == 0 and not errors:
         err.write("no log lines matched\n")
     return EXIT_UNREACHABLE if errors else 0
