@@ -479,7 +479,26 @@ class Redactor:
             self._embedded(raw)
             return self._remember(value, rule, True)
         self._embedded(raw)
+        if self._encoded_secret(raw):
+            return self._remember(value, "encoded")
         return self.string(value)
+
+    def _encoded_secret(self, raw: bytes) -> bool:
+        """Whether a value under an ordinary name is base64 of text holding a secret a rule finds (a JSON
+        or YAML document with a password, a URL with one, a PEM key): its base64 hides it from the text
+        rules, so the whole value goes (its secrets learnt and chased in their decoded forms)."""
+        if len(raw) < 16 or len(raw) > _EMBEDDED_MAX:
+            return False
+        plain = _decoded(raw, any_bytes=False)
+        if not plain:
+            return False
+        prev = getattr(self._local, "learning", False)
+        self._local.learning = True             # what the rules find is remembered, not counted
+        try:
+            self._embedded(plain if plain.lstrip().startswith(b"{") or b"\n" in plain else b"")
+            return self.text(plain) != plain
+        finally:
+            self._local.learning = prev
 
     def _embedded(self, raw: bytes) -> None:
         """Learn the secrets of a kubeconfig or JSON document held in a string."""

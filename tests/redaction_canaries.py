@@ -34,6 +34,7 @@ K_SESSION = "CanarySessionTok57qJ"        # env APP_SESSION_TOKEN
 K_SIGENV = "CanarySigningKey58rI"         # env SIGNING_PRIVATE_KEY
 K_LOWER = "canarylowerpw86"               # Secret data db-password: lower case, looks like a name
 K_LOWER_ENV = "canary-lower-env-87"       # env REDIS_PASSWORD: the same
+K_ENCODED = "CanaryEncodedDoc88pQ"        # annotation example.com/settings: base64 of a JSON with a password
 # text-only forms (logs, events, messages)
 T = {
     "url-slash": "Can/ary;Url@Pw 59",
@@ -65,7 +66,7 @@ T = {
     "long-line": "CanaryLongLine85iJ",
 }
 KNOWN = [K_ENV, K_SECRET, K_CM, K_BIN, K_ANN, K_ARG, K_ARGEQ, K_LAST, K_LASTSEC, K_KCTOK, K_KCKEY, K_KCPASS,
-         K_FIELD, K_PULL, K_LONG, K_CAMEL, K_SESSION, K_SIGENV, K_LOWER, K_LOWER_ENV]
+         K_FIELD, K_PULL, K_LONG, K_CAMEL, K_SESSION, K_SIGENV, K_LOWER, K_LOWER_ENV, K_ENCODED]
 ALL = KNOWN + list(T.values())
 # values that stay readable (not over-redacted)
 KEPT = ["secret=openshift-migration/cloud-credentials", "keyFile=/etc/pki/tls/private/server.key",
@@ -97,7 +98,9 @@ def objects() -> dict:
     pull = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "pull-canary", "namespace": NS},
             "type": "kubernetes.io/dockerconfigjson", "data": {".dockerconfigjson": _b64(docker)}}
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
-        "name": "app-config", "namespace": NS, "annotations": {"example.com/db-password": K_ANN}},
+        "name": "app-config", "namespace": NS, "annotations": {
+            "example.com/db-password": K_ANN,
+            "example.com/settings": _b64(json.dumps({"db": {"host": "db.example.com", "dbPassword": K_ENCODED}}))}},
         "data": {"secretKey": K_CM, "LOG_LEVEL": "debug", "config": kubeconfig(),
                  "settings.json": json.dumps({"privateKey": T["json-private"], "region": "us-east-1"})},
         "binaryData": {"blob": _b64(K_BIN)}}
@@ -167,7 +170,7 @@ def log_lines() -> list[str]:
         f'level=info msg="credentials in use {K_ARG} {K_ARGEQ} {K_LAST} {K_LASTSEC} {K_KCTOK} {K_KCPASS} {K_FIELD}"',
         f'level=info msg="pulled with auth {K_PULL} and {K_LONG} {K_CAMEL.lower()} {K_SESSION} {K_SIGENV}"',
         f'level=info msg="secret bin {K_BIN} key {K_KCKEY} {json.dumps(K_SECRET + "/x")}"',
-        f'level=info msg="auth as app with {K_LOWER} then {_b64("q" + K_LOWER_ENV)}"',
+        f'level=info msg="auth as app with {K_LOWER} then {_b64("q" + K_LOWER_ENV)} and {K_ENCODED.lower()}"',
         # evidence that must stay
         'level=info msg="using secret=openshift-migration/cloud-credentials keyFile=/etc/pki/tls/private/server.key '
         'signature-algorithm=RS256"',
