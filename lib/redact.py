@@ -34,6 +34,8 @@ _NEVER = re.compile(b"(?!)")
 _STAMP = re.compile(rb"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)? ")     # kubectl logs --timestamps
 _NAME_LIKE = re.compile(rb"[a-z0-9]([a-z0-9._-]*[a-z0-9])?|[0-9]+")
 _EMBEDDED_MAX = 1 << 20   # strings parsed as embedded documents (kubeconfigs, JSON) up to this size
+# A Secret (or a ConfigMap's binaryData) written inside a string: a manifest kept in a ConfigMap.
+_EMBEDDED_SECRET = re.compile(rb'kind\\*["\']?\s*:\s*\\*["\']?Secret\b|binaryData')
 _FOLD = 256               # values chased through a small trie before the large one is rebuilt
 
 # Structured fields whose name alone decides (compared without '_' and '-', lower case); other names
@@ -478,7 +480,8 @@ class Redactor:
         if rule and not value.startswith(PREFIX) and not rules.keep_value(name, rule, raw):
             self._embedded(raw)
             return self._remember(value, rule, True)
-        self._embedded(raw)
+        if self._embedded(raw):
+            return self._remember(value, "embedded-secret")
         if self._encoded_secret(raw):
             return self._remember(value, "encoded")
         return self.string(value)
@@ -495,21 +498,28 @@ class Redactor:
         prev = getattr(self._local, "learning", False)
         self._local.learning = True             # what the rules find is remembered, not counted
         try:
-            self._embedded(plain if plain.lstrip().startswith(b"{") or b"\n" in plain else b"")
+            if self._embedded(plain):
+                return True
             return self.text(plain) != plain
         finally:
             self._local.learning = prev
 
-    def _embedded(self, raw: bytes) -> None:
-        """Learn the secrets of a kubeconfig or JSON document held in a string."""
+    def _embedded(self, raw: bytes) -> bool:
+        """Learn the secrets of a kubeconfig or JSON document held in a string. True when it holds a
+        Secret's data or a ConfigMap's binaryData (a manifest kept in a ConfigMap, one document or
+        several): their values under any key (`ca.crt`) are not told apart in text, so the whole string
+        goes, parsed or not."""
         if len(raw) > _EMBEDDED_MAX or b"\n" not in raw and not raw.lstrip().startswith(b"{"):
-            return
-        if not (b"kind: Config" in raw or b'"kind":"Config"' in raw.replace(b" ", b"") or b"users:" in raw
+            return False
+        secret = _EMBEDDED_SECRET.search(raw) is not None and b"ata" in raw      # data, stringData, binaryData
+        if not (secret or b"kind: Config" in raw or b'"kind":"Config"' in raw.replace(b" ", b"") or b"users:" in raw
                 or raw.lstrip().startswith(b"{")):
-            return
+            return False
         doc = _load(raw)
-        if isinstance(doc, (dict, list)):
-            self.learn(doc)
+        for d in (_load_all(raw) if doc is None and b"---" in raw else [doc]):
+            if isinstance(d, (dict, list)):
+                self.learn(d)
+        return secret
 
     def _args(self, items: list) -> list:
         """`args`/`command`: `--password X`, `--token=X`, `-p X` values by the flag's name."""
@@ -628,6 +638,16 @@ def _decoded(raw: bytes, any_bytes: bool) -> bytes:
     if not any_bytes and not all(32 <= c < 127 or c in (9, 10, 13) for c in plain):
         return b""
     return plain
+
+
+def _load_all(raw: bytes) -> list:
+    """The documents of a YAML stream (`---` between them), or []; aliases refused as in _load."""
+    if b"&" in raw and b"*" in raw:
+        return []
+    try:
+        return list(yaml.load_all(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return []
 
 
 def _load(raw: bytes):

@@ -35,6 +35,7 @@ K_SIGENV = "CanarySigningKey58rI"         # env SIGNING_PRIVATE_KEY
 K_LOWER = "canarylowerpw86"               # Secret data db-password: lower case, looks like a name
 K_LOWER_ENV = "canary-lower-env-87"       # env REDIS_PASSWORD: the same
 K_ENCODED = "CanaryEncodedDoc88pQ"        # annotation example.com/settings: base64 of a JSON with a password
+K_MANIFEST = "CanaryManifestData89sT"     # a Secret manifest (stringData ca.crt) kept in a ConfigMap, 2nd document
 # text-only forms (logs, events, messages)
 T = {
     "url-slash": "Can/ary;Url@Pw 59",
@@ -66,7 +67,7 @@ T = {
     "long-line": "CanaryLongLine85iJ",
 }
 KNOWN = [K_ENV, K_SECRET, K_CM, K_BIN, K_ANN, K_ARG, K_ARGEQ, K_LAST, K_LASTSEC, K_KCTOK, K_KCKEY, K_KCPASS,
-         K_FIELD, K_PULL, K_LONG, K_CAMEL, K_SESSION, K_SIGENV, K_LOWER, K_LOWER_ENV, K_ENCODED]
+         K_FIELD, K_PULL, K_LONG, K_CAMEL, K_SESSION, K_SIGENV, K_LOWER, K_LOWER_ENV, K_ENCODED, K_MANIFEST]
 ALL = KNOWN + list(T.values())
 # values that stay readable (not over-redacted)
 KEPT = ["secret=openshift-migration/cloud-credentials", "keyFile=/etc/pki/tls/private/server.key",
@@ -102,7 +103,9 @@ def objects() -> dict:
             "example.com/db-password": K_ANN,
             "example.com/settings": _b64(json.dumps({"db": {"host": "db.example.com", "dbPassword": K_ENCODED}}))}},
         "data": {"secretKey": K_CM, "LOG_LEVEL": "debug", "config": kubeconfig(),
-                 "settings.json": json.dumps({"privateKey": T["json-private"], "region": "us-east-1"})},
+                 "settings.json": json.dumps({"privateKey": T["json-private"], "region": "us-east-1"}),
+                 "templates.yaml": "kind: ServiceAccount\nmetadata: {name: app}\n---\napiVersion: v1\nkind: Secret\n"
+                                   f"metadata: {{name: app-tls}}\nstringData:\n  ca.crt: {K_MANIFEST}\n"},
         "binaryData": {"blob": _b64(K_BIN)}}
     deploy_env = [{"name": "APP_PASSWORD", "value": K_LAST}]
     last_deploy = json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"},
@@ -170,7 +173,7 @@ def log_lines() -> list[str]:
         f'level=info msg="credentials in use {K_ARG} {K_ARGEQ} {K_LAST} {K_LASTSEC} {K_KCTOK} {K_KCPASS} {K_FIELD}"',
         f'level=info msg="pulled with auth {K_PULL} and {K_LONG} {K_CAMEL.lower()} {K_SESSION} {K_SIGENV}"',
         f'level=info msg="secret bin {K_BIN} key {K_KCKEY} {json.dumps(K_SECRET + "/x")}"',
-        f'level=info msg="auth as app with {K_LOWER} then {_b64("q" + K_LOWER_ENV)} and {K_ENCODED.lower()}"',
+        f'level=info msg="auth as app with {K_LOWER} then {_b64("q" + K_LOWER_ENV)} and {K_ENCODED.lower()} {_b64(K_MANIFEST)}"',
         # evidence that must stay
         'level=info msg="using secret=openshift-migration/cloud-credentials keyFile=/etc/pki/tls/private/server.key '
         'signature-algorithm=RS256"',
