@@ -174,3 +174,16 @@ def test_an_error_quoting_a_migcluster_url_carries_no_password_in_gather_json(si
     assert any("https://admin:REDACTED-URL-PASSWORD-" in w for w in quoted), quoted
     blob = b"\n".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
     assert b"CanaryGatherUrl89qR" not in blob + (r.stdout + r.stderr).encode()
+
+
+def test_the_canary_suite_leaves_nothing_in_verbose_request_logs(sim, kubectl, tmp_path):
+    """-v 8 logs every request and body on stderr: mig-gather holds them until every object is read, so an
+    event's message listed before the Secret whose value it repeats is masked too."""
+    from tests import redaction_canaries as rc
+
+    s = sim("restic-timeout")
+    rc.plant(s)
+    r = gather(kubectl, s, tmp_path / "out", "--no-archive", "-v", "8")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Response Body: " in r.stderr and "SecretList" in r.stderr
+    assert rc.leaks(r.stderr.encode()) == []
