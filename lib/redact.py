@@ -29,6 +29,7 @@ PREFIX = "REDACTED-"
 _PREFIX_B = PREFIX.encode()
 _MIN_LITERAL = 8          # shorter known values (e.g. "admin", "true") are not chased through text
 _MAX_LITERAL = 8192
+_NAMED_MIN = 10           # a name-like value under a secret's name is chased from this length
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _NEVER = re.compile(b"(?!)")
 _STAMP = re.compile(rb"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)? ")     # kubectl logs --timestamps
@@ -52,9 +53,10 @@ def _chased(v: bytes, named: bool = False) -> bool:
     """Known values worth looking for anywhere: one token that looks like a credential. Names such
     as a Secret's `namespace` value (openshift-migration) or UUIDs would blank out evidence; but a
     value stored under a secret's name (`named`: a Secret's `password`, an env var DB_PASSWORD) is a
-    credential whatever it looks like (`hunter2hunter2`), and is chased too."""
+    credential whatever it looks like (`hunter2hunter2`), and is chased too from _NAMED_MIN bytes (a
+    development `POSTGRES_PASSWORD=postgres` would blank out every image and URL naming postgres)."""
     return (_MIN_LITERAL <= len(v) <= _MAX_LITERAL and not any(c in v for c in b" \t\r\n")
-            and (named or _NAME_LIKE.fullmatch(v) is None) and not v.startswith(_PREFIX_B))
+            and (named and len(v) >= _NAMED_MIN or _NAME_LIKE.fullmatch(v) is None) and not v.startswith(_PREFIX_B))
 
 
 def forms(v: bytes) -> set[bytes]:

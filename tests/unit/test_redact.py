@@ -152,3 +152,14 @@ def test_warnings_and_verbose_tracebacks_are_scrubbed_of_credentials(capsys):
             signal.signal(s, h)
     err = capsys.readouterr().err
     assert "Traceback" in err and "Sup3rTracePw9" not in err and "REDACTED-URL-PASSWORD-" in err
+
+
+def test_a_name_like_password_is_chased_from_ten_bytes_and_a_short_one_leaves_names_alone():
+    from lib.redact import Redactor
+
+    r = Redactor()
+    r.learn({"kind": "Pod", "spec": {"containers": [{"image": "postgres:13", "env": [
+        {"name": "POSTGRES_PASSWORD", "value": "postgres"}, {"name": "DB_PASSWORD", "value": "hunter2hunter2"}]}]}})
+    r.prepare()
+    out = r.string("pulled postgres:13, logged in with hunter2hunter2 (HUNTER2HUNTER2)")
+    assert out.startswith("pulled postgres:13, ") and "hunter2" not in out.lower()
