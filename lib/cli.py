@@ -14,7 +14,9 @@ from .errors import EXIT_ERROR, EXIT_INTERRUPTED, MigError
 
 def warn(message: str) -> None:
     """A warning or progress line: stderr, never stdout (stdout carries data only)."""
-    sys.stderr.write(f"{message}\n")
+    from .render import scrub  # a warning may quote a URL with its password, a header with its token
+
+    sys.stderr.write(f"{scrub(message)}\n")
     sys.stderr.flush()
 
 
@@ -66,7 +68,7 @@ def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[s
         _flush_quietly()
         sys.stderr.write(f"error: {_scrubbed(e.message)}\n")
         if verbose:
-            traceback.print_exc()
+            sys.stderr.write(_scrubbed(traceback.format_exc()))
         code = e.code
     except KeyboardInterrupt as e:
         _flush_quietly()
@@ -85,7 +87,7 @@ def run(main: Callable[[Sequence[str]], int | None], prog: str, args: Sequence[s
         sys.stderr.write(f"error: {prog}: unexpected {type(e).__name__}: {_scrubbed(str(e))} "
                          "(rerun with --verbose for details)\n")
         if verbose:
-            traceback.print_exc()
+            sys.stderr.write(_scrubbed(traceback.format_exc()))
         code = EXIT_ERROR
     sys.exit(code)
 

@@ -122,7 +122,7 @@ class Client:
                     verbosity.log(f"{self.cluster}: {method} {self.config.host}{path} headers "
                                   f"{verbosity.masked_headers(headers)}")
                 if verbosity.enabled(8) and body is not None:
-                    verbosity.log(f"{self.cluster}: Request Body: {verbosity.body_text(body)}")
+                    verbosity.log(f"{self.cluster}: Request Body: ", body)
                 resp = self.api.call_api(
                     path, method, query_params=params, header_params=headers, body=body,
                     auth_settings=["BearerToken"], _preload_content=False,
@@ -199,7 +199,7 @@ class Client:
         url = self.config.host + path + ("?" + urlencode(params) if params else "")
         verbosity.log(f"{self.cluster}: {method} {url} {status or 'no answer'} in {ms} milliseconds")
         if verbosity.enabled(8) and data:
-            verbosity.log(f"{self.cluster}: Response Body: {verbosity.body_text(data)}")
+            verbosity.log(f"{self.cluster}: Response Body: ", data)
 
     def _sleep(self, attempt: int, exc: ApiException | None) -> None:
         delay = BACKOFF[min(attempt, len(BACKOFF) - 1)]

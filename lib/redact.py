@@ -29,11 +29,14 @@ PREFIX = "REDACTED-"
 _PREFIX_B = PREFIX.encode()
 _MIN_LITERAL = 8          # shorter known values (e.g. "admin", "true") are not chased through text
 _MAX_LITERAL = 8192
+_NAMED_MIN = 10           # a name-like value under a secret's name is chased from this length
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _NEVER = re.compile(b"(?!)")
 _STAMP = re.compile(rb"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)? ")     # kubectl logs --timestamps
 _NAME_LIKE = re.compile(rb"[a-z0-9]([a-z0-9._-]*[a-z0-9])?|[0-9]+")
 _EMBEDDED_MAX = 1 << 20   # strings parsed as embedded documents (kubeconfigs, JSON) up to this size
+# A Secret (or a ConfigMap's binaryData) written inside a string: a manifest kept in a ConfigMap.
+_EMBEDDED_SECRET = re.compile(rb'kind\\*["\']?\s*:\s*\\*["\']?Secret\b|binaryData')
 _FOLD = 256               # values chased through a small trie before the large one is rebuilt
 
 # Structured fields whose name alone decides (compared without '_' and '-', lower case); other names
@@ -46,11 +49,14 @@ _KEY_RULES = {"satoken": "token", "bearertoken": "token", "secretkey": "aws-secr
 _REFERENCE_FIELDS = {"key", "keys", "secretkeyref", "operator"}
 
 
-def _chased(v: bytes) -> bool:
+def _chased(v: bytes, named: bool = False) -> bool:
     """Known values worth looking for anywhere: one token that looks like a credential. Names such
-    as a Secret's `namespace` value (openshift-migration) or UUIDs would blank out evidence."""
+    as a Secret's `namespace` value (openshift-migration) or UUIDs would blank out evidence; but a
+    value stored under a secret's name (`named`: a Secret's `password`, an env var DB_PASSWORD) is a
+    credential whatever it looks like (`hunter2hunter2`), and is chased too from _NAMED_MIN bytes (a
+    development `POSTGRES_PASSWORD=postgres` would blank out every image and URL naming postgres)."""
     return (_MIN_LITERAL <= len(v) <= _MAX_LITERAL and not any(c in v for c in b" \t\r\n")
-            and _NAME_LIKE.fullmatch(v) is None and not v.startswith(_PREFIX_B))
+            and (named and len(v) >= _NAMED_MIN or _NAME_LIKE.fullmatch(v) is None) and not v.startswith(_PREFIX_B))
 
 
 def forms(v: bytes) -> set[bytes]:
@@ -205,8 +211,9 @@ class Redactor:
         self._local = threading.local()           # .learning: remember without counting
 
     # --- placeholders ----------------------------------------------------------------------
-    def placeholder(self, value: bytes, rule: str) -> str:
-        """The value's placeholder, the same for the whole bundle; counted under `rule`."""
+    def placeholder(self, value: bytes, rule: str, named: bool = False) -> str:
+        """The value's placeholder, the same for the whole bundle; counted under `rule`. `named`: the
+        value was stored under a secret's name (see _chased)."""
         with self._lock:
             if not getattr(self._local, "learning", False):
                 self.counts[rule] += 1
@@ -217,6 +224,9 @@ class Redactor:
                 self._by_value[value] = ph
                 if _chased(value) and not getattr(self._local, "stream", False):
                     self._add_forms(value, ph)   # not a log's: each presigned URL has its own signature
+            if named and value.lower() not in self._chase and _chased(value, True) \
+                    and not getattr(self._local, "stream", False):
+                self._add_forms(value, ph)       # seen before under another name
             return ph
 
     def _add_forms(self, value: bytes, ph: str) -> None:
@@ -227,22 +237,22 @@ class Redactor:
                 self._recent[f] = ph
                 self._dirty = True
 
-    def _also(self, value: bytes, ph: str) -> None:
+    def _also(self, value: bytes, ph: str, named: bool = False) -> None:
         """Another form of a secret already placed (its decoded value, a value inside it)."""
         value = value.strip()
         if len(value) < _MIN_LITERAL:
             return
         with self._lock:
             self._by_value.setdefault(value, ph)
-            if _chased(value):
+            if _chased(value, named) and value.lower() not in self._chase:
                 self._add_forms(value, ph)
 
-    def _remember(self, value, rule: str) -> str:
+    def _remember(self, value, rule: str, named: bool = False) -> str:
         raw = value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogateescape")
-        ph = self.placeholder(raw, rule)
+        ph = self.placeholder(raw, rule, named)
         plain = _decoded(raw, any_bytes=rule in ("secret-data", "binary-data"))
         if plain:         # Secret data, a docker config's auth: the decoded form is the same secret
-            self._also(plain, ph)
+            self._also(plain, ph, named)
             self._inner(plain, ph)
         return ph
 
@@ -254,7 +264,8 @@ class Redactor:
             if not sep:
                 k, sep, v = line.partition(b":")
             if sep and k.strip() and not k.strip().startswith(b"#"):
-                self._also(v.strip().strip(b"\"'"), ph)
+                name = k.strip().decode("utf-8", "replace")
+                self._also(v.strip().strip(b"\"'"), ph, _field_rule(name) is not None)
         if len(plain) > _EMBEDDED_MAX or plain.lstrip()[:1] not in (b"{", b"a", b"k", b"c", b"u", b"p"):
             return
         doc = _load(plain)
@@ -431,18 +442,15 @@ class Redactor:
         """A redacted copy of an API object (or any JSON-like value)."""
         if not self.enabled:
             return obj
-        if isinstance(obj, dict):
-            obj = self._kind_fields(obj)
         return self._walk(obj)
 
-    def _kind_fields(self, obj: dict) -> dict:
-        kind = obj.get("kind")
+    def _kind_fields(self, obj: dict, kind: str) -> dict:
         obj = dict(obj)
         if kind == "Secret":
             for field in ("data", "stringData"):
                 if isinstance(obj.get(field), dict):
-                    obj[field] = {k: self._remember(str(v), "secret-data") if v not in (None, "") else v
-                                  for k, v in obj[field].items()}
+                    obj[field] = {k: self._remember(str(v), "secret-data", _field_rule(str(k)) is not None)
+                                  if v not in (None, "") else v for k, v in obj[field].items()}
         elif kind == "ConfigMap" and isinstance(obj.get("binaryData"), dict):
             obj["binaryData"] = {k: self._remember(str(v), "binary-data") if v not in (None, "") else v
                                  for k, v in obj["binaryData"].items()}
@@ -473,20 +481,47 @@ class Redactor:
         raw = value.encode("utf-8", "surrogateescape")
         if rule and not value.startswith(PREFIX) and not rules.keep_value(name, rule, raw):
             self._embedded(raw)
-            return self._remember(value, rule)
-        self._embedded(raw)
+            return self._remember(value, rule, True)
+        if self._embedded(raw):
+            return self._remember(value, "embedded-secret")
+        if self._encoded_secret(raw):
+            return self._remember(value, "encoded")
         return self.string(value)
 
-    def _embedded(self, raw: bytes) -> None:
-        """Learn the secrets of a kubeconfig or JSON document held in a string."""
+    def _encoded_secret(self, raw: bytes) -> bool:
+        """Whether a value under an ordinary name is base64 of text holding a secret a rule finds (a JSON
+        or YAML document with a password, a URL with one, a PEM key): its base64 hides it from the text
+        rules, so the whole value goes (its secrets learnt and chased in their decoded forms)."""
+        if len(raw) < 16 or len(raw) > _EMBEDDED_MAX:
+            return False
+        plain = _decoded(raw, any_bytes=False)
+        if not plain:
+            return False
+        prev = getattr(self._local, "learning", False)
+        self._local.learning = True             # what the rules find is remembered, not counted
+        try:
+            if self._embedded(plain):
+                return True
+            return self.text(plain) != plain
+        finally:
+            self._local.learning = prev
+
+    def _embedded(self, raw: bytes) -> bool:
+        """Learn the secrets of a kubeconfig or JSON document held in a string. True when it holds a
+        Secret's data or a ConfigMap's binaryData (a manifest kept in a ConfigMap, one document or
+        several): their values under any key (`ca.crt`) are not told apart in text, so the whole string
+        goes, parsed or not."""
         if len(raw) > _EMBEDDED_MAX or b"\n" not in raw and not raw.lstrip().startswith(b"{"):
-            return
-        if not (b"kind: Config" in raw or b'"kind":"Config"' in raw.replace(b" ", b"") or b"users:" in raw
+            return False
+        secret = _EMBEDDED_SECRET.search(raw) is not None and b"ata" in raw      # data, stringData, binaryData
+        if not (secret or b"kind: Config" in raw or b'"kind":"Config"' in raw.replace(b" ", b"") or b"users:" in raw
                 or raw.lstrip().startswith(b"{")):
-            return
+            return False
         doc = _load(raw)
-        if isinstance(doc, (dict, list)):
-            self.learn(doc)
+        for d in (_load_all(raw) if doc is None and b"---" in raw else [doc]):
+            if isinstance(d, (dict, list)):
+                self.learn(d)
+        return secret
 
     def _args(self, items: list) -> list:
         """`args`/`command`: `--password X`, `--token=X`, `-p X` values by the flag's name."""
@@ -513,8 +548,18 @@ class Redactor:
             out.append(self.string(x))
         return out
 
-    def _walk(self, x, key: str = ""):
+    def _walk(self, x, key: str = "", kind: str | None = None):
         if isinstance(x, dict):
+            # An object anywhere (a List's items, an object inside a report or a journal entry): its
+            # kind decides for its Secret data, binaryData and annotations. Items of a List as the API
+            # server returns it carry no kind of their own: the List's says it (a SecretList's).
+            if isinstance(x.get("kind"), str):
+                kind = x["kind"]
+            if kind:
+                x = self._kind_fields(x, kind)
+                if kind.endswith("List") and isinstance(x.get("items"), list):
+                    return {k: ([self._walk(i, k, kind[:-4]) for i in v] if k == "items" else self._walk(v, k))
+                            for k, v in x.items()}
             if isinstance(x.get("name"), str) and "value" in x and isinstance(x.get("value"), str):
                 rule = _KEY_RULES.get(_norm_key(x["name"])) or rules.classify(x["name"])
                 x = {**x, "value": self._named(x["name"], x["value"], rule)}
@@ -525,6 +570,8 @@ class Redactor:
                 return self._args(x)
             return [self._walk(v, key) for v in x]
         if isinstance(x, str):
+            if key == _LAST_APPLIED:         # an annotation outside an object's metadata (a patch, a report)
+                return self._annotation(key, x)
             return self._named(key, x, _field_rule(key)) if x else x
         return x
 
@@ -593,6 +640,16 @@ def _decoded(raw: bytes, any_bytes: bool) -> bytes:
     if not any_bytes and not all(32 <= c < 127 or c in (9, 10, 13) for c in plain):
         return b""
     return plain
+
+
+def _load_all(raw: bytes) -> list:
+    """The documents of a YAML stream (`---` between them), or []; aliases refused as in _load."""
+    if b"&" in raw and b"*" in raw:
+        return []
+    try:
+        return list(yaml.load_all(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return []
 
 
 def _load(raw: bytes):

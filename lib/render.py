@@ -29,6 +29,36 @@ def use_color(stream: TextIO) -> bool:
         and os.environ.get("TERM") != "dumb"
 
 
+# What lib/redact_rules.KEYWORDS and AWS look for, as text: a table cell or a report line without any of
+# these holds no secret a text rule finds, and lib/redact is not imported for it (start-up time).
+_HINTS = ("auth", "pass", "pwd", "secret", "token", "key", "cred", "://", "sig", "session", "eyj",
+          "akia", "asia", "aida", "aroa", "private", "bearer", "cookie")
+
+
+def scrub(text: str) -> str:
+    """`text` (a cell, a report, a line of a plan) with the secrets the text rules of lib/redact.py find
+    masked: what the plugins print may be pasted into a case as a file is ("secrets never leave a cluster
+    unredacted")."""
+    low = text.lower()
+    if not any(h in low for h in _HINTS):
+        return text
+    from .redact import Redactor
+
+    return Redactor().string(text)
+
+
+def redacted(data: Any) -> Any:
+    """A document or objects to print, redacted as mig-gather redacts what it writes: every secret of
+    the document learnt first (a Secret's value repeated in an event's message), then objects field by
+    field (Secret data, env, args, annotations, last-applied) and strings by the text rules."""
+    from .redact import Redactor
+
+    r = Redactor()
+    r.learn(data)
+    r.prepare()
+    return r.obj(data)
+
+
 def paint(text: str, code: str, on: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if on and code else text
 
@@ -40,7 +70,7 @@ def table(rows: Iterable[Any], columns: list[Column], wide: bool = False, out: T
     cols = [c for c in columns if wide or not c.wide]
     cells = [[c.header for c in cols]] if headers else []
     for r in rows:
-        cells.append(["" if (v := c.get(r)) is None else str(v) for c in cols])
+        cells.append(["" if (v := c.get(r)) is None else scrub(str(v)) for c in cols])
     if not cells:
         return
     widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
@@ -159,12 +189,13 @@ class Output:
         if self.fmt == "name":
             objects(objs, "name", self.out)
         elif self.fmt == "custom-columns":
-            self._custom_columns(objs)
+            self._custom_columns(redacted(objs))
         else:
             self.document(as_list(objs))
 
     def document(self, data: Any) -> None:
-        """One document (a List, a report) as json, yaml, jsonpath or custom-columns (one row)."""
+        """One document (a List, a report) as json, yaml, jsonpath or custom-columns (one row), redacted."""
+        data = redacted(data)
         if self.fmt == "jsonpath":
             from .printers import jsonpath
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib import cli, flags, names, usage
+from lib import cli, flags, names, usage, verbosity
 from lib.clusters import Clusters
 from lib.errors import UsageError
 from lib.gather import command as gather
@@ -77,7 +77,11 @@ def main(argv) -> int:
                          not (a.no_archive or a.in_cluster), not a.no_redact, a.namespaces, a.in_cluster,
                          clusters=tuple(a.cluster), redaction_map=a.redaction_map,
                          since_seconds=flags.since_seconds(a.since), since_time=a.since_time)
-    return gather.run(LiveSource(clusters, a.namespace), opt)
+    verbosity.hold()            # -v: every object read (and its secrets learnt) before a body is logged
+    try:
+        return gather.run(LiveSource(clusters, a.namespace), opt)
+    finally:
+        verbosity.release()
 
 
 def validate(a) -> None:

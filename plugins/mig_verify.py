@@ -36,7 +36,7 @@ def main(argv) -> int:
     a = flags.parse(parser(), argv, validate)
     report = verify(open_source(a), names.name_of(a.migration, "migmigration"), a.stuck_after, verbose=a.verbose)
     if a.out.is_table:
-        sys.stdout.write(with_timeline(report, a.timeline, render.use_color(sys.stdout)))
+        sys.stdout.write(render.scrub(with_timeline(report, a.timeline, render.use_color(sys.stdout))))
     else:
         a.out.document(data(report, a.timeline))
     for prob in report.problems:

@@ -32,6 +32,10 @@ K_LONG = "CanaryLongPull55oL" + "x1Y2z3" * 90   # a 500+ character registry secr
 K_CAMEL = "CanaryCamelSecretKey56pK"      # env secretKey (camel case)
 K_SESSION = "CanarySessionTok57qJ"        # env APP_SESSION_TOKEN
 K_SIGENV = "CanarySigningKey58rI"         # env SIGNING_PRIVATE_KEY
+K_LOWER = "canarylowerpw86"               # Secret data db-password: lower case, looks like a name
+K_LOWER_ENV = "canary-lower-env-87"       # env REDIS_PASSWORD: the same
+K_ENCODED = "CanaryEncodedDoc88pQ"        # annotation example.com/settings: base64 of a JSON with a password
+K_MANIFEST = "CanaryManifestData89sT"     # a Secret manifest (stringData ca.crt) kept in a ConfigMap, 2nd document
 # text-only forms (logs, events, messages)
 T = {
     "url-slash": "Can/ary;Url@Pw 59",
@@ -63,7 +67,7 @@ T = {
     "long-line": "CanaryLongLine85iJ",
 }
 KNOWN = [K_ENV, K_SECRET, K_CM, K_BIN, K_ANN, K_ARG, K_ARGEQ, K_LAST, K_LASTSEC, K_KCTOK, K_KCKEY, K_KCPASS,
-         K_FIELD, K_PULL, K_LONG, K_CAMEL, K_SESSION, K_SIGENV]
+         K_FIELD, K_PULL, K_LONG, K_CAMEL, K_SESSION, K_SIGENV, K_LOWER, K_LOWER_ENV, K_ENCODED, K_MANIFEST]
 ALL = KNOWN + list(T.values())
 # values that stay readable (not over-redacted)
 KEPT = ["secret=openshift-migration/cloud-credentials", "keyFile=/etc/pki/tls/private/server.key",
@@ -90,13 +94,18 @@ def objects() -> dict:
                               "data": {"password": _b64(K_LASTSEC)}})
     secret_db = {"apiVersion": "v1", "kind": "Secret", "metadata": {
         "name": "db", "namespace": NS, "annotations": {"kubectl.kubernetes.io/last-applied-configuration": last_secret}},
-        "type": "Opaque", "data": {"token": _b64(K_SECRET), "password": _b64(K_LASTSEC)}}
+        "type": "Opaque", "data": {"token": _b64(K_SECRET), "password": _b64(K_LASTSEC), "db-password": _b64(K_LOWER),
+                                   "namespace": _b64(NS)}}
     pull = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "pull-canary", "namespace": NS},
             "type": "kubernetes.io/dockerconfigjson", "data": {".dockerconfigjson": _b64(docker)}}
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
-        "name": "app-config", "namespace": NS, "annotations": {"example.com/db-password": K_ANN}},
+        "name": "app-config", "namespace": NS, "annotations": {
+            "example.com/db-password": K_ANN,
+            "example.com/settings": _b64(json.dumps({"db": {"host": "db.example.com", "dbPassword": K_ENCODED}}))}},
         "data": {"secretKey": K_CM, "LOG_LEVEL": "debug", "config": kubeconfig(),
-                 "settings.json": json.dumps({"privateKey": T["json-private"], "region": "us-east-1"})},
+                 "settings.json": json.dumps({"privateKey": T["json-private"], "region": "us-east-1"}),
+                 "templates.yaml": "kind: ServiceAccount\nmetadata: {name: app}\n---\napiVersion: v1\nkind: Secret\n"
+                                   f"metadata: {{name: app-tls}}\nstringData:\n  ca.crt: {K_MANIFEST}\n"},
         "binaryData": {"blob": _b64(K_BIN)}}
     deploy_env = [{"name": "APP_PASSWORD", "value": K_LAST}]
     last_deploy = json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"},
@@ -109,7 +118,7 @@ def objects() -> dict:
             "env": [{"name": "DB_PWD", "value": K_ENV}, {"name": "secretKey", "value": K_CAMEL},
                     {"name": "APP_SESSION_TOKEN", "value": K_SESSION},
                     {"name": "SIGNING_PRIVATE_KEY", "value": K_SIGENV},
-                    {"name": "LOG_LEVEL", "value": "debug"},
+                    {"name": "LOG_LEVEL", "value": "debug"}, {"name": "REDIS_PASSWORD", "value": K_LOWER_ENV},
                     {"name": "CREDS_REF", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}]}}}}
     cr = {"apiVersion": "velero.io/v1", "kind": "BackupStorageLocation", "metadata": {"name": "canary-bsl", "namespace": NS},
           "spec": {"provider": "aws", "objectStorage": {"bucket": "b"}, "credential": {"name": "cloud-credentials", "key": "cloud"},
@@ -117,7 +126,7 @@ def objects() -> dict:
     svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "app", "namespace": NS},
            "spec": {"sessionAffinity": "ClientIP", "ports": [{"port": 443}]}}
     bare = " ".join([K_ENV.upper(), _b64("x" + K_SECRET), urllib.parse.quote(K_ANN + "/&"), K_LONG.lower(),
-                     json.dumps(K_CM + "/")[1:-1], _b64("yz" + K_PULL + "!")])
+                     json.dumps(K_CM + "/")[1:-1], _b64("yz" + K_PULL + "!"), K_LOWER, K_LOWER_ENV.upper()])
     event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "app.17f", "namespace": NS},
              "reason": "Failed", "message": f"container app exited: {bare}",
              "involvedObject": {"kind": "Pod", "name": "app-0", "namespace": NS}}
@@ -164,6 +173,7 @@ def log_lines() -> list[str]:
         f'level=info msg="credentials in use {K_ARG} {K_ARGEQ} {K_LAST} {K_LASTSEC} {K_KCTOK} {K_KCPASS} {K_FIELD}"',
         f'level=info msg="pulled with auth {K_PULL} and {K_LONG} {K_CAMEL.lower()} {K_SESSION} {K_SIGENV}"',
         f'level=info msg="secret bin {K_BIN} key {K_KCKEY} {json.dumps(K_SECRET + "/x")}"',
+        f'level=info msg="auth as app with {K_LOWER} then {_b64("q" + K_LOWER_ENV)} and {K_ENCODED.lower()} {_b64(K_MANIFEST)}"',
         # evidence that must stay
         'level=info msg="using secret=openshift-migration/cloud-credentials keyFile=/etc/pki/tls/private/server.key '
         'signature-algorithm=RS256"',

@@ -158,3 +158,32 @@ def test_the_canary_suite_leaves_no_form_of_any_secret_in_the_tarball_or_on_stde
     rules = json.loads((root / "gather.json").read_text())["redaction"]["rules"]
     for rule in ("last-applied", "binary-data", "signature", "url-password", "known-value", "private-key"):
         assert rules.get(rule, 0) > 0, (rule, rules)
+
+
+def test_an_error_quoting_a_migcluster_url_carries_no_password_in_gather_json(sim, kubectl, tmp_path):
+    """A MigCluster that cannot be reached: its error quotes `spec.url`; gather.json lists it at the top and
+    under its cluster, report.html and stderr say it: none carries the password."""
+    s = sim("sock-shop-success")
+    mc = s.get("host", "MigCluster", "ocp4-target", NS)
+    mc["spec"]["url"] = "https://admin:CanaryGatherUrl89qR@127.0.0.1:9"        # nothing listens there
+    s.put("host", mc)
+    r = gather(kubectl, s, tmp_path / "out", "--no-archive", "--request-timeout", "2")
+    root, _ = bundle_of(r)
+    index = json.loads((root / "gather.json").read_text())
+    quoted = [m["why"] for c in index["clusters"] for m in c["missing"]] + [m["why"] for m in index["missing"]]
+    assert any("https://admin:REDACTED-URL-PASSWORD-" in w for w in quoted), quoted
+    blob = b"\n".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
+    assert b"CanaryGatherUrl89qR" not in blob + (r.stdout + r.stderr).encode()
+
+
+def test_the_canary_suite_leaves_nothing_in_verbose_request_logs(sim, kubectl, tmp_path):
+    """-v 8 logs every request and body on stderr: mig-gather holds them until every object is read, so an
+    event's message listed before the Secret whose value it repeats is masked too."""
+    from tests import redaction_canaries as rc
+
+    s = sim("restic-timeout")
+    rc.plant(s)
+    r = gather(kubectl, s, tmp_path / "out", "--no-archive", "-v", "8")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Response Body: " in r.stderr and "SecretList" in r.stderr
+    assert rc.leaks(r.stderr.encode()) == []

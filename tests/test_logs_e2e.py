@@ -155,3 +155,34 @@ def test_secrets_that_cannot_be_read_are_said_once_and_the_logs_are_written_by_t
     index = json.loads((tmp_path / "o" / "index.json").read_text())
     assert [n["cluster"] for n in index["redaction"]["notRead"]] == ["source"]
     assert any(f["path"].startswith("source/") for f in index["files"])
+
+
+def test_the_canary_suite_leaves_no_form_of_any_secret_in_printed_lines(sim, kubectl):
+    """Lines printed on stdout (text and -o json) are redacted as the files are: the secrets of the objects
+    around the pods learnt first, a private key's lines dropped; the evidence around them stays."""
+    from tests import redaction_canaries as rc
+
+    s = sim("restic-timeout")
+    rc.plant(s)
+    for args in ([], ["-o", "json"], ["--timestamps"]):
+        r = kubectl(s, "mig-logs", "--log-source", "velero", "--cluster", "source", *args)
+        assert r.returncode == 0, r.stderr
+        assert rc.leaks((r.stdout + r.stderr).encode()) == [], args
+        for kept in ("secret=openshift-migration/cloud-credentials", TIMEOUT, "secretName: velero-restic-credentials"):
+            assert kept in r.stdout, (args, kept)
+        assert "REDACTED-PRIVATE-KEY-" in r.stdout and "REDACTED-KNOWN" not in r.stdout
+    j = kubectl(s, "mig-logs", "--log-source", "velero", "--cluster", "source", "-o", "json")
+    rows = [json.loads(x) for x in j.stdout.splitlines()]
+    assert any("REDACTED-URL-PASSWORD-" in x["msg"] for x in rows)
+
+
+def test_a_warning_quoting_a_migcluster_url_does_not_carry_its_password(sim, kubectl):
+    s = sim("sock-shop-success")
+    mc = s.get("host", "MigCluster", "ocp4-target", NS)
+    mc["spec"]["url"] = "https://admin:CanaryLogsWarn98pP@127.0.0.1:9"        # nothing listens there
+    s.put("host", mc)
+    r = kubectl(s, "mig-logs", "88435fe0", "--request-timeout", "2")
+    assert r.returncode == 69
+    warned = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: target") and "cannot reach" in ln]
+    assert warned and all("https://admin:REDACTED-URL-PASSWORD-" in ln for ln in warned), r.stderr
+    assert "CanaryLogsWarn98pP" not in r.stdout + r.stderr

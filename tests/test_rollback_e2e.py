@@ -540,3 +540,47 @@ def test_a_storage_conversion_swaps_the_pvc_back_then_deletes_only_the_converted
     assert s.get("source", "PersistentVolumeClaim", "db-data-new", NS_SRC) is None
     assert s.get("source", "PersistentVolumeClaim", "db-data", NS_SRC) is not None
     assert s.get("target", "PersistentVolumeClaim", "db-data", NS_DST) is not None      # the other cluster: untouched
+
+
+def test_journal_and_saved_objects_carry_no_secret(s, kubectl, tmp_path):
+    """The journal keeps every deleted object's state and the plan is saved before any change: a Secret's
+    data, an env var's password, a last-applied configuration (of a Secret), a password in an annotation
+    are redacted there as mig-gather redacts them (the rollback never needs them: the source keeps the
+    originals); the plan saved for `oc create -f` keeps its PV selections."""
+    import base64
+
+    from tests import redaction_canaries as rc
+
+    b64 = lambda v: base64.b64encode(v.encode()).decode()      # noqa: E731
+    last = json.dumps({"apiVersion": "v1", "kind": "Secret", "data": {"password": b64(rc.K_LASTSEC)}})
+    sec = s.get("target", "Secret", "api-creds", NS_DST)
+    sec.pop("stringData", None)
+    sec["data"] = {"password": b64(rc.K_SECRET), "ca.crt": b64(rc.K_BIN)}
+    sec["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": last}
+    s.put("target", sec)
+    api = s.get("target", "Deployment", "api", NS_DST)
+    api["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "DB_PWD", "value": rc.K_ENV}]
+    api["spec"]["template"]["spec"]["containers"][0]["args"] = ["--password", rc.K_ARG]
+    s.put("target", api)
+    plan = s.get("host", "MigPlan", "parts-mig-plan", "openshift-migration")
+    plan["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": last,
+                                       "example.com/db-password": rc.K_ANN}
+    s.put("host", plan)
+    r = rollback(kubectl, s, tmp_path, "--yes", "-v", "8")
+    assert r.returncode == 0, r.stderr
+    assert_rolled_back(s)
+    state = tmp_path / "state" / "mig-tools"
+    files = sorted(state.glob("rollback-*"))
+    assert {p.name.split(".", 1)[1] for p in files} >= {"jsonl", "saved.yaml", "migplan.yaml"}
+    values = [rc.K_SECRET, rc.K_BIN, rc.K_LASTSEC, rc.K_ENV, rc.K_ARG, rc.K_ANN]
+    for p in files:
+        assert rc.leaks(p.read_bytes(), values) == [], p.name
+    assert rc.leaks((r.stdout + r.stderr).encode(), values) == []
+    journal = [json.loads(x) for x in (state / f"rollback-{PLAN_UID}-{NS_DST}.jsonl").read_text().splitlines()]
+    deleted = [e["before"] for e in journal if e.get("event") == "start" and e["before"].get("kind") == "Secret"]
+    assert deleted and deleted[0]["metadata"]["name"] == "api-creds" and deleted[0]["metadata"]["uid"]
+    assert deleted[0]["data"]["password"].startswith("REDACTED-SECRET-DATA-")
+    saved_plan = yaml.safe_load((state / f"rollback-{PLAN_UID}-{NS_DST}.migplan.yaml").read_text())
+    assert saved_plan["spec"]["persistentVolumes"][0]["selection"] == {"action": "copy", "copyMethod": "filesystem",
+                                                                      "storageClass": "gp2"}
+    assert saved_plan["spec"]["namespaces"] == ["parts:parts-prod"]

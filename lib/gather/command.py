@@ -182,8 +182,12 @@ def run(src, opt: Options, out=None, err=None) -> int:
         with_host = any("host" in j.roles for j in jobs)     # reports need the MTC CRs
         reps: list = []
         missing += _reports(partial, index, migrations[:opt.reports] if with_host else [], redactor, writers, reps)
-        missing = [dict(m, what=redactor.string(str(m["what"])), why=redactor.string(str(m["why"])))
-                   for m in missing]     # errors may quote a URL or a header with its credentials
+        def scrubbed(ms: list) -> list:     # errors may quote a URL or a header with its credentials
+            return [dict(m, what=redactor.string(str(m["what"])), why=redactor.string(str(m["why"]))) for m in ms]
+
+        missing = scrubbed(missing)
+        for c in index["clusters"]:          # each cluster's own list too (it was written as read)
+            c["missing"] = scrubbed(c["missing"])
         index.update(missing=missing, redaction=redactor.summary(), complete=not missing)
         try:
             report.write(partial, reps, index, index["redaction"], redactor.string)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ REPORT = "mig-tools-redaction.json"
 OBJECT_SUFFIXES = (".yaml", ".yml", ".json")
 _CHUNK = 1 << 20
 _MAX_NESTING = 4
+# What an object file holds that the text rules cannot scrub: a Secret's data or a ConfigMap's binaryData
+# under any key name (`ca.crt: <base64>`), a last-applied configuration of a Secret; also in escaped JSON.
+_UNSCRUBBABLE = re.compile(rb'kind\\*["\']?\s*:\s*\\*["\']?Secret\b|binaryData|stringData')
 
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -44,6 +48,7 @@ class Plan:
     objects: list = field(default_factory=list)     # (source file, relative path out)
     texts: list = field(default_factory=list)
     left_out: list = field(default_factory=list)    # relative paths of binary files
+    unparsed: list = field(default_factory=list)    # object files that hold a Secret and do not parse
     archives: list = field(default_factory=list)    # relative paths of archives expanded
     budget: Budget = field(default_factory=Budget)  # bytes all of them may expand to, together
 
@@ -81,8 +86,23 @@ def _walk(top: Path, rel: Path, shown: str, plan: Plan, depth: int) -> None:
                 plan.left_out.append(out.as_posix())
             elif fn.endswith(OBJECT_SUFFIXES) and p.stat().st_size <= layout.MAX_OBJECT_FILE:
                 plan.objects.append((p, out))
+            elif fn.endswith(OBJECT_SUFFIXES) and _holds_secret(p):      # too large to be read as objects
+                plan.unparsed.append(out.as_posix())
             else:
                 plan.texts.append((p, out))
+
+
+def _holds_secret(path: Path) -> bool:
+    """Whether a file holds what only object-wise redaction scrubs (_UNSCRUBBABLE), read in chunks."""
+    tail = b""
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            if not chunk:
+                return False
+            if _UNSCRUBBABLE.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
 
 
 def _docs(src: Path) -> list | None:
@@ -171,14 +191,23 @@ def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive:
             _learn(r, f)
         r.prepare()
         for f, rel in plan.objects:
-            if not _object_file(r, f, partial / rel):
+            if _object_file(r, f, partial / rel):
+                continue
+            # It does not parse (or is built to hurt its reader): scrubbed as text, unless it holds a
+            # Secret's data or binaryData, which the text rules cannot tell from other values. Then it is
+            # left out: a secret never leaves unredacted, whatever the file's use as evidence.
+            if _holds_secret(f):
+                plan.unparsed.append(rel.as_posix())
+            else:
                 plan.texts.append((f, rel))
         for f, rel in plan.texts:
             _text_file(r, f, partial / rel)
         report = {"apiVersion": "mig-tools/v1", "kind": "Redaction", "source": src.name,
                   "redactedAt": o.now_stamp(),
                   "redaction": r.summary(), "files": len(plan.objects) + len(plan.texts),
-                  "archivesExpanded": plan.archives, "leftOut": plan.left_out}
+                  "archivesExpanded": plan.archives, "leftOut": plan.left_out,
+                  "leftOutUnparsed": plan.unparsed}
+        partial.mkdir(parents=True, exist_ok=True)      # every file may have been left out
         _mark_index(partial, r)
         (partial / REPORT).write_text(json.dumps(report, indent=2) + "\n")
         os.replace(partial, final)
@@ -189,6 +218,8 @@ def redact_bundle(path: str, dest_dir: str, mapping: str | None = None, archive:
     err.write(f"redacted: {rules}; {len(plan.left_out)} binary files left out\n")
     for lo in plan.left_out[:10]:
         err.write(f"left out (binary, cannot be scrubbed): {lo}\n")
+    for lo in plan.unparsed[:10]:
+        err.write(f"left out (holds a Secret or binaryData and does not parse as objects, cannot be scrubbed): {lo}\n")
     code = 0 if redaction_map.keep(r, mapping, name, err) else 1      # kept even if the archive fails
     tarball = write.archive(final, dest, f"{name}.tar.gz") if archive else None
     out.write(f"{final}\n")

@@ -79,17 +79,29 @@ def execute(src, opt: Options, out=None, err=None) -> int:
                       "are redacted only where a rule finds them\n")
         return EXIT_UNREACHABLE if index["failed"] else 0
 
+    # Printed lines are redacted as the files are (lib/logs/secrets.py): stdout is redirected to files
+    # and pasted into cases; the secrets of the objects around the pods are learnt before the first line.
+    from ..redact import Redactor
+    from .secrets import learn, redacted
+
+    r = Redactor()
+
+    def learn_first(tgts) -> None:
+        for m in learn(src, tgts, r).not_read:
+            err.write(f"warning: {m['cluster']}: {m['what']} could not be read ({m['error']}): the values it "
+                      "holds are redacted only where a rule finds them\n")
+
     color = opt.output != "json" and fmt_color(out)
     n = 0
-    for e in lines(src, scope, opt.clusters or None, opt.sources or None, opt.pod, opt.container,
-                   opt.since_seconds, opt.since_time, opt.tail, opt.previous, opt.level, opt.all_lines,
-                   opt.follow, opt.selector, errors):
+    for e in redacted(lines(src, scope, opt.clusters or None, opt.sources or None, opt.pod, opt.container,
+                            opt.since_seconds, opt.since_time, opt.tail, opt.previous, opt.level, opt.all_lines,
+                            opt.follow, opt.selector, errors, on_targets=learn_first), r):
         out.write(fmt.as_json(e) if opt.output == "json" else fmt.text(e, color, opt.timestamps))
         n += 1
         if opt.follow:
             out.flush()
     for _role, _t, why in errors:
-        err.write(f"warning: {why}\n")
+        err.write(f"warning: {r.string(why)}\n")     # an error may quote a URL with its password
     if n == 0 and not errors:
         err.write("no log lines matched\n")
     return EXIT_UNREACHABLE if errors else 0

@@ -4,10 +4,12 @@ as mig-gather replaces it (the `known-value` rule of lib/redact.py), not only wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
+from .. import logline
 from ..errors import ApiError, MigError, NotCollected, NotServed
-from ..redact import Redactor
+from ..redact import Redactor, StreamRedactor
 from .select import Target
 
 # Where secret values live in MTC's namespace (mig-gather learns them among all it lists there,
@@ -57,3 +59,22 @@ def learn(src, tgts: list[Target], r: Redactor) -> Learnt:
     for n in out.not_read:            # an error may quote a URL or a header with its credentials
         n["error"] = r.string(n["error"])
     return out
+
+
+def redacted(entries: Iterable, r: Redactor) -> Iterator:
+    """Log lines (lib/logs/stream.Entry) as mig-logs prints them, redacted as its files are: each
+    container's lines through its own StreamRedactor (a private key's lines dropped up to its END
+    line, which a line alone cannot tell), the parsed fields (`-o json`) taken from the redacted line."""
+    streams: dict = {}
+    for e in entries:
+        key = (e.cluster, e.source, e.pod, e.container)
+        sr = streams.get(key)
+        if sr is None:
+            sr = streams[key] = StreamRedactor(r)
+        data = e.data if e.data.endswith(b"\n") else e.data + b"\n"
+        out = sr.feed(data)
+        if out == data:
+            yield e
+        elif out:
+            out = out if e.data.endswith(b"\n") else out[:-1]
+            yield replace(e, data=out, line=logline.parse(out.decode("utf-8", "replace"), e.stamp))

@@ -216,9 +216,13 @@ def followed(src, tgts: list[Target], needles: Needles | None, level: str | None
 
 def lines(src, graph=None, roles=None, sources=None, pod=None, container=None, since_seconds=None,
           since_time=None, tail=None, previous=False, level=None, all_lines=False, follow=False,
-          selector=None, errors: list | None = None) -> Iterator[Entry]:
-    """The log lines of the chosen clusters and log sources that concern `graph`'s migration."""
+          selector=None, errors: list | None = None,
+          on_targets: Callable[[list[Target]], None] | None = None) -> Iterator[Entry]:
+    """The log lines of the chosen clusters and log sources that concern `graph`'s migration;
+    `on_targets` is called with the containers chosen before any line is read."""
     tgts = targets(src, graph, roles, sources, pod, container, selector, errors)
+    if on_targets is not None:
+        on_targets(tgts)
     needles = Needles(graph) if graph is not None and not all_lines else None
 
     def on_error(t, e):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import objects as o
 from ..errors import MigError
-from ..render import Column, Output, table
+from ..render import Column, Output, scrub, table
 from .controller import run_via_controller, where
 from .execute import Stopped, execute
 from .journal import Journal, default_path
@@ -76,7 +76,7 @@ def show(plan: Plan, fmt: str, out) -> None:
         return
     out.write(f"Rollback of plan {o.name(ctx.plan)}: " + ", ".join(f"{s} (source) <- {d} (target)" for s, d in ctx.pairs)
               + (f", last migration {o.name(ctx.migration)}" if ctx.migration else "") + "\n")
-    out.write("\nlooked at:\n" + "".join(f"  - {line}\n" for line in plan.looked))
+    out.write(scrub("\nlooked at:\n" + "".join(f"  - {line}\n" for line in plan.looked)))
     for cluster in ("target", "source"):
         acts = plan.by_cluster(cluster)
         out.write(f"\n{cluster}: {len(acts)} changes\n")
@@ -84,9 +84,9 @@ def show(plan: Plan, fmt: str, out) -> None:
             table(acts, COLUMNS, out=out)
     for title, lines in (("volumes", plan.volumes), ("warnings", plan.warnings), ("left for you", plan.manual)):
         if lines:
-            out.write(f"\n{title}:\n" + "".join(f"  - {m}\n" for m in lines))
+            out.write(scrub(f"\n{title}:\n" + "".join(f"  - {m}\n" for m in lines)))
     if plan.controller:
-        out.write(f"\n{plan.controller}\n")
+        out.write(scrub(f"\n{plan.controller}\n"))
 
 
 def ask(stdin, err, question: str) -> bool:

@@ -125,3 +125,41 @@ def test_mtc_and_velero_lines_about_credentials_stay_readable():
     ]
     for ln in lines:
         assert r.text(ln + b"\n", everywhere=False) == ln + b"\n", ln
+
+
+def test_warnings_and_verbose_tracebacks_are_scrubbed_of_credentials(capsys):
+    """cli.warn (a cluster unreachable at its MigCluster URL, a verify detail) and the --verbose traceback
+    of an error quote the same text as the error line: the same rules apply."""
+    import signal
+
+    import pytest
+
+    from lib import cli
+    from lib.errors import MigError
+
+    cli.warn("warning: source cluster unreachable: cannot reach https://admin:Sup3rWarnPw9@api.example.com:6443")
+    assert "Sup3rWarnPw9" not in capsys.readouterr().err
+
+    def main(_):
+        raise MigError("cannot reach https://admin:Sup3rTracePw9@api.example.com:6443")
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with pytest.raises(SystemExit):
+            cli.run(main, "kubectl mig-x", ["--verbose"])
+    finally:
+        for s, h in saved.items():
+            signal.signal(s, h)
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "Sup3rTracePw9" not in err and "REDACTED-URL-PASSWORD-" in err
+
+
+def test_a_name_like_password_is_chased_from_ten_bytes_and_a_short_one_leaves_names_alone():
+    from lib.redact import Redactor
+
+    r = Redactor()
+    r.learn({"kind": "Pod", "spec": {"containers": [{"image": "postgres:13", "env": [
+        {"name": "POSTGRES_PASSWORD", "value": "postgres"}, {"name": "DB_PASSWORD", "value": "hunter2hunter2"}]}]}})
+    r.prepare()
+    out = r.string("pulled postgres:13, logged in with hunter2hunter2 (HUNTER2HUNTER2)")
+    assert out.startswith("pulled postgres:13, ") and "hunter2" not in out.lower()

@@ -67,3 +67,18 @@ def test_a_known_value_gets_its_placeholder_in_every_form():
     for form in c.scan_forms(c.K_ENV):
         out = r.text(b"seen " + form + b" here")
         assert form not in out and ph.encode() in out, form
+
+
+def test_lists_as_the_api_server_returns_them_items_without_kind():
+    """A SecretList or ConfigMapList body (-v 8, a journal entry, a report quoting a list): the items carry
+    no kind, the List's says it; their data, binaryData and last-applied configurations go as a Secret's."""
+    planted = [x for objs in c.objects().values() for x in objs]
+    lists = {}
+    for x in planted:
+        item = {k: v for k, v in x.items() if k not in ("kind", "apiVersion")}
+        lists.setdefault(x["kind"], {"kind": f"{x['kind']}List", "apiVersion": "v1", "items": []})["items"].append(item)
+    r = Redactor()
+    out = json.dumps([r.obj(v) for v in lists.values()]).encode()
+    assert c.leaks(out, c.KNOWN) == []
+    nested = json.dumps(r.obj({"report": {"objects": planted}})).encode()      # objects inside a document
+    assert c.leaks(nested, c.KNOWN) == []
