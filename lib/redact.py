@@ -209,6 +209,9 @@ class Redactor:
         self._recent_re = _NEVER
         self._dirty = False
         self._local = threading.local()           # .learning: remember without counting
+        # a loaded mapping: keyed digests of the values another bundle of the case placed (see save)
+        self._key: bytes = b""
+        self._digests: dict[str, str] = {}        # digest -> placeholder
 
     # --- placeholders ----------------------------------------------------------------------
     def placeholder(self, value: bytes, rule: str, named: bool = False) -> str:
@@ -218,6 +221,10 @@ class Redactor:
             if not getattr(self._local, "learning", False):
                 self.counts[rule] += 1
             ph = self._by_value.get(value)
+            if ph is None and self._digests:
+                ph = self._digests.get(_digest(self._key, value))
+                if ph is not None:
+                    self._by_value[value] = ph
             if ph is None:
                 self._seq[rule] += 1
                 ph = f"{PREFIX}{rule.upper()}-{self._seq[rule]}"
@@ -581,42 +588,66 @@ class Redactor:
                 "distinctValues": len(set(self._by_value.values()))}
 
     def save(self, path: Path) -> Path:
-        """Write placeholder -> values (0600) outside the bundle, replacing the file whole; returns the path.
-        Values that are not UTF-8 are kept byte for byte (surrogate escapes) so `load` gives them back."""
+        """Write the mapping (0600) outside the bundle, replacing the file whole; returns the path. It holds no
+        secret: each value as a keyed PBKDF2 digest under its placeholder, so another bundle of the case gives
+        a value it meets again the same placeholder, and the file leads back to no value (whoever has the
+        cluster can test a candidate). A mapping of the older form (values in clear) is rewritten so."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            mapping: dict[str, list[str]] = {}
+            key = self._key or os.urandom(16)
+            digests: dict[str, set[str]] = {}
+            for d, ph in self._digests.items():
+                digests.setdefault(ph, set()).add(d)
             for val, ph in self._by_value.items():
-                mapping.setdefault(ph, []).append(val.decode("utf-8", "surrogateescape"))
+                digests.setdefault(ph, set()).add(_digest(key, val))
+        doc = {"format": MAP_FORMAT, "kdf": f"pbkdf2-hmac-sha256:{_ROUNDS}", "key": key.hex(),
+               "placeholders": {ph: sorted(ds) for ph, ds in sorted(digests.items())}}
         tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(fd, "w") as f:
-                json.dump(mapping, f, indent=1, sort_keys=True)
+                json.dump(doc, f, indent=1)
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
+            self._key = key
         finally:
             if tmp.exists():
                 tmp.unlink()
         return path
 
     def load(self, path: Path) -> int:
-        """Take over a mapping `save` wrote (another bundle of the same case): each known value keeps its
-        placeholder, and new ones are numbered after the highest seen per rule. Returns how many values.
-        Raises OSError or ValueError when the file cannot be read as such a mapping."""
+        """Take over a mapping `save` wrote (another bundle of the same case): each value met again keeps its
+        placeholder, and new ones are numbered after the highest seen per rule. A mapping of the older form
+        (placeholder -> values in clear) is taken over too, its values chased as learnt ones. Returns how many
+        values. Raises OSError or ValueError when the file cannot be read as such a mapping."""
         with open(path, encoding="utf-8", errors="surrogateescape") as f:
             mapping = json.load(f)
         if not isinstance(mapping, dict):
-            raise ValueError("not a redaction mapping (a JSON object placeholder -> values)")
+            raise ValueError("not a redaction mapping (a JSON object)")
+        hashed = mapping.get("format") == MAP_FORMAT
+        entries = mapping.get("placeholders") if hashed else mapping
+        key = mapping.get("key") if hashed else ""
+        if not isinstance(entries, dict) or not isinstance(key, str) or not re.fullmatch(r"(?:[0-9a-f]{2})*", key) \
+                or (hashed and (not key or mapping.get("kdf") != f"pbkdf2-hmac-sha256:{_ROUNDS}")):
+            raise ValueError("not a redaction mapping (its format, kdf or key)")
         n = 0
         with self._lock:
-            for ph, values in mapping.items():
+            if hashed:
+                if self._digests and self._key != bytes.fromhex(key):
+                    raise ValueError("a second mapping with another key")
+                self._key = bytes.fromhex(key)
+            for ph, values in entries.items():
                 rule, _, seq = str(ph)[len(PREFIX):].rpartition("-")
                 if not str(ph).startswith(PREFIX) or not seq.isdigit() or not isinstance(values, list):
                     raise ValueError(f"not a redaction mapping (entry {str(ph)[:40]!r})")
                 self._seq[rule.lower()] = max(self._seq[rule.lower()], int(seq))
                 for v in values:
+                    if hashed:
+                        if str(v) not in self._digests:
+                            self._digests[str(v)] = ph
+                            n += 1
+                        continue
                     raw = str(v).encode("utf-8", "surrogateescape")
                     if raw not in self._by_value:
                         self._by_value[raw] = ph
@@ -624,6 +655,16 @@ class Redactor:
                         if _chased(raw):
                             self._add_forms(raw, ph)
         return n
+
+
+MAP_FORMAT = "mig-tools redaction mapping v2"
+_ROUNDS = 1000      # ~0.2 ms a value: a gather's thousands of values stay under a second
+
+
+def _digest(key: bytes, value: bytes) -> str:
+    import hashlib
+
+    return hashlib.pbkdf2_hmac("sha256", value, key, _ROUNDS).hex()
 
 
 _B64 = re.compile(rb"[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2}")

@@ -109,8 +109,8 @@ def test_the_official_images_bundle_is_scrubbed_and_still_reads(tmp_path, kubect
         assert report["redaction"]["rules"].get(rule, 0) > 0, (rule, report)
     assert report["archivesExpanded"] and "redacted:" in r.stderr
     assert oct(mapping.stat().st_mode & 0o777) == "0o600"
-    values = {v for vs in json.loads(mapping.read_text()).values() for v in vs}
-    assert C["C13"] in values and C["C9"] in values
+    assert _leaks(mapping.read_bytes()) == []          # the mapping holds digests, no secret
+    assert len(json.loads(mapping.read_text())["placeholders"]) >= 8
     # the evidence survives and the same secret reads the same in a Secret and in a log line
     text = _blob(out_dir).decode("utf-8", "replace")
     assert "timed out waiting for all PodVolumeBackups to complete" in text and "LOG_LEVEL" in text
