@@ -413,3 +413,14 @@ def test_the_1_8_image_saves_no_log_of_hook_pods(tmp_path):
     assert not list(top.glob("clusters/*/namespaces/sock-shop/logs/*"))
     src = open_must_gather(str(top))
     assert src.logged_pods("source") == []
+
+
+def test_kubectl_mig_logs_and_verify_read_the_saved_rsync_log(tmp_path, kubectl):
+    top = mb.must_gather_local(tmp_path / "d", "dvm-rsync-failed", "2022-12")
+    tgz = mb.tar_of(top, tmp_path / "must-gather.local.tar.gz")
+    r = kubectl(None, "mig-logs", DVM_MIG, "--log-source", "rsync", "--must-gather", str(tgz))
+    assert r.returncode == 0, r.stderr
+    assert f"[source/rsync-7dk2x/all-containers] 2021/01/25 22:49:33 [1] {VANISHED}" in r.stdout, r.stdout
+    r = kubectl(None, "mig-verify", DVM_MIG, "-o", "json", "--must-gather", str(tgz))
+    f = next(f for f in json.loads(r.stdout)["findings"] if f["id"] == "dvm-rsync-failed")
+    assert any(VANISHED in e for e in f["evidence"]) and any("saved log" in e for e in f["evidence"]), f
