@@ -424,3 +424,34 @@ def test_kubectl_mig_logs_and_verify_read_the_saved_rsync_log(tmp_path, kubectl)
     r = kubectl(None, "mig-verify", DVM_MIG, "-o", "json", "--must-gather", str(tgz))
     f = next(f for f in json.loads(r.stdout)["findings"] if f["id"] == "dvm-rsync-failed")
     assert any(VANISHED in e for e in f["evidence"]) and any("saved log" in e for e in f["evidence"]), f
+
+
+def test_a_stage_pod_named_by_a_podvolumebackup_is_read_from_its_saved_log(tmp_path):
+    """restic-timeout-json's stage backup: its PodVolumeBackup names stage pod erp/stage-erp-db-0-t5v7w (spec.pod);
+    the 1.8 image saved that pod's log (it carries part-of, MC stage.go stagePodLabels), not the pod. mig-logs
+    --log-source stage prints it; no check reports a state of the pod, which the bundle does not hold."""
+    import io
+
+    from lib.logs.command import Options, execute
+
+    sc = mb.load("restic-timeout-json")
+    pod = "stage-erp-db-0-t5v7w"
+    (tmp_path / "stage.log").write_text("2025-02-24T19:12:30.000000000Z sleep: cannot read realtime clock\n")
+    sc["objects"]["source"].append({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": pod, "namespace": "erp",
+                     "labels": {"app.kubernetes.io/part-of": "openshift-migration",
+                                "migmigration": "3c4d5e6f-0a1b-4c2d-8e3f-9a0b1c2d3e4f",
+                                "migration.openshift.io/is-stage-pod": "True"}},
+        "spec": {"containers": [{"name": "sleep-0"}]}, "status": {"phase": "Pending"}})
+    sc["logs"]["source"][f"erp/{pod}/sleep-0"] = tmp_path / "stage.log"
+    for gen in ("2021-03", "2022-12"):
+        src = open_must_gather(str(mb.must_gather_local(tmp_path / gen, "restic-timeout-json", gen, scenario=sc)))
+        out, err = io.StringIO(), io.StringIO()
+        execute(src, Options(migration="erp-final-0224", sources=["stage"]), out, err)
+        if gen == "2021-03":
+            assert out.getvalue() == "", out.getvalue()
+            continue
+        assert out.getvalue() == f"[source/{pod}/all-containers] sleep: cannot read realtime clock\n", err.getvalue()
+        rep = data(verify(src, "erp-final-0224"), True)
+        assert "stage-pod-unhealthy" not in {f["id"] for f in rep["findings"]}      # its phase is not known
