@@ -359,6 +359,11 @@ def test_helper_pods_the_1_8_image_saved_only_the_logs_of(tmp_path):
     assert [(p["metadata"]["name"], g.helper_kind(p)) for p in g.logged["source"]] == [("rsync-7dk2x", "rsync")]
     assert g.helpers["source"] == [] and "saved logs of 1 of them" in g.missing["source"]
     assert "DirectVolumeMigration" in g.logged["source"][0]["mustGatherSavedLog"]["why"]
+    from lib.crs import chain, chain_objects
+    row = next(r for r in chain(g) if r.name == "rsync-7dk2x")      # mig-crs: shown, with nothing it does not know
+    assert (row.cluster, row.kind, row.role, row.phase, row.errors, row.obj) == \
+        ("source", "Pod", "rsync (log only)", "", "", None) and "saved log" in row.message
+    assert not any(x["kind"] == "Pod" for x in chain_objects(g))     # -o json/yaml: no Pod made up
     assert _dvm_bundle(tmp_path / "old", "2021-03").logged_pods("source") == []
 
 
