@@ -241,7 +241,17 @@ def chain(g: Graph) -> list[Row]:
             rows.append(_job_row(g, role, job))
             rows += [_pod_row(g, role, p, 2) for p in g.job_pods(role, job)]
         rows += [_pod_row(g, role, p, 1) for p in g.helpers.get(role, []) if g.helper_kind(p) != "hook"]
+        rows += [_logged_row(g, role, p) for p in g.logged.get(role, [])]
     return rows
+
+
+def _logged_row(g: Graph, role: str, p: dict) -> Row:
+    """A pod the must-gather holds only the saved log of (lib/graph logged): no phase or exit code is known, and
+    there is no object to print with -o json/yaml."""
+    info = podlib.saved_log(p)
+    return Row(role, "Pod", o.name(p), f"{info.get('kind') or 'helper'} (log only)", "", links=f"ns {o.namespace(p)}",
+               depth=1, message=f"no Pod object in the must-gather, only its saved log {info.get('file', '?')} "
+                                f"({info.get('why', '')})")
 
 
 def chain_objects(g: Graph) -> list[dict]:

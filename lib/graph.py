@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import mtc
 from . import objects as o
+from . import pods as podlib
 from .errors import ApiError, MigError, NotCollected
 from .source import Source
 
@@ -65,6 +66,7 @@ class Graph:
         # source/target: hook Jobs and MTC's helper pods (rsync, stunnel, stage, registry, hook Job pods)
         self.jobs: dict = {}          # role -> [Job]
         self.helpers: dict = {}       # role -> [Pod]
+        self.logged: dict = {}        # role -> [pods a must-gather saved only the log of, lib/pods SAVED_LOG]
         self.missing: dict = {}       # role -> why its helper pods/Jobs could not be read
         self._dvmp_pvcs: dict | None = None
 
@@ -136,7 +138,11 @@ class Graph:
         return {o.name(j) for js in self.jobs.values() for j in js}
 
     def helper_kind(self, pod: dict) -> str:
-        return mtc.helper_kind(pod, self.hook_job_names())
+        return podlib.saved_log(pod).get("kind") or mtc.helper_kind(pod, self.hook_job_names())
+
+    def logged_pod(self, role: str, namespace: str, name: str) -> dict | None:
+        """The pod `namespace/name` on `role` when the must-gather holds only its saved log."""
+        return next((p for p in self.logged.get(role, []) if o.name(p) == name and o.namespace(p) == namespace), None)
 
     def helpers_of(self, role: str, kind: str | None = None) -> list[dict]:
         return [p for p in self.helpers.get(role, []) if kind is None or self.helper_kind(p) == kind]
@@ -381,6 +387,63 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
                  if any(o.namespace(p) == o.namespace(j) for j in jobs)]
     g.jobs[role] = _sorted(jobs)
     g.helpers[role] = _sorted(list({(o.namespace(p), o.name(p)): p for p in pods}.values()))
+    if wanted and role in g.missing:      # the pods of the application namespaces are not in the must-gather
+        known = {(o.namespace(p), o.name(p)) for p in g.helpers[role]}
+        g.logged[role] = [p for p in _logged(src, g, role, spaces)
+                          if (o.namespace(p), o.name(p)) not in known
+                          and (not one_cluster(g) or podlib.saved_log(p)["side"] == role)]
+        if not g.logged[role]:
+            del g.logged[role]
+        else:
+            g.missing[role] += (f"; the must-gather's saved logs of {len(g.logged[role])} of them are read (no Pod "
+                                "objects: no phase, exit code or container of theirs is known)")
+
+
+def _logged(src: Source, g: Graph, role: str, spaces: set) -> list[dict]:
+    """MTC's pods of these migrations that the must-gather holds only a saved log of (Source.logged_pods: the
+    MTC image from release-1.8 saves the log of every pod labelled part-of=openshift-migration outside the MTC
+    namespaces, never the pod), each given the helper kind only what the bundle's objects prove: an rsync client
+    named by the DirectVolumeMigration (status.failedPods) or its progress (DVMP status.podName,
+    rsyncPodStatuses); a transfer server by the fixed name MTC gives it (lib/mtc RSYNC_SERVER_PODS,
+    STUNNEL_SOURCE_POD); a stage pod named by a PodVolumeBackup of the migration's Backups (spec.pod). A name
+    alone proves nothing more: from MTC 1.6 the application pods of a stage backup carry part-of too (MC
+    stage.go), whatever they are called. Hook Job pods never carry part-of (MC hooks.go baseJobTemplate: a pod
+    template without labels): their logs are not in such a bundle."""
+    named: dict = {}
+    for dvm in g.dvms:
+        for p in o.status(dvm).get("failedPods") or []:
+            if isinstance(p, dict) and p.get("name"):
+                named.setdefault((p.get("namespace") or "", p["name"]), f"DirectVolumeMigration {o.name(dvm)} "
+                                                                        "status.failedPods")
+    for dvmp in g.dvmps:
+        st, ns = o.status(dvmp), str(o.spec(dvmp).get("podNamespace") or "")
+        for h in [st] + [h for h in st.get("rsyncPodStatuses") or [] if isinstance(h, dict)]:
+            if h.get("podName"):
+                named.setdefault((ns, h["podName"]), f"DirectVolumeMigrationProgress {o.name(dvmp)} status")
+    staged = {}
+    if role == "source":
+        for v in g.pvbs:
+            pod = o.spec(v).get("pod") or {}
+            if isinstance(pod, dict) and str(pod.get("name") or "").startswith(mtc.STAGE_POD_PREFIX):
+                staged[(pod.get("namespace") or "", pod["name"])] = f"PodVolumeBackup {o.name(v)} spec.pod"
+    out = []
+    for p in src.logged_pods(role):
+        key = (o.namespace(p), o.name(p))
+        if key[0] not in spaces:
+            continue
+        if key in named and g.dvms and role == "source":
+            kind, side, why = "rsync", "source", f"named by {named[key]}"
+        elif key[1] in mtc.RSYNC_SERVER_PODS and g.dvms:
+            kind, side, why = "rsync", "target", "MTC's fixed name of its rsync server pod"
+        elif key[1] == mtc.STUNNEL_SOURCE_POD and g.dvms:
+            kind, side, why = "stunnel", "source", "MTC's fixed name of its stunnel pod (MTC 1.4)"
+        elif key in staged:
+            kind, side, why = "stage", "source", f"named by {staged[key]}"
+        else:
+            continue
+        info = dict(podlib.saved_log(p), kind=kind, side=side, why=why)
+        out.append({**p, podlib.SAVED_LOG: info})
+    return _sorted(out)
 
 
 def _everywhere(src: Source, g: Graph, role: str, kind: str, labels: str, spaces) -> list[dict]:

@@ -15,6 +15,13 @@ SELECTORS = {
 }
 LOG_SOURCES = tuple(SELECTORS)
 
+# A pod known only by the log a must-gather saved of it (lib/mustgather/source.py logged_pods): no spec, no status,
+# only what the file's place says. Under this key: {"file": the log's path in the bundle, "kind": the helper kind
+# lib/graph gave it, "why": what says so}. Its one log holds every container (`oc logs --all-containers`), read as
+# container ALL_CONTAINERS.
+SAVED_LOG = "mustGatherSavedLog"
+ALL_CONTAINERS = "all-containers"
+
 
 def classify(pod: dict) -> str:
     """velero, restic or controller for an MTC pod, '' for any other pod."""
@@ -30,6 +37,12 @@ def classify(pod: dict) -> str:
     if lb.get(mtc.CONTROLLER_LABEL[0]) == mtc.CONTROLLER_LABEL[1] and any(lb.get(k) == v for k, v in mtc.CONTROLLER_ALSO):
         return "controller"        # neither app=migration alone (UI, log reader, operator) nor OADP's operator
     return ""
+
+
+def saved_log(pod: dict) -> dict:
+    """{file, kind, why} of a pod known only by a must-gather's saved log, {} for a pod object."""
+    info = pod.get(SAVED_LOG)
+    return info if isinstance(info, dict) else {}
 
 
 def data_path_of(pod: dict) -> str:

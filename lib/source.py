@@ -56,6 +56,11 @@ class Source(Protocol):
         with a time window); None: it holds what the cluster had."""
         return None
 
+    def logged_pods(self, role: str) -> List[dict]:
+        """Pods on `role` known only by a log a must-gather saved of them, never by their object (lib/pods
+        SAVED_LOG): [] for live clusters, which have the pods themselves."""
+        return []
+
     def client(self, role: str) -> Client:
         raise MigError("this needs live clusters: it cannot run against a must-gather")
 

@@ -11,7 +11,11 @@ wrapped the way `oc adm must-gather` (openshift/oc pkg/cli/admin/mustgather) lea
   2021-01 (c9f9985)           plus migplans/migplan-<p>/{<p>.yml, migmigration-<m>/migmigration-<m>.yml,
                               backup-<b>/backup-describe-<b>.txt, backup-<b>.log, restore-<r>/...};
                               MigPlans, MigMigrations, DVM/DIM(S)/DVMP no longer under crs/
-  2021-03 (3a3d153, current)  clusters/<cluster>/...
+  2021-03 (3a3d153)           clusters/<cluster>/...
+  2022-12 (fdc3d9a, release-1.8 = master, current)
+                              plus clusters/<cluster>/namespaces/<ns>/logs/<pod>/{current,previous}.log of every pod
+                              labelled app.kubernetes.io/part-of=openshift-migration outside the MTC namespace, and
+                              nothing else of them (collection-scripts/logs/gather_logs_helper_pods)
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from lib.resources import BY_KIND, MIG, VELERO
 from tests.emulator import scenario as scen
 
 NS = "openshift-migration"
-GENERATIONS = ("2020-03", "2020-05", "2020-09", "2021-01", "2021-03")
+GENERATIONS = ("2020-03", "2020-05", "2020-09", "2021-01", "2021-03", "2022-12")
 IMAGE_DIR = "quay-io-konveyor-must-gather-sha256-6c8c0f5f3f3e0a8c5b3f2f0b0e3c1c9d8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c"
 SKIPPED_CRS = ("MigMigration", "MigPlan", "DirectImageMigration", "DirectImageStreamMigration",
                "DirectVolumeMigration", "DirectVolumeMigrationProgress")
@@ -123,6 +127,29 @@ def write_cluster(base: Path, objects: list[dict], logs: dict, gen: str, essenti
                     (log.parent / "current.insecure.log").write_text(body)
         ldir = base / "namespaces" / NS / "logs" / o.name(pod)
         ldir.mkdir(parents=True, exist_ok=True)
+        (ldir / "current.log").write_text(text)
+        first = (o.spec(pod).get("containers") or [{}])[0].get("name", "")
+        (ldir / "previous.log").write_text(f'Error from server (BadRequest): previous terminated container "{first}" '
+                                           f'in pod "{o.name(pod)}" not found\n')
+    if gen >= "2022-12":
+        _helper_pod_logs(base, objects, logs, logs_since)
+
+
+def _helper_pod_logs(base: Path, objects: list[dict], logs: dict, logs_since: int | None) -> None:
+    """fdc3d9a `collection-scripts/logs/gather_logs_helper_pods`: for each namespace but the MTC one with pods
+    labelled app.kubernetes.io/part-of=openshift-migration (`oc get pods -A -l ...`), `oc logs --all-containers
+    --since ${logs_since}` of each such pod into namespaces/<ns>/logs/<pod>/current.log (`&>`: oc's error when
+    it fails), `--previous` into previous.log; no object of the pod is written."""
+    for pod in objects:
+        if pod["kind"] != "Pod" or o.namespace(pod) == NS \
+                or o.labels(pod).get("app.kubernetes.io/part-of") != "openshift-migration":
+            continue
+        ldir = base / "namespaces" / o.namespace(pod) / "logs" / o.name(pod)
+        ldir.mkdir(parents=True, exist_ok=True)
+        text = ""
+        for c in o.spec(pod).get("containers") or []:          # --all-containers: one after the other, no prefix
+            src = logs.get(f"{o.namespace(pod)}/{o.name(pod)}/{c['name']}")
+            text += _plain(src, logs_since) if src else ""
         (ldir / "current.log").write_text(text)
         first = (o.spec(pod).get("containers") or [{}])[0].get("name", "")
         (ldir / "previous.log").write_text(f'Error from server (BadRequest): previous terminated container "{first}" '

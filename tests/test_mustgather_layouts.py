@@ -312,3 +312,151 @@ def test_an_essential_gather_s_log_window_is_not_collected_never_absent(tmp_path
                and "--since" in u for u in rep["unchecked"]), rep["unchecked"]
     full = _report(open_must_gather(str(mb.must_gather_local(tmp_path / "full", "restic-timeout", "2021-03"))))
     assert not any("--since" in u for u in full["unchecked"]), full["unchecked"]
+
+
+DVM_MIG = "4b1c6d10-5f5e-11eb-9a4b-0a580a81020c"      # dvm-rsync-failed: rsync-7dk2x exits 24, named by the DVM/DVMP
+VANISHED = "rsync warning: some files vanished before they could be transferred (code 24)"
+
+
+def _dvm_bundle(tmp_path, gen: str, server_log: str = "", app_pod: bool = False):
+    """dvm-rsync-failed as the image of `gen` leaves it; `server_log`: a line the target's rsync-server logged;
+    `app_pod`: an application pod of sock-shop that a stage backup labelled part-of (MC-1.6+ stage.go), with a log."""
+    sc = mb.load("dvm-rsync-failed")
+    if server_log:
+        (tmp_path / "server.log").write_text(f"2021-01-25T22:46:11.000000000Z {server_log}\n")
+        sc["logs"].setdefault("target", {})["sock-shop/rsync-server/rsync"] = tmp_path / "server.log"
+    if app_pod:
+        (tmp_path / "app.log").write_text("2021-01-25T22:46:12.000000000Z rsync warning: not MTC's, the app's own\n")
+        sc["objects"]["source"].append({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "stage-db-0", "namespace": "sock-shop",
+                         "labels": {"app.kubernetes.io/part-of": "openshift-migration",
+                                    "migration.openshift.io/is-application-pod": "True"}},
+            "spec": {"containers": [{"name": "db"}]}, "status": {"phase": "Running"}})
+        sc["logs"]["source"]["sock-shop/stage-db-0/db"] = tmp_path / "app.log"
+    return open_must_gather(str(mb.must_gather_local(tmp_path / gen, "dvm-rsync-failed", gen, scenario=sc)))
+
+
+def test_helper_pods_the_1_8_image_saved_only_the_logs_of(tmp_path):
+    """migtools/must-gather release-1.8 (fdc3d9a logs/gather_logs_helper_pods) saves `oc logs --all-containers` of
+    every part-of=openshift-migration pod outside the MTC namespace, never the pod: the Source gives such a pod
+    its namespace, name and part-of label, nothing it does not know (no spec, no status, no container)."""
+    src = _dvm_bundle(tmp_path, "2022-12", app_pod=True)
+    pods = {p["metadata"]["name"]: p for p in src.logged_pods("source")}
+    assert set(pods) == {"rsync-7dk2x", "stage-db-0"}
+    p = pods["rsync-7dk2x"]
+    assert set(p) == {"apiVersion", "kind", "metadata", "mustGatherSavedLog"}
+    assert p["metadata"] == {"name": "rsync-7dk2x", "namespace": "sock-shop",
+                             "labels": {"app.kubernetes.io/part-of": "openshift-migration"}}
+    assert p["mustGatherSavedLog"]["file"] == "clusters/ocp3-source/namespaces/sock-shop/logs/rsync-7dk2x/current.log"
+    assert src.logged_pods("host") == [] and not any(p["metadata"]["namespace"] == NS for p in src.logged_pods("source"))
+    with pytest.raises(NotCollected):      # the pods of the application namespaces are still not collected
+        src.list("source", "Pod", "sock-shop")
+    # the graph takes what the objects prove: the rsync client the DVM and DVMP name, not an application pod
+    # named like a stage pod (MC-1.6+ labels those part-of too)
+    from lib.graph import build
+    g = build(src, DVM_MIG)
+    assert [(p["metadata"]["name"], g.helper_kind(p)) for p in g.logged["source"]] == [("rsync-7dk2x", "rsync")]
+    assert g.helpers["source"] == [] and "saved logs of 1 of them" in g.missing["source"]
+    assert "DirectVolumeMigration" in g.logged["source"][0]["mustGatherSavedLog"]["why"]
+    from lib.crs import chain, chain_objects
+    row = next(r for r in chain(g) if r.name == "rsync-7dk2x")      # mig-crs: shown, with nothing it does not know
+    assert (row.cluster, row.kind, row.role, row.phase, row.errors, row.obj) == \
+        ("source", "Pod", "rsync (log only)", "", "", None) and "saved log" in row.message
+    assert not any(x["kind"] == "Pod" for x in chain_objects(g))     # -o json/yaml: no Pod made up
+    assert _dvm_bundle(tmp_path / "old", "2021-03").logged_pods("source") == []
+
+
+@pytest.mark.parametrize("gen", ("2021-03", "2022-12"))
+def test_dvm_rsync_failed_quotes_the_rsync_log_the_1_8_image_saved(tmp_path, gen):
+    rep = data(verify(_dvm_bundle(tmp_path, gen), DVM_MIG), True)
+    f = next(f for f in rep["findings"] if f["id"] == "dvm-rsync-failed")
+    ev = "\n".join(f["evidence"])
+    assert "exit code 24" in f["title"]                      # from the DVMP: the pod's own status is not known
+    if gen == "2021-03":
+        assert VANISHED not in ev and "saved log" not in ev, ev
+        return
+    assert f"rsync: 2021/01/25 22:49:33 [1] {VANISHED} at main.c(1189) [sender=3.1.3]" in ev.splitlines(), ev
+    assert "rsync pod sock-shop/rsync-7dk2x: no Pod object in the must-gather, only its saved log " \
+           "clusters/ocp3-source/namespaces/sock-shop/logs/rsync-7dk2x/current.log" in ev, ev
+    assert "Pod/rsync-7dk2x" not in json.dumps(f["objects"]) and "phase Unknown" not in json.dumps(rep)
+
+
+def test_mig_logs_prints_the_helper_logs_the_1_8_image_saved(tmp_path):
+    import io
+
+    from lib.logs.command import Options, execute
+
+    def run(src, sources, clusters=()):
+        out, err = io.StringIO(), io.StringIO()
+        rc = execute(src, Options(migration=DVM_MIG, sources=list(sources), clusters=list(clusters)), out, err)
+        return rc, out.getvalue(), err.getvalue()
+
+    src = _dvm_bundle(tmp_path, "2022-12", server_log="rsyncd version 3.1.3 starting, listening on port 1873",
+                      app_pod=True)
+    for sources in (["rsync"], ["stunnel"], ["rsync", "stunnel"]):
+        rc, out, err = run(src, sources, ["source"])
+        lines = out.splitlines()
+        assert rc == 0 and len(lines) == 6, (sources, out, err)        # the one file, read once
+        assert all(ln.startswith("[source/rsync-7dk2x/all-containers] ") for ln in lines), out
+        assert f"[source/rsync-7dk2x/all-containers] 2021/01/25 22:49:33 [1] {VANISHED} at main.c(1189) " \
+               "[sender=3.1.3]" in lines, out
+        assert "not MTC's" not in out
+    rc, out, err = run(src, ["rsync"], ["target"])       # the server, by the fixed name MTC gives it
+    assert rc == 0 and out == "[target/rsync-server/all-containers] rsyncd version 3.1.3 starting, listening on " \
+                              "port 1873\n", (out, err)
+    rc, out, err = run(src, ["stage", "hook"])
+    assert out == "" and "no log lines matched" in err
+    rc, out, err = run(_dvm_bundle(tmp_path / "old", "2021-03"), ["rsync"])
+    assert out == "" and "no log lines matched" in err
+
+
+def test_the_1_8_image_saves_no_log_of_hook_pods(tmp_path):
+    """Hook Job pods carry no part-of label (MC hooks.go baseJobTemplate: the pod template has none), so
+    gather_logs_helper_pods (fdc3d9a) never saves their logs: the hook check still says what it could not read."""
+    top = mb.image_output(tmp_path / "mg", "hook-failed", "2022-12")
+    assert not list(top.glob("clusters/*/namespaces/sock-shop/logs/*"))
+    src = open_must_gather(str(top))
+    assert src.logged_pods("source") == []
+
+
+def test_kubectl_mig_logs_and_verify_read_the_saved_rsync_log(tmp_path, kubectl):
+    top = mb.must_gather_local(tmp_path / "d", "dvm-rsync-failed", "2022-12")
+    tgz = mb.tar_of(top, tmp_path / "must-gather.local.tar.gz")
+    r = kubectl(None, "mig-logs", DVM_MIG, "--log-source", "rsync", "--must-gather", str(tgz))
+    assert r.returncode == 0, r.stderr
+    assert f"[source/rsync-7dk2x/all-containers] 2021/01/25 22:49:33 [1] {VANISHED}" in r.stdout, r.stdout
+    r = kubectl(None, "mig-verify", DVM_MIG, "-o", "json", "--must-gather", str(tgz))
+    f = next(f for f in json.loads(r.stdout)["findings"] if f["id"] == "dvm-rsync-failed")
+    assert any(VANISHED in e for e in f["evidence"]) and any("saved log" in e for e in f["evidence"]), f
+
+
+def test_a_stage_pod_named_by_a_podvolumebackup_is_read_from_its_saved_log(tmp_path):
+    """restic-timeout-json's stage backup: its PodVolumeBackup names stage pod erp/stage-erp-db-0-t5v7w (spec.pod);
+    the 1.8 image saved that pod's log (it carries part-of, MC stage.go stagePodLabels), not the pod. mig-logs
+    --log-source stage prints it; no check reports a state of the pod, which the bundle does not hold."""
+    import io
+
+    from lib.logs.command import Options, execute
+
+    sc = mb.load("restic-timeout-json")
+    pod = "stage-erp-db-0-t5v7w"
+    (tmp_path / "stage.log").write_text("2025-02-24T19:12:30.000000000Z sleep: cannot read realtime clock\n")
+    sc["objects"]["source"].append({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": pod, "namespace": "erp",
+                     "labels": {"app.kubernetes.io/part-of": "openshift-migration",
+                                "migmigration": "3c4d5e6f-0a1b-4c2d-8e3f-9a0b1c2d3e4f",
+                                "migration.openshift.io/is-stage-pod": "True"}},
+        "spec": {"containers": [{"name": "sleep-0"}]}, "status": {"phase": "Pending"}})
+    sc["logs"]["source"][f"erp/{pod}/sleep-0"] = tmp_path / "stage.log"
+    for gen in ("2021-03", "2022-12"):
+        src = open_must_gather(str(mb.must_gather_local(tmp_path / gen, "restic-timeout-json", gen, scenario=sc)))
+        out, err = io.StringIO(), io.StringIO()
+        execute(src, Options(migration="erp-final-0224", sources=["stage"]), out, err)
+        if gen == "2021-03":
+            assert out.getvalue() == "", out.getvalue()
+            continue
+        assert out.getvalue() == f"[source/{pod}/all-containers] sleep: cannot read realtime clock\n", err.getvalue()
+        rep = data(verify(src, "erp-final-0224"), True)
+        assert "stage-pod-unhealthy" not in {f["id"] for f in rep["findings"]}      # its phase is not known

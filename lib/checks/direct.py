@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import mtc
 from .. import objects as o
+from .. import pods as podlib
 from .progress import seconds
 from .registry import Finding, check, ref
 
@@ -133,9 +134,13 @@ def direct_volume(f):
             block = mtc.is_block_transfer(pod, rec["pod"] or o.status(rec.get("dvmp") or {}).get("podName", ""))
             tool = "blockrsync" if block else "rsync"
             lines = _message_lines(rec.get("dvmp") or {})
-            if pod is not None:
-                lines += [e.line.raw for e in f.log(["source"], ["rsync"], pod=rec["pod"])
+            # no Pod object but the must-gather's saved log of it (lib/graph logged: MTC image release-1.8)
+            saved = None if pod is not None else f.graph.logged_pod("source", rec["podNamespace"], rec["pod"])
+            logged = []
+            if pod is not None or saved is not None:
+                logged = [e.line.raw for e in f.log(["source"], ["rsync"], pod=rec["pod"])
                           if mtc.is_rsync_error_line(e.line.raw, block)]
+                lines += logged
             lines = [ln for ln in dict.fromkeys(lines) if mtc.is_rsync_error_line(ln, block)]
             code = _exit_code(rec, pod)
             ran = _ran_s(rec, pod)
@@ -154,6 +159,10 @@ def direct_volume(f):
             if rec.get("dvmp"):
                 ev += [f"DirectVolumeMigrationProgress {o.name(rec['dvmp'])}: {h}" for h in _history(rec["dvmp"])]
             ev += [f"{tool}: {ln}" for ln in lines[-LOG_LINES:]]
+            if saved is not None:
+                ev.append(f"{tool} pod {rec['podNamespace']}/{rec['pod']}: no Pod object in the must-gather, only its "
+                          f"saved log {podlib.saved_log(saved).get('file', '?')} (all containers, oc logs --since)"
+                          + (f", {len(logged)} error line(s) quoted above" if logged else ", no rsync error line in it"))
             ev += [f"DirectVolumeMigration condition {c.get('type')} ({c.get('category')}, {c.get('reason', '')}): "
                    f"{c.get('message', '')}" for c in o.conditions(dvm)
                    if o.is_true(c) and c.get("category") in ("Critical", "Error", "Warn")]

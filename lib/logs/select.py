@@ -130,6 +130,15 @@ def helper_targets(graph, role: str, sources: list[str], pod: str | None = None,
                     continue
                 out.append(Target(role, s, o.name(p), c, o.namespace(p), podlib.node(p), whole=True,
                                   restarts=_restarts(p, c)))
+    for p in getattr(graph, "logged", {}).get(role, []):
+        # a pod the must-gather saved only the log of: one file of all its containers (`oc logs --all-containers`),
+        # read once, for the first source asked that it serves; no container can be picked out of it
+        kind = graph.helper_kind(p)
+        asked = next((s for s in sources if s in mtc.HELPER_SOURCES
+                      and (s == kind or s in ("rsync", "stunnel") and kind in ("rsync", "stunnel"))), None)
+        if asked is None or (pod and o.name(p) != pod) or (container and container != podlib.ALL_CONTAINERS):
+            continue
+        out.append(Target(role, asked, o.name(p), podlib.ALL_CONTAINERS, o.namespace(p), whole=True))
     return out
 
 

@@ -31,9 +31,12 @@ class Entry:
 
 
 def split_stamp(raw: bytes) -> tuple[str, bytes]:
-    """(the API server's RFC 3339 timestamp, the rest) of a line asked with timestamps; ("", line) without."""
+    """(the API server's RFC 3339 timestamp, the rest) of a line asked with timestamps; ("", line) without. Only
+    a first word shaped `YYYY-MM-DDThh:mm:ss...` is a stamp: a line read without one (the MTC must-gather image's
+    `oc logs`) may start with its own date, rsync's `2021/01/25 22:49:33 [1] ...`, which stays in the line."""
     sp = raw.find(b" ")
-    if sp > 0 and raw[:4].isdigit():
+    if sp >= 19 and raw[:4].isdigit() and raw[4:5] == b"-" and raw[7:8] == b"-" and raw[10:11] == b"T" \
+            and raw[13:14] == b":":
         return raw[:sp].decode("ascii", "replace"), raw[sp + 1:]
     return "", raw
 

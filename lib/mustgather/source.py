@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import List
 
+from .. import mtc
 from .. import objects as o
+from .. import pods as podlib
 from ..errors import ApiError, MigError, NotCollected
 from ..gather.velero import velero_record
 from ..logs.stream import split_stamp
@@ -56,6 +58,15 @@ def _image_log(path: Path, target: str, name: str) -> bool:
         return False
     return (path.name == f"{kind}-{name}.log" and path.parent.name == f"{kind}-{name}") or \
         (path.name == f"{name}-{kind}.log" and path.parent.name == f"velero-{kind}-logs")
+
+
+def _shown(cd: ClusterDir, path: Path) -> str:
+    """A file's path from its cluster's directory on (`clusters/<cluster>/...` in the MTC image's tarball)."""
+    try:
+        rel = path.relative_to(cd.path.parent.parent if cd.path.parent.name == "clusters" else cd.path.parent)
+    except ValueError:
+        rel = path
+    return rel.as_posix()
 
 
 class MustGatherSource(Source):
@@ -207,6 +218,34 @@ class MustGatherSource(Source):
             out[kind] = Resource(group, version, kind.lower() + "s", kind, bool(o.namespace(sample)))
         return list(out.values())
 
+    def logged_pods(self, role) -> List[dict]:
+        """MTC's helper pods the MTC image saved logs of and no object: migtools/must-gather release-1.8 = master
+        (fdc3d9a, 2022-12-15) `collection-scripts/logs/gather_logs_helper_pods` runs, in every namespace but the
+        MTC ones, `oc get pods -l app.kubernetes.io/part-of=openshift-migration` and `oc logs --all-containers
+        --since ${logs_since}` of each into `clusters/<cluster>/namespaces/<ns>/logs/<pod>/current.log` (and
+        `--previous` into previous.log); nothing else of them (`oc adm inspect` runs on the MTC namespaces
+        only). So such a file gives the pod's namespace and name and, by that selector, its part-of label;
+        not its containers (one file holds them all), phase, node, other labels or exit codes. A file holding
+        only oc's error is no log (layout._log_file) and makes no pod. Earlier generations write `logs/<pod>/`
+        in the MTC namespaces only, whose pods inspect saves."""
+        try:
+            cd = self._cluster(role)
+        except ApiError:
+            return []
+        if cd.coverage.producer != "mtc-image":
+            return []
+        known = {ns for (ns, _) in self._index[id(cd)].get("Pod", {})}
+        out: dict = {}
+        for lf in sorted(cd.logs, key=lambda lf: (lf.namespace, lf.pod)):
+            if lf.container is not None or lf.previous or lf.namespace in cd.coverage.inspected \
+                    or lf.namespace == self.namespace or lf.namespace in known:
+                continue
+            out.setdefault((lf.namespace, lf.pod), {
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": lf.pod, "namespace": lf.namespace, "labels": {mtc.PART_OF: mtc.PART_OF_VALUE}},
+                podlib.SAVED_LOG: {"file": _shown(cd, lf.path), "kind": "", "why": ""}})
+        return list(out.values())
+
     def _pick(self, role, namespace, pod, container, previous) -> List[LogFile]:
         files = [lf for lf in self._cluster(role).logs
                  if lf.namespace == namespace and lf.pod == pod and lf.previous == bool(previous)]
@@ -240,7 +279,8 @@ class MustGatherSource(Source):
                    (f" container {container}" if container else "")
             raise ApiError(f"{self.label(role)}: {what} are not in the must-gather", 404, "NotFound", role)
         since = since_time or (self._since(since_seconds) if since_seconds else None)
-        return self._read(pick[0].path, timestamps, tail_lines, since)
+        # the MTC image's copy (`oc logs` without --timestamps, all containers in one file) has no stamps to strip
+        return self._read(pick[0].path, timestamps, tail_lines, since, plain=pick[0].container is None)
 
     def download(self, role, kind, name) -> bytes:
         """Velero's copy of a Backup's/Restore's log or results, as mig-gather saved it (lib/gather/velero.py),
@@ -287,8 +327,8 @@ class MustGatherSource(Source):
         return o.format_time(base - _dt.timedelta(seconds=seconds))
 
     @staticmethod
-    def _read(path: Path, timestamps: bool, tail: int | None, since: str | None) -> Iterator[bytes]:
-        if timestamps and tail is None and not since:      # as stored: whole blocks, no per-line work
+    def _read(path: Path, timestamps: bool, tail: int | None, since: str | None, plain: bool = False) -> Iterator[bytes]:
+        if (timestamps or plain) and tail is None and not since:      # as stored: whole blocks, no per-line work
             with open(path, "rb") as f:
                 while True:
                     block = f.read(1 << 20)
@@ -298,7 +338,7 @@ class MustGatherSource(Source):
         def lines():
             with open(path, "rb") as f:
                 for line in f:
-                    stamp, rest = split_stamp(line)
+                    stamp, rest = ("", line) if plain else split_stamp(line)
                     if since and stamp and stamp < since:
                         continue
                     yield line if timestamps else rest

@@ -131,6 +131,9 @@ def test_resume_point_counts_the_lines_sharing_the_last_stamp():
     assert _stamp_run(chunk, 0, len(chunk)) == ("2020-01-01T00:00:02Z", 2)
     assert split_stamp(b"2020-01-01T00:00:01Z a b") == ("2020-01-01T00:00:01Z", b"a b")
     assert split_stamp(b"no stamp here") == ("", b"no stamp here")
+    # the MTC must-gather image's `oc logs` (no --timestamps): rsync's own date is the line's, not a stamp
+    assert split_stamp(b"2021/01/25 22:49:33 [1] rsync warning") == ("", b"2021/01/25 22:49:33 [1] rsync warning")
+    assert split_stamp(b"2021 was a year") == ("", b"2021 was a year")
 
 
 def test_only_the_restic_pods_that_moved_the_volumes_are_read():
