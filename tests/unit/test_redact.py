@@ -163,3 +163,16 @@ def test_a_name_like_password_is_chased_from_ten_bytes_and_a_short_one_leaves_na
     r.prepare()
     out = r.string("pulled postgres:13, logged in with hunter2hunter2 (HUNTER2HUNTER2)")
     assert out.startswith("pulled postgres:13, ") and "hunter2" not in out.lower()
+
+
+def test_a_known_secret_in_a_log_line_without_a_keyword_is_replaced():
+    """A log stream: a Secret's value the application prints bare (no auth/pass/token... on the line), in any
+    case, quoted or bracketed, is replaced; lines without it are written as read."""
+    r = Redactor()
+    r.learn({"kind": "Secret", "metadata": {"name": "db"}, "stringData": {"uri": "Zq8vLm3Ka9Px-Tt4"}})
+    r.prepare()
+    s = StreamRedactor(r)
+    out = s.feed(b'connected to db as "Zq8vLm3Ka9Px-Tt4"\nretry with ZQ8VLM3KA9PX-TT4 ok\n')
+    out += s.feed(b"nothing here\nseen [Zq8vLm3Ka9Px-Tt4] end\n") + s.close()
+    assert b"zq8vlm3ka9px" not in out.lower(), out
+    assert out.count(b"REDACTED-") == 3 and b"nothing here\n" in out
