@@ -325,6 +325,18 @@ def uses(g: Graph, steps: tuple[str, ...]) -> bool:
                for m in migs if m for st in o.items(o.status(m).get("pipeline")))
 
 
+def legacy_stage_pods(g: Graph) -> bool:
+    """Whether a CAM 1.2/1.3 migration of the graph may still have stage pods: it has a phase (or itinerary) but no
+    status.pipeline, which MC-1.4+ sets in the same reconcile as its itinerary and first phase (MC release-1.4.0
+    pkg/controller/migmigration/task.go init -> initPipeline; release-1.2.0..1.3.2 migmigration_types.go have no
+    pipeline), so `uses` cannot tell; and its durable StagePodsCreated condition stands, which mig-controller
+    removes once every stage pod has terminated on both clusters (release-1.2.0 pod.go, release-1.3.2 stage.go
+    ensureStagePodsTerminated)."""
+    migs = [g.migration] if g.migration else g.migrations
+    return any((o.status(m).get("phase") or o.status(m).get("itinerary")) and "pipeline" not in o.status(m)
+               and o.has_condition(m, mtc.COND_STAGE_PODS_CREATED) for m in migs if m)
+
+
 def _collect_host(src: Source, g: Graph, uids: list[str], analytics: bool = False) -> None:
     """DVMs, DVMPs, DIMs, DISMs of the migrations that run those steps; the plan's MigHooks when it has hooks,
     its MigAnalytics when asked (one list per kind, none when not needed: the request budget of a migration
@@ -361,7 +373,8 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
     plan_uid = o.uid(g.plan) if g.plan else ""
     dvm_uids = {o.uid(d) for d in g.dvms}
     spaces = set(app_namespaces(g.plan, role))
-    wanted = g.dvms or uses(g, mtc.HELPER_STEPS) or o.spec(g.plan or {}).get("indirectImageMigration") is True \
+    wanted = g.dvms or uses(g, mtc.HELPER_STEPS) or legacy_stage_pods(g) \
+        or o.spec(g.plan or {}).get("indirectImageMigration") is True \
         or any(o.has_condition(m, mtc.COND_REGISTRIES_UNHEALTHY) for m in ([g.migration] if g.migration else g.migrations))
     pods = [] if not wanted else [p for p in _everywhere(src, g, role, "Pod", f"{mtc.PART_OF}={mtc.PART_OF_VALUE}", spaces)
             if (o.namespace(p) in spaces and _mine(p, uids, dvm_uids, plan_uid))

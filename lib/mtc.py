@@ -103,7 +103,12 @@ JOB_NAME = "job-name"                                       # Kubernetes Job con
 HOOK_TARGET_ROLE = {"source": "source", "destination": "target"}   # MigHook spec.targetCluster -> our role
 
 # --- stage pods (MC pkg/controller/migmigration/stage.go, labels.go) ---------------------------------------
-STAGE_POD = "migration.openshift.io/is-stage-pod"           # labels.go StagePodLabel ("True")
+STAGE_POD = "migration.openshift.io/is-stage-pod"           # labels.go StagePodLabel ("True"), MC-1.4+ only
+# CAM 1.2/1.3 stage pods carry no StagePodLabel: only the MigMigration correlation labels (part-of, migmigration=
+# <UID>) and IncludedInStageBackupLabel=Task.UID(), which is the MigMigration UID (MC release-1.2.0
+# pkg/controller/migmigration/pod.go buildStagePod; release-1.2.1..1.3.2 stage.go stagePodLabels; task.go UID()).
+# mig-controller itself tells them from application pods by the correlation label (release-1.2.0 annotation.go
+# annotatePods "Skip stage pods").
 APPLICATION_POD = "migration.openshift.io/is-application-pod"   # labels.go ApplicationPodLabel (MC-1.6+)
 INCLUDED_IN_STAGE_BACKUP = "migration-included-stage-backup"    # labels.go IncludedInStageBackupLabel
 STAGE_POD_PREFIX = "stage-"                                 # stage.go generateName stage-<pod|pvc>-
@@ -173,7 +178,7 @@ def helper_kind(pod: dict, hook_jobs: object = ()) -> str:
         return ""
     if lb.get(REGISTRY) == "True":
         return "registry"
-    if lb.get(STAGE_POD) == "True":
+    if lb.get(STAGE_POD) == "True" or is_legacy_stage_pod(pod):
         return "stage"
     if lb.get("app") in RSYNC_APPS or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE:
         return "stunnel" if lb.get(PURPOSE) == "stunnel" else "rsync"
@@ -191,6 +196,14 @@ def transfer_side(pod: dict) -> str:
     if kind not in ("rsync", "stunnel"):
         return ""
     return "source" if RSYNC_PVC in lb or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE or kind == "stunnel" else "target"
+
+
+def is_legacy_stage_pod(pod: dict) -> bool:
+    """A CAM 1.2/1.3 stage pod (no is-stage-pod label, see STAGE_POD): part-of openshift-migration, a MigMigration
+    correlation label and the stage-backup label of that same migration."""
+    lb = o.labels(pod)
+    return lb.get(PART_OF) == PART_OF_VALUE and bool(lb.get(MIGMIGRATION)) \
+        and lb.get(INCLUDED_IN_STAGE_BACKUP) == lb.get(MIGMIGRATION) and lb.get(APPLICATION_POD) != "True"
 
 
 def is_rsync_client(pod: dict) -> bool:

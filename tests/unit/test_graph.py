@@ -132,3 +132,39 @@ def test_indirect_image_migration_registry_pods_of_every_mtc(mtc_version):
     objs["source"] += [_registry_pod("registry-abc", labels), _registry_pod("registry-other", others)]
     g = graph.build(DictSource(objs), MIG)
     assert [p["metadata"]["name"] for p in g.helpers["source"]] == ["registry-abc"]
+
+
+def _cam13_stage_pods(est):
+    """A CAM 1.3 migration: status.itinerary and phase, no status.pipeline (MC release-1.3.2 migmigration_types.go);
+    stage pods labelled by release-1.3.2 stage.go stagePodLabels (correlation labels + stage-backup label only)."""
+    mig = next(m for m in est["host"] if m["metadata"]["name"] == MIG)
+    mig["status"] = {"phase": "StageBackupCreated", "itinerary": "Final", "conditions": [
+        {"type": "StagePodsCreated", "status": "True", "category": "Advisory", "message": "[] Stage pods created."}]}
+
+    def pod(name, labels, ns="sock-shop"):
+        return obj("Pod", name, ns=ns, api="v1", labels=labels, spec={"containers": [{"name": "sleep-0"}]})
+
+    corr = {"app.kubernetes.io/part-of": "openshift-migration", "migmigration": MIG_UID,
+            "migration-included-stage-backup": MIG_UID}
+    other = {**corr, "migmigration": "other-uid", "migration-included-stage-backup": "other-uid"}
+    app = {"name": "carts-db", "migration-application-pod": MIG_UID}      # release-1.2.0 annotation.go annotatePods
+    est["source"] += [pod("stage-carts-db-0-x2k9q", corr), pod("stage-orders-db-0-p8w1z", other),
+                      pod("carts-db-0", app)]
+    est["target"] += [pod("stage-carts-db-0-x2k9q", {**corr, "velero.io/restore-name": f"{MIG}-stage-xyz"})]
+    return est
+
+
+def test_cam_1_2_and_1_3_stage_pods_without_is_stage_pod_are_the_migration_s_helpers():
+    g = graph.build(DictSource(_cam13_stage_pods(estate())), MIG)
+    assert [p["metadata"]["name"] for p in g.helpers["source"]] == ["stage-carts-db-0-x2k9q"]
+    assert [p["metadata"]["name"] for p in g.helpers_of("target", "stage")] == ["stage-carts-db-0-x2k9q"]
+    assert graph.legacy_stage_pods(g)
+    # once mig-controller removed StagePodsCreated (every stage pod terminated) no pod list is spent on them
+    src = DictSource(_cam13_stage_pods(estate()))
+    next(m for m in src.objects["host"] if m["metadata"]["name"] == MIG)["status"]["conditions"] = []
+    g2 = graph.build(src, MIG)
+    assert not g2.helpers["source"] and not [c for c in src.calls if c[1] == "Pod"]
+    # an MTC 1.6+ application pod carries the same labels but is-application-pod: never a helper
+    app16 = {"metadata": {"labels": {**g.helpers["source"][0]["metadata"]["labels"],
+                                     "migration.openshift.io/is-application-pod": "True"}}}
+    assert graph.mtc.helper_kind(app16) == ""
