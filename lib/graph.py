@@ -386,6 +386,12 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
         # MTC 1.4 labels its registry pods without part-of (app, deployment, migplan=<plan UID> and the registry
         # label only: MC-1.4 migplan_types.go:393-398; the correlation labels are merged from MC-1.5)
         pods += src.list(role, "Pod", g.namespace, labels=f"{mtc.REGISTRY}=True,{mtc.MIGPLAN_UID}={plan_uid}")
+    if g.dvms and not any(mtc.helper_kind(p) in ("rsync", "stunnel") for p in pods):
+        # MC-1.4.0..1.4.2 label rsync transfer, client and stunnel pods without part-of (lib/mtc.py RSYNC_APP): when
+        # the part-of list has none, the DVMs' pods are looked for by their `app` label (one more list per cluster,
+        # only for a migration with DVMs whose rsync pods are not already found)
+        pods += [p for p in _everywhere(src, g, role, "Pod", o.in_selector("app", list(mtc.RSYNC_APPS)), spaces)
+                 if o.namespace(p) in spaces and _mine(p, uids, dvm_uids, plan_uid)]
     jobs = _everywhere(src, g, role, "Job", o.in_selector(mtc.HOOK_OWNER, uids), spaces) if g.hooks else []
     jobs = [j for j in jobs if o.labels(j).get(mtc.HOOK_UID)]
     if one_cluster(g):

@@ -27,6 +27,9 @@ MIGRATED_BY_PLAN = "migration.openshift.io/migrated-by-migplan"   # labels.go Mi
 # MC-1.4/1.5 pkg/controller/directvolumemigration/rsync.go; MC-1.6+ crane-lib state_transfer/transfer/rsync/*.go
 # with labels from MC rsync.go buildDVMLabels.
 RSYNC_APP = "directvolumemigration-rsync-transfer"          # rsync.go DirectVolumeMigrationRsyncTransfer (label app)
+# MC release-1.4.0..1.4.2 put no part-of label on rsync pods: directvolumemigration/task.go buildDVMLabels is
+# {app, owner: directvolumemigration} (+ purpose: rsync|stunnel, rsync.go/stunnel.go), the client pods {app,
+# directvolumemigration: rsync-client} (rsync.go); release-1.4.3 adds PartOfLabel to both.
 RSYNC_APP_BLOCK = "directvolumemigration-rsync-transfer-block"  # MC-1.8 rsync.go (block volumes)
 RSYNC_APPS = (RSYNC_APP, RSYNC_APP_BLOCK)
 PURPOSE = "purpose"                                         # rsync.go: purpose=rsync (server) | stunnel (MC-1.4)

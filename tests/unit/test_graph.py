@@ -168,3 +168,27 @@ def test_cam_1_2_and_1_3_stage_pods_without_is_stage_pod_are_the_migration_s_hel
     app16 = {"metadata": {"labels": {**g.helpers["source"][0]["metadata"]["labels"],
                                      "migration.openshift.io/is-application-pod": "True"}}}
     assert graph.mtc.helper_kind(app16) == ""
+
+
+def test_mc_1_4_0_to_1_4_2_rsync_pods_without_part_of_are_found_by_app():
+    """MC release-1.4.0..1.4.2 directvolumemigration/task.go buildDVMLabels {app, owner} (+ purpose) and the client
+    pods' {app, directvolumemigration: rsync-client}: no part-of, no DVM UID, no plan label."""
+    from tests.unit.scenario_source import ScenarioSource
+
+    src = ScenarioSource("dvm-rsync-failed")
+    keep = {"app", "owner", "purpose", "directvolumemigration", "migration.openshift.io/created-for-pvc"}
+    for role in ("source", "target"):
+        for p in src.doc["objects"][role]:
+            lb = p["metadata"].get("labels") or {}
+            if p["kind"] == "Pod" and lb.get("app") == "directvolumemigration-rsync-transfer":
+                p["metadata"]["labels"] = {k: v for k, v in lb.items() if k in keep}
+                if "directvolumemigration" in lb:
+                    p["metadata"]["labels"]["directvolumemigration"] = "rsync-client"
+    g = graph.build(src, "4b1c6d10")
+    assert g.dvms
+    assert "rsync-7dk2x" in [p["metadata"]["name"] for p in g.helpers_of("source", "rsync")]
+    assert [p["metadata"]["name"] for p in g.helpers_of("target", "rsync")] == ["rsync-server"]
+    # with part-of (MC-1.4.3+) the one part-of list per cluster suffices
+    src = ScenarioSource("dvm-rsync-failed")
+    graph.build(src, "4b1c6d10")
+    assert len([c for c in src.calls if c[1] == "Pod"]) == 2
