@@ -192,3 +192,22 @@ def test_mc_1_4_0_to_1_4_2_rsync_pods_without_part_of_are_found_by_app():
     src = ScenarioSource("dvm-rsync-failed")
     graph.build(src, "4b1c6d10")
     assert len([c for c in src.calls if c[1] == "Pod"]) == 2
+
+
+def test_stage_pod_labels_from_a_real_dump_without_is_stage_pod():
+    """Labels verbatim from https://github.com/migtools/mig-controller/pull/719 (aufi, 2020-10-28), a stage pod
+    built before is-stage-pod existed (added by #738, first released in release-1.4.0)."""
+    import yaml
+
+    pod = yaml.safe_load("""
+metadata:
+  labels:
+    app.kubernetes.io/part-of: openshift-migration
+    migmigration: f45f026c-cc6f-48c4-953b-d0497f1d0fd7
+    migplan: 368ee6fa-07f9-48be-af46-93e3991ed946
+    migration-included-stage-backup: f45f026c-cc6f-48c4-953b-d0497f1d0fd7
+  name: stage-stage-bm-amq-producer-bmxp2-9p92j
+""")
+    assert graph.mtc.helper_kind(pod) == "stage"
+    assert graph._mine(pod, ["f45f026c-cc6f-48c4-953b-d0497f1d0fd7"], set(), "368ee6fa-07f9-48be-af46-93e3991ed946")
+    assert not graph._mine(pod, ["another-migration"], set(), "368ee6fa-07f9-48be-af46-93e3991ed946")
