@@ -114,6 +114,14 @@ STAGE_POD = "migration.openshift.io/is-stage-pod"           # labels.go StagePod
 # annotatePods "Skip stage pods").
 APPLICATION_POD = "migration.openshift.io/is-application-pod"   # labels.go ApplicationPodLabel (MC-1.6+)
 INCLUDED_IN_STAGE_BACKUP = "migration-included-stage-backup"    # labels.go IncludedInStageBackupLabel
+# MC-1.6+ labels running application pods with the stage pod labels (is-stage-pod included) and is-application-pod
+# instead of making stage pods (stage.go GetApplicationPodsWithStageLabels, stagePodLabels). On the source such a
+# pod is the application's own; the stage restore recreates it on the target, where the MTC velero plugin makes it
+# a stage pod (stage image, `sleep infinity`, as for any pod with migration-included-stage-backup:
+# openshift-velero-plugin velero-plugins/pod/restore.go "swapping stage pod images", release-1.5.0 .. oadp-1.2)
+# and Velero labels it, as every restored object, velero.io/restore-name (V pkg/restore/restore.go
+# addRestoreLabels): that copy is a stage pod.
+VELERO_RESTORE_NAME = "velero.io/restore-name"
 STAGE_POD_PREFIX = "stage-"                                 # stage.go generateName stage-<pod|pvc>-
 
 # --- registry pods (MC pkg/controller/migmigration/registry.go) ---------------------------------------------
@@ -173,12 +181,13 @@ HELPER_SOURCES = ("rsync", "stunnel", "hook", "stage", "registry")
 
 def helper_kind(pod: dict, hook_jobs: object = ()) -> str:
     """rsync | stunnel | hook | stage | registry for a pod MTC made for a migration, '' otherwise. Only
-    labels are used, never a pod name alone: an application pod is never one of these. Hook Job pods carry
+    labels are used, never a pod name alone: an application pod is never one of these (its copy the stage restore
+    made on the target is a stage pod: see VELERO_RESTORE_NAME). Hook Job pods carry
     no MTC label (hooks.go leaves the pod template bare): they are the pods of the hook Jobs `hook_jobs`
     (names), by the Job controller's `job-name` label."""
     lb = o.labels(pod)
     if lb.get(APPLICATION_POD) == "True":      # MC-1.6+: an application pod labelled for the stage backup
-        return ""
+        return "stage" if lb.get(STAGE_POD) == "True" and lb.get(VELERO_RESTORE_NAME) else ""
     if lb.get(REGISTRY) == "True":
         return "registry"
     if lb.get(STAGE_POD) == "True" or is_legacy_stage_pod(pod):

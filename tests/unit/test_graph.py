@@ -211,3 +211,23 @@ metadata:
     assert graph.mtc.helper_kind(pod) == "stage"
     assert graph._mine(pod, ["f45f026c-cc6f-48c4-953b-d0497f1d0fd7"], set(), "368ee6fa-07f9-48be-af46-93e3991ed946")
     assert not graph._mine(pod, ["another-migration"], set(), "368ee6fa-07f9-48be-af46-93e3991ed946")
+
+
+def test_mtc_1_6_application_pod_is_a_stage_pod_only_as_the_stage_restore_s_copy_on_the_target():
+    """MC release-1.6.0 stage.go GetApplicationPodsWithStageLabels: the running application pod gets stagePodLabels
+    and is-application-pod; the stage restore recreates it on the target (velero plugin pod/restore.go swaps in the
+    stage image) with Velero's velero.io/restore-name label."""
+    est = estate()
+    mig = next(m for m in est["host"] if m["metadata"]["name"] == MIG)
+    mig["status"]["pipeline"] = [{"name": "StageBackup"}, {"name": "StageRestore"}]
+    labels = {"app": "carts-db", "app.kubernetes.io/part-of": "openshift-migration", "migmigration": MIG_UID,
+              "migplan": "uid-socks-shop-mig-plan", "migration-included-stage-backup": MIG_UID,
+              "migration.openshift.io/is-stage-pod": "True", "migration.openshift.io/is-application-pod": "True"}
+    app = obj("Pod", "carts-db-0", ns="sock-shop", api="v1", labels=labels)
+    copy = obj("Pod", "carts-db-0", ns="sock-shop", api="v1",
+               labels={**labels, "velero.io/backup-name": f"{MIG}-59gb7", "velero.io/restore-name": f"{MIG}-stage-xyz"})
+    est["source"].append(app)
+    est["target"].append(copy)
+    g = graph.build(DictSource(est), MIG)
+    assert g.helpers["source"] == []
+    assert [p["metadata"]["name"] for p in g.helpers_of("target", "stage")] == ["carts-db-0"]
