@@ -337,6 +337,15 @@ def legacy_stage_pods(g: Graph) -> bool:
                and o.has_condition(m, mtc.COND_STAGE_PODS_CREATED) for m in migs if m)
 
 
+def legacy_image_copy(g: Graph) -> bool:
+    """Whether a CAM 1.2/1.3 migration of the graph (a phase, no status.pipeline: see legacy_stage_pods) has not
+    succeeded: those releases copy every image through the plan's registry pods (there is no
+    indirectImageMigration nor registry condition before MC-1.4), worth reading while it runs or after it failed."""
+    migs = [g.migration] if g.migration else g.migrations
+    return any((o.status(m).get("phase") or o.status(m).get("itinerary")) and "pipeline" not in o.status(m)
+               and not o.succeeded(m) for m in migs if m)
+
+
 def _collect_host(src: Source, g: Graph, uids: list[str], analytics: bool = False) -> None:
     """DVMs, DVMPs, DIMs, DISMs of the migrations that run those steps; the plan's MigHooks when it has hooks,
     its MigAnalytics when asked (one list per kind, none when not needed: the request budget of a migration
@@ -386,6 +395,13 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
         # MTC 1.4 labels its registry pods without part-of (app, deployment, migplan=<plan UID> and the registry
         # label only: MC-1.4 migplan_types.go:393-398; the correlation labels are merged from MC-1.5)
         pods += src.list(role, "Pod", g.namespace, labels=f"{mtc.REGISTRY}=True,{mtc.MIGPLAN_UID}={plan_uid}")
+    if plan_uid and legacy_image_copy(g) and not any(mtc.helper_kind(p) == "registry" for p in pods):
+        # CAM 1.2/1.3 registry pods: labels of their DeploymentConfig's template only (lib/mtc.py LEGACY_REGISTRY_DC)
+        try:
+            pods += [p for p in src.list(role, "Pod", g.namespace, labels=mtc.LEGACY_REGISTRY_DC)
+                     if mtc.legacy_registry_plan(p) == plan_uid]
+        except (ApiError, MigError):
+            pass              # no right to list pods in MTC's namespace, or a bundle without them: the others stand
     if g.dvms and not any(mtc.helper_kind(p) in ("rsync", "stunnel") for p in pods):
         # MC-1.4.0..1.4.2 label rsync transfer, client and stunnel pods without part-of (lib/mtc.py RSYNC_APP): when
         # the part-of list has none, the DVMs' pods are looked for by their `app` label (one more list per cluster,

@@ -127,6 +127,22 @@ STAGE_POD_PREFIX = "stage-"                                 # stage.go generateN
 # --- registry pods (MC pkg/controller/migmigration/registry.go) ---------------------------------------------
 REGISTRY = "migration.openshift.io/migration-registry"      # migplan_types.go MigrationRegistryLabel ("True")
 REGISTRY_CONTAINER = "registry"
+# CAM 1.2/1.3 run the plan's registry as a DeploymentConfig in MTC's namespace whose pod template carries only
+# {app: <name>, deploymentconfig: <name>} (MC release-1.2.0..1.3.2 pkg/apis/migration/v1alpha1/migplan_types.go
+# UpdateRegistryDC; the MigrationRegistryLabel, then "migration-registry"=<plan UID>, is on the DC, Secret, Service
+# only), <name> being the registry Secret's generated name registry-<MigPlan UID>-xxxxx (BuildRegistrySecret).
+LEGACY_REGISTRY_DC = "deploymentconfig"
+LEGACY_REGISTRY_PREFIX = "registry-"
+
+
+def legacy_registry_plan(pod: dict) -> str:
+    """The MigPlan UID of a CAM 1.2/1.3 registry pod (see LEGACY_REGISTRY_DC), '' for any other pod."""
+    import re
+
+    lb = o.labels(pod)
+    m = re.fullmatch(LEGACY_REGISTRY_PREFIX + r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-[a-z0-9]+",
+                     str(lb.get("app") or ""))
+    return m.group(1) if m and lb.get(LEGACY_REGISTRY_DC) == lb.get("app") else ""
 
 # --- MigAnalytic (MC pkg/controller/miganalytic/miganalytics_controller.go) ---------------------------------
 ANALYTIC_PLAN = "migplan"                                   # label = MigPlan *name*
@@ -188,7 +204,7 @@ def helper_kind(pod: dict, hook_jobs: object = ()) -> str:
     lb = o.labels(pod)
     if lb.get(APPLICATION_POD) == "True":      # MC-1.6+: an application pod labelled for the stage backup
         return "stage" if lb.get(STAGE_POD) == "True" and lb.get(VELERO_RESTORE_NAME) else ""
-    if lb.get(REGISTRY) == "True":
+    if lb.get(REGISTRY) == "True" or legacy_registry_plan(pod):
         return "registry"
     if lb.get(STAGE_POD) == "True" or is_legacy_stage_pod(pod):
         return "stage"

@@ -159,9 +159,11 @@ def test_cam_1_2_and_1_3_stage_pods_without_is_stage_pod_are_the_migration_s_hel
     assert [p["metadata"]["name"] for p in g.helpers["source"]] == ["stage-carts-db-0-x2k9q"]
     assert [p["metadata"]["name"] for p in g.helpers_of("target", "stage")] == ["stage-carts-db-0-x2k9q"]
     assert graph.legacy_stage_pods(g)
-    # once mig-controller removed StagePodsCreated (every stage pod terminated) no pod list is spent on them
+    # once mig-controller removed StagePodsCreated (every stage pod terminated) and the migration succeeded, no pod
+    # list is spent on them
     src = DictSource(_cam13_stage_pods(estate()))
-    next(m for m in src.objects["host"] if m["metadata"]["name"] == MIG)["status"]["conditions"] = []
+    next(m for m in src.objects["host"] if m["metadata"]["name"] == MIG)["status"]["conditions"] = [
+        {"type": "Succeeded", "status": "True"}]
     g2 = graph.build(src, MIG)
     assert not g2.helpers["source"] and not [c for c in src.calls if c[1] == "Pod"]
     # an MTC 1.6+ application pod carries the same labels but is-application-pod: never a helper
@@ -231,3 +233,29 @@ def test_mtc_1_6_application_pod_is_a_stage_pod_only_as_the_stage_restore_s_copy
     g = graph.build(DictSource(est), MIG)
     assert g.helpers["source"] == []
     assert [p["metadata"]["name"] for p in g.helpers_of("target", "stage")] == ["carts-db-0"]
+
+
+def test_cam_1_2_and_1_3_registry_pods_of_the_plan_by_their_deploymentconfig_labels():
+    """MC release-1.3.2 migplan_types.go: Secret generateName registry-<plan UID>-, DeploymentConfig of that name
+    in MTC's namespace, pod template labels {app, deploymentconfig} only; OpenShift adds `deployment`."""
+    plan_uid = "368ee6fa-07f9-48be-af46-93e3991ed946"
+    est = estate()
+    next(p for p in est["host"] if p["kind"] == "MigPlan")["metadata"]["uid"] = plan_uid
+    mig = next(m for m in est["host"] if m["metadata"]["name"] == MIG)
+    mig["status"] = {"phase": "FinalRestoreCreated", "itinerary": "Final", "conditions": []}
+
+    def reg(name, dc):
+        return obj("Pod", name, api="v1", labels={"app": dc, "deploymentconfig": dc, "deployment": f"{dc}-1"},
+                   spec={"containers": [{"name": "registry"}]})
+
+    mine, theirs = f"registry-{plan_uid}-4b6xq", "registry-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b-z9k2m"
+    est["source"] += [reg(f"{mine}-1-hx7tq", mine), reg(f"{theirs}-1-p2wzr", theirs)]
+    est["target"] += [reg(f"{mine}-1-8kd4s", mine)]
+    g = graph.build(DictSource(est), MIG)
+    assert [p["metadata"]["name"] for p in g.helpers_of("source", "registry")] == [f"{mine}-1-hx7tq"]
+    assert [p["metadata"]["name"] for p in g.helpers_of("target", "registry")] == [f"{mine}-1-8kd4s"]
+    # a succeeded CAM migration spends no request on them
+    mig["status"]["conditions"] = [{"type": "Succeeded", "status": "True"}]
+    src = DictSource(est)
+    graph.build(src, MIG)
+    assert not [c for c in src.calls if c[1] == "Pod"]
