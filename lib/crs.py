@@ -175,7 +175,7 @@ def _pod_row(g: Graph, role: str, p: dict, depth: int) -> Row:
     lb = o.labels(p)
     if kind == "rsync":
         label = ("blockrsync" if mtc.is_block_transfer(p) else "rsync") + \
-            (" client" if mtc.RSYNC_PVC in lb else " server")
+            (" client" if mtc.is_rsync_client(p) else " server")
         if lb.get(mtc.RSYNC_ATTEMPT):
             label += f" (attempt {lb[mtc.RSYNC_ATTEMPT]})"
     why = podlib.problems(p)

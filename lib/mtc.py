@@ -235,8 +235,11 @@ def is_legacy_stage_pod(pod: dict) -> bool:
 
 
 def is_rsync_client(pod: dict) -> bool:
-    """A source-side rsync client pod (one per PVC per attempt): it carries the PVC identity label."""
-    return helper_kind(pod) == "rsync" and RSYNC_PVC in o.labels(pod)
+    """A source-side rsync client pod (one per PVC per attempt): it carries the PVC identity label (MC-1.4.3+), or
+    MC-1.4/1.5's directvolumemigration=rsync-client (MC release-1.4.0..1.4.2 rsync.go label the client pods with
+    {app, directvolumemigration: rsync-client} only; RsyncPodIdentityLabel first appears in release-1.4.3)."""
+    lb = o.labels(pod)
+    return helper_kind(pod) == "rsync" and (RSYNC_PVC in lb or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE)
 
 
 def is_block_transfer(pod: dict | None = None, name: str = "") -> bool:

@@ -259,3 +259,20 @@ def test_cam_1_2_and_1_3_registry_pods_of_the_plan_by_their_deploymentconfig_lab
     src = DictSource(est)
     graph.build(src, MIG)
     assert not [c for c in src.calls if c[1] == "Pod"]
+
+
+def test_mc_1_4_0_client_pod_without_created_for_pvc_is_an_rsync_client_in_the_chain():
+    """MC release-1.4.0 rsync.go: client pod directvolumemigration-rsync-transfer-<pvc> labelled {app,
+    directvolumemigration: rsync-client} only (no created-for-pvc before release-1.4.3)."""
+    client = {"metadata": {"name": "directvolumemigration-rsync-transfer-carts-db-data", "namespace": "sock-shop",
+                           "labels": {"app": "directvolumemigration-rsync-transfer",
+                                      "directvolumemigration": "rsync-client"}},
+              "spec": {"containers": [{"name": "rsync-client"}]}, "status": {"phase": "Running"}}
+    server = {"metadata": {"name": "directvolumemigration-rsync-transfer", "namespace": "sock-shop",
+                           "labels": {"app": "directvolumemigration-rsync-transfer", "owner": "directvolumemigration",
+                                      "purpose": "rsync"}},
+              "spec": {"containers": [{"name": "rsyncd"}, {"name": "stunnel"}]}, "status": {"phase": "Running"}}
+    assert graph.mtc.is_rsync_client(client) and not graph.mtc.is_rsync_client(server)
+    g = graph.Graph(NS)
+    assert crs._pod_row(g, "source", client, 1).role == "rsync client"
+    assert crs._pod_row(g, "target", server, 1).role == "rsync server"
