@@ -134,6 +134,16 @@ class Graph:
                                for dvm in self.dvms for pvc in o.spec(dvm).get("persistentVolumeClaims") or []}
         return self._dvmp_pvcs.get(o.name(dvmp)) or {}
 
+    @staticmethod
+    def dvmp_pod(dvmp: dict) -> tuple[str, str]:
+        """(namespace, name) of the rsync client pod a DVMP watches, ('', '') when unknown: status.podName with
+        spec.podNamespace (MC-1.4.3+), else spec.podRef (MC release-1.4.0..1.4.2
+        directvolumemigrationprogress_types.go have only podRef: {name, namespace})."""
+        ref = o.spec(dvmp).get("podRef") or {}
+        ref = ref if isinstance(ref, dict) else {}
+        return (str(o.spec(dvmp).get("podNamespace") or ref.get("namespace") or ""),
+                str(o.status(dvmp).get("podName") or ref.get("name") or ""))
+
     def hook_job_names(self) -> set:
         return {o.name(j) for js in self.jobs.values() for j in js}
 

@@ -276,3 +276,17 @@ def test_mc_1_4_0_client_pod_without_created_for_pvc_is_an_rsync_client_in_the_c
     g = graph.Graph(NS)
     assert crs._pod_row(g, "source", client, 1).role == "rsync client"
     assert crs._pod_row(g, "target", server, 1).role == "rsync server"
+
+
+def test_mc_1_4_0_dvmp_names_its_rsync_pod_in_spec_pod_ref():
+    """MC release-1.4.0 rsync.go: DVMP spec {clusterRef, podRef: {name: directvolumemigration-rsync-transfer-<pvc>,
+    namespace}}; podNamespace/status.podName exist from release-1.4.3."""
+    dvmp = {"kind": "DirectVolumeMigrationProgress", "metadata": {"name": "6bf53d2ca1c3b2b78048edc0fa822beb"},
+            "spec": {"clusterRef": {"name": "src", "namespace": NS},
+                     "podRef": {"name": "directvolumemigration-rsync-transfer-carts-db-data", "namespace": "sock-shop"}},
+            "status": {"phase": "Failed", "logMessage": "rsync error"}}
+    g = graph.Graph(NS)
+    assert g.dvmp_pod(dvmp) == ("sock-shop", "directvolumemigration-rsync-transfer-carts-db-data")
+    assert "pod sock-shop/directvolumemigration-rsync-transfer-carts-db-data" in crs._dvmp_row(g, dvmp, 3).links
+    new = {"spec": {"podNamespace": "sock-shop", "podRef": {"name": "old"}}, "status": {"podName": "rsync-x4n7d"}}
+    assert g.dvmp_pod(new) == ("sock-shop", "rsync-x4n7d")
