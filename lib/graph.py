@@ -521,13 +521,16 @@ def _hook_role(g: Graph, job: dict) -> str:
 
 def _mine(pod: dict, uids: list[str], dvm_uids: set, plan_uid: str) -> bool:
     """Whether an MTC pod of an application namespace belongs to these migrations: rsync pods by their DVM's
-    UID or plan UID (MC-1.5+; MC-1.4 pods carry neither and are taken), stage pods by the MigMigration UID."""
+    UID when they carry one (MC-1.5+ transfer pods, MC-1.6+ all: directvolumemigration/task.go buildDVMLabels puts
+    the DVM's correlation label next to migrated-by-migplan, so a pod of another migration of the same plan names
+    its own DVM), else by plan UID, else taken (MC-1.4 pods and MC-1.4/1.5 client pods carry neither); stage pods
+    by the MigMigration UID."""
     kind, lb = mtc.helper_kind(pod), o.labels(pod)
     if kind in ("rsync", "stunnel"):
         dvm = lb.get(mtc.DVM_UID)
-        if dvm in dvm_uids or lb.get(mtc.MIGRATED_BY_PLAN) == plan_uid:
-            return True
-        return dvm in (None, mtc.RSYNC_CLIENT_VALUE) and mtc.MIGRATED_BY_PLAN not in lb
+        if dvm and dvm != mtc.RSYNC_CLIENT_VALUE:
+            return dvm in dvm_uids
+        return lb.get(mtc.MIGRATED_BY_PLAN, plan_uid) == plan_uid
     return kind == "stage" and lb.get(mtc.MIGMIGRATION) in uids
 
 

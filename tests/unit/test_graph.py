@@ -290,3 +290,19 @@ def test_mc_1_4_0_dvmp_names_its_rsync_pod_in_spec_pod_ref():
     assert "pod sock-shop/directvolumemigration-rsync-transfer-carts-db-data" in crs._dvmp_row(g, dvmp, 3).links
     new = {"spec": {"podNamespace": "sock-shop", "podRef": {"name": "old"}}, "status": {"podName": "rsync-x4n7d"}}
     assert g.dvmp_pod(new) == ("sock-shop", "rsync-x4n7d")
+
+
+def test_rsync_pods_of_another_migration_s_dvm_of_the_same_plan_are_not_this_migration_s():
+    """MC release-1.5.0+ directvolumemigration/task.go buildDVMLabels: directvolumemigration=<DVM UID> and
+    migrated-by-migplan=<plan UID> on the same pod; a previous migration's pod shares the plan label only."""
+    from tests.unit.scenario_source import ScenarioSource
+
+    src = ScenarioSource("dvm-rsync-failed")
+    g = graph.build(src, "4b1c6d10")
+    before = {p["metadata"]["name"] for p in g.helpers["source"] + g.helpers["target"]}
+    pod = next(p for p in src.doc["objects"]["source"] if p["kind"] == "Pod"
+               and p["metadata"]["name"] == "rsync-7dk2x")
+    pod["metadata"]["labels"]["directvolumemigration"] = "0b9e4a1c-5f5d-11eb-9a4b-0a580a81020c"   # an older DVM
+    g = graph.build(src, "4b1c6d10")
+    after = {p["metadata"]["name"] for p in g.helpers["source"] + g.helpers["target"]}
+    assert "rsync-7dk2x" in before and after == before - {"rsync-7dk2x"}
