@@ -1,4 +1,5 @@
-"""MTC 1.4-1.8 names the tools rely on, as data, each with the upstream file it is read from.
+"""MTC 1.4-1.8 names the tools rely on, as data, each with the upstream file it is read from; where CAM 1.2/1.3
+(MC release-1.2.0 ... release-1.3.2) wrote objects differently (stage and registry pods), that form too.
 
 Aliases (see ../shared/reference/mtc-facts.md for the commits): MC = migtools/mig-controller
 (release-1.4.7 ... release-1.8), CL = konveyor/crane-lib (rsync pods of MC 1.6+: the version MC's go.mod pins,
