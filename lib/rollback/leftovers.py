@@ -39,8 +39,12 @@ def stage_pod_proof(ctx: Context, pod: dict, role: str) -> str:
 
 
 def rsync_pod_proof(ctx: Context, pod: dict, dvm_uids: set) -> str:
+    """Why `pod` is an rsync/stunnel pod of a DVM of this plan, or ''. MC release-1.4.0..1.4.2 put no part-of label
+    on them (lib/mtc.py RSYNC_APP): there owner=directvolumemigration (transfer and stunnel pods) or
+    directvolumemigration=rsync-client (client pods) stands for it."""
     lb = o.labels(pod)
-    if lb.get("app") not in RSYNC_APPS or lb.get(PART_OF) != mtc.PART_OF_VALUE:
+    mc140 = lb.get("owner") == "directvolumemigration" or lb.get(DVM_LABEL) == mtc.RSYNC_CLIENT_VALUE
+    if lb.get("app") not in RSYNC_APPS or (lb.get(PART_OF) != mtc.PART_OF_VALUE and not mc140):
         return ""
     if PLAN_LABEL in lb and lb[PLAN_LABEL] != ctx.plan_uid:
         return ""
