@@ -127,8 +127,8 @@ def _dvmp_row(g: Graph, dvmp: dict, depth: int) -> Row:
     pvc = g.dvmp_pvc(dvmp)
     pct = st.get("totalProgressPercentage") or st.get("lastObservedProgressPercent") or ""
     attempts = len(st.get("rsyncPodStatuses") or []) + (1 if st.get("podName") else 0)
-    links = (f"pvc {pvc.get('namespace', '?')}/{pvc.get('name', '?')} " if pvc else "") + \
-        f"pod {o.spec(dvmp).get('podNamespace', '')}/{st.get('podName', '')}"
+    pod_ns, pod = g.dvmp_pod(dvmp)
+    links = (f"pvc {pvc.get('namespace', '?')}/{pvc.get('name', '?')} " if pvc else "") + f"pod {pod_ns}/{pod}"
     msg = ", ".join(x for x in (
         pct and f"{pct} copied", st.get("lastObservedTransferRate") and f"at {st['lastObservedTransferRate']}",
         (st.get("rsyncElapsedTime") or st.get("containerElapsedTime")) and
@@ -175,7 +175,7 @@ def _pod_row(g: Graph, role: str, p: dict, depth: int) -> Row:
     lb = o.labels(p)
     if kind == "rsync":
         label = ("blockrsync" if mtc.is_block_transfer(p) else "rsync") + \
-            (" client" if mtc.RSYNC_PVC in lb else " server")
+            (" client" if mtc.is_rsync_client(p) else " server")
         if lb.get(mtc.RSYNC_ATTEMPT):
             label += f" (attempt {lb[mtc.RSYNC_ATTEMPT]})"
     why = podlib.problems(p)

@@ -134,6 +134,16 @@ class Graph:
                                for dvm in self.dvms for pvc in o.spec(dvm).get("persistentVolumeClaims") or []}
         return self._dvmp_pvcs.get(o.name(dvmp)) or {}
 
+    @staticmethod
+    def dvmp_pod(dvmp: dict) -> tuple[str, str]:
+        """(namespace, name) of the rsync client pod a DVMP watches, ('', '') when unknown: status.podName with
+        spec.podNamespace (MC-1.4.3+), else spec.podRef (MC release-1.4.0..1.4.2
+        directvolumemigrationprogress_types.go have only podRef: {name, namespace})."""
+        ref = o.spec(dvmp).get("podRef") or {}
+        ref = ref if isinstance(ref, dict) else {}
+        return (str(o.spec(dvmp).get("podNamespace") or ref.get("namespace") or ""),
+                str(o.status(dvmp).get("podName") or ref.get("name") or ""))
+
     def hook_job_names(self) -> set:
         return {o.name(j) for js in self.jobs.values() for j in js}
 
@@ -325,6 +335,27 @@ def uses(g: Graph, steps: tuple[str, ...]) -> bool:
                for m in migs if m for st in o.items(o.status(m).get("pipeline")))
 
 
+def legacy_stage_pods(g: Graph) -> bool:
+    """Whether a CAM 1.2/1.3 migration of the graph may still have stage pods: it has a phase (or itinerary) but no
+    status.pipeline, which MC-1.4+ sets in the same reconcile as its itinerary and first phase (MC release-1.4.0
+    pkg/controller/migmigration/task.go init -> initPipeline; release-1.2.0..1.3.2 migmigration_types.go have no
+    pipeline), so `uses` cannot tell; and its durable StagePodsCreated condition stands, which mig-controller
+    removes once every stage pod has terminated on both clusters (release-1.2.0 pod.go, release-1.3.2 stage.go
+    ensureStagePodsTerminated)."""
+    migs = [g.migration] if g.migration else g.migrations
+    return any((o.status(m).get("phase") or o.status(m).get("itinerary")) and "pipeline" not in o.status(m)
+               and o.has_condition(m, mtc.COND_STAGE_PODS_CREATED) for m in migs if m)
+
+
+def legacy_image_copy(g: Graph) -> bool:
+    """Whether a CAM 1.2/1.3 migration of the graph (a phase, no status.pipeline: see legacy_stage_pods) has not
+    succeeded: those releases copy every image through the plan's registry pods (there is no
+    indirectImageMigration nor registry condition before MC-1.4), worth reading while it runs or after it failed."""
+    migs = [g.migration] if g.migration else g.migrations
+    return any((o.status(m).get("phase") or o.status(m).get("itinerary")) and "pipeline" not in o.status(m)
+               and not o.succeeded(m) for m in migs if m)
+
+
 def _collect_host(src: Source, g: Graph, uids: list[str], analytics: bool = False) -> None:
     """DVMs, DVMPs, DIMs, DISMs of the migrations that run those steps; the plan's MigHooks when it has hooks,
     its MigAnalytics when asked (one list per kind, none when not needed: the request budget of a migration
@@ -361,7 +392,8 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
     plan_uid = o.uid(g.plan) if g.plan else ""
     dvm_uids = {o.uid(d) for d in g.dvms}
     spaces = set(app_namespaces(g.plan, role))
-    wanted = g.dvms or uses(g, mtc.HELPER_STEPS) or o.spec(g.plan or {}).get("indirectImageMigration") is True \
+    wanted = g.dvms or uses(g, mtc.HELPER_STEPS) or legacy_stage_pods(g) \
+        or o.spec(g.plan or {}).get("indirectImageMigration") is True \
         or any(o.has_condition(m, mtc.COND_REGISTRIES_UNHEALTHY) for m in ([g.migration] if g.migration else g.migrations))
     pods = [] if not wanted else [p for p in _everywhere(src, g, role, "Pod", f"{mtc.PART_OF}={mtc.PART_OF_VALUE}", spaces)
             if (o.namespace(p) in spaces and _mine(p, uids, dvm_uids, plan_uid))
@@ -373,6 +405,19 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
         # MTC 1.4 labels its registry pods without part-of (app, deployment, migplan=<plan UID> and the registry
         # label only: MC-1.4 migplan_types.go:393-398; the correlation labels are merged from MC-1.5)
         pods += src.list(role, "Pod", g.namespace, labels=f"{mtc.REGISTRY}=True,{mtc.MIGPLAN_UID}={plan_uid}")
+    if plan_uid and legacy_image_copy(g) and not any(mtc.helper_kind(p) == "registry" for p in pods):
+        # CAM 1.2/1.3 registry pods: labels of their DeploymentConfig's template only (lib/mtc.py LEGACY_REGISTRY_DC)
+        try:
+            pods += [p for p in src.list(role, "Pod", g.namespace, labels=mtc.LEGACY_REGISTRY_DC)
+                     if mtc.legacy_registry_plan(p) == plan_uid]
+        except (ApiError, MigError):
+            pass              # no right to list pods in MTC's namespace, or a bundle without them: the others stand
+    if g.dvms and not any(mtc.helper_kind(p) in ("rsync", "stunnel") for p in pods):
+        # MC-1.4.0..1.4.2 label rsync transfer, client and stunnel pods without part-of (lib/mtc.py RSYNC_APP): when
+        # the part-of list has none, the DVMs' pods are looked for by their `app` label (one more list per cluster,
+        # only for a migration with DVMs whose rsync pods are not already found)
+        pods += [p for p in _everywhere(src, g, role, "Pod", o.in_selector("app", list(mtc.RSYNC_APPS)), spaces)
+                 if o.namespace(p) in spaces and _mine(p, uids, dvm_uids, plan_uid)]
     jobs = _everywhere(src, g, role, "Job", o.in_selector(mtc.HOOK_OWNER, uids), spaces) if g.hooks else []
     jobs = [j for j in jobs if o.labels(j).get(mtc.HOOK_UID)]
     if one_cluster(g):
@@ -476,13 +521,16 @@ def _hook_role(g: Graph, job: dict) -> str:
 
 def _mine(pod: dict, uids: list[str], dvm_uids: set, plan_uid: str) -> bool:
     """Whether an MTC pod of an application namespace belongs to these migrations: rsync pods by their DVM's
-    UID or plan UID (MC-1.5+; MC-1.4 pods carry neither and are taken), stage pods by the MigMigration UID."""
+    UID when they carry one (MC-1.5+ transfer pods, MC-1.6+ all: directvolumemigration/task.go buildDVMLabels puts
+    the DVM's correlation label next to migrated-by-migplan, so a pod of another migration of the same plan names
+    its own DVM), else by plan UID, else taken (MC-1.4 pods and MC-1.4/1.5 client pods carry neither); stage pods
+    by the MigMigration UID."""
     kind, lb = mtc.helper_kind(pod), o.labels(pod)
     if kind in ("rsync", "stunnel"):
         dvm = lb.get(mtc.DVM_UID)
-        if dvm in dvm_uids or lb.get(mtc.MIGRATED_BY_PLAN) == plan_uid:
-            return True
-        return dvm in (None, mtc.RSYNC_CLIENT_VALUE) and mtc.MIGRATED_BY_PLAN not in lb
+        if dvm and dvm != mtc.RSYNC_CLIENT_VALUE:
+            return dvm in dvm_uids
+        return lb.get(mtc.MIGRATED_BY_PLAN, plan_uid) == plan_uid
     return kind == "stage" and lb.get(mtc.MIGMIGRATION) in uids
 
 

@@ -1,4 +1,5 @@
-"""MTC 1.4-1.8 names the tools rely on, as data, each with the upstream file it is read from.
+"""MTC 1.4-1.8 names the tools rely on, as data, each with the upstream file it is read from; where CAM 1.2/1.3
+(MC release-1.2.0 ... release-1.3.2) wrote objects differently (stage and registry pods), that form too.
 
 Aliases (see ../shared/reference/mtc-facts.md for the commits): MC = migtools/mig-controller
 (release-1.4.7 ... release-1.8), CL = konveyor/crane-lib (rsync pods of MC 1.6+: the version MC's go.mod pins,
@@ -27,6 +28,9 @@ MIGRATED_BY_PLAN = "migration.openshift.io/migrated-by-migplan"   # labels.go Mi
 # MC-1.4/1.5 pkg/controller/directvolumemigration/rsync.go; MC-1.6+ crane-lib state_transfer/transfer/rsync/*.go
 # with labels from MC rsync.go buildDVMLabels.
 RSYNC_APP = "directvolumemigration-rsync-transfer"          # rsync.go DirectVolumeMigrationRsyncTransfer (label app)
+# MC release-1.4.0..1.4.2 put no part-of label on rsync pods: directvolumemigration/task.go buildDVMLabels is
+# {app, owner: directvolumemigration} (+ purpose: rsync|stunnel, rsync.go/stunnel.go), the client pods {app,
+# directvolumemigration: rsync-client} (rsync.go); release-1.4.3 adds PartOfLabel to both.
 RSYNC_APP_BLOCK = "directvolumemigration-rsync-transfer-block"  # MC-1.8 rsync.go (block volumes)
 RSYNC_APPS = (RSYNC_APP, RSYNC_APP_BLOCK)
 PURPOSE = "purpose"                                         # rsync.go: purpose=rsync (server) | stunnel (MC-1.4)
@@ -103,14 +107,43 @@ JOB_NAME = "job-name"                                       # Kubernetes Job con
 HOOK_TARGET_ROLE = {"source": "source", "destination": "target"}   # MigHook spec.targetCluster -> our role
 
 # --- stage pods (MC pkg/controller/migmigration/stage.go, labels.go) ---------------------------------------
-STAGE_POD = "migration.openshift.io/is-stage-pod"           # labels.go StagePodLabel ("True")
+STAGE_POD = "migration.openshift.io/is-stage-pod"           # labels.go StagePodLabel ("True"), MC-1.4+ only
+# CAM 1.2/1.3 stage pods carry no StagePodLabel: only the MigMigration correlation labels (part-of, migmigration=
+# <UID>) and IncludedInStageBackupLabel=Task.UID(), which is the MigMigration UID (MC release-1.2.0
+# pkg/controller/migmigration/pod.go buildStagePod; release-1.2.1..1.3.2 stage.go stagePodLabels; task.go UID()).
+# mig-controller itself tells them from application pods by the correlation label (release-1.2.0 annotation.go
+# annotatePods "Skip stage pods").
 APPLICATION_POD = "migration.openshift.io/is-application-pod"   # labels.go ApplicationPodLabel (MC-1.6+)
 INCLUDED_IN_STAGE_BACKUP = "migration-included-stage-backup"    # labels.go IncludedInStageBackupLabel
+# MC-1.6+ labels running application pods with the stage pod labels (is-stage-pod included) and is-application-pod
+# instead of making stage pods (stage.go GetApplicationPodsWithStageLabels, stagePodLabels). On the source such a
+# pod is the application's own; the stage restore recreates it on the target, where the MTC velero plugin makes it
+# a stage pod (stage image, `sleep infinity`, as for any pod with migration-included-stage-backup:
+# openshift-velero-plugin velero-plugins/pod/restore.go "swapping stage pod images", release-1.5.0 .. oadp-1.2)
+# and Velero labels it, as every restored object, velero.io/restore-name (V pkg/restore/restore.go
+# addRestoreLabels): that copy is a stage pod.
+VELERO_RESTORE_NAME = "velero.io/restore-name"
 STAGE_POD_PREFIX = "stage-"                                 # stage.go generateName stage-<pod|pvc>-
 
 # --- registry pods (MC pkg/controller/migmigration/registry.go) ---------------------------------------------
 REGISTRY = "migration.openshift.io/migration-registry"      # migplan_types.go MigrationRegistryLabel ("True")
 REGISTRY_CONTAINER = "registry"
+# CAM 1.2/1.3 run the plan's registry as a DeploymentConfig in MTC's namespace whose pod template carries only
+# {app: <name>, deploymentconfig: <name>} (MC release-1.2.0..1.3.2 pkg/apis/migration/v1alpha1/migplan_types.go
+# UpdateRegistryDC; the MigrationRegistryLabel, then "migration-registry"=<plan UID>, is on the DC, Secret, Service
+# only), <name> being the registry Secret's generated name registry-<MigPlan UID>-xxxxx (BuildRegistrySecret).
+LEGACY_REGISTRY_DC = "deploymentconfig"
+LEGACY_REGISTRY_PREFIX = "registry-"
+
+
+def legacy_registry_plan(pod: dict) -> str:
+    """The MigPlan UID of a CAM 1.2/1.3 registry pod (see LEGACY_REGISTRY_DC), '' for any other pod."""
+    import re
+
+    lb = o.labels(pod)
+    m = re.fullmatch(LEGACY_REGISTRY_PREFIX + r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-[a-z0-9]+",
+                     str(lb.get("app") or ""))
+    return m.group(1) if m and lb.get(LEGACY_REGISTRY_DC) == lb.get("app") else ""
 
 # --- MigAnalytic (MC pkg/controller/miganalytic/miganalytics_controller.go) ---------------------------------
 ANALYTIC_PLAN = "migplan"                                   # label = MigPlan *name*
@@ -165,15 +198,16 @@ HELPER_SOURCES = ("rsync", "stunnel", "hook", "stage", "registry")
 
 def helper_kind(pod: dict, hook_jobs: object = ()) -> str:
     """rsync | stunnel | hook | stage | registry for a pod MTC made for a migration, '' otherwise. Only
-    labels are used, never a pod name alone: an application pod is never one of these. Hook Job pods carry
+    labels are used, never a pod name alone: an application pod is never one of these (its copy the stage restore
+    made on the target is a stage pod: see VELERO_RESTORE_NAME). Hook Job pods carry
     no MTC label (hooks.go leaves the pod template bare): they are the pods of the hook Jobs `hook_jobs`
     (names), by the Job controller's `job-name` label."""
     lb = o.labels(pod)
     if lb.get(APPLICATION_POD) == "True":      # MC-1.6+: an application pod labelled for the stage backup
-        return ""
-    if lb.get(REGISTRY) == "True":
+        return "stage" if lb.get(STAGE_POD) == "True" and lb.get(VELERO_RESTORE_NAME) else ""
+    if lb.get(REGISTRY) == "True" or legacy_registry_plan(pod):
         return "registry"
-    if lb.get(STAGE_POD) == "True":
+    if lb.get(STAGE_POD) == "True" or is_legacy_stage_pod(pod):
         return "stage"
     if lb.get("app") in RSYNC_APPS or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE:
         return "stunnel" if lb.get(PURPOSE) == "stunnel" else "rsync"
@@ -193,9 +227,20 @@ def transfer_side(pod: dict) -> str:
     return "source" if RSYNC_PVC in lb or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE or kind == "stunnel" else "target"
 
 
+def is_legacy_stage_pod(pod: dict) -> bool:
+    """A CAM 1.2/1.3 stage pod (no is-stage-pod label, see STAGE_POD): part-of openshift-migration, a MigMigration
+    correlation label and the stage-backup label of that same migration."""
+    lb = o.labels(pod)
+    return lb.get(PART_OF) == PART_OF_VALUE and bool(lb.get(MIGMIGRATION)) \
+        and lb.get(INCLUDED_IN_STAGE_BACKUP) == lb.get(MIGMIGRATION) and lb.get(APPLICATION_POD) != "True"
+
+
 def is_rsync_client(pod: dict) -> bool:
-    """A source-side rsync client pod (one per PVC per attempt): it carries the PVC identity label."""
-    return helper_kind(pod) == "rsync" and RSYNC_PVC in o.labels(pod)
+    """A source-side rsync client pod (one per PVC per attempt): it carries the PVC identity label (MC-1.4.3+), or
+    MC-1.4/1.5's directvolumemigration=rsync-client (MC release-1.4.0..1.4.2 rsync.go label the client pods with
+    {app, directvolumemigration: rsync-client} only; RsyncPodIdentityLabel first appears in release-1.4.3)."""
+    lb = o.labels(pod)
+    return helper_kind(pod) == "rsync" and (RSYNC_PVC in lb or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE)
 
 
 def is_block_transfer(pod: dict | None = None, name: str = "") -> bool:

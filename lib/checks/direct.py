@@ -38,12 +38,12 @@ def failed_volumes(f, dvm: dict) -> list[dict]:
     for dvmp in f.graph.dvmps_of(dvm):
         pst = o.status(dvmp)
         pvc = f.graph.dvmp_pvc(dvmp)
-        key = (pvc.get("namespace") or o.spec(dvmp).get("podNamespace", ""), pvc.get("name", ""))
+        pod_ns, pod = f.graph.dvmp_pod(dvmp)
+        key = (pvc.get("namespace") or pod_ns, pvc.get("name", ""))
         if key in out:
             out[key]["dvmp"] = dvmp
         elif pst.get("phase") == mtc.DVMP_FAILED and terminal:
-            out[key] = {"pvc": key[1], "namespace": key[0], "pod": pst.get("podName", ""),
-                        "podNamespace": o.spec(dvmp).get("podNamespace", ""), "dvmp": dvmp}
+            out[key] = {"pvc": key[1], "namespace": key[0], "pod": pod, "podNamespace": pod_ns, "dvmp": dvmp}
     return list(out.values())
 
 

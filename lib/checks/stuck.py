@@ -160,7 +160,8 @@ def stuck(f: Facts) -> Iterator[Finding]:
         if w.get("kind") == "Job":
             extra = f", namespace {o.namespace(w)}, active {st.get('active', 0)}, failed {st.get('failed', 0)}"
         if w.get("kind") == "DirectVolumeMigrationProgress":
-            extra = (f", rsync pod {o.spec(w).get('podNamespace', '')}/{st.get('podName', '?')}, "
+            pod_ns, pod = f.graph.dvmp_pod(w)
+            extra = (f", rsync pod {pod_ns}/{pod or '?'}, "
                      f"{st.get('totalProgressPercentage') or st.get('lastObservedProgressPercent') or '0%'} copied, "
                      f"rate {st.get('lastObservedTransferRate') or 'none'}")
         vol = f", volume {o.spec(w).get('volume')}" if o.spec(w).get("volume") else ""

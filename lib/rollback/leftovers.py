@@ -21,8 +21,8 @@ STAGE_LABELS = (PART_OF, MIGMIGRATION, MIGPLAN, STAGE_BACKUP, STAGE_POD, APP_POD
 
 
 def stage_pod_proof(ctx: Context, pod: dict, role: str) -> str:
-    """Why `pod` is a stage pod of this plan (MC-1.3+: is-stage-pod with the plan's or a migration's UID;
-    CAM 1.2 and earlier: the migration's correlation label and its stage-backup label), or ''.
+    """Why `pod` is a stage pod of this plan (MC-1.4+: is-stage-pod with the plan's or a migration's UID;
+    CAM 1.2/1.3: the migration's correlation label and its stage-backup label), or ''.
     An application pod MTC 1.6+ used as a stage pod (is-application-pod) is one only on the target: there it is
     the stage-image copy Velero restored (without owner), and mig-controller's stage pod cleanup (stage.go)
     deletes every is-stage-pod pod of the destination namespaces; on the source it is the application's own."""
@@ -34,13 +34,17 @@ def stage_pod_proof(ctx: Context, pod: dict, role: str) -> str:
         return f"{what}: {STAGE_POD}={lb[STAGE_POD]}, " + (f"{MIGPLAN}={ctx.plan_uid}" if lb.get(MIGPLAN) == ctx.plan_uid
                                                           else f"{MIGMIGRATION}={lb[MIGMIGRATION]}")
     if lb.get(MIGMIGRATION) in uids and lb.get(STAGE_BACKUP) == lb.get(MIGMIGRATION):
-        return f"stage pod (CAM 1.2 labels): {MIGMIGRATION}={lb[MIGMIGRATION]}, {STAGE_BACKUP}"
+        return f"stage pod (CAM 1.2/1.3 labels): {MIGMIGRATION}={lb[MIGMIGRATION]}, {STAGE_BACKUP}"
     return ""
 
 
 def rsync_pod_proof(ctx: Context, pod: dict, dvm_uids: set) -> str:
+    """Why `pod` is an rsync/stunnel pod of a DVM of this plan, or ''. MC release-1.4.0..1.4.2 put no part-of label
+    on them (lib/mtc.py RSYNC_APP): there owner=directvolumemigration (transfer and stunnel pods) or
+    directvolumemigration=rsync-client (client pods) stands for it."""
     lb = o.labels(pod)
-    if lb.get("app") not in RSYNC_APPS or lb.get(PART_OF) != mtc.PART_OF_VALUE:
+    mc140 = lb.get("owner") == "directvolumemigration" or lb.get(DVM_LABEL) == mtc.RSYNC_CLIENT_VALUE
+    if lb.get("app") not in RSYNC_APPS or (lb.get(PART_OF) != mtc.PART_OF_VALUE and not mc140):
         return ""
     if PLAN_LABEL in lb and lb[PLAN_LABEL] != ctx.plan_uid:
         return ""

@@ -132,3 +132,177 @@ def test_indirect_image_migration_registry_pods_of_every_mtc(mtc_version):
     objs["source"] += [_registry_pod("registry-abc", labels), _registry_pod("registry-other", others)]
     g = graph.build(DictSource(objs), MIG)
     assert [p["metadata"]["name"] for p in g.helpers["source"]] == ["registry-abc"]
+
+
+def _cam13_stage_pods(est):
+    """A CAM 1.3 migration: status.itinerary and phase, no status.pipeline (MC release-1.3.2 migmigration_types.go);
+    stage pods labelled by release-1.3.2 stage.go stagePodLabels (correlation labels + stage-backup label only)."""
+    mig = next(m for m in est["host"] if m["metadata"]["name"] == MIG)
+    mig["status"] = {"phase": "StageBackupCreated", "itinerary": "Final", "conditions": [
+        {"type": "StagePodsCreated", "status": "True", "category": "Advisory", "message": "[] Stage pods created."}]}
+
+    def pod(name, labels, ns="sock-shop"):
+        return obj("Pod", name, ns=ns, api="v1", labels=labels, spec={"containers": [{"name": "sleep-0"}]})
+
+    corr = {"app.kubernetes.io/part-of": "openshift-migration", "migmigration": MIG_UID,
+            "migration-included-stage-backup": MIG_UID}
+    other = {**corr, "migmigration": "other-uid", "migration-included-stage-backup": "other-uid"}
+    app = {"name": "carts-db", "migration-application-pod": MIG_UID}      # release-1.2.0 annotation.go annotatePods
+    est["source"] += [pod("stage-carts-db-0-x2k9q", corr), pod("stage-orders-db-0-p8w1z", other),
+                      pod("carts-db-0", app)]
+    est["target"] += [pod("stage-carts-db-0-x2k9q", {**corr, "velero.io/restore-name": f"{MIG}-stage-xyz"})]
+    return est
+
+
+def test_cam_1_2_and_1_3_stage_pods_without_is_stage_pod_are_the_migration_s_helpers():
+    g = graph.build(DictSource(_cam13_stage_pods(estate())), MIG)
+    assert [p["metadata"]["name"] for p in g.helpers["source"]] == ["stage-carts-db-0-x2k9q"]
+    assert [p["metadata"]["name"] for p in g.helpers_of("target", "stage")] == ["stage-carts-db-0-x2k9q"]
+    assert graph.legacy_stage_pods(g)
+    # once mig-controller removed StagePodsCreated (every stage pod terminated) and the migration succeeded, no pod
+    # list is spent on them
+    src = DictSource(_cam13_stage_pods(estate()))
+    next(m for m in src.objects["host"] if m["metadata"]["name"] == MIG)["status"]["conditions"] = [
+        {"type": "Succeeded", "status": "True"}]
+    g2 = graph.build(src, MIG)
+    assert not g2.helpers["source"] and not [c for c in src.calls if c[1] == "Pod"]
+    # an MTC 1.6+ application pod carries the same labels but is-application-pod: never a helper
+    app16 = {"metadata": {"labels": {**g.helpers["source"][0]["metadata"]["labels"],
+                                     "migration.openshift.io/is-application-pod": "True"}}}
+    assert graph.mtc.helper_kind(app16) == ""
+
+
+def test_mc_1_4_0_to_1_4_2_rsync_pods_without_part_of_are_found_by_app():
+    """MC release-1.4.0..1.4.2 directvolumemigration/task.go buildDVMLabels {app, owner} (+ purpose) and the client
+    pods' {app, directvolumemigration: rsync-client}: no part-of, no DVM UID, no plan label."""
+    from tests.unit.scenario_source import ScenarioSource
+
+    src = ScenarioSource("dvm-rsync-failed")
+    keep = {"app", "owner", "purpose", "directvolumemigration", "migration.openshift.io/created-for-pvc"}
+    for role in ("source", "target"):
+        for p in src.doc["objects"][role]:
+            lb = p["metadata"].get("labels") or {}
+            if p["kind"] == "Pod" and lb.get("app") == "directvolumemigration-rsync-transfer":
+                p["metadata"]["labels"] = {k: v for k, v in lb.items() if k in keep}
+                if "directvolumemigration" in lb:
+                    p["metadata"]["labels"]["directvolumemigration"] = "rsync-client"
+    g = graph.build(src, "4b1c6d10")
+    assert g.dvms
+    assert "rsync-7dk2x" in [p["metadata"]["name"] for p in g.helpers_of("source", "rsync")]
+    assert [p["metadata"]["name"] for p in g.helpers_of("target", "rsync")] == ["rsync-server"]
+    # with part-of (MC-1.4.3+) the one part-of list per cluster suffices
+    src = ScenarioSource("dvm-rsync-failed")
+    graph.build(src, "4b1c6d10")
+    assert len([c for c in src.calls if c[1] == "Pod"]) == 2
+
+
+def test_stage_pod_labels_from_a_real_dump_without_is_stage_pod():
+    """Labels verbatim from https://github.com/migtools/mig-controller/pull/719 (aufi, 2020-10-28), a stage pod
+    built before is-stage-pod existed (added by #738, first released in release-1.4.0)."""
+    import yaml
+
+    pod = yaml.safe_load("""
+metadata:
+  labels:
+    app.kubernetes.io/part-of: openshift-migration
+    migmigration: f45f026c-cc6f-48c4-953b-d0497f1d0fd7
+    migplan: 368ee6fa-07f9-48be-af46-93e3991ed946
+    migration-included-stage-backup: f45f026c-cc6f-48c4-953b-d0497f1d0fd7
+  name: stage-stage-bm-amq-producer-bmxp2-9p92j
+""")
+    assert graph.mtc.helper_kind(pod) == "stage"
+    assert graph._mine(pod, ["f45f026c-cc6f-48c4-953b-d0497f1d0fd7"], set(), "368ee6fa-07f9-48be-af46-93e3991ed946")
+    assert not graph._mine(pod, ["another-migration"], set(), "368ee6fa-07f9-48be-af46-93e3991ed946")
+
+
+def test_mtc_1_6_application_pod_is_a_stage_pod_only_as_the_stage_restore_s_copy_on_the_target():
+    """MC release-1.6.0 stage.go GetApplicationPodsWithStageLabels: the running application pod gets stagePodLabels
+    and is-application-pod; the stage restore recreates it on the target (velero plugin pod/restore.go swaps in the
+    stage image) with Velero's velero.io/restore-name label."""
+    est = estate()
+    mig = next(m for m in est["host"] if m["metadata"]["name"] == MIG)
+    mig["status"]["pipeline"] = [{"name": "StageBackup"}, {"name": "StageRestore"}]
+    labels = {"app": "carts-db", "app.kubernetes.io/part-of": "openshift-migration", "migmigration": MIG_UID,
+              "migplan": "uid-socks-shop-mig-plan", "migration-included-stage-backup": MIG_UID,
+              "migration.openshift.io/is-stage-pod": "True", "migration.openshift.io/is-application-pod": "True"}
+    app = obj("Pod", "carts-db-0", ns="sock-shop", api="v1", labels=labels)
+    copy = obj("Pod", "carts-db-0", ns="sock-shop", api="v1",
+               labels={**labels, "velero.io/backup-name": f"{MIG}-59gb7", "velero.io/restore-name": f"{MIG}-stage-xyz"})
+    est["source"].append(app)
+    est["target"].append(copy)
+    g = graph.build(DictSource(est), MIG)
+    assert g.helpers["source"] == []
+    assert [p["metadata"]["name"] for p in g.helpers_of("target", "stage")] == ["carts-db-0"]
+
+
+def test_cam_1_2_and_1_3_registry_pods_of_the_plan_by_their_deploymentconfig_labels():
+    """MC release-1.3.2 migplan_types.go: Secret generateName registry-<plan UID>-, DeploymentConfig of that name
+    in MTC's namespace, pod template labels {app, deploymentconfig} only; OpenShift adds `deployment`."""
+    plan_uid = "368ee6fa-07f9-48be-af46-93e3991ed946"
+    est = estate()
+    next(p for p in est["host"] if p["kind"] == "MigPlan")["metadata"]["uid"] = plan_uid
+    mig = next(m for m in est["host"] if m["metadata"]["name"] == MIG)
+    mig["status"] = {"phase": "FinalRestoreCreated", "itinerary": "Final", "conditions": []}
+
+    def reg(name, dc):
+        return obj("Pod", name, api="v1", labels={"app": dc, "deploymentconfig": dc, "deployment": f"{dc}-1"},
+                   spec={"containers": [{"name": "registry"}]})
+
+    mine, theirs = f"registry-{plan_uid}-4b6xq", "registry-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b-z9k2m"
+    est["source"] += [reg(f"{mine}-1-hx7tq", mine), reg(f"{theirs}-1-p2wzr", theirs)]
+    est["target"] += [reg(f"{mine}-1-8kd4s", mine)]
+    g = graph.build(DictSource(est), MIG)
+    assert [p["metadata"]["name"] for p in g.helpers_of("source", "registry")] == [f"{mine}-1-hx7tq"]
+    assert [p["metadata"]["name"] for p in g.helpers_of("target", "registry")] == [f"{mine}-1-8kd4s"]
+    # a succeeded CAM migration spends no request on them
+    mig["status"]["conditions"] = [{"type": "Succeeded", "status": "True"}]
+    src = DictSource(est)
+    graph.build(src, MIG)
+    assert not [c for c in src.calls if c[1] == "Pod"]
+
+
+def test_mc_1_4_0_client_pod_without_created_for_pvc_is_an_rsync_client_in_the_chain():
+    """MC release-1.4.0 rsync.go: client pod directvolumemigration-rsync-transfer-<pvc> labelled {app,
+    directvolumemigration: rsync-client} only (no created-for-pvc before release-1.4.3)."""
+    client = {"metadata": {"name": "directvolumemigration-rsync-transfer-carts-db-data", "namespace": "sock-shop",
+                           "labels": {"app": "directvolumemigration-rsync-transfer",
+                                      "directvolumemigration": "rsync-client"}},
+              "spec": {"containers": [{"name": "rsync-client"}]}, "status": {"phase": "Running"}}
+    server = {"metadata": {"name": "directvolumemigration-rsync-transfer", "namespace": "sock-shop",
+                           "labels": {"app": "directvolumemigration-rsync-transfer", "owner": "directvolumemigration",
+                                      "purpose": "rsync"}},
+              "spec": {"containers": [{"name": "rsyncd"}, {"name": "stunnel"}]}, "status": {"phase": "Running"}}
+    assert graph.mtc.is_rsync_client(client) and not graph.mtc.is_rsync_client(server)
+    g = graph.Graph(NS)
+    assert crs._pod_row(g, "source", client, 1).role == "rsync client"
+    assert crs._pod_row(g, "target", server, 1).role == "rsync server"
+
+
+def test_mc_1_4_0_dvmp_names_its_rsync_pod_in_spec_pod_ref():
+    """MC release-1.4.0 rsync.go: DVMP spec {clusterRef, podRef: {name: directvolumemigration-rsync-transfer-<pvc>,
+    namespace}}; podNamespace/status.podName exist from release-1.4.3."""
+    dvmp = {"kind": "DirectVolumeMigrationProgress", "metadata": {"name": "6bf53d2ca1c3b2b78048edc0fa822beb"},
+            "spec": {"clusterRef": {"name": "src", "namespace": NS},
+                     "podRef": {"name": "directvolumemigration-rsync-transfer-carts-db-data", "namespace": "sock-shop"}},
+            "status": {"phase": "Failed", "logMessage": "rsync error"}}
+    g = graph.Graph(NS)
+    assert g.dvmp_pod(dvmp) == ("sock-shop", "directvolumemigration-rsync-transfer-carts-db-data")
+    assert "pod sock-shop/directvolumemigration-rsync-transfer-carts-db-data" in crs._dvmp_row(g, dvmp, 3).links
+    new = {"spec": {"podNamespace": "sock-shop", "podRef": {"name": "old"}}, "status": {"podName": "rsync-x4n7d"}}
+    assert g.dvmp_pod(new) == ("sock-shop", "rsync-x4n7d")
+
+
+def test_rsync_pods_of_another_migration_s_dvm_of_the_same_plan_are_not_this_migration_s():
+    """MC release-1.5.0+ directvolumemigration/task.go buildDVMLabels: directvolumemigration=<DVM UID> and
+    migrated-by-migplan=<plan UID> on the same pod; a previous migration's pod shares the plan label only."""
+    from tests.unit.scenario_source import ScenarioSource
+
+    src = ScenarioSource("dvm-rsync-failed")
+    g = graph.build(src, "4b1c6d10")
+    before = {p["metadata"]["name"] for p in g.helpers["source"] + g.helpers["target"]}
+    pod = next(p for p in src.doc["objects"]["source"] if p["kind"] == "Pod"
+               and p["metadata"]["name"] == "rsync-7dk2x")
+    pod["metadata"]["labels"]["directvolumemigration"] = "0b9e4a1c-5f5d-11eb-9a4b-0a580a81020c"   # an older DVM
+    g = graph.build(src, "4b1c6d10")
+    after = {p["metadata"]["name"] for p in g.helpers["source"] + g.helpers["target"]}
+    assert "rsync-7dk2x" in before and after == before - {"rsync-7dk2x"}

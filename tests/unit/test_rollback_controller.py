@@ -102,3 +102,16 @@ def test_released_pvs_are_listed_and_confirmed_separately_on_a_tty():
     err = io.StringIO()
     assert confirm(Options("b", release="Delete", yes=True), _plan(), io.StringIO(), err) is True
     assert "releasing PV pv-1: reclaimPolicy Retain -> Delete; its data is deleted" in err.getvalue()
+
+
+def test_mc_1_4_0_rsync_pods_without_part_of_are_proven_leftovers():
+    """MC release-1.4.0..1.4.2 directvolumemigration/task.go buildDVMLabels {app, owner} (+ purpose) and client pods
+    {app, directvolumemigration: rsync-client}: no part-of label (release-1.4.3 adds it)."""
+    from lib.rollback.leftovers import rsync_pod_proof
+
+    app = "directvolumemigration-rsync-transfer"
+    server = {"metadata": {"labels": {"app": app, "owner": "directvolumemigration", "purpose": "rsync"}}}
+    client = {"metadata": {"labels": {"app": app, "directvolumemigration": "rsync-client"}}}
+    other = {"metadata": {"labels": {"app": app}}}
+    assert rsync_pod_proof(CTX, server, set()) and rsync_pod_proof(CTX, client, set())
+    assert rsync_pod_proof(CTX, other, set()) == ""
