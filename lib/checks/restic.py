@@ -198,6 +198,8 @@ def restic_restore_errors(f: Facts) -> Iterator[Finding]:
                 objs.append(ref(pvr))
                 pod = o.spec(pvr).get("pod") or {}
                 rp = restic_pod_of(f, pvr)
+                # the chapter's walk (3.5.3.2): Restore -> PodVolumeRestore (names the restic pod) -> its log
+                fix.append(f"oc describe podvolumerestore {o.name(pvr)} -n {f.src.namespace} --context <target>")
                 evidence.append(f"PodVolumeRestore {o.name(pvr)}: volume {o.spec(pvr).get('volume')} of pod "
                                 f"{pod.get('namespace')}/{pod.get('name')}, errors {ps.get('errors', 0)}, "
                                 f"resticErrors {ps.get('resticErrors', 0)}, verifyErrors {ps.get('verifyErrors', 0)}"
@@ -212,4 +214,5 @@ def restic_restore_errors(f: Facts) -> Iterator[Finding]:
                  "is not failed by them, but those volumes' data must be checked") if fid == "restic-verify-errors" \
             else "Restic errors restoring volumes: their data may be missing on the target"
         yield Finding(id=fid, severity=sev, title=title, cluster="target", objects=objs, evidence=evidence,
-                      fix=fix + [f"oc describe restore {rname} -n {f.src.namespace} --context <target>"])
+                      fix=fix + [f"oc describe restore {o.name(restore) if restore is not None else rname or '<restore>'} "
+                                 f"-n {f.src.namespace} --context <target>"])
