@@ -45,3 +45,27 @@ def test_recreating_the_plan_keeps_its_migrations_record_first():
     delete = next(i for i, x in enumerate(f.fix) if x.startswith("oc delete migplan"))
     gather = next(i for i, x in enumerate(f.fix) if x.startswith("oc mig-gather "))
     assert gather < delete
+
+
+def _restic_timeout_findings(values: dict) -> list:
+    src = ScenarioSource("restic-timeout-invalid")
+    for role, value in values.items():
+        mc = next(x for x in src.doc["objects"][role] if x["kind"] == "MigrationController")
+        mc["spec"]["restic_timeout"] = value
+    rep = verify(src, "88435fe0", now=src.now, strict=True, verbose=True)
+    return [f for f in rep.findings if f.id == "restic-timeout-invalid"]
+
+
+def test_restic_timeout_units_the_chapter_names_are_taken():
+    """3.5.3.1: valid units are h, m and s (3h30m15s); Go's ParseDuration also takes a lone 0."""
+    assert _restic_timeout_findings({"source": "3h30m15s", "target": "90m"}) == []
+    assert _restic_timeout_findings({"source": "0", "target": "1.5h"}) == []
+
+
+def test_restic_timeout_values_velero_refuses_are_findings_with_a_valid_value():
+    found = _restic_timeout_findings({"source": "1 h", "target": 3600})
+    assert sorted(f.cluster for f in found) == ["source", "target"]
+    target = next(f for f in found if f.cluster == "target")
+    assert '"restic_timeout":"1h"' in target.fix[0] and "--context <context of MigCluster ocp4-target>" in target.fix[0]
+    days = _restic_timeout_findings({"source": "1h", "target": "2d"})
+    assert [f.cluster for f in days] == ["target"] and '"restic_timeout":"48h"' in days[0].fix[0]
