@@ -226,14 +226,19 @@ _GO_DURATION = re.compile(r"[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)
 
 
 @check("restic-timeout-invalid", current_state=("restic-timeout-invalid",),
-       kinds={"host": ("MigrationController",), "source": ("MigrationController",), "target": ("MigrationController",)})
+       kinds={"source": ("Pod", "MigrationController"), "target": ("Pod", "MigrationController")})
 def restic_timeout_invalid(f: Facts) -> Iterator[Finding]:
-    """A MigrationController whose restic_timeout Velero cannot parse."""
+    """A MigrationController whose restic_timeout Velero cannot parse, on a cluster whose Velero (the migration's:
+    source or target) does not run. Its MigrationController is read only then: the pods are listed anyway
+    (mtc-pod-unhealthy), and a running Velero took the value it was given."""
     seen: set[str] = set()
-    for role in ("host", "source", "target"):
+    for role in ("source", "target"):
         if not f.reachable(role):
             continue
         try:
+            velero = podlib.mtc_pods(f.pods(role), "velero")
+            if velero and not any(podlib.problems(p) for p in velero):
+                continue
             mc = f.controller(role)
         except MigError:
             continue                    # restic-timeout's evidence says it could not be read

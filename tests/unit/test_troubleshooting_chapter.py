@@ -69,3 +69,15 @@ def test_restic_timeout_values_velero_refuses_are_findings_with_a_valid_value():
     assert '"restic_timeout":"1h"' in target.fix[0] and "--context <context of MigCluster ocp4-target>" in target.fix[0]
     days = _restic_timeout_findings({"source": "1h", "target": "2d"})
     assert [f.cluster for f in days] == ["target"] and '"restic_timeout":"48h"' in days[0].fix[0]
+
+
+def test_restic_timeout_is_read_only_where_velero_does_not_run():
+    """A MigrationController is read (a request) only on the source or target whose Velero is not healthy: a running
+    Velero took its value; the host's Velero runs no part of the migration."""
+    src = ScenarioSource("restic-timeout-invalid")
+    velero = next(x for x in src.doc["objects"]["source"] if x["kind"] == "Pod" and x["metadata"]["name"]
+                  .startswith("velero-"))
+    velero["status"] = {"phase": "Running", "containerStatuses": [{"name": "velero", "ready": True, "restartCount": 0,
+                                                                   "state": {"running": {}}}]}
+    rep = verify(src, "88435fe0", now=src.now, strict=True, verbose=True)
+    assert [f.cluster for f in rep.findings if f.id == "restic-timeout-invalid"] == ["target"]
