@@ -356,7 +356,8 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
     dvm_uids = {o.uid(d) for d in g.dvms}
     spaces = set(app_namespaces(g.plan, role))
     wanted = g.dvms or uses(g, mtc.HELPER_STEPS) or o.spec(g.plan or {}).get("indirectImageMigration") is True \
-        or any(o.has_condition(m, mtc.COND_REGISTRIES_UNHEALTHY) for m in ([g.migration] if g.migration else g.migrations))
+        or any(o.has_condition(m, mtc.COND_REGISTRIES_UNHEALTHY) for m in ([g.migration] if g.migration else g.migrations)) \
+        or _legacy_stage_pods(g)
     pods = [] if not wanted else [p for p in _everywhere(src, g, role, "Pod", f"{mtc.PART_OF}={mtc.PART_OF_VALUE}", spaces)
             if (o.namespace(p) in spaces and _mine(p, uids, dvm_uids, plan_uid))
             or (o.namespace(p) == g.namespace and mtc.helper_kind(p) == "registry"
@@ -381,6 +382,15 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
                  if any(o.namespace(p) == o.namespace(j) for j in jobs)]
     g.jobs[role] = _sorted(jobs)
     g.helpers[role] = _sorted(list({(o.namespace(p), o.name(p)): p for p in pods}.values()))
+
+
+def _legacy_stage_pods(g: Graph) -> bool:
+    """Whether a migration from before MTC 1.4 (no status.pipeline to tell) has stage pods: CAM 1.2-1.3 set the
+    StagePodsCreated condition when they create them and delete it with them (MC-1.2.3 stage.go
+    ensureStagePodsDeleted), and wait in StagePodsCreated while one is not Running (ensureStagePodsStarted)."""
+    migs = [g.migration] if g.migration else g.migrations
+    return any(m and o.status(m).get("pipeline") is None and o.has_condition(m, mtc.COND_STAGE_PODS_CREATED)
+               for m in migs)
 
 
 def _everywhere(src: Source, g: Graph, role: str, kind: str, labels: str, spaces) -> list[dict]:

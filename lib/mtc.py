@@ -175,6 +175,12 @@ def helper_kind(pod: dict, hook_jobs: object = ()) -> str:
         return "registry"
     if lb.get(STAGE_POD) == "True":
         return "stage"
+    if lb.get(PART_OF) == PART_OF_VALUE and lb.get(MIGMIGRATION) and \
+            lb.get(INCLUDED_IN_STAGE_BACKUP) == lb.get(MIGMIGRATION):
+        # CAM 1.2-1.3 stage pods carry no is-stage-pod label: stagePodLabels() is the MigMigration's correlation
+        # labels (part-of, migmigration=<UID>) plus migration-included-stage-backup=<the same UID> (MC-1.2.3
+        # stage.go); application pods get the stage-backup label only, without part-of and migmigration
+        return "stage"
     if lb.get("app") in RSYNC_APPS or lb.get(DVM_UID) == RSYNC_CLIENT_VALUE:
         return "stunnel" if lb.get(PURPOSE) == "stunnel" else "rsync"
     if lb.get(JOB_NAME) and lb.get(JOB_NAME) in hook_jobs:   # type: ignore[operator]

@@ -71,6 +71,29 @@ def test_restic_timeout_values_velero_refuses_are_findings_with_a_valid_value():
     assert [f.cluster for f in days] == ["target"] and '"restic_timeout":"48h"' in days[0].fix[0]
 
 
+def test_a_cam_1_2_stage_pod_that_cannot_pull_its_image_says_where_the_image_comes_from():
+    """A CAM 1.2 stage pod (no is-stage-pod label, no status.pipeline) is found, and an image pull failure is told
+    with the image and the migration-cluster-config STAGE_IMAGE it comes from (mig-controller#628)."""
+    f = _finding(ScenarioSource("stage-pod-image-pull"), "c1a2b3d4", "stage-pod-unhealthy")
+    assert f.cluster == "source" and f.severity == "error"
+    assert any("ImagePullBackOff" in e for e in f.evidence)
+    assert any("openshift-migration-velero-restic-restore-helper-rhel8:v1.2" in e for e in f.evidence)
+    fix = "\n".join(f.fix)
+    assert "oc get configmap migration-cluster-config -n openshift-migration --context <source>" in fix
+    assert "{.data.STAGE_IMAGE}" in fix and '"migration_stage_image_fqin"' in fix
+
+
+def test_an_application_pod_labelled_for_the_stage_backup_is_not_a_stage_pod():
+    from lib import mtc
+
+    uid = "c1a2b3d5-e1f1-11ea-9a3b-0a580a820010"
+    app = {"metadata": {"labels": {"app": "wiki", mtc.INCLUDED_IN_STAGE_BACKUP: uid}}}
+    stage = {"metadata": {"labels": {mtc.PART_OF: mtc.PART_OF_VALUE, mtc.MIGMIGRATION: uid,
+                                     mtc.INCLUDED_IN_STAGE_BACKUP: uid}}}
+    other = {"metadata": {"labels": {mtc.PART_OF: mtc.PART_OF_VALUE, mtc.MIGMIGRATION: uid}}}
+    assert (mtc.helper_kind(app), mtc.helper_kind(stage), mtc.helper_kind(other)) == ("", "stage", "")
+
+
 def test_restic_timeout_is_read_only_where_velero_does_not_run():
     """A MigrationController is read (a request) only on the source or target whose Velero is not healthy: a running
     Velero took its value; the host's Velero runs no part of the migration."""
