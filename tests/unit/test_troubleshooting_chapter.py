@@ -104,3 +104,12 @@ def test_restic_timeout_is_read_only_where_velero_does_not_run():
                                                                    "state": {"running": {}}}]}
     rep = verify(src, "88435fe0", now=src.now, strict=True, verbose=True)
     assert [f.cluster for f in rep.findings if f.id == "restic-timeout-invalid"] == ["target"]
+
+
+def test_a_failed_backup_is_debugged_with_the_velero_cli_inside_the_velero_pod():
+    """MTC's troubleshooting: the Velero CLI through `oc exec` into the velero pod of the cluster that ran it (no local
+    velero binary, the server's own version)."""
+    f = _finding(ScenarioSource("initial-backup-partial-bsl-gone"), "metrics-final-1119", "velero-backup-failed")
+    cli = "oc exec deployment/velero -c velero -n openshift-migration --context <context of MigCluster ocp3-source> " \
+          "-- ./velero backup"
+    assert any(x.startswith(f"{cli} logs ") for x in f.fix) and any(x.startswith(f"{cli} describe ") for x in f.fix)
