@@ -28,6 +28,41 @@ def helper_pods(f):
                                         f"{', '.join(why)}"]
                               + ([f"MigMigration {o.name(f.mig)}: {c.get('type')}: {c.get('message', '')}"
                                   for c in o.conditions(f.mig) if c.get("type") == mtc.COND_REGISTRIES_UNHEALTHY
-                                  and o.is_true(c)] if kind == "registry" else []),
+                                  and o.is_true(c)] if kind == "registry" else [])
+                              + _image_evidence(p, why),
                               fix=[f"oc describe pod {o.name(p)} -n {o.namespace(p)} --context <{role}>",
-                                   f"oc mig-logs {o.name(f.mig)} --log-source {kind} --cluster {role}"])
+                                   f"oc mig-logs {o.name(f.mig)} --log-source {kind} --cluster {role}"]
+                              + _image_fix(p, why, kind, role, f.src.namespace))
+
+
+# Where mig-controller takes the image of its stage and registry pods: the ConfigMap mig-operator writes on every
+# cluster (MC types.go ClusterConfigMapName, StagePodImageKey, RegistryImageKey; CAM 1.2.5+, mig-controller#628,
+# BZ#1867597: a cluster that cannot pull the default image, e.g. disconnected, is pointed at a mirror there).
+CLUSTER_CONFIG = "migration-cluster-config"
+IMAGE_KEY = {"stage": "STAGE_IMAGE", "registry": "REGISTRY_IMAGE"}
+IMAGE_SETTING = {"stage": "migration_stage_image_fqin", "registry": "migration_registry_image_fqin"}   # MO defaults
+PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull")
+
+
+def _pull_failed(why: list) -> bool:
+    return any(reason in w for w in why for reason in PULL_FAILURES)
+
+
+def _image_evidence(pod: dict, why: list) -> list:
+    if not _pull_failed(why):
+        return []
+    return [f"Pod {o.name(pod)}: container {c.get('name')} image {c.get('image')}"
+            for c in o.spec(pod).get("containers") or [] if isinstance(c, dict)]
+
+
+def _image_fix(pod: dict, why: list, kind: str, role: str, ns: str) -> list:
+    if not _pull_failed(why):
+        return []
+    key = IMAGE_KEY[kind]
+    return [f"oc get configmap {CLUSTER_CONFIG} -n {ns} --context <{role}> -o jsonpath='{{.data.{key}}}'    # the "
+            f"image mig-controller gives {kind} pods on that cluster",
+            f"Make it pullable from the {role} cluster's nodes: the registry.redhat.io pull secret on them (OCP 3: "
+            "each node's docker config), or, disconnected, a mirror of the image in the MigrationController there: "
+            f"oc patch migrationcontroller migration-controller -n {ns} --context <{role}> --type merge -p "
+            f"'{{\"spec\":{{\"{IMAGE_SETTING[kind]}\":\"<mirror>/<image>:<tag>\"}}}}' (mig-operator writes {key} "
+            "from it); then run the migration again"]

@@ -188,7 +188,11 @@ def rollback_needed(f: Facts) -> Iterator[Finding]:
     else:
         fix.append(f"oc mig-rollback --plan {plan}    # review the plan, then add --yes")
     if custom:
+        # Deleting a MigPlan deletes its MigMigrations (mig-controller makes the plan their owner,
+        # migmigration_controller.go setOwnerReference; the chapter's 3.5.1): their record goes with it.
         fix += [f"oc get migplan {plan} -n {ns} -o yaml > {plan}.yaml    # keep its PV settings (BZ#1784899)",
+                f"oc mig-gather {o.name(mig)}    # deleting the plan deletes its MigMigrations (it owns them): "
+                "keep their record, and this failure's evidence, first",
                 f"oc delete migplan {plan} -n {ns}",
                 f"then re-create it from {plan}.yaml without status, uid and resourceVersion: oc create -f {plan}.yaml"]
     yield Finding(id="rollback-needed", severity="error",

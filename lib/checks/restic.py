@@ -198,6 +198,8 @@ def restic_restore_errors(f: Facts) -> Iterator[Finding]:
                 objs.append(ref(pvr))
                 pod = o.spec(pvr).get("pod") or {}
                 rp = restic_pod_of(f, pvr)
+                # the chapter's walk (3.5.3.2): Restore -> PodVolumeRestore (names the restic pod) -> its log
+                fix.append(f"oc describe podvolumerestore {o.name(pvr)} -n {f.src.namespace} --context <target>")
                 evidence.append(f"PodVolumeRestore {o.name(pvr)}: volume {o.spec(pvr).get('volume')} of pod "
                                 f"{pod.get('namespace')}/{pod.get('name')}, errors {ps.get('errors', 0)}, "
                                 f"resticErrors {ps.get('resticErrors', 0)}, verifyErrors {ps.get('verifyErrors', 0)}"
@@ -212,4 +214,60 @@ def restic_restore_errors(f: Facts) -> Iterator[Finding]:
                  "is not failed by them, but those volumes' data must be checked") if fid == "restic-verify-errors" \
             else "Restic errors restoring volumes: their data may be missing on the target"
         yield Finding(id=fid, severity=sev, title=title, cluster="target", objects=objs, evidence=evidence,
-                      fix=fix + [f"oc describe restore {rname} -n {f.src.namespace} --context <target>"])
+                      fix=fix + [f"oc describe restore {o.name(restore) if restore is not None else rname or '<restore>'} "
+                                 f"-n {f.src.namespace} --context <target>"])
+
+
+# Go's time.ParseDuration, which Velero's --restic-timeout (--fs-backup-timeout with OADP) flag runs: numbers each
+# with a unit, or a lone 0. The chapter (3.5.3.1) names the units h, m and s, e.g. 3h30m15s; a bare number
+# ("3600", YAML gives an int) or a day ("1d") is refused, and Velero does not start (mig-operator passes
+# restic_timeout as that flag, MTC 1.7+ through the DataProtectionApplication's restic/nodeAgent timeout).
+_GO_DURATION = re.compile(r"[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)")
+
+
+@check("restic-timeout-invalid", current_state=("restic-timeout-invalid",),
+       kinds={"source": ("Pod", "MigrationController"), "target": ("Pod", "MigrationController")})
+def restic_timeout_invalid(f: Facts) -> Iterator[Finding]:
+    """A MigrationController whose restic_timeout Velero cannot parse, on a cluster whose Velero (the migration's:
+    source or target) does not run. Its MigrationController is read only then: the pods are listed anyway
+    (mtc-pod-unhealthy), and a running Velero took the value it was given."""
+    seen: set[str] = set()
+    for role in ("source", "target"):
+        if not f.reachable(role):
+            continue
+        try:
+            velero = podlib.mtc_pods(f.pods(role), "velero")
+            if velero and not any(podlib.problems(p) for p in velero):
+                continue
+            mc = f.controller(role)
+        except MigError:
+            continue                    # restic-timeout's evidence says it could not be read
+        key = o.uid(mc or {}) or role      # the host is the source or target cluster too, often
+        if not mc or key in seen or "restic_timeout" not in o.spec(mc):
+            continue
+        seen.add(key)
+        value = o.spec(mc)["restic_timeout"]
+        text = "" if value is None else str(value).strip()
+        if _GO_DURATION.fullmatch(text):      # ansible templates it into the flag as text
+            continue
+        ctx = context_of(f, role)
+        yield Finding(id="restic-timeout-invalid", severity="error",
+                      title=f"restic_timeout {value!r} of MigrationController {o.name(mc)} is not a duration Velero "
+                      "takes: its Velero does not start", cluster=role, objects=[ref(mc)],
+                      evidence=[f"MigrationController {o.name(mc)} on the {role} cluster: spec.restic_timeout "
+                                f"{value!r} ({type(value).__name__})",
+                                "valid: numbers with the units h, m and s, e.g. 1h, 90m, 3h30m15s "
+                                "(Velero's --restic-timeout / --fs-backup-timeout, Go's time.ParseDuration)"],
+                      fix=[f"oc patch migrationcontroller {o.name(mc)} -n {f.src.namespace} --context {ctx} "
+                           "--type merge -p '{\"spec\":{\"restic_timeout\":\"" + _suggest_valid(text) + "\"}}'",
+                           f"oc get pods -n {f.src.namespace} --context {ctx} -l component=velero    # then Velero "
+                           "restarts with it"])
+
+
+def _suggest_valid(text: str) -> str:
+    """The value meant: a bare number of seconds, or days, in hours; else MTC's default 1h."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(d|days?|s|sec|seconds?)?", text)
+    if not m:
+        return "1h"
+    n = float(m.group(1)) * (86400 if (m.group(2) or "s").startswith("d") else 1)
+    return f"{max(1, math.ceil(n / 3600))}h"

@@ -41,10 +41,19 @@ def restore_results(f, role: str, v: dict) -> list[str]:
     return out[:20] + ([f"... {len(out) - 20} more failed items"] if len(out) > 20 else [])
 
 
+def velero_cli(f, role: str) -> str:
+    """The Velero CLI of the cluster that ran the Backup/Restore, as MTC's troubleshooting documents it: the binary
+    inside the velero pod, so no local velero is needed and its version matches the server's (CAM 1.x: `oc exec
+    $(oc get pods -n openshift-migration -o name | grep velero) -- ./velero ...`; MTC 1.4+: `oc exec
+    deployment/velero -c velero -- ./velero ...`)."""
+    from .restic import context_of
+
+    return f"oc exec deployment/velero -c velero -n {f.src.namespace} --context {context_of(f, role)} -- ./velero"
+
+
 @check("velero-backup-failed", "velero-restore-failed", "velero-warnings", "restore-pvr-failed",
        logs={"source": ("velero",), "target": ("velero",)}, data_not_copied=("restore-pvr-failed",))
 def velero_objects(f: Facts) -> Iterator[Finding]:
-    ns = f.src.namespace
     for role, items, kind in (("source", f.graph.backups, "backup"), ("target", f.graph.restores, "restore")):
         for v in items:
             st = o.status(v)
@@ -61,8 +70,8 @@ def velero_objects(f: Facts) -> Iterator[Finding]:
                 yield Finding(id=f"velero-{kind}-failed", severity="error",
                               title=f"Velero {kind} {phase}: {velero_role(v)}", cluster=role,
                               objects=[ref(v)], evidence=ev,
-                              fix=[f"velero {kind} logs {name} -n {ns}    # its own log, as read here",
-                               f"velero {kind} describe {name} -n {ns} --details",
+                              fix=[f"{velero_cli(f, role)} {kind} logs {name}    # its own log, as read here",
+                               f"{velero_cli(f, role)} {kind} describe {name} --details",
                                f"oc mig-logs {o.name(f.mig)} --cluster {role} --log-source velero --level error"])
             elif phase == "Completed" and o.number(st.get("warnings")):
                 yield Finding(id="velero-warnings", severity="info",

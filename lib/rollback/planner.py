@@ -63,6 +63,7 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     volumes: list[str] = []
     warnings: list[str] = []
     blocked: list[str] = []
+    held_anywhere = False
     for s, d in ctx.pairs:
         objs = ob.target.get(d) or []
         skip = {(a.kind, a.name) for a in acts if a.cluster == "target" and a.namespace == d}
@@ -82,6 +83,7 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
         looked.append(f'target namespace "{d}": ' + (f"{labelled} objects carry {PLAN_LABEL}={ctx.plan_uid}" if labelled
                                                     else f"nothing carries {PLAN_LABEL}={ctx.plan_uid}"))
         held = len({(a.kind, a.name) for a in sacts})       # a VM has two steps: start, then its annotations
+        held_anywhere = held_anywhere or bool(sacts or left_alone)
         looked.append(f'source namespace "{s}": ' + (f"{held} quiesced objects to restore" if sacts else
                                                     "nothing quiesced (no preQuiesce annotations, no quiesce "
                                                     "nodeSelector, no VM MTC stopped)" if not left_alone else
@@ -109,6 +111,12 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     if mig and o.succeeded(mig) and any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts):
         warnings.insert(0, f"migration {o.name(mig)} SUCCEEDED: this deletes the live application on the "
                         "target; executing it needs --force")
+    if mig and not o.succeeded(mig) and not held_anywhere and not ob.unread and not ctx.storage_conversion:
+        # The chapter (3.5, 3.5.4): a rollback is needed when the application was stopped; one the migration did
+        # not stop still runs on the source, and what is left is only what the failed migration left behind.
+        warnings.insert(0, f"nothing in {', '.join(s for s, _ in ctx.pairs)} on the source is held down by MTC's "
+                        "quiesce: the application there needs no rollback (only one the migration stopped does); "
+                        "this plan only removes what the failed migration left")
     if not release and volumes:
         manual.append("PersistentVolumes of the migrated PVCs keep their reclaim policy (see volumes); "
                       "--release-target-pvs would switch copied ones to Delete")

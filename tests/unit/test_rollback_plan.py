@@ -69,6 +69,7 @@ def test_restic_timeout_nothing_restored_gives_a_source_only_plan():
     assert backups == {"f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b-x8k2p", "f7b5e1a2-d4c3-11e9-9c6e-0a580a81020b-4jq7n"}
     assert any('target namespace "rocket-chat": nothing carries' in x for x in plan.looked)
     assert any('source namespace "rocket-chat": 2 quiesced objects' in x for x in plan.looked)
+    assert not [w for w in plan.warnings if "needs no rollback" in w]
 
 
 def test_nothing_on_either_side_refuses_saying_what_it_looked_at():
@@ -92,6 +93,16 @@ def test_source_never_quiesced_gives_a_target_only_plan():
     assert keys(plan, "source") == set()
     assert ("DeploymentConfig", "web") in keys(plan, "target", "delete")
     assert any('source namespace "parts": nothing quiesced' in x for x in plan.looked)
+    # the chapter (3.5): an application the failed migration did not stop needs no rollback; only cleanup is left
+    assert plan.warnings[0].startswith("nothing in parts on the source is held down by MTC's quiesce: the "
+                                       "application there needs no rollback")
+
+
+def test_a_migration_that_failed_before_the_quiesce_step_needs_no_rollback_only_cleanup():
+    plan = plan_of(scenario("failed-before-quiesce"), "liveservices")
+    assert keys(plan, "source", "patch") == set()
+    assert any("needs no rollback" in w for w in plan.warnings)
+    assert {a.verb for a in plan.actions} == {"request-deletion"}
 
 
 def test_an_oc_debug_pod_and_a_recreated_deploymentconfig_are_not_ours():
