@@ -305,7 +305,6 @@ class Facts:
                     when = o.parse_time(logline.parse(rest.decode("utf-8", "replace"), stamp).time)
                     if when:
                         return when
-                return None
         except (ApiError, MigError, OSError):
             return None
         return None

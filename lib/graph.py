@@ -410,8 +410,8 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
         try:
             pods += [p for p in src.list(role, "Pod", g.namespace, labels=mtc.LEGACY_REGISTRY_DC)
                      if mtc.legacy_registry_plan(p) == plan_uid]
-        except (ApiError, MigError):
-            pass              # no right to list pods in MTC's namespace, or a bundle without them: the others stand
+        except (ApiError, MigError) as e:     # the other helpers stand; this one is said, not dropped
+            g.missing.setdefault(role, f"CAM 1.2/1.3 registry pods on {role}: {e}")
     if g.dvms and not any(mtc.helper_kind(p) in ("rsync", "stunnel") for p in pods):
         # MC-1.4.0..1.4.2 label rsync transfer, client and stunnel pods without part-of (lib/mtc.py RSYNC_APP): when
         # the part-of list has none, the DVMs' pods are looked for by their `app` label (one more list per cluster,
@@ -461,10 +461,12 @@ def _logged(src: Source, g: Graph, role: str, spaces: set) -> list[dict]:
                 named.setdefault((p.get("namespace") or "", p["name"]), f"DirectVolumeMigration {o.name(dvm)} "
                                                                         "status.failedPods")
     for dvmp in g.dvmps:
-        st, ns = o.status(dvmp), str(o.spec(dvmp).get("podNamespace") or "")
-        for h in [st] + [h for h in st.get("rsyncPodStatuses") or [] if isinstance(h, dict)]:
-            if h.get("podName"):
-                named.setdefault((ns, h["podName"]), f"DirectVolumeMigrationProgress {o.name(dvmp)} status")
+        ns, watched = g.dvmp_pod(dvmp)
+        if watched:
+            named.setdefault((ns, watched), f"DirectVolumeMigrationProgress {o.name(dvmp)}")
+        for h in o.items(o.status(dvmp).get("rsyncPodStatuses")):
+            if isinstance(h, dict) and h.get("podName"):
+                named.setdefault((ns, str(h["podName"])), f"DirectVolumeMigrationProgress {o.name(dvmp)} status")
     staged = {}
     if role == "source":
         for v in g.pvbs:

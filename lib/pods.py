@@ -5,15 +5,8 @@ from __future__ import annotations
 from . import mtc
 from . import objects as o
 
-# log source -> label selectors tried in order (old names first, newer Velero/OADP after).
-SELECTORS = {
-    "velero": ["component=velero", "app.kubernetes.io/instance=velero"],
-    "restic": [f"name={n}" for n in mtc.RESTIC_NAMES] + ["=".join(mtc.NODE_AGENT_ROLE)]
-    + list(mtc.DATA_PATH_POD_LABELS),
-    "controller": ["app=migration,control-plane=controller-manager",
-                   "control-plane=controller-manager,controller-tools.k8s.io=1.0"],
-}
-LOG_SOURCES = tuple(SELECTORS)
+# The MTC components whose pods have logs of their own (which pods each is: mtc_pods, by lib/mtc.py's labels).
+LOG_SOURCES = ("velero", "restic", "controller")
 
 # A pod known only by the log a must-gather saved of it (lib/mustgather/source.py logged_pods): no spec, no status,
 # only what the file's place says. Under this key: {"file": the log's path in the bundle, "kind": the helper kind

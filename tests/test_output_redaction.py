@@ -53,3 +53,5 @@ def test_crs_and_verify_print_no_secret_in_any_format(sim, kubectl):
     assert any(x["kind"] == "MigMigration" and x["metadata"]["name"] == MIG for x in items)    # the rest stays
     assert yaml.safe_load(outs["-o yaml"].stdout)["kind"] == "List"
     assert "REDACTED-URL-PASSWORD-" in outs["-o jsonpath={.items[*].spec.url}"].stdout
+    assert json.loads(outs["verify -o json"].stdout)["kind"] == "Verdict"          # the leak check read a report
+    assert f"migration {MIG}" in outs["verify "].stdout

@@ -127,7 +127,7 @@ def direct_volume(f):
         for lm in lives:
             yield _live_migration_finding(f, dvm, lm)
         name = o.name(dvm)
-        warned = o.has_condition(f.mig, "SucceededWithWarnings")
+        warned = o.outcome(f.mig) == "SucceededWithWarnings"
         for rec in vols:
             pod = next((p for p in f.graph.helpers_of("source", "rsync")
                         if o.name(p) == rec["pod"] and o.namespace(p) == rec["podNamespace"]), None)

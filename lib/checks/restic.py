@@ -240,8 +240,9 @@ def restic_timeout_invalid(f: Facts) -> Iterator[Finding]:
             if velero and not any(podlib.problems(p) for p in velero):
                 continue
             mc = f.controller(role)
-        except MigError:
-            continue                    # restic-timeout's evidence says it could not be read
+        except MigError as e:
+            f.unchecked(f"restic_timeout of the MigrationController on {role}: {e}")
+            continue
         key = o.uid(mc or {}) or role      # the host is the source or target cluster too, often
         if not mc or key in seen or "restic_timeout" not in o.spec(mc):
             continue
@@ -264,10 +265,20 @@ def restic_timeout_invalid(f: Facts) -> Iterator[Finding]:
                            "restarts with it"])
 
 
+_UNIT_SECONDS = {"d": 86400, "day": 86400, "days": 86400, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600,
+                 "hours": 3600, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "s": 1, "sec": 1,
+                 "secs": 1, "second": 1, "seconds": 1, "": 1}
+
+
 def _suggest_valid(text: str) -> str:
-    """The value meant: a bare number of seconds, or days, in hours; else MTC's default 1h."""
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(d|days?|s|sec|seconds?)?", text)
-    if not m:
+    """The value meant, as Velero takes it: blanks and capitals away when that is all that is wrong ('4 H',
+    '3h 30m'); else its parts (a bare number is seconds; days, hours, minutes by any of their names) rounded up
+    to whole hours; MTC's default 1h when nothing in it is a number."""
+    squeezed = re.sub(r"\s+", "", text).lower()
+    if _GO_DURATION.fullmatch(squeezed):
+        return squeezed
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([a-z]*)", text.lower())
+    if not parts or any(unit not in _UNIT_SECONDS for _, unit in parts):
         return "1h"
-    n = float(m.group(1)) * (86400 if (m.group(2) or "s").startswith("d") else 1)
+    n = sum(float(num) * _UNIT_SECONDS[unit] for num, unit in parts)
     return f"{max(1, math.ceil(n / 3600))}h"

@@ -31,12 +31,15 @@ def last_progress(f):
 
 
 def queued(f) -> list[dict]:
-    """The plan's other unfinished migrations a Postponed migration waits for: mig-controller runs a plan's
-    migrations one at a time (migmigration_controller.go postpone), so its own clock does not stand still while
-    they run; whether one of them is stuck is that one's verdict."""
+    """The plan's older migrations without an end that a Postponed migration waits for: mig-controller runs a
+    plan's migrations one at a time, postponing one while an older one (by creation) has none of Succeeded,
+    Failed or Canceled (migmigration_controller.go postpone), so its own clock does not stand still while they
+    run; whether one of them is stuck is that one's verdict."""
     if not o.has_condition(f.mig, "Postponed"):
         return []
-    return [m for m in f.graph.migrations if o.uid(m) != o.uid(f.mig) and o.phase(m) != "Completed"]
+    mine = o.created(f.mig)
+    return [m for m in f.graph.migrations if o.uid(m) != o.uid(f.mig) and not o.outcome(m)
+            and (mine is None or (o.created(m) or mine) < mine)]
 
 
 def is_stuck(f) -> tuple[bool, float]:

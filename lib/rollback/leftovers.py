@@ -33,7 +33,7 @@ def stage_pod_proof(ctx: Context, pod: dict, role: str) -> str:
         what = "restored copy of an application pod MTC used as a stage pod" if lb.get(APP_POD) else "stage pod"
         return f"{what}: {STAGE_POD}={lb[STAGE_POD]}, " + (f"{MIGPLAN}={ctx.plan_uid}" if lb.get(MIGPLAN) == ctx.plan_uid
                                                           else f"{MIGMIGRATION}={lb[MIGMIGRATION]}")
-    if lb.get(MIGMIGRATION) in uids and lb.get(STAGE_BACKUP) == lb.get(MIGMIGRATION):
+    if lb.get(MIGMIGRATION) in uids and mtc.is_legacy_stage_pod(pod):
         return f"stage pod (CAM 1.2/1.3 labels): {MIGMIGRATION}={lb[MIGMIGRATION]}, {STAGE_BACKUP}"
     return ""
 

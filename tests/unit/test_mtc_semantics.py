@@ -287,3 +287,19 @@ def test_the_verdict_says_mtc_s_own_result_where_it_differs():
     rep = verify(src, mig, now=src.now)
     assert rep.verdict == "SUCCEEDED" and "MTC says" not in text(rep)
     assert rep.to_dict()["mtcResult"] == "Succeeded"
+
+
+def test_a_postponed_migration_waits_only_for_older_ones_without_an_end():
+    """mig-controller's postpone() waits on the plan's older migrations (by creation) that carry none of
+    Succeeded, Failed or Canceled: a newer one queued behind it is not ahead of it."""
+    src = _src("sock-shop-success")
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    mig["status"] = {"conditions": [{"type": "Postponed", "status": "True", "category": "Critical",
+                                     "message": "Postponed 10 seconds to ensure migrations run serially and in order.",
+                                     "lastTransitionTime": "2019-08-29T01:01:30Z"}]}
+    behind = copy.deepcopy(mig)
+    behind["metadata"].update(name="socks-shop-later", uid="later-0001", creationTimestamp="2019-08-29T01:02:00Z")
+    src.doc["objects"]["host"].append(behind)
+    rep = verify(src, "88435fe0", now=o.parse_time("2019-08-29T04:00:00Z"), strict=True)
+    assert rep.verdict == "STUCK"
+    assert not any("socks-shop-later" in e for f in rep.findings for e in f.evidence)

@@ -96,3 +96,20 @@ def test_a_gather_json_of_the_wrong_shape_is_one_error_naming_it(tmp_path, capsy
     with pytest.raises(MigError) as e:
         mig_verify.main([MIG, "--must-gather", str(top)])
     assert "gather.json is not" in e.value.message and field in e.value.message, e.value.message
+
+
+def test_the_first_dated_line_of_a_log_is_found_past_a_first_block_without_one():
+    """A log whose first read holds no datable line (klog, or a must-gather's unstamped copy) still has a first
+    time: the coverage note (`... logs before ...: not in the must-gather`) is not skipped."""
+    from types import SimpleNamespace
+
+    from lib.facts import Facts
+
+    class Logs:
+        def logs(self, *a, **k):
+            yield b"I1017 21:12:21.537230       1 reflector.go:382] no year here\n" * 3
+            yield b'time="2021-01-25T22:49:33Z" level=info msg="dated"\n'
+
+    t = SimpleNamespace(cluster="source", namespace="openshift-migration", pod="velero-1", container="velero")
+    when = Facts._first_line_time(SimpleNamespace(src=Logs()), t)
+    assert when is not None and when.isoformat().startswith("2021-01-25T22:49:33")

@@ -205,7 +205,7 @@ def test_stage_pods_hooks_and_velero_objects_go_first_and_decoys_stay():
 def test_stage_pods_of_cam_1_2_are_recognised_by_their_correlation_labels():
     objs = scenario("stage-pods-left")
     pod = find(objs["source"], "Pod", "stage-postgres-0-h7x2k")
-    for k in ("migplan", "migration.openshift.io/is-stage-pod", "app.kubernetes.io/part-of"):
+    for k in ("migplan", "migration.openshift.io/is-stage-pod"):     # CAM 1.2/1.3 (part-of stays: lib/mtc.py)
         pod["metadata"]["labels"].pop(k)
     assert ("Pod", "stage-postgres-0-h7x2k") in keys(plan_of(objs, "orders"), "source", "delete")
 
@@ -590,3 +590,19 @@ def test_a_two_cluster_plan_is_not_a_storage_conversion_and_swaps_nothing():
     assert not [a for a in plan.actions if a.group == "swap back"]
     assert ("PersistentVolumeClaim", "db-data") in keys(plan, "target", "delete")
     assert ("Deployment", "api") in keys(plan, "target", "delete")
+
+
+def test_a_cam_stage_pod_needs_mtc_s_part_of_label_as_mig_verify_and_mig_crs_see_it():
+    """mig-rollback deletes as a stage pod only what mtc.is_legacy_stage_pod calls one (CAM 1.2/1.3 labels: part-of,
+    migmigration and the same migration's stage-backup label): an application pod with the last two is not."""
+    from types import SimpleNamespace
+
+    from lib import mtc
+    from lib.rollback.leftovers import stage_pod_proof
+
+    ctx = SimpleNamespace(migration_uids=["uid-1"], plan_uid="plan-1")
+    labels = {mtc.MIGMIGRATION: "uid-1", mtc.INCLUDED_IN_STAGE_BACKUP: "uid-1"}
+    app = {"kind": "Pod", "metadata": {"name": "db-0", "labels": dict(labels)}}
+    stage = {"kind": "Pod", "metadata": {"name": "stage-db-0", "labels": {**labels, mtc.PART_OF: mtc.PART_OF_VALUE}}}
+    assert stage_pod_proof(ctx, app, "source") == ""
+    assert stage_pod_proof(ctx, stage, "source").startswith("stage pod (CAM 1.2/1.3 labels)")

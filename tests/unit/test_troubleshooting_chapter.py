@@ -3,6 +3,8 @@ must carry the chapter's own step: run without a server on the scenario files.""
 
 from __future__ import annotations
 
+import pytest
+
 from lib import objects as o
 from lib.verify import verify
 from tests.unit.scenario_source import ScenarioSource
@@ -113,3 +115,25 @@ def test_a_failed_backup_is_debugged_with_the_velero_cli_inside_the_velero_pod()
     cli = "oc exec deployment/velero -c velero -n openshift-migration --context <context of MigCluster ocp3-source> " \
           "-- ./velero backup"
     assert any(x.startswith(f"{cli} logs ") for x in f.fix) and any(x.startswith(f"{cli} describe ") for x in f.fix)
+
+
+def test_a_migration_controller_that_cannot_be_read_is_said_not_dropped():
+    from lib.errors import ApiError
+
+    class Refusing(ScenarioSource):
+        def list(self, role, kind, namespace=None, labels=None, fields=None):
+            if getattr(kind, "kind", kind) == "MigrationController" and role == "target":
+                raise ApiError('migrationcontrollers is forbidden: User "dev" cannot list', 403)
+            return super().list(role, kind, namespace, labels, fields)
+
+    rep = verify(Refusing("restic-timeout-invalid"), "88435fe0", now=ScenarioSource("restic-timeout-invalid").now)
+    assert any("MigrationController" in p and "forbidden" in p for p in rep.problems), rep.problems
+
+
+@pytest.mark.parametrize("given,meant", [("4 H", "4h"), ("3h 30m", "3h30m"), ("90 m", "90m"), ("10 hours", "10h"),
+                                         ("2d", "48h"), ("3600", "1h"), ("5400", "2h"), ("1 day 2 hours", "26h"),
+                                         ("forever", "1h")])
+def test_the_value_suggested_for_an_invalid_restic_timeout_is_the_one_meant(given, meant):
+    from lib.checks.restic import _GO_DURATION, _suggest_valid
+
+    assert _suggest_valid(given) == meant and _GO_DURATION.fullmatch(meant)
