@@ -67,7 +67,7 @@ def redacted(entries: Iterable, r: Redactor) -> Iterator:
     line, which a line alone cannot tell), the parsed fields (`-o json`) taken from the redacted line."""
     streams: dict = {}
     for e in entries:
-        key = (e.cluster, e.source, e.pod, e.container)
+        key = (e.cluster, e.source, e.namespace, e.pod, e.container)
         sr = streams.get(key)
         if sr is None:
             sr = streams[key] = StreamRedactor(r)

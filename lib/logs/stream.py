@@ -28,6 +28,7 @@ class Entry:
     stamp: str            # the API server's timestamp of the line
     line: logline.LogLine
     data: bytes           # the raw bytes of the line, without the timestamp prefix
+    namespace: str = ""   # the pod's: MTC's fixed-name transfer pods (rsync-server) are one per namespace
 
 
 def split_stamp(raw: bytes) -> tuple[str, bytes]:
@@ -141,7 +142,7 @@ def _entries(src, t: Target, needles, level, max_line: int | None = None, **kw) 
         ln = logline.parse(text, stamp)
         if level and not logline.at_least(ln, level):
             continue
-        yield Entry(t.cluster, t.source, t.pod, t.container, stamp, ln, data)
+        yield Entry(t.cluster, t.source, t.pod, t.container, stamp, ln, data, t.namespace)
 
 
 def merged(src, tgts: list[Target], needles: Needles | None, level: str | None = None,

@@ -176,3 +176,17 @@ def test_a_known_secret_in_a_log_line_without_a_keyword_is_replaced():
     out += s.feed(b"nothing here\nseen [Zq8vLm3Ka9Px-Tt4] end\n") + s.close()
     assert b"zq8vlm3ka9px" not in out.lower(), out
     assert out.count(b"REDACTED-") == 3 and b"nothing here\n" in out
+
+
+def test_two_pods_of_one_name_in_two_namespaces_are_two_streams():
+    """MTC's fixed-name transfer pods (rsync-server) exist once per namespace: a key begun and not ended in one
+    does not swallow the other's lines."""
+    from lib import logline
+    from lib.logs.secrets import redacted
+    from lib.logs.stream import Entry
+
+    def entry(ns: str, data: bytes) -> Entry:
+        return Entry("target", "rsync", "rsync-server", "rsync", "", logline.parse(data.decode()), data, ns)
+
+    out = list(redacted([entry("a", b"-----BEGIN PRIVATE KEY-----\n"), entry("b", b"sent 10 bytes\n")], Redactor()))
+    assert [e.namespace for e in out if e.data == b"sent 10 bytes\n"] == ["b"]
