@@ -126,7 +126,7 @@ def _dvmp_row(g: Graph, dvmp: dict, depth: int) -> Row:
     st = o.status(dvmp)
     pvc = g.dvmp_pvc(dvmp)
     pct = st.get("totalProgressPercentage") or st.get("lastObservedProgressPercent") or ""
-    attempts = len(st.get("rsyncPodStatuses") or []) + (1 if st.get("podName") else 0)
+    attempts = len(o.maps(st.get("rsyncPodStatuses"))) + (1 if st.get("podName") else 0)
     links = (f"pvc {pvc.get('namespace', '?')}/{pvc.get('name', '?')} " if pvc else "") + \
         f"pod {o.spec(dvmp).get('podNamespace', '')}/{st.get('podName', '')}"
     msg = ", ".join(x for x in (
@@ -179,7 +179,7 @@ def _pod_row(g: Graph, role: str, p: dict, depth: int) -> Row:
         if lb.get(mtc.RSYNC_ATTEMPT):
             label += f" (attempt {lb[mtc.RSYNC_ATTEMPT]})"
     why = podlib.problems(p)
-    exits = [f"{cs.get('name')} exit {t['exitCode']}" for cs in o.status(p).get("containerStatuses") or []
+    exits = [f"{cs.get('name')} exit {t['exitCode']}" for cs in o.maps(o.status(p).get("containerStatuses"))
              for t in [(cs.get("state") or {}).get("terminated") or {}] if t.get("exitCode")]
     return Row(role, "Pod", o.name(p), label, o.phase(p) or "Pending", len(exits) or "", podlib.restarts(p) or "",
                p, depth, f"ns {o.namespace(p)} node {podlib.node(p) or '?'}", ", ".join(exits + why))

@@ -94,7 +94,7 @@ class Graph:
         if owner is not None:
             return owner in {o.name(v) for v in (self.pvbs if role == "source" else self.pvrs)}
         nodes, pods = self.volume_locations(role)
-        return o.spec(pod).get("nodeName") in nodes or o.name(pod) in pods
+        return str(o.spec(pod).get("nodeName")) in nodes or o.name(pod) in pods
 
     def backups_of(self, migration: dict) -> list[dict]:
         return [b for b in self.backups if o.labels(b).get(MIGRATION_LABEL) == o.uid(migration)]
@@ -128,8 +128,13 @@ class Graph:
         """The DVM spec.persistentVolumeClaims[] entry a DVMP reports on ({} when unknown): DVMPs are named
         md5(<dvm><pvc><ns>) (lib/mtc.dvmp_name), computed once per PVC."""
         if self._dvmp_pvcs is None:
-            self._dvmp_pvcs = {mtc.dvmp_name(o.name(dvm), pvc.get("name", ""), pvc.get("namespace", "")): pvc
-                               for dvm in self.dvms for pvc in o.spec(dvm).get("persistentVolumeClaims") or []}
+            # an entry that is not a map is left out; a name or namespace not text is read as its text
+            by_name: dict = {}
+            for dvm in self.dvms:
+                for entry in o.maps(o.spec(dvm).get("persistentVolumeClaims")):
+                    pvc = {**entry, **{k: str(entry[k]) for k in ("name", "namespace") if entry.get(k) is not None}}
+                    by_name[mtc.dvmp_name(o.name(dvm), pvc.get("name", ""), pvc.get("namespace", ""))] = pvc
+            self._dvmp_pvcs = by_name
         return self._dvmp_pvcs.get(o.name(dvmp)) or {}
 
     def hook_job_names(self) -> set:

@@ -154,6 +154,11 @@ def items(x: Any) -> list:
     return x if isinstance(x, list) else []
 
 
+def maps(x: Any) -> List[dict]:
+    """The entries of a list of maps that are maps: an odd field or entry reads as empty."""
+    return [i for i in items(x) if isinstance(i, dict)]
+
+
 def parse_time(value: Any) -> Optional[_dt.datetime]:
     """An RFC3339 timestamp (or epoch seconds) as an aware datetime; None when absent or unparsable."""
     if value in (None, ""):

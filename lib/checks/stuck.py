@@ -16,7 +16,7 @@ from .registry import Finding, check, ref
 def last_progress(f):
     """The latest time anything of the migration moved: conditions, pipeline steps, Velero objects."""
     times = [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(f.mig)]
-    for step in o.status(f.mig).get("pipeline") or []:
+    for step in o.maps(o.status(f.mig).get("pipeline")):
         times += [o.parse_time(step.get("started")), o.parse_time(step.get("completed"))]
     for v in f.graph.backups + f.graph.restores + f.graph.pvbs + f.graph.pvrs:
         st = o.status(v)

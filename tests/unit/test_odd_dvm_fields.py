@@ -1,0 +1,57 @@
+"""Fields of the wrong type in DVMs, DVMPs, their pods and the migration's pipeline (MC-1.8 live migrations,
+failedPods, rsyncOperations, rsyncPodStatuses, logMessage, containerStatuses, nodeName): mig-verify still
+answers, no check ends in an internal error, and a DVM status list it could not read is named under
+`unchecked`, never read as none."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from lib import mtc
+from lib.verify import verify
+from tests.unit.scenario_source import ScenarioSource
+
+ODD = ["x", 7, True, float("nan"), [1, "a", None], {"a": 1},
+       [{"pvcRef": "x", "pvcReference": ["x"], "name": ["p"], "namespace": {"n": 1}}],
+       [{"pvcRef": {"name": 7, "namespace": ["a"]}, "vmName": {"x": 1}, "lastObservedProgressPercent": "nan%",
+         "totalElapsedTime": 1e300, "message": ["m"], "podName": 7, "logMessage": ["x"], "exitCode": [1],
+         "creationTimestamp": 7, "failed": True}]]
+BENT = [("dvm-rsync-failed", "4b1c6d10", "DirectVolumeMigration", "status", k)
+        for k in (mtc.DVM_FAILED_LIVE_MIGRATIONS, "failedPods", "rsyncOperations")] + \
+       [("dvm-long-running", "7e0c1a22", "DirectVolumeMigration", "status", k) for k in mtc.DVM_LIVE_MIGRATIONS] + \
+       [("dvm-long-running", "7e0c1a22", "DirectVolumeMigration", "spec", "persistentVolumeClaims")] + \
+       [(s, m, "DirectVolumeMigrationProgress", "status", "rsyncPodStatuses") for s, m in (
+           ("dvm-rsync-failed", "4b1c6d10"), ("dvm-long-running", "7e0c1a22"))] + \
+       [("dvm-rsync-failed", "4b1c6d10", "DirectVolumeMigrationProgress", "status", "logMessage")] + \
+       [("dvm-rsync-failed", "4b1c6d10", "Pod", "status", "containerStatuses"),
+        ("dvm-rsync-failed", "4b1c6d10", "Pod", "spec", "containers"),
+        ("dvm-long-running", "7e0c1a22", "Pod", "spec", "nodeName"),
+        ("dvm-long-running", "7e0c1a22", "MigMigration", "status", "pipeline")]
+
+
+@pytest.mark.parametrize("scenario,mig,kind,section,key", BENT)
+def test_an_odd_dvm_field_is_no_internal_error(scenario, mig, kind, section, key):
+    for value in ODD:
+        src = ScenarioSource(scenario)
+        for objs in src.doc["objects"].values():
+            for x in objs:
+                if x["kind"] == kind and isinstance(x.get(section), dict):
+                    x[section][key] = copy.deepcopy(value)
+        rep = verify(src, mig, now=src.now, verbose=True)
+        assert rep.verdict, (key, value)
+        assert not [p for p in rep.problems if "internal error" in p], (key, value, rep.problems)
+
+
+@pytest.mark.parametrize("key", [mtc.DVM_FAILED_LIVE_MIGRATIONS, "runningLiveMigration"])
+def test_a_live_migration_list_of_another_type_is_named_not_read_as_none(key):
+    src = ScenarioSource("dvm-long-running")
+    dvm = next(x for x in src.doc["objects"][src.bound["host"]] if x["kind"] == "DirectVolumeMigration")
+    dvm["status"][key] = "rhel9-vm failed"
+    rep = verify(src, "7e0c1a22", now=src.now, verbose=True)
+    assert any(p == f"DirectVolumeMigration {dvm['metadata']['name']}: status.{key} is a str, not a list: not read"
+               for p in rep.problems), rep.problems
+    dvm["status"][key] = [{"vmName": "a", "pvcRef": {"name": "d", "namespace": "n"}}, "b"]
+    rep = verify(src, "7e0c1a22", now=src.now, verbose=True)
+    assert any(f"1 entries of status.{key} are not maps: not read" in p for p in rep.problems), rep.problems
