@@ -116,7 +116,10 @@ def parse(line: str, stamp: str = "") -> LogLine:
             msg = str(fields.pop("msg", fields.pop("message", "")))
             t = fields.pop("time", None) or fields.pop("ts", None)
             if isinstance(t, (int, float)) and not isinstance(t, bool) and abs(t) >= _EPOCH_MS:
-                t = t / 1000
+                try:
+                    t = t / 1000
+                except OverflowError:       # an int of 400 digits: no time
+                    t = None
             when = parse_time(t) or parse_time(stamp)
             return LogLine(format_time(when), level, msg, fields, text)
     k = _KLOG.match(text)

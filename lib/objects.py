@@ -161,7 +161,7 @@ def maps(x: Any) -> List[dict]:
 
 def parse_time(value: Any) -> Optional[_dt.datetime]:
     """An RFC3339 timestamp (or epoch seconds) as an aware datetime; None when absent or unparsable."""
-    if value in (None, ""):
+    if value in (None, "") or isinstance(value, bool):       # true is no time (not 1970-01-01T00:00:01Z)
         return None
     if isinstance(value, (int, float)):
         try:
@@ -178,9 +178,11 @@ def parse_time(value: Any) -> Optional[_dt.datetime]:
         s = f"{head}.{frac[:6].ljust(6, '0')}{tz}"
     try:
         t = _dt.datetime.fromisoformat(s)
-    except ValueError:
+        t = t if t.tzinfo else t.replace(tzinfo=UTC)
+        t.astimezone(UTC)       # 0001-01-01T00:00:00+14:00, 9999-12-31T23:59:59-01:00: no UTC time
+    except (ValueError, OverflowError):
         return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    return t
 
 
 def created(o: dict) -> Optional[_dt.datetime]:
