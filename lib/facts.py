@@ -325,7 +325,7 @@ class Facts:
         phase sets it when no step failed: migrate.go)."""
         mine = o.created(self.mig)
         for m in self.graph.migrations:
-            if o.spec(m).get("rollback") and o.succeeded(m) and m is not self.mig \
+            if o.spec(m).get("rollback") is True and o.succeeded(m) and m is not self.mig \
                     and (not mine or (o.created(m) or mine) >= mine):
                 return m
         return None

@@ -179,11 +179,11 @@ def migration_type(mig: dict) -> str:
     pkg/controller/migmigration/task.go init): spec.rollback runs Rollback; spec.stage, and spec.migrateState
     (MTC 1.5+ state migration: PVCs and their data only), run Stage; anything else runs Final."""
     sp = o.spec(mig)
-    if sp.get("rollback"):
+    if sp.get("rollback") is True:      # a bool in MTC's types: "false" or 1 in a bundle is none
         return "rollback"
-    if sp.get("stage"):
+    if sp.get("stage") is True:
         return "stage"
-    return "state" if sp.get("migrateState") else "final"
+    return "state" if sp.get("migrateState") is True else "final"
 
 
 def resolve_migration(migrations: list[dict], ref: str, namespace: str) -> dict:

@@ -177,7 +177,7 @@ def rollback_needed(f: Facts) -> Iterator[Finding]:
         ev.append(f"the plan has custom PV settings for {len(custom)} volumes, which a failed migration does not "
                   "keep for quiesced pods (BZ#1784899)")
     fix = []
-    failed_rollbacks = [m for m in f.graph.migrations if o.spec(m).get("rollback") and o.has_condition(m, "Failed")]
+    failed_rollbacks = [m for m in f.graph.migrations if o.spec(m).get("rollback") is True and o.has_condition(m, "Failed")]
     if failed_rollbacks:
         ev.append(f"MTC's rollback {o.name(failed_rollbacks[0])} failed")
     if o.status(mig).get("pipeline") is not None and not failed_rollbacks:     # MTC 1.4+: it has its own rollback

@@ -37,7 +37,7 @@ def migration_state(f: Facts) -> Iterator[Finding]:
                       title="migration was canceled", cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
-    rb = f.rolled_back() if o.succeeded(mig) and not o.spec(mig).get("rollback") else None
+    rb = f.rolled_back() if o.succeeded(mig) and o.spec(mig).get("rollback") is not True else None
     if rb is not None:
         # A successful rollback resets the plan: mig-controller lets a new final migration run after it
         # (validation.go validateFinalMigration) and mig-ui counts only the migrations after it (mig-ui#1090).

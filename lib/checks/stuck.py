@@ -36,7 +36,9 @@ def queued(f) -> list[dict]:
     they run; whether one of them is stuck is that one's verdict."""
     if not o.has_condition(f.mig, "Postponed"):
         return []
-    return [m for m in f.graph.migrations if o.uid(m) != o.uid(f.mig) and o.phase(m) != "Completed"]
+    me = (o.namespace(f.mig), o.name(f.mig))        # by name: a bundle's migrations may all lack a UID
+    return [m for m in f.graph.migrations if m is not f.mig and (o.namespace(m), o.name(m)) != me
+            and o.phase(m) != "Completed"]
 
 
 def is_stuck(f) -> tuple[bool, float]:
