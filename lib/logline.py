@@ -108,7 +108,7 @@ def parse(line: str, stamp: str = "") -> LogLine:
     if text.startswith("{"):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):        # nested past the decoder's stack: no JSON line
             data = None
         if isinstance(data, dict):
             fields = dict(data)

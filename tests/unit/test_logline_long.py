@@ -107,3 +107,9 @@ def test_parse_time_takes_no_bool_and_no_time_outside_utc():
     assert o.parse_time(True) is None and o.parse_time(False) is None
     assert o.parse_time("0001-01-01T00:00:00+14:00") is None and o.parse_time("9999-12-31T23:59:59-01:00") is None
     assert o.parse_time("2021-03-24T10:15:03+01:00") == o.parse_time("2021-03-24T09:15:03Z")
+
+
+def test_a_json_line_nested_past_the_decoder_s_stack_is_an_unparsed_line():
+    line = '{"level":"error","msg":' + "[" * 100000 + "]" * 100000 + "}"
+    parsed = parse(line)
+    assert (parsed.level, parsed.msg) == ("", line)
