@@ -30,12 +30,15 @@ def rate_bytes(text: object) -> float:
     return float(m.group(1)) * _SCALE[m.group(2)] if m else 0.0
 
 
+_MAX_ETA_S = 100 * 365 * 86400      # an estimate past a century (a percentage of 1e-10 %) is none
+
+
 def seconds(text: object) -> float | None:
     """A metav1.Duration (Go duration string) in seconds, None when absent."""
     if text in (None, ""):
         return None
     try:
-        return duration(str(text))
+        return duration(str(text))      # past a Go time.Duration's int64 nanoseconds (292 years): none
     except Exception:
         return None
 
@@ -63,7 +66,8 @@ class Volume:
     def eta(self) -> float | None:
         if not self.moving or not self.elapsed or self.percent <= 0:
             return None
-        return self.elapsed * (100 - self.percent) / self.percent
+        eta = self.elapsed * (100 - self.percent) / self.percent
+        return eta if eta <= _MAX_ETA_S else None
 
 
 @dataclass

@@ -55,3 +55,18 @@ def test_a_live_migration_list_of_another_type_is_named_not_read_as_none(key):
     dvm["status"][key] = [{"vmName": "a", "pvcRef": {"name": "d", "namespace": "n"}}, "b"]
     rep = verify(src, "7e0c1a22", now=src.now, verbose=True)
     assert any(f"1 entries of status.{key} are not maps: not read" in p for p in rep.problems), rep.problems
+
+
+@pytest.mark.parametrize("pct,elapsed", [("0.0000000001%", "1h"), ("50%", "9" * 400 + "h"), ("50%", "99999999999h")])
+def test_a_progress_no_clock_can_hold_is_no_estimate(pct, elapsed):
+    # they were `check dvm-progress: internal error: OverflowError` (an ETA past datetime's years, an infinite
+    # elapsed time)
+    src = ScenarioSource("dvm-long-running")
+    for x in src.doc["objects"][src.bound["host"]]:
+        if x["kind"] == "DirectVolumeMigrationProgress" and x["status"].get("phase") == "Running":
+            x["status"].pop("totalProgressPercentage", None)
+            x["status"].update(lastObservedProgressPercent=pct, rsyncElapsedTime=elapsed, lastObservedTransferRate="9MB/s")
+    rep = verify(src, "7e0c1a22", now=src.now, verbose=True)
+    assert not [p for p in rep.problems if "internal error" in p], rep.problems
+    f = next(x for x in rep.findings if x.id == "dvm-progress")
+    assert "estimated finish" not in f.title
