@@ -32,7 +32,7 @@ def migration_state(f: Facts) -> Iterator[Finding]:
     # spec.canceled set once the migration Completed changes nothing: mig-controller no longer reconciles a
     # Completed MigMigration (migmigration_controller.go Reconcile returns first), so it gets no Canceled.
     if o.has_condition(mig, "Canceled") or o.has_condition(mig, "Canceling") \
-            or (o.spec(mig).get("canceled") and o.phase(mig) != "Completed"):
+            or (o.spec(mig).get("canceled") is True and o.phase(mig) != "Completed"):
         yield Finding(id="migration-canceled", severity="warning",
                       title="migration was canceled", cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],

@@ -315,3 +315,15 @@ def test_a_postponed_migration_is_queued_behind_one_without_a_uid():
     ahead["status"] = {"phase": "EnsureStageBackup", "conditions": []}
     src.doc["objects"]["host"].append(ahead)
     assert verify(src, "88435fe0", now=o.parse_time("2019-08-29T04:00:00Z")).verdict == "RUNNING"
+
+
+def test_a_cancel_flag_that_is_not_true_canceled_nothing():
+    src = _src("sock-shop-success")
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    mig["status"]["phase"] = "EnsureStageBackup"
+    mig["status"]["conditions"] = [c for c in mig["status"].get("conditions", []) if c.get("type") != "Succeeded"]
+    mig["spec"]["canceled"] = "false"
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    assert "migration-canceled" not in {f.id for f in rep.findings}
+    mig["spec"]["canceled"] = True
+    assert "migration-canceled" in {f.id for f in verify(src, "88435fe0", now=src.now, strict=True).findings}
