@@ -28,7 +28,10 @@ BENT = [("dvm-rsync-failed", "4b1c6d10", "DirectVolumeMigration", "status", k)
        [("dvm-rsync-failed", "4b1c6d10", "Pod", "status", "containerStatuses"),
         ("dvm-rsync-failed", "4b1c6d10", "Pod", "spec", "containers"),
         ("dvm-long-running", "7e0c1a22", "Pod", "spec", "nodeName"),
-        ("dvm-long-running", "7e0c1a22", "MigMigration", "status", "pipeline")]
+        ("dvm-long-running", "7e0c1a22", "MigMigration", "status", "pipeline")] + \
+       [("dim-failed", "fe119760", "DirectImageMigration", "status", k) for k in ("failedISs", "errors")] + \
+       [("dim-failed", "fe119760", "DirectImageStreamMigration", s, k) for s, k in (("spec", "imageStreamRef"),
+                                                                                     ("status", "errors"))]
 
 
 @pytest.mark.parametrize("scenario,mig,kind,section,key", BENT)
@@ -70,3 +73,20 @@ def test_a_progress_no_clock_can_hold_is_no_estimate(pct, elapsed):
     assert not [p for p in rep.problems if "internal error" in p], rep.problems
     f = next(x for x in rep.findings if x.id == "dvm-progress")
     assert "estimated finish" not in f.title
+
+
+@pytest.mark.parametrize("scenario,mig,kind,key", [
+    ("dvm-long-running", "7e0c1a22", "DirectVolumeMigration", k)
+    for k in ("persistentVolumeClaims", "errors", "failedPods", "runningPods")] + [
+    ("dim-failed", "fe119760", "DirectImageMigration", k) for k in ("successfulISs", "failedISs", "errors")] + [
+    ("dim-failed", "fe119760", "DirectImageStreamMigration", k) for k in ("imageStreamRef", "errors")])
+def test_mig_crs_rows_of_odd_direct_migrations(scenario, mig, kind, key):
+    from lib import crs, graph
+    for value in (7, True, float("nan")):
+        src = ScenarioSource(scenario)
+        for objs in src.doc["objects"].values():
+            for x in objs:
+                if x["kind"] == kind:
+                    x["spec" if key in ("persistentVolumeClaims", "imageStreamRef") else "status"][key] = value
+        g = graph.build(src, mig)
+        assert [r for r in crs.chain(g) if r.kind == kind], (key, value)
