@@ -80,9 +80,9 @@ class Graph:
         nodes, pods = set(), set()
         for v in (self.pvbs if role == "source" else self.pvrs):
             node = o.spec(v).get("node") or o.status(v).get("node")
-            if node:
+            if node and isinstance(node, str):              # a name of another type names no node
                 nodes.add(node)
-            if o.status(v).get("resticPod"):
+            if o.status(v).get("resticPod") and isinstance(o.status(v)["resticPod"], str):
                 pods.add(o.status(v)["resticPod"])
         return nodes, pods
 
@@ -441,8 +441,9 @@ def _collect(src: Source, g: Graph, role: str, uids: list[str], storage_name: st
         names = [o.name(b) for b in g.backups]
         g.pvbs = _sorted(src.list(role, "PodVolumeBackup", ns, labels=o.in_selector(BACKUP_NAME, names))) \
             if names else []
-        used = {o.spec(b).get("storageLocation") for b in g.backups}
-        vused = {v for b in g.backups for v in (o.spec(b).get("volumeSnapshotLocations") or [])}
+        # names, as text: a location of another type (a list, a map) names none
+        used = {x for b in g.backups for x in [o.spec(b).get("storageLocation")] if isinstance(x, str)}
+        vused = {v for b in g.backups for v in o.items(o.spec(b).get("volumeSnapshotLocations")) if isinstance(v, str)}
     else:
         g.restores = _sorted(src.list(role, "Restore", ns, labels=sel))
         names = [o.name(r) for r in g.restores]

@@ -19,7 +19,7 @@ OWN = set(o.TERMINAL) | {"Running", "Canceling"}
 def migration_state(f: Facts) -> Iterator[Finding]:
     mig = f.mig
     name = o.name(mig)
-    errors = o.status(mig).get("errors") or []
+    errors = o.items(o.status(mig).get("errors"))
     failed = o.condition(mig, "Failed")
     if failed is not None and o.is_true(failed):
         yield Finding(id="migration-failed", severity="error",

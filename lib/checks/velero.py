@@ -50,14 +50,14 @@ def velero_objects(f: Facts) -> Iterator[Finding]:
     for role, items, kind in (("source", f.graph.backups, "backup"), ("target", f.graph.restores, "restore")):
         for v in items:
             st = o.status(v)
-            phase = st.get("phase") or "New"
+            phase = o.phase(v) or "New"
             name = o.name(v)
             if phase in BAD:
                 ev = [f"{v['kind']} {name} ({velero_role(v)}): phase {phase}, errors {st.get('errors', 0)}, "
                       f"warnings {st.get('warnings', 0)}"]
                 if st.get("failureReason"):
                     ev.append(f"failureReason: {st['failureReason']}")
-                ev += [f"validationErrors: {x}" for x in st.get("validationErrors") or []]
+                ev += [f"validationErrors: {x}" for x in o.items(st.get("validationErrors"))]
                 if f.reachable(role):
                     ev += root_causes(f, role, v)
                 yield Finding(id=f"velero-{kind}-failed", severity="error",

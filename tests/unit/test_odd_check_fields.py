@@ -1,0 +1,44 @@
+"""Fields of the wrong type that the checks and the graph read (a Backup's storageLocation or phase a list, a
+PodVolumeBackup's node or progress not what Velero writes, a MigPlan's persistentVolumes a number, replicas a
+word): mig-verify answers, and no check ends in an internal error (they were TypeError/ValueError, two of them
+out of mig-verify itself)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.verify import verify
+from tests.unit.scenario_source import ScenarioSource
+
+BENT = [
+    ("stuck-stage-restore", "Backup", "spec", "storageLocation", [1]),          # raised out of graph.build
+    ("stuck-stage-restore", "Backup", "spec", "volumeSnapshotLocations", 7),     # raised out of graph.build
+    ("stuck-stage-restore", "Backup", "status", "phase", [1]),
+    ("stuck-stage-restore", "Backup", "status", "errors", "x"),
+    ("stuck-stage-restore", "PodVolumeBackup", "spec", "node", [1]),
+    ("stuck-stage-restore", "PodVolumeRestore", "status", "resticPod", [1]),
+    ("hook-failed", "MigMigration", "status", "errors", 7),
+    ("dvm-long-running", "MigPlan", "spec", "persistentVolumes", 7),
+    ("dvm-long-running", "MigPlan", "spec", "persistentVolumes", [{"selection": {"storageClass": ["a"]}}]),
+    ("target-incomplete", "MigPlan", "spec", "persistentVolumes", 7),
+    ("restic-timeout", "Backup", "status", "validationErrors", 7),
+    ("restic-timeout", "PodVolumeBackup", "status", "progress", "x"),
+    ("restic-timeout", "PodVolumeBackup", "status", "progress", {"totalBytes": "x", "bytesDone": [1]}),
+    ("restic-timeout", "StatefulSet", "spec", "replicas", "x"),
+    ("rollback-needed", "Deployment", "spec", "replicas", [1]),
+]
+
+
+@pytest.mark.parametrize("scenario,kind,section,key,value", BENT)
+def test_an_odd_field_a_check_reads_is_no_internal_error(scenario, kind, section, key, value):
+    src = ScenarioSource(scenario)
+    n = 0
+    for objs in src.doc["objects"].values():
+        for x in objs:
+            if x["kind"] == kind and isinstance(x.get(section), dict):
+                x[section][key] = value
+                n += 1
+    assert n
+    rep = verify(src, next(iter(src.expect)), now=src.now, verbose=True)
+    assert rep.verdict
+    assert not [p for p in rep.problems if "internal error" in p], rep.problems
