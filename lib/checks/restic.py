@@ -150,7 +150,8 @@ def restic_pod_of(f, pvr: dict) -> str:
         return str(ps["resticPod"])
     node = ps.get("node")
     if not node:
-        want = o.spec(pvr).get("pod") or {}
+        want = o.spec(pvr).get("pod")
+        want = want if isinstance(want, dict) else {}
         try:
             pods = f.app("target", "Pod")
         except (ApiError, MigError) as e:
@@ -187,8 +188,8 @@ def restic_restore_errors(f: Facts) -> Iterator[Finding]:
         if restore is not None:
             objs.append(ref(restore))
             st = o.status(restore)
-            names = {x.get("name") for x in (st.get("podVolumeRestoreErrors") or []) +
-                     (st.get("podVolumeRestoreResticErrors") or [])}
+            names = {n for x in o.maps(st.get("podVolumeRestoreErrors")) + o.maps(st.get("podVolumeRestoreResticErrors"))
+                     for n in [x.get("name")] if isinstance(n, str)}
             ann = o.annotations(restore)
             evidence.append(f"Restore {o.name(restore)} (target): phase {st.get('phase')}, "
                             f"verify errors {ann.get('velero.io/restore-pvr-verify-error-count', '?')}, "
@@ -199,7 +200,8 @@ def restic_restore_errors(f: Facts) -> Iterator[Finding]:
                 if o.name(pvr) not in names and not (ps.get("errors") or ps.get("resticErrors") or ps.get("verifyErrors")):
                     continue
                 objs.append(ref(pvr))
-                pod = o.spec(pvr).get("pod") or {}
+                pod = o.spec(pvr).get("pod")
+                pod = pod if isinstance(pod, dict) else {}
                 rp = restic_pod_of(f, pvr)
                 evidence.append(f"PodVolumeRestore {o.name(pvr)}: volume {o.spec(pvr).get('volume')} of pod "
                                 f"{pod.get('namespace')}/{pod.get('name')}, errors {ps.get('errors', 0)}, "

@@ -26,6 +26,9 @@ BENT = [
     ("restic-timeout", "PodVolumeBackup", "status", "progress", {"totalBytes": "x", "bytesDone": [1]}),
     ("restic-timeout", "StatefulSet", "spec", "replicas", "x"),
     ("rollback-needed", "Deployment", "spec", "replicas", [1]),
+    ("node-agent", "PodVolumeRestore", "spec", "pod", "x"),
+    ("restic-verify-errors", "Restore", "status", "podVolumeRestoreErrors", "x"),
+    ("restic-verify-errors", "Restore", "status", "podVolumeRestoreResticErrors", [1, {"name": ["a"]}]),
 ]
 
 
