@@ -87,9 +87,9 @@ class MustGatherSource(Source):
 
     @staticmethod
     def _gathered_at(index: dict | None, clusters: List[ClusterDir], stamped: float = 0.0) -> _dt.datetime | None:
-        when = (index or {}).get("finished") or (index or {}).get("started")
-        if when:
-            return o.parse_time(when)
+        when = o.parse_time((index or {}).get("finished")) or o.parse_time((index or {}).get("started"))
+        if when:            # a time gather.json cannot hold ("garbage", year 0) falls back to the files'
+            return when
         newest = max((cd.newest for cd in clusters), default=0.0)      # files read, never followed out
         stamped = max([stamped] + [cd.stamped for cd in clusters])     # oc's `timestamp` files
         if stamped and not stamped <= newest <= stamped + 3600:

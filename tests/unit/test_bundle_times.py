@@ -51,3 +51,15 @@ def test_a_file_dated_centuries_ahead_is_not_when_it_was_gathered(tmp_path):
     os.utime(later, (15032385535, 15032385535))          # year 2446, the latest ext4 holds
     src = open_must_gather(str(top))
     assert src.now == WHEN
+
+
+def test_a_gather_json_time_no_clock_holds_falls_back_to_the_files(tmp_path):
+    import json
+    top = _bundle(tmp_path, b"")
+    (top / "cluster" / "namespaces" / NS / "core" / "pods.yaml").rename(top / "pods.yaml")
+    (top / "cluster").rename(top / "c1")
+    core = top / "c1" / "namespaces" / NS / "core"
+    (top / "pods.yaml").rename(core / "pods.yaml")
+    (top / "gather.json").write_text(json.dumps({"namespace": NS, "started": "garbage", "finished": "9999-12-31T23:59:59-01:00",
+                                                 "clusters": [{"dir": "c1", "name": "c1", "roles": ["host"]}]}))
+    assert open_must_gather(str(top)).now == WHEN
