@@ -100,7 +100,10 @@ def _last_seen(dvmp: dict) -> _dt.datetime | None:
         times.append(o.parse_time(h.get("creationTimestamp")))
     for m in _RSYNC_TIME.finditer(str(st.get("logMessage") or "")):
         y, mo, d, hh, mm, ss = (int(x) for x in m.groups())
-        times.append(_dt.datetime(y, mo, d, hh, mm, ss, tzinfo=o.UTC))
+        try:
+            times.append(_dt.datetime(y, mo, d, hh, mm, ss, tzinfo=o.UTC))
+        except ValueError:          # 2021/13/45 99:99:99 in a hostile logMessage: no time
+            continue
     ts = [t for t in times if t]
     return max(ts) if ts else None
 

@@ -90,3 +90,13 @@ def test_mig_crs_rows_of_odd_direct_migrations(scenario, mig, kind, key):
                     x["spec" if key in ("persistentVolumeClaims", "imageStreamRef") else "status"][key] = value
         g = graph.build(src, mig)
         assert [r for r in crs.chain(g) if r.kind == kind], (key, value)
+
+
+def test_an_rsync_time_no_calendar_holds_in_a_dvmp_log_message_is_no_time():
+    # it raised ValueError('month must be in 1..12') out of mig-verify (running_dvms, _last_seen)
+    src = ScenarioSource("dvm-long-running")
+    for x in src.doc["objects"][src.bound["host"]]:
+        if x["kind"] == "DirectVolumeMigrationProgress":
+            x["status"]["logMessage"] = "2021/13/45 99:99:99 [1] sent 10 bytes\n0000/00/00 00:00:00 [1] x"
+    rep = verify(src, "7e0c1a22", now=src.now, verbose=True)
+    assert rep.verdict and not [p for p in rep.problems if "internal error" in p], rep.problems
