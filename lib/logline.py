@@ -45,7 +45,7 @@ def format_time(t) -> str:
     if t is None:
         return ""
     t = t.astimezone(UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if t.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+    return f"{t.year:04d}-" + t.strftime("%m-%dT%H:%M:%S.%fZ" if t.microsecond else "%m-%dT%H:%M:%SZ")
 
 
 def norm_level(level: str) -> str:

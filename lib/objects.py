@@ -203,7 +203,11 @@ def now() -> _dt.datetime:
 
 
 def format_time(t: Optional[_dt.datetime]) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+    """RFC3339 UTC; the year always four digits (strftime's %Y writes year 1 as "1", which sorts after "2021")."""
+    if not t:
+        return ""
+    u = t.astimezone(UTC)
+    return f"{u.year:04d}-{u:%m-%dT%H:%M:%S}Z"
 
 
 def now_stamp() -> str:

@@ -403,7 +403,7 @@ def read_stamp(top: Path, path: Path) -> float:
             t = _dt.datetime.strptime(f"{day} {clock} {zone}", "%Y-%m-%d %H:%M:%S %z")
         except ValueError:
             continue
-        best = max(best, _past(t.timestamp() + float(f"0.{frac}" if frac else 0)))
+        best = max(best, past(t.timestamp() + float(f"0.{frac}" if frac else 0)))
     return best
 
 
@@ -412,7 +412,7 @@ def read_stamp(top: Path, path: Path) -> float:
 _SKEW_S = 86400
 
 
-def _past(t: float) -> float:
+def past(t: float) -> float:
     """`t` (epoch seconds) when it is not later than now and a day; 0 (no time) otherwise."""
     return t if t <= time.time() + _SKEW_S else 0.0
 
@@ -427,7 +427,7 @@ def _head(p: Path) -> str:
 
 def _mtime(p: Path) -> float:
     try:
-        return _past(p.stat().st_mtime)
+        return past(p.stat().st_mtime)
     except OSError:
         return 0.0
 

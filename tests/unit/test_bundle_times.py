@@ -53,13 +53,27 @@ def test_a_file_dated_centuries_ahead_is_not_when_it_was_gathered(tmp_path):
     assert src.now == WHEN
 
 
-def test_a_gather_json_time_no_clock_holds_falls_back_to_the_files(tmp_path):
+@pytest.mark.parametrize("finished", ["9999-12-31T23:59:59-01:00", "9999-12-31T00:00:00Z", "2999-01-01T00:00:00Z"])
+def test_a_gather_json_time_no_clock_holds_falls_back_to_the_files(tmp_path, finished):
     import json
     top = _bundle(tmp_path, b"")
     (top / "cluster" / "namespaces" / NS / "core" / "pods.yaml").rename(top / "pods.yaml")
     (top / "cluster").rename(top / "c1")
     core = top / "c1" / "namespaces" / NS / "core"
     (top / "pods.yaml").rename(core / "pods.yaml")
-    (top / "gather.json").write_text(json.dumps({"namespace": NS, "started": "garbage", "finished": "9999-12-31T23:59:59-01:00",
+    (top / "gather.json").write_text(json.dumps({"namespace": NS, "started": "garbage", "finished": finished,
                                                  "clusters": [{"dir": "c1", "name": "c1", "roles": ["host"]}]}))
     assert open_must_gather(str(top)).now == WHEN
+
+
+def test_a_since_window_reaching_before_year_one_is_the_whole_log(tmp_path):
+    import json
+    top = _bundle(tmp_path, b"")
+    log = top / "cluster" / "namespaces" / NS / "pods" / "velero-1" / "velero" / "velero" / "logs" / "current.log"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b'0001-01-01T00:30:00Z time="0001-01-01T00:30:00Z" level=info msg=m\n')
+    (top / "cluster").rename(top / "c1")
+    (top / "gather.json").write_text(json.dumps({"namespace": NS, "finished": "0001-01-01T01:00:00Z",
+                                                 "clusters": [{"dir": "c1", "name": "c1", "roles": ["host"]}]}))
+    src = open_must_gather(str(top))
+    assert b"msg=m" in b"".join(src.logs("host", NS, "velero-1", "velero", since_seconds=48 * 3600))

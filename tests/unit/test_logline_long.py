@@ -113,3 +113,9 @@ def test_a_json_line_nested_past_the_decoder_s_stack_is_an_unparsed_line():
     line = '{"level":"error","msg":' + "[" * 100000 + "]" * 100000 + "}"
     parsed = parse(line)
     assert (parsed.level, parsed.msg) == ("", line)
+
+
+def test_times_before_year_1000_keep_four_digits():
+    # strftime's %Y writes year 1 as "1": "1-01-01T00:00:00Z" sorted after every RFC 3339 time
+    assert o.format_time(o.parse_time("0001-01-01T00:00:00Z")) == "0001-01-01T00:00:00Z"
+    assert parse('time="0999-01-01T00:00:00.5Z" level=info msg=x').time == "0999-01-01T00:00:00.500000Z"
