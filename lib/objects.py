@@ -34,7 +34,13 @@ def uid(o: dict) -> str:
 
 
 def labels(o: dict) -> dict:
-    return _d(meta(o).get("labels"))
+    """metadata.labels, their values text as the API server sends them: a number is its text, a value of
+    another type (a list, a map: no label) is left out."""
+    lb = _d(meta(o).get("labels"))
+    if all(isinstance(v, str) for v in lb.values()):
+        return lb
+    return {k: v if isinstance(v, str) else str(v) for k, v in lb.items()
+            if isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool))}
 
 
 def annotations(o: dict) -> dict:

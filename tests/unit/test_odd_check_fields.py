@@ -45,3 +45,20 @@ def test_an_odd_field_a_check_reads_is_no_internal_error(scenario, kind, section
     rep = verify(src, next(iter(src.expect)), now=src.now, verbose=True)
     assert rep.verdict
     assert not [p for p in rep.problems if "internal error" in p], rep.problems
+
+
+@pytest.mark.parametrize("value", [["x"], {"a": 1}])
+def test_label_values_of_another_type_are_no_labels(value):
+    # `unhashable type` in mtc-pod-unhealthy and the restic checks (a data path label a list, a name a map)
+    from lib import objects as o
+    src = ScenarioSource("restic-timeout")
+    for objs in src.doc["objects"].values():
+        for x in objs:
+            if x["kind"] == "Pod":
+                lb = x["metadata"].setdefault("labels", {})
+                for k in list(lb):
+                    lb[k] = value
+                lb["velero.io/pod-volume-backup"] = value
+    rep = verify(src, next(iter(src.expect)), now=src.now, verbose=True)
+    assert not [p for p in rep.problems if "internal error" in p], rep.problems
+    assert o.labels({"metadata": {"labels": {"a": ["x"], "b": 7, "c": "d", "e": True}}}) == {"b": "7", "c": "d"}
