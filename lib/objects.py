@@ -74,8 +74,9 @@ def dig(o: Any, *path, default=None):
 
 
 def conditions(o: dict) -> list:
-    c = status(o).get("conditions")
-    return [x for x in c if isinstance(x, dict)] if isinstance(c, list) else []
+    c = status(o).get("conditions")      # a condition is a map whose type, if any, is text
+    return [x for x in c if isinstance(x, dict) and isinstance(x.get("type"), (str, type(None)))] \
+        if isinstance(c, list) else []
 
 
 def condition(o: dict, ctype: str) -> Optional[dict]:

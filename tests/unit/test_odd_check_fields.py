@@ -62,3 +62,15 @@ def test_label_values_of_another_type_are_no_labels(value):
     rep = verify(src, next(iter(src.expect)), now=src.now, verbose=True)
     assert not [p for p in rep.problems if "internal error" in p], rep.problems
     assert o.labels({"metadata": {"labels": {"a": ["x"], "b": 7, "c": "d", "e": True}}}) == {"b": "7", "c": "d"}
+
+
+def test_conditions_of_another_shape_are_no_conditions():
+    # `unhashable type: 'dict'` in migration-condition (a condition type a map, looked up in a set)
+    src = ScenarioSource("sock-shop-success")
+    for x in src.doc["objects"][src.bound["host"]]:
+        if x["kind"] == "MigMigration":
+            x["status"]["conditions"] = [{"type": {"a": 1}, "status": "True", "category": "Critical"},
+                                         {"type": ["x"], "status": {"a": 1}, "category": ["Critical"], "message": [1]},
+                                         {"type": "Failed", "status": ["True"], "category": 7, "reason": {"r": 1}}]
+    rep = verify(src, next(iter(src.expect)), now=src.now, verbose=True)
+    assert not [p for p in rep.problems if "internal error" in p], rep.problems
