@@ -68,7 +68,7 @@ def _status_message(exc: ApiException) -> tuple[str, str]:
             st = json.loads(body)
             if isinstance(st, dict) and st.get("message"):
                 return st["message"], st.get("reason", "") or ""
-        except ValueError:
+        except (ValueError, RecursionError):       # not a Status, or one nested past the decoder's stack
             pass
     return (exc.reason or f"HTTP {exc.status}").strip(), ""
 

@@ -107,17 +107,17 @@ def _direct_row(obj: dict, depth: int) -> Row:
     failed = o.has_condition(obj, "Failed")
     kind = obj.get("kind", "")
     if kind == "DirectVolumeMigration":
-        pvcs = len(o.spec(obj).get("persistentVolumeClaims") or [])
-        counts = {k: len(st.get(k) or []) for k in ("successfulPods", "runningPods", "pendingPods", "failedPods")}
+        pvcs = len(o.items(o.spec(obj).get("persistentVolumeClaims")))
+        counts = {k: len(o.items(st.get(k))) for k in ("successfulPods", "runningPods", "pendingPods", "failedPods")}
         msg = (f"{pvcs} volumes: {counts['successfulPods']} done, {counts['runningPods']} running, "
                f"{counts['pendingPods']} pending, {counts['failedPods']} failed")
         role = "direct volume migration (rsync)"
     else:
-        msg = (f"{len(st.get('successfulISs') or [])} ImageStreams done, {len(st.get('failedISs') or [])} failed")
+        msg = (f"{len(o.items(st.get('successfulISs')))} ImageStreams done, {len(o.items(st.get('failedISs')))} failed")
         role = "direct image migration"
     problem = _first_problem(obj)
     return Row("host", kind, o.name(obj), role, ("Failed" if failed else o.phase(obj)) or "Pending",
-               len(st.get("errors") or []) + e + (1 if failed and not st.get("errors") else 0), w, obj, depth,
+               len(o.items(st.get("errors"))) + e + (1 if failed and not o.items(st.get("errors")) else 0), w, obj, depth,
                f"itinerary {st.get('itinerary', '')}".strip(), f"{msg}; {problem}" if problem else msg)
 
 
@@ -126,7 +126,7 @@ def _dvmp_row(g: Graph, dvmp: dict, depth: int) -> Row:
     st = o.status(dvmp)
     pvc = g.dvmp_pvc(dvmp)
     pct = st.get("totalProgressPercentage") or st.get("lastObservedProgressPercent") or ""
-    attempts = len(st.get("rsyncPodStatuses") or []) + (1 if st.get("podName") else 0)
+    attempts = len(o.maps(st.get("rsyncPodStatuses"))) + (1 if st.get("podName") else 0)
     pod_ns, pod = g.dvmp_pod(dvmp)
     links = (f"pvc {pvc.get('namespace', '?')}/{pvc.get('name', '?')} " if pvc else "") + f"pod {pod_ns}/{pod}"
     msg = ", ".join(x for x in (
@@ -141,8 +141,9 @@ def _dvmp_row(g: Graph, dvmp: dict, depth: int) -> Row:
 
 
 def _dism_row(obj: dict, depth: int) -> Row:
-    ref = o.spec(obj).get("imageStreamRef") or {}
-    errs = o.status(obj).get("errors") or []
+    ref = o.spec(obj).get("imageStreamRef")
+    ref = ref if isinstance(ref, dict) else {}
+    errs = o.items(o.status(obj).get("errors"))
     failed = o.has_condition(obj, "Failed")
     return Row("host", obj.get("kind", ""), o.name(obj), "imagestream", ("Failed" if failed else o.phase(obj)) or "Pending",
                len(errs), "", obj, depth, f"imagestream {ref.get('namespace', '')}/{ref.get('name', '')}",
@@ -179,7 +180,7 @@ def _pod_row(g: Graph, role: str, p: dict, depth: int) -> Row:
         if lb.get(mtc.RSYNC_ATTEMPT):
             label += f" (attempt {lb[mtc.RSYNC_ATTEMPT]})"
     why = podlib.problems(p)
-    exits = [f"{cs.get('name')} exit {t['exitCode']}" for cs in o.status(p).get("containerStatuses") or []
+    exits = [f"{cs.get('name')} exit {t['exitCode']}" for cs in o.maps(o.status(p).get("containerStatuses"))
              for t in [(cs.get("state") or {}).get("terminated") or {}] if t.get("exitCode")]
     return Row(role, "Pod", o.name(p), label, o.phase(p) or "Pending", len(exits) or "", podlib.restarts(p) or "",
                p, depth, f"ns {o.namespace(p)} node {podlib.node(p) or '?'}", ", ".join(exits + why))

@@ -268,8 +268,8 @@ class Facts:
 
     def _restarted(self, role: str, pod: str, container: str) -> bool:
         p = self._pod(role, pod)
-        return bool(p) and any(cs.get("name") == container and int(cs.get("restartCount") or 0) > 0
-                               for cs in o.status(p or {}).get("containerStatuses") or [])
+        return bool(p) and any(cs.get("name") == container and o.number(cs.get("restartCount")) > 0
+                               for cs in o.maps(o.status(p or {}).get("containerStatuses")))
 
     def _coverage(self, tgts) -> Iterator[str]:
         """Pods started after the migration did: what their predecessors logged is gone from pod logs."""
@@ -324,7 +324,7 @@ class Facts:
         phase sets it when no step failed: migrate.go)."""
         mine = o.created(self.mig)
         for m in self.graph.migrations:
-            if o.spec(m).get("rollback") and o.succeeded(m) and m is not self.mig \
+            if o.spec(m).get("rollback") is True and o.succeeded(m) and m is not self.mig \
                     and (not mine or (o.created(m) or mine) >= mine):
                 return m
         return None

@@ -8,6 +8,7 @@ import re
 import sys
 
 from .errors import UsageError
+from .objects import parse_time
 
 DEFAULT_NAMESPACE = "openshift-migration"
 
@@ -163,12 +164,33 @@ def duration(text: str) -> float:
     """Seconds from a Go-style duration (1h30m, 90s, 250ms) or a bare number of seconds."""
     t = str(text).strip()
     if re.fullmatch(r"\d+(\.\d+)?", t):
-        return float(t)
+        return _in_range(text, float(t))
     parts = _DURATION.findall(t)
     if not parts or "".join(n + u for n, u in parts) != t:
         raise argparse.ArgumentTypeError(f"invalid duration {text!r} (examples: 30s, 5m, 1h30m)")
     scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-    return sum(float(n) * scale[u] for n, u in parts)
+    return _in_range(text, sum(float(n) * scale[u] for n, u in parts))
+
+
+# Go's time.Duration is int64 nanoseconds: kubectl refuses a longer one ("invalid duration"), as this does
+MAX_DURATION_S = (1 << 63) / 1e9
+
+
+def _in_range(text: str, seconds: float) -> float:
+    if not seconds <= MAX_DURATION_S:          # NaN and inf too (a number of 400 digits)
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: longer than 2562047h (Go's time.Duration)")
+    return seconds
+
+
+def int64(text: str) -> int:
+    """A whole number as kubectl takes it (int64): one past its range is refused, not carried into a read."""
+    try:
+        n = int(str(text).strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not -(1 << 63) <= n < (1 << 63):
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}: out of range (a 64-bit integer)")
+    return n
 
 
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
@@ -177,7 +199,7 @@ _RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"
 def rfc3339(text: str) -> str:
     """An RFC3339 time as the API server takes it (sinceTime), e.g. 2006-01-02T15:04:05Z; kept as given."""
     t = str(text).strip()
-    if not _RFC3339.fullmatch(t):
+    if not _RFC3339.fullmatch(t) or parse_time(t) is None:        # month 13, or no UTC time (year 0 or 10000)
         raise argparse.ArgumentTypeError(f"invalid time {text!r} (RFC3339, e.g. 2006-01-02T15:04:05Z)")
     return t
 

@@ -82,9 +82,9 @@ class Graph:
         nodes, pods = set(), set()
         for v in (self.pvbs if role == "source" else self.pvrs):
             node = o.spec(v).get("node") or o.status(v).get("node")
-            if node:
+            if node and isinstance(node, str):              # a name of another type names no node
                 nodes.add(node)
-            if o.status(v).get("resticPod"):
+            if o.status(v).get("resticPod") and isinstance(o.status(v)["resticPod"], str):
                 pods.add(o.status(v)["resticPod"])
         return nodes, pods
 
@@ -96,7 +96,7 @@ class Graph:
         if owner is not None:
             return owner in {o.name(v) for v in (self.pvbs if role == "source" else self.pvrs)}
         nodes, pods = self.volume_locations(role)
-        return o.spec(pod).get("nodeName") in nodes or o.name(pod) in pods
+        return str(o.spec(pod).get("nodeName")) in nodes or o.name(pod) in pods
 
     def backups_of(self, migration: dict) -> list[dict]:
         return [b for b in self.backups if o.labels(b).get(MIGRATION_LABEL) == o.uid(migration)]
@@ -130,8 +130,13 @@ class Graph:
         """The DVM spec.persistentVolumeClaims[] entry a DVMP reports on ({} when unknown): DVMPs are named
         md5(<dvm><pvc><ns>) (lib/mtc.dvmp_name), computed once per PVC."""
         if self._dvmp_pvcs is None:
-            self._dvmp_pvcs = {mtc.dvmp_name(o.name(dvm), pvc.get("name", ""), pvc.get("namespace", "")): pvc
-                               for dvm in self.dvms for pvc in o.spec(dvm).get("persistentVolumeClaims") or []}
+            # an entry that is not a map is left out; a name or namespace not text is read as its text
+            by_name: dict = {}
+            for dvm in self.dvms:
+                for entry in o.maps(o.spec(dvm).get("persistentVolumeClaims")):
+                    pvc = {**entry, **{k: str(entry[k]) for k in ("name", "namespace") if entry.get(k) is not None}}
+                    by_name[mtc.dvmp_name(o.name(dvm), pvc.get("name", ""), pvc.get("namespace", ""))] = pvc
+            self._dvmp_pvcs = by_name
         return self._dvmp_pvcs.get(o.name(dvmp)) or {}
 
     @staticmethod
@@ -190,11 +195,11 @@ def migration_type(mig: dict) -> str:
     pkg/controller/migmigration/task.go init): spec.rollback runs Rollback; spec.stage, and spec.migrateState
     (MTC 1.5+ state migration: PVCs and their data only), run Stage; anything else runs Final."""
     sp = o.spec(mig)
-    if sp.get("rollback"):
+    if sp.get("rollback") is True:      # a bool in MTC's types: "false" or 1 in a bundle is none
         return "rollback"
-    if sp.get("stage"):
+    if sp.get("stage") is True:
         return "stage"
-    return "state" if sp.get("migrateState") else "final"
+    return "state" if sp.get("migrateState") is True else "final"
 
 
 def resolve_migration(migrations: list[dict], ref: str, namespace: str) -> dict:
@@ -549,8 +554,9 @@ def _collect(src: Source, g: Graph, role: str, uids: list[str], storage_name: st
         names = [o.name(b) for b in g.backups]
         g.pvbs = _sorted(src.list(role, "PodVolumeBackup", ns, labels=o.in_selector(BACKUP_NAME, names))) \
             if names else []
-        used = {o.spec(b).get("storageLocation") for b in g.backups}
-        vused = {v for b in g.backups for v in (o.spec(b).get("volumeSnapshotLocations") or [])}
+        # names, as text: a location of another type (a list, a map) names none
+        used = {x for b in g.backups for x in [o.spec(b).get("storageLocation")] if isinstance(x, str)}
+        vused = {v for b in g.backups for v in o.items(o.spec(b).get("volumeSnapshotLocations")) if isinstance(v, str)}
     else:
         g.restores = _sorted(src.list(role, "Restore", ns, labels=sel))
         names = [o.name(r) for r in g.restores]

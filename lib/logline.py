@@ -45,7 +45,7 @@ def format_time(t) -> str:
     if t is None:
         return ""
     t = t.astimezone(UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if t.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+    return f"{t.year:04d}-" + t.strftime("%m-%dT%H:%M:%S.%fZ" if t.microsecond else "%m-%dT%H:%M:%SZ")
 
 
 def norm_level(level: str) -> str:
@@ -108,7 +108,7 @@ def parse(line: str, stamp: str = "") -> LogLine:
     if text.startswith("{"):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):        # nested past the decoder's stack: no JSON line
             data = None
         if isinstance(data, dict):
             fields = dict(data)
@@ -116,7 +116,10 @@ def parse(line: str, stamp: str = "") -> LogLine:
             msg = str(fields.pop("msg", fields.pop("message", "")))
             t = fields.pop("time", None) or fields.pop("ts", None)
             if isinstance(t, (int, float)) and not isinstance(t, bool) and abs(t) >= _EPOCH_MS:
-                t = t / 1000
+                try:
+                    t = t / 1000
+                except OverflowError:       # an int of 400 digits: no time
+                    t = None
             when = parse_time(t) or parse_time(stamp)
             return LogLine(format_time(when), level, msg, fields, text)
     k = _KLOG.match(text)

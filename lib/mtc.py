@@ -255,7 +255,7 @@ def is_block_transfer(pod: dict | None = None, name: str = "") -> bool:
 
 def containers_for(pod: dict, source: str) -> list[str]:
     """The containers to read for log source `source` in a helper pod."""
-    names = [c.get("name", "") for c in o.spec(pod).get("containers") or []]
+    names = [c.get("name", "") for c in o.maps(o.spec(pod).get("containers"))]
     if source == "stunnel":
         return [n for n in names if n == STUNNEL_CONTAINER] or (names if helper_kind(pod) == "stunnel" else [])
     if source == "rsync":

@@ -34,7 +34,13 @@ def uid(o: dict) -> str:
 
 
 def labels(o: dict) -> dict:
-    return _d(meta(o).get("labels"))
+    """metadata.labels, their values text as the API server sends them: a number is its text, a value of
+    another type (a list, a map: no label) is left out."""
+    lb = _d(meta(o).get("labels"))
+    if all(isinstance(v, str) for v in lb.values()):
+        return lb
+    return {k: v if isinstance(v, str) else str(v) for k, v in lb.items()
+            if isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool))}
 
 
 def annotations(o: dict) -> dict:
@@ -68,8 +74,9 @@ def dig(o: Any, *path, default=None):
 
 
 def conditions(o: dict) -> list:
-    c = status(o).get("conditions")
-    return [x for x in c if isinstance(x, dict)] if isinstance(c, list) else []
+    c = status(o).get("conditions")      # a condition is a map whose type, if any, is text
+    return [x for x in c if isinstance(x, dict) and isinstance(x.get("type"), (str, type(None)))] \
+        if isinstance(c, list) else []
 
 
 def condition(o: dict, ctype: str) -> Optional[dict]:
@@ -154,9 +161,14 @@ def items(x: Any) -> list:
     return x if isinstance(x, list) else []
 
 
+def maps(x: Any) -> List[dict]:
+    """The entries of a list of maps that are maps: an odd field or entry reads as empty."""
+    return [i for i in items(x) if isinstance(i, dict)]
+
+
 def parse_time(value: Any) -> Optional[_dt.datetime]:
     """An RFC3339 timestamp (or epoch seconds) as an aware datetime; None when absent or unparsable."""
-    if value in (None, ""):
+    if value in (None, "") or isinstance(value, bool):       # true is no time (not 1970-01-01T00:00:01Z)
         return None
     if isinstance(value, (int, float)):
         try:
@@ -173,9 +185,11 @@ def parse_time(value: Any) -> Optional[_dt.datetime]:
         s = f"{head}.{frac[:6].ljust(6, '0')}{tz}"
     try:
         t = _dt.datetime.fromisoformat(s)
-    except ValueError:
+        t = t if t.tzinfo else t.replace(tzinfo=UTC)
+        t.astimezone(UTC)       # 0001-01-01T00:00:00+14:00, 9999-12-31T23:59:59-01:00: no UTC time
+    except (ValueError, OverflowError):
         return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    return t
 
 
 def created(o: dict) -> Optional[_dt.datetime]:
@@ -196,7 +210,11 @@ def now() -> _dt.datetime:
 
 
 def format_time(t: Optional[_dt.datetime]) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+    """RFC3339 UTC; the year always four digits (strftime's %Y writes year 1 as "1", which sorts after "2021")."""
+    if not t:
+        return ""
+    u = t.astimezone(UTC)
+    return f"{u.year:04d}-{u:%m-%dT%H:%M:%S}Z"
 
 
 def now_stamp() -> str:

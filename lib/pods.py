@@ -62,19 +62,24 @@ def mtc_pods(pods: list[dict], source: str | None = None) -> list[dict]:
 
 
 def containers(pod: dict) -> list[str]:
-    return [c.get("name", "") for c in o.spec(pod).get("containers") or []]
+    return [c.get("name", "") for c in o.maps(o.spec(pod).get("containers"))]
 
 
 def node(pod: dict) -> str:
-    return o.spec(pod).get("nodeName", "")
+    name = o.spec(pod).get("nodeName")
+    return name if isinstance(name, str) else ""
 
 
 def restarts(pod: dict) -> int:
-    return sum(int(cs.get("restartCount") or 0) for cs in o.status(pod).get("containerStatuses") or [])
+    return sum(o.number(cs.get("restartCount")) for cs in o.maps(o.status(pod).get("containerStatuses")))
 
 
 def ready(pod: dict) -> bool:
-    return o.phase(pod) == "Running" and all(cs.get("ready") for cs in o.status(pod).get("containerStatuses") or [])
+    return o.phase(pod) == "Running" and all(cs.get("ready") for cs in o.maps(o.status(pod).get("containerStatuses")))
+
+
+def _map(x) -> dict:
+    return x if isinstance(x, dict) else {}
 
 
 def problems(pod: dict) -> list[str]:
@@ -82,15 +87,15 @@ def problems(pod: dict) -> list[str]:
     out = []
     if o.phase(pod) != "Running":
         out.append(f"phase {o.phase(pod) or 'Unknown'}")
-    for cs in o.status(pod).get("containerStatuses") or []:
+    for cs in o.maps(o.status(pod).get("containerStatuses")):
         name = cs.get("name", "")
-        waiting = (cs.get("state") or {}).get("waiting") or {}
-        last = (cs.get("lastState") or {}).get("terminated") or {}
+        waiting = _map(o.dig(cs, "state", "waiting"))
+        last = _map(o.dig(cs, "lastState", "terminated"))
         if waiting.get("reason"):
             out.append(f"container {name} {waiting['reason']}")
         if last.get("reason") == "OOMKilled":
             out.append(f"container {name} was OOMKilled")
-        if int(cs.get("restartCount") or 0) > 0:
+        if o.number(cs.get("restartCount")) > 0:
             out.append(f"container {name} restarted {cs['restartCount']} times")
         if o.phase(pod) == "Running" and not cs.get("ready"):
             out.append(f"container {name} not ready")

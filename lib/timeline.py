@@ -18,7 +18,7 @@ def rows(report) -> list[Row]:
     """(label, start, end) for each pipeline step, then each Backup/Restore and PodVolume* summary."""
     m, g = report.migration, report.graph
     out: list[Row] = []
-    for step in o.status(m).get("pipeline") or []:
+    for step in o.maps(o.status(m).get("pipeline")):
         label = f"phase {step.get('name')}" + (" (failed)" if step.get("failed") else "")
         out.append((label, o.parse_time(step.get("started")), o.parse_time(step.get("completed"))))
     if not out:

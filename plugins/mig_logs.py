@@ -39,7 +39,7 @@ def parser() -> flags.Parser:
     p.add_argument("-f", "--follow", action="store_true", help="stream new lines until Ctrl-C")
     p.add_argument("--since", type=flags.duration, help="only lines newer than this, e.g. 1h, 30m")
     p.add_argument("--since-time", type=flags.rfc3339, help="only lines after this RFC3339 time")
-    p.add_argument("--tail", type=int, help="last N lines of each container")
+    p.add_argument("--tail", type=flags.int64, help="last N lines of each container")
     p.add_argument("-p", "--previous", action="store_true", help="the previous (crashed) container instance")
     p.add_argument("--timestamps", action="store_true", help="prefix each line with its timestamp")
     p.add_argument("--level", choices=["error", "warning", "info"], help="only lines at this level or worse")

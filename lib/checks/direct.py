@@ -8,7 +8,7 @@ from __future__ import annotations
 from .. import mtc
 from .. import objects as o
 from .. import pods as podlib
-from .progress import seconds
+from .progress import dvm_entries, ref_of, seconds
 from .registry import Finding, check, ref
 
 LOG_LINES = 6        # rsync error lines quoted per failed volume
@@ -22,15 +22,15 @@ def dvm_failed(dvm: dict) -> bool:
 def failed_volumes(f, dvm: dict) -> list[dict]:
     """One record per PVC whose transfer failed for good: {pvc, namespace, pod, dvmp, exit, attempts}.
     Sources: DVM status.failedPods[] and rsyncOperations[failed], DVMPs in phase Failed."""
-    st = o.status(dvm)
     out: dict = {}
-    for p in st.get("failedPods") or []:
-        pvc = p.get("pvcRef") or {}
-        key = (pvc.get("namespace") or p.get("namespace", ""), pvc.get("name", ""))
-        out[key] = {"pvc": key[1], "namespace": key[0], "pod": p.get("name", ""), "podNamespace": p.get("namespace", "")}
-    for op in st.get("rsyncOperations") or []:
+    for p in dvm_entries(f, dvm, "failedPods"):
+        pvc = ref_of(p, "pvcRef")
+        pod, pod_ns = str(p.get("name") or ""), str(p.get("namespace") or "")
+        key = (pvc.get("namespace") or pod_ns, pvc.get("name", ""))
+        out[key] = {"pvc": key[1], "namespace": key[0], "pod": pod, "podNamespace": pod_ns}
+    for op in dvm_entries(f, dvm, "rsyncOperations"):
         if op.get("failed"):
-            pvc = op.get("pvcReference") or {}
+            pvc = ref_of(op, "pvcReference")
             key = (pvc.get("namespace", ""), pvc.get("name", ""))
             out.setdefault(key, {"pvc": key[1], "namespace": key[0], "pod": "", "podNamespace": key[0]})
             out[key]["attempts"] = op.get("currentAttempt")
@@ -48,7 +48,7 @@ def failed_volumes(f, dvm: dict) -> list[dict]:
 
 
 def _exit_code(rec: dict, pod: dict | None) -> str:
-    for cs in o.status(pod or {}).get("containerStatuses") or []:
+    for cs in o.maps(o.status(pod or {}).get("containerStatuses")):
         if cs.get("name") in mtc.RSYNC_CONTAINERS:
             term = (cs.get("state") or {}).get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
             if term.get("exitCode") is not None:
@@ -56,21 +56,21 @@ def _exit_code(rec: dict, pod: dict | None) -> str:
     st = o.status(rec.get("dvmp") or {})
     if st.get("exitCode") is not None:
         return str(st["exitCode"])
-    hist = [h for h in st.get("rsyncPodStatuses") or [] if h.get("exitCode") is not None]
+    hist = [h for h in o.maps(st.get("rsyncPodStatuses")) if h.get("exitCode") is not None]
     return str(hist[-1]["exitCode"]) if hist else "?"
 
 
 def _ran_s(rec: dict, pod: dict | None) -> float | None:
     """How long the rsync container ran: its terminated state's startedAt..finishedAt, else the DVMP's
     containerElapsedTime (of the last attempt)."""
-    for cs in o.status(pod or {}).get("containerStatuses") or []:
+    for cs in o.maps(o.status(pod or {}).get("containerStatuses")):
         if cs.get("name") in mtc.RSYNC_CONTAINERS:
             term = (cs.get("state") or {}).get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
             start, end = o.parse_time(term.get("startedAt")), o.parse_time(term.get("finishedAt"))
             if start and end:
                 return (end - start).total_seconds()
     st = o.status(rec.get("dvmp") or {})
-    hist = [h for h in st.get("rsyncPodStatuses") or [] if h.get("containerElapsedTime")]
+    hist = [h for h in o.maps(st.get("rsyncPodStatuses")) if h.get("containerElapsedTime")]
     return seconds(st.get("containerElapsedTime") or (hist[-1]["containerElapsedTime"] if hist else None))
 
 
@@ -78,7 +78,7 @@ def _history(dvmp: dict) -> list[str]:
     """The DVMP's attempts, oldest first: pod, phase, exit code, elapsed, progress."""
     st = o.status(dvmp)
     out = []
-    for h in (st.get("rsyncPodStatuses") or []) + ([st] if st.get("podName") else []):
+    for h in o.maps(st.get("rsyncPodStatuses")) + ([st] if st.get("podName") else []):
         out.append(f"attempt pod {h.get('podName', '?')}: {h.get('phase', '?')}"
                    + (f", exit code {h['exitCode']}" if h.get("exitCode") is not None else "")
                    + (f", after {h['containerElapsedTime']}" if h.get("containerElapsedTime") else "")
@@ -88,17 +88,18 @@ def _history(dvmp: dict) -> list[str]:
 
 def _message_lines(dvmp: dict) -> list[str]:
     st = o.status(dvmp)
-    msgs = [st.get("logMessage") or ""] + [h.get("logMessage") or "" for h in st.get("rsyncPodStatuses") or []]
+    msgs = [m for m in [st.get("logMessage")] + [h.get("logMessage") for h in o.maps(st.get("rsyncPodStatuses"))]
+            if isinstance(m, str)]      # a message of another type is no text
     return [ln.strip() for m in msgs for ln in m.splitlines() if ln.strip()]
 
 
-def failed_live_migrations(dvm: dict) -> list[dict]:
+def failed_live_migrations(f, dvm: dict) -> list[dict]:
     """MC-1.8: the VM volumes whose live migration failed (DVM status.failedLiveMigration[], lib/mtc)."""
-    return [x for x in o.status(dvm).get(mtc.DVM_FAILED_LIVE_MIGRATIONS) or [] if isinstance(x, dict)]
+    return dvm_entries(f, dvm, mtc.DVM_FAILED_LIVE_MIGRATIONS)
 
 
 def _live_migration_finding(f, dvm: dict, lm: dict) -> Finding:
-    pvc = lm.get("pvcRef") or {}
+    pvc = ref_of(lm, "pvcRef")
     ns = pvc.get("namespace") or lm.get("vmNamespace", "")
     vm = f"{lm.get('vmNamespace') or ns}/{lm.get('vmName') or '?'}"
     return Finding(id="dvm-live-migration-failed", severity="error",
@@ -123,7 +124,7 @@ def direct_volume(f):
     otherwise."""
     for dvm in f.graph.dvms_of(f.mig):
         vols = failed_volumes(f, dvm)
-        lives = failed_live_migrations(dvm)
+        lives = failed_live_migrations(f, dvm)
         for lm in lives:
             yield _live_migration_finding(f, dvm, lm)
         name = o.name(dvm)

@@ -70,7 +70,7 @@ def hooks(f):
             objs = [ref(job)] + ([ref(hook)] if hook else []) + [ref(p) for p in pods]
             for p in pods[-2:]:
                 problems = podlib.problems(p)
-                for cs in o.status(p).get("containerStatuses") or []:
+                for cs in o.maps(o.status(p).get("containerStatuses")):
                     term = (cs.get("state") or {}).get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
                     if term:
                         problems.append(f"container {cs.get('name')} exited {term.get('exitCode')} ({term.get('reason', '')})")

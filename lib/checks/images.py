@@ -23,16 +23,17 @@ def direct_image(f):
             continue
         ev = [f"DirectImageMigration {o.name(dim)}: phase {o.phase(dim) or '?'}"
               + (", condition Failed" if o.has_condition(dim, "Failed") else "")]
-        ev += [f"status.errors: {e}" for e in st.get("errors") or []]
-        for item in st.get("failedISs") or []:
-            dism = (item.get("directMigration") or {}).get("name", "")
+        ev += [f"status.errors: {e}" for e in o.items(st.get("errors"))]
+        for item in o.maps(st.get("failedISs")):
+            dism = o.dig(item, "directMigration", "name", default="")
             ev.append(f"ImageStream {item.get('namespace')}/{item.get('name')} failed"
-                      + (f" (dism {dism})" if dism else "") + "".join(f": {e}" for e in item.get("errors") or []))
+                      + (f" (dism {dism})" if dism else "") + "".join(f": {e}" for e in o.items(item.get("errors"))))
         for d in disms:
-            isref = o.spec(d).get("imageStreamRef") or {}
+            isref = o.spec(d).get("imageStreamRef")
+            isref = isref if isinstance(isref, dict) else {}
             ev.append(f"DirectImageStreamMigration {o.name(d)} (ImageStream {isref.get('namespace')}/"
                       f"{isref.get('name')}): phase {o.phase(d) or '?'}"
-                      + "".join(f"; {e}" for e in o.status(d).get("errors") or []))
+                      + "".join(f"; {e}" for e in o.items(o.status(d).get("errors"))))
         mig_cond = o.condition(f.mig, mtc.COND_DIM_FAILED)
         if o.is_true(mig_cond):
             ev.append(f"MigMigration {o.name(f.mig)}: condition {mtc.COND_DIM_FAILED}: {(mig_cond or {}).get('message', '')}")

@@ -81,9 +81,9 @@ def cluster_scoped(f: Facts) -> Iterator[Finding]:
         return
     missing = []
     target_sc = {o.name(s) for s in f.listed("target", "StorageClass")}
-    for pv in o.spec(f.plan).get("persistentVolumes") or []:
-        sc = (pv.get("selection") or {}).get("storageClass") or pv.get("storageClass")
-        if sc and sc not in target_sc:
+    for pv in o.maps(o.spec(f.plan).get("persistentVolumes")):
+        sc = o.dig(pv, "selection", "storageClass") or pv.get("storageClass")
+        if sc and isinstance(sc, str) and sc not in target_sc:
             missing.append((f"StorageClass {sc}", f"PV {pv.get('name')} (PVC {o.dig(pv, 'pvc', 'name')}) needs it",
                             f"create StorageClass {sc} on the target (copy it if the source has it: oc get storageclass "
                             f"{sc} -o yaml --context <source> | oc apply -f - --context <target>)"))
@@ -133,7 +133,7 @@ def quiesced(obj: dict) -> str:
         key = next((k for k in (QUIESCE_NODE_SELECTOR, "openshift.io/quiesceDaemonSet") if k in sel), "")
         return f"nodeSelector {key}" if key else ""
     count = sp.get("parallelism") if kind == "Job" else sp.get("replicas")
-    if REPLICAS in ann and int(count or 0) == 0:
+    if REPLICAS in ann and o.number(count) == 0:
         return f"{'parallelism' if kind == 'Job' else 'replicas'} 0 (was {ann[REPLICAS]})"
     return ""
 
@@ -171,13 +171,13 @@ def rollback_needed(f: Facts) -> Iterator[Finding]:
     ev = [f"{x.get('kind')} {o.namespace(x)}/{o.name(x)}: {how}" for x, how in held[:15]]
     if len(held) > 15:
         ev.append(f"... and {len(held) - 15} more")
-    custom = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
-              if (pv.get("selection") or {}).get("action") in ("move",) or (pv.get("selection") or {}).get("storageClass")]
+    custom = [pv for pv in o.maps(o.spec(f.plan or {}).get("persistentVolumes"))
+              if o.dig(pv, "selection", "action") in ("move",) or o.dig(pv, "selection", "storageClass")]
     if custom:
         ev.append(f"the plan has custom PV settings for {len(custom)} volumes, which a failed migration does not "
                   "keep for quiesced pods (BZ#1784899)")
     fix = []
-    failed_rollbacks = [m for m in f.graph.migrations if o.spec(m).get("rollback") and o.has_condition(m, "Failed")]
+    failed_rollbacks = [m for m in f.graph.migrations if o.spec(m).get("rollback") is True and o.has_condition(m, "Failed")]
     if failed_rollbacks:
         ev.append(f"MTC's rollback {o.name(failed_rollbacks[0])} failed")
     if o.status(mig).get("pipeline") is not None and not failed_rollbacks:     # MTC 1.4+: it has its own rollback
@@ -230,9 +230,9 @@ def _rollback_from_record(f: Facts) -> Iterator[Finding]:
 
 @check("verify-slow")
 def verify_slow(f: Facts) -> Iterator[Finding]:
-    pvs = [pv for pv in o.spec(f.plan or {}).get("persistentVolumes") or []
-           if (pv.get("selection") or {}).get("verify")
-           and (pv.get("selection") or {}).get("copyMethod", "filesystem") == "filesystem"]
+    pvs = [pv for pv in o.maps(o.spec(f.plan or {}).get("persistentVolumes"))
+           if o.dig(pv, "selection", "verify")
+           and o.dig(pv, "selection", "copyMethod", default="filesystem") == "filesystem"]
     if pvs:
         yield Finding(id="verify-slow", severity="info", title="verify is on for filesystem copies: expect the copy to be slow",
                       cluster="host", objects=[ref(f.plan or {})],

@@ -19,7 +19,7 @@ OWN = set(o.TERMINAL) | {"Running", "Canceling"}
 def migration_state(f: Facts) -> Iterator[Finding]:
     mig = f.mig
     name = o.name(mig)
-    errors = o.status(mig).get("errors") or []
+    errors = o.items(o.status(mig).get("errors"))
     failed = o.condition(mig, "Failed")
     if failed is not None and o.is_true(failed):
         yield Finding(id="migration-failed", severity="error",
@@ -32,12 +32,12 @@ def migration_state(f: Facts) -> Iterator[Finding]:
     # spec.canceled set once the migration Completed changes nothing: mig-controller no longer reconciles a
     # Completed MigMigration (migmigration_controller.go Reconcile returns first), so it gets no Canceled.
     if o.has_condition(mig, "Canceled") or o.has_condition(mig, "Canceling") \
-            or (o.spec(mig).get("canceled") and o.phase(mig) != "Completed"):
+            or (o.spec(mig).get("canceled") is True and o.phase(mig) != "Completed"):
         yield Finding(id="migration-canceled", severity="warning",
                       title="migration was canceled", cluster="host", objects=[ref(mig)],
                       evidence=[f"MigMigration {name}: spec.canceled={o.spec(mig).get('canceled')}, phase {o.phase(mig)}"],
                       fix=["Run a new migration of the plan when ready: create a MigMigration referencing it."])
-    rb = f.rolled_back() if o.succeeded(mig) and not o.spec(mig).get("rollback") else None
+    rb = f.rolled_back() if o.succeeded(mig) and o.spec(mig).get("rollback") is not True else None
     if rb is not None:
         # A successful rollback resets the plan: mig-controller lets a new final migration run after it
         # (validation.go validateFinalMigration) and mig-ui counts only the migrations after it (mig-ui#1090).

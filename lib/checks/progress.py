@@ -30,12 +30,15 @@ def rate_bytes(text: object) -> float:
     return float(m.group(1)) * _SCALE[m.group(2)] if m else 0.0
 
 
+_MAX_ETA_S = 100 * 365 * 86400      # an estimate past a century (a percentage of 1e-10 %) is none
+
+
 def seconds(text: object) -> float | None:
     """A metav1.Duration (Go duration string) in seconds, None when absent."""
     if text in (None, ""):
         return None
     try:
-        return duration(str(text))
+        return duration(str(text))      # past a Go time.Duration's int64 nanoseconds (292 years): none
     except Exception:
         return None
 
@@ -63,7 +66,8 @@ class Volume:
     def eta(self) -> float | None:
         if not self.moving or not self.elapsed or self.percent <= 0:
             return None
-        return self.elapsed * (100 - self.percent) / self.percent
+        eta = self.elapsed * (100 - self.percent) / self.percent
+        return eta if eta <= _MAX_ETA_S else None
 
 
 @dataclass
@@ -92,13 +96,38 @@ class Progress:
 def _last_seen(dvmp: dict) -> _dt.datetime | None:
     st = o.status(dvmp)
     times = [o.parse_time(st.get("creationTimestamp"))]
-    for h in st.get("rsyncPodStatuses") or []:
+    for h in o.maps(st.get("rsyncPodStatuses")):
         times.append(o.parse_time(h.get("creationTimestamp")))
     for m in _RSYNC_TIME.finditer(str(st.get("logMessage") or "")):
         y, mo, d, hh, mm, ss = (int(x) for x in m.groups())
-        times.append(_dt.datetime(y, mo, d, hh, mm, ss, tzinfo=o.UTC))
+        try:
+            times.append(_dt.datetime(y, mo, d, hh, mm, ss, tzinfo=o.UTC))
+        except ValueError:          # 2021/13/45 99:99:99 in a hostile logMessage: no time
+            continue
     ts = [t for t in times if t]
     return max(ts) if ts else None
+
+
+def dvm_entries(f, dvm: dict, key: str) -> list[dict]:
+    """The maps of a DVM's status list `key` (failedPods, rsyncOperations, MC-1.8 *LiveMigration); a list of
+    another type, or entries that are not maps, are left out and named under `unchecked`, never read as none."""
+    value = o.status(dvm).get(key)
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else []
+    out = [x for x in items if isinstance(x, dict)]
+    if len(out) < len(items) or not isinstance(value, list):
+        what = (f"{len(items) - len(out)} entries of status.{key} are not maps" if isinstance(value, list)
+                else f"status.{key} is a {type(value).__name__}, not a list")
+        f.unchecked(f"DirectVolumeMigration {o.name(dvm)}: {what}: not read")
+    return out
+
+
+def ref_of(entry: dict, key: str) -> dict:
+    """An entry's object reference (pvcRef, pvcReference) with its name and namespace as text; {} when odd."""
+    ref = entry.get(key)
+    return {k: str(v) for k, v in ref.items() if k in ("name", "namespace") and v is not None} \
+        if isinstance(ref, dict) else {}
 
 
 def running_dvms(f) -> list[Progress]:
@@ -107,7 +136,7 @@ def running_dvms(f) -> list[Progress]:
     for dvm in f.graph.dvms_of(f.mig):
         if o.phase(dvm) in ("Completed", mtc.DVM_FAILED_PHASE) or o.has_condition(dvm, "Failed"):
             continue
-        pr = Progress(dvm, len(o.spec(dvm).get("persistentVolumeClaims") or []))
+        pr = Progress(dvm, len(o.items(o.spec(dvm).get("persistentVolumeClaims"))))
         for dvmp in f.graph.dvmps_of(dvm):
             st = o.status(dvmp)
             pvc = f.graph.dvmp_pvc(dvmp)
@@ -118,10 +147,8 @@ def running_dvms(f) -> list[Progress]:
                                      seconds(st.get("rsyncElapsedTime") or st.get("containerElapsedTime")),
                                      _last_seen(dvmp)))
         for key, phase in mtc.DVM_LIVE_MIGRATIONS.items():      # MC-1.8 VM live migrations: in the DVM only
-            for lm in o.status(dvm).get(key) or []:
-                if not isinstance(lm, dict):
-                    continue
-                pvc = lm.get("pvcRef") or {}
+            for lm in dvm_entries(f, dvm, key):
+                pvc = ref_of(lm, "pvcRef")
                 pr.volumes.append(Volume(dvm, f"{pvc.get('namespace', '?')}/{pvc.get('name', '?')}", phase,
                                          100.0 if phase == mtc.DVMP_SUCCEEDED else percent(
                                              lm.get("lastObservedProgressPercent")),

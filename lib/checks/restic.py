@@ -61,7 +61,7 @@ def restic_timeout(f: Facts) -> Iterator[Finding]:
             f.log([role], ["velero"])        # records why that Velero's log could not be read
             continue
         suspects = [v for v in items if o.phase(v) not in ("Completed", "New", "")
-                    or int(o.status(v).get("errors") or 0) > 0]
+                    or o.number(o.status(v).get("errors")) > 0]
         hits, where, objs = [], "", []
         for v in suspects:
             entries, src = f.velero_log(role, v)
@@ -90,9 +90,11 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
         if start and end:
             longest = max(longest, (end - start).total_seconds())
     for v in pending:
-        pr = o.status(v).get("progress") or {}
-        done = f", {int(pr.get('bytesDone', 0)) * 100 // max(int(pr.get('totalBytes', 0)) or 1, 1)}% of " \
-               f"{int(pr.get('totalBytes', 0)) / (1 << 30):.0f} GiB" if pr.get("totalBytes") else ""
+        pr = o.status(v).get("progress")
+        pr = pr if isinstance(pr, dict) else {}
+        total = o.number(pr.get("totalBytes"))
+        done = f", {o.number(pr.get('bytesDone')) * 100 // max(total, 1)}% of " \
+               f"{total / (1 << 30):.0f} GiB" if total else ""
         start = o.parse_time(o.status(v).get("startTimestamp"))
         since = f", in progress {o.human_duration((at - start).total_seconds())} when Velero gave up" if start else \
             ", never started"
@@ -129,9 +131,10 @@ def _timeout_finding(f, role, hits, where, objs, vols_of) -> Finding:
 def _fraction_done(pending) -> float:
     fr = []
     for v in pending:
-        pr = o.status(v).get("progress") or {}
-        if pr.get("totalBytes"):
-            fr.append(int(pr.get("bytesDone", 0)) / int(pr["totalBytes"]))
+        pr = o.status(v).get("progress")
+        total = o.number(pr.get("totalBytes")) if isinstance(pr, dict) else 0
+        if total > 0 and isinstance(pr, dict):
+            fr.append(o.number(pr.get("bytesDone")) / total)
     return min(fr) if fr else 1.0
 
 
@@ -147,7 +150,8 @@ def restic_pod_of(f, pvr: dict) -> str:
         return str(ps["resticPod"])
     node = ps.get("node")
     if not node:
-        want = o.spec(pvr).get("pod") or {}
+        want = o.spec(pvr).get("pod")
+        want = want if isinstance(want, dict) else {}
         try:
             pods = f.app("target", "Pod")
         except (ApiError, MigError) as e:
@@ -184,8 +188,8 @@ def restic_restore_errors(f: Facts) -> Iterator[Finding]:
         if restore is not None:
             objs.append(ref(restore))
             st = o.status(restore)
-            names = {x.get("name") for x in (st.get("podVolumeRestoreErrors") or []) +
-                     (st.get("podVolumeRestoreResticErrors") or [])}
+            names = {n for x in o.maps(st.get("podVolumeRestoreErrors")) + o.maps(st.get("podVolumeRestoreResticErrors"))
+                     for n in [x.get("name")] if isinstance(n, str)}
             ann = o.annotations(restore)
             evidence.append(f"Restore {o.name(restore)} (target): phase {st.get('phase')}, "
                             f"verify errors {ann.get('velero.io/restore-pvr-verify-error-count', '?')}, "
@@ -196,7 +200,8 @@ def restic_restore_errors(f: Facts) -> Iterator[Finding]:
                 if o.name(pvr) not in names and not (ps.get("errors") or ps.get("resticErrors") or ps.get("verifyErrors")):
                     continue
                 objs.append(ref(pvr))
-                pod = o.spec(pvr).get("pod") or {}
+                pod = o.spec(pvr).get("pod")
+                pod = pod if isinstance(pod, dict) else {}
                 rp = restic_pod_of(f, pvr)
                 # the chapter's walk (3.5.3.2): Restore -> PodVolumeRestore (names the restic pod) -> its log
                 fix.append(f"oc describe podvolumerestore {o.name(pvr)} -n {f.src.namespace} --context <target>")

@@ -16,7 +16,7 @@ from .registry import Finding, check, ref
 def last_progress(f):
     """The latest time anything of the migration moved: conditions, pipeline steps, Velero objects."""
     times = [o.parse_time(c.get("lastTransitionTime")) for c in o.conditions(f.mig)]
-    for step in o.status(f.mig).get("pipeline") or []:
+    for step in o.maps(o.status(f.mig).get("pipeline")):
         times += [o.parse_time(step.get("started")), o.parse_time(step.get("completed"))]
     for v in f.graph.backups + f.graph.restores + f.graph.pvbs + f.graph.pvrs:
         st = o.status(v)
@@ -37,9 +37,10 @@ def queued(f) -> list[dict]:
     run; whether one of them is stuck is that one's verdict."""
     if not o.has_condition(f.mig, "Postponed"):
         return []
+    me = (o.namespace(f.mig), o.name(f.mig))        # by name: a bundle's migrations may all lack a UID
     mine = o.created(f.mig)
-    return [m for m in f.graph.migrations if o.uid(m) != o.uid(f.mig) and not o.outcome(m)
-            and (mine is None or (o.created(m) or mine) < mine)]
+    return [m for m in f.graph.migrations if m is not f.mig and (o.namespace(m), o.name(m)) != me
+            and not o.outcome(m) and (mine is None or (o.created(m) or mine) < mine)]
 
 
 def is_stuck(f) -> tuple[bool, float]:

@@ -60,9 +60,10 @@ def target_has_everything(f: Facts) -> Iterator[Finding]:
 
 
 def _planned_class(f, pvc_name: str) -> str | None:
-    for pv in o.spec(f.plan or {}).get("persistentVolumes") or []:
+    for pv in o.maps(o.spec(f.plan or {}).get("persistentVolumes")):
         if str(o.dig(pv, "pvc", "name", default="")).split(":")[-1] == pvc_name:
-            return (pv.get("selection") or {}).get("storageClass")
+            sc = o.dig(pv, "selection", "storageClass")
+            return sc if isinstance(sc, str) else None
     return None
 
 

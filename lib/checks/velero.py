@@ -30,14 +30,16 @@ def restore_results(f, role: str, v: dict) -> list[str]:
     """What `velero restore describe` lists under Errors: per namespace, the items that failed and why."""
     try:
         data = json.loads(f.download(role, "RestoreResults", o.name(v)) or b"{}")
-    except (MigError, ValueError):
+    except (MigError, ValueError, RecursionError):
         return []        # the log's grouped lines stand; a missing results file is not a finding
-    errors = (data or {}).get("errors") or {}
+    errors = o.dig(data, "errors")
+    errors = errors if isinstance(errors, dict) else {}      # results of another shape: none read
     out = []
     for scope in ("velero", "cluster"):
-        out += [f"Restore {o.name(v)} results, {scope}: {e}" for e in errors.get(scope) or []]
-    for ns, items in sorted((errors.get("namespaces") or {}).items()):
-        out += [f"Restore {o.name(v)} results, namespace {ns}: {e}" for e in items or []]
+        out += [f"Restore {o.name(v)} results, {scope}: {e}" for e in o.items(errors.get(scope))]
+    spaces = errors.get("namespaces")
+    for ns, items in sorted((spaces if isinstance(spaces, dict) else {}).items()):
+        out += [f"Restore {o.name(v)} results, namespace {ns}: {e}" for e in o.items(items)]
     return out[:20] + ([f"... {len(out) - 20} more failed items"] if len(out) > 20 else [])
 
 
@@ -57,14 +59,14 @@ def velero_objects(f: Facts) -> Iterator[Finding]:
     for role, items, kind in (("source", f.graph.backups, "backup"), ("target", f.graph.restores, "restore")):
         for v in items:
             st = o.status(v)
-            phase = st.get("phase") or "New"
+            phase = o.phase(v) or "New"
             name = o.name(v)
             if phase in BAD:
                 ev = [f"{v['kind']} {name} ({velero_role(v)}): phase {phase}, errors {st.get('errors', 0)}, "
                       f"warnings {st.get('warnings', 0)}"]
                 if st.get("failureReason"):
                     ev.append(f"failureReason: {st['failureReason']}")
-                ev += [f"validationErrors: {x}" for x in st.get("validationErrors") or []]
+                ev += [f"validationErrors: {x}" for x in o.items(st.get("validationErrors"))]
                 if f.reachable(role):
                     ev += root_causes(f, role, v)
                 yield Finding(id=f"velero-{kind}-failed", severity="error",

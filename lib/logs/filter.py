@@ -69,8 +69,10 @@ class Needles:
                 graph.dvms + graph.dvmps + graph.dims + graph.disms:
             words.add(o.name(x))
         words.discard("")
-        minimal = {w for w in words if not any(v != w and w.startswith(v) and _whole(w.encode(), 0, len(v))
-                                               for v in words)}
+        # a word another begins as a derived name finds its lines: the words' own prefixes, looked up (not every
+        # pair: a bundle of thousands of Backups), measured in bytes as the needles are (a name not ASCII)
+        minimal = {w for w in words if not any(w[:i] in words and _whole(w.encode(), 0, len(w[:i].encode()))
+                                               for i in range(1, len(w)))}
         plan = o.name(graph.plan) if graph.plan is not None else ""
         if plan:
             ns = graph.namespace

@@ -60,7 +60,7 @@ def _sane(found: list[Target], errors: list | None) -> list[Target]:
 
 
 def _restarts(pod: dict, container: str) -> int:
-    return next((int(cs.get("restartCount") or 0) for cs in o.status(pod).get("containerStatuses") or []
+    return next((o.number(cs.get("restartCount")) for cs in o.maps(o.status(pod).get("containerStatuses"))
                  if cs.get("name") == container), 0)
 
 

@@ -36,6 +36,7 @@ import json
 import os
 import re
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -402,8 +403,18 @@ def read_stamp(top: Path, path: Path) -> float:
             t = _dt.datetime.strptime(f"{day} {clock} {zone}", "%Y-%m-%d %H:%M:%S %z")
         except ValueError:
             continue
-        best = max(best, t.timestamp() + float(f"0.{frac}" if frac else 0))
+        best = max(best, past(t.timestamp() + float(f"0.{frac}" if frac else 0)))
     return best
+
+
+# A bundle is not gathered after it is read: a time later than this past the clock (a day of skew between the
+# gathering machine and this one) is no time of the bundle (year 2999, or 9999, which no datetime can hold in UTC).
+_SKEW_S = 86400
+
+
+def past(t: float) -> float:
+    """`t` (epoch seconds) when it is not later than now and a day; 0 (no time) otherwise."""
+    return t if t <= time.time() + _SKEW_S else 0.0
 
 
 def _head(p: Path) -> str:
@@ -416,7 +427,7 @@ def _head(p: Path) -> str:
 
 def _mtime(p: Path) -> float:
     try:
-        return p.stat().st_mtime
+        return past(p.stat().st_mtime)
     except OSError:
         return 0.0
 

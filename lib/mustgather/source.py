@@ -18,7 +18,7 @@ from ..logs.stream import split_stamp
 from ..resources import BY_KIND, Resource, resource
 from ..selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 from ..source import Source
-from .layout import ClusterDir, LogFile, check_file, infer_roles, scan
+from .layout import ClusterDir, LogFile, check_file, infer_roles, past, scan
 
 
 def _kind(kind: str | Resource) -> str:
@@ -98,9 +98,10 @@ class MustGatherSource(Source):
 
     @staticmethod
     def _gathered_at(index: dict | None, clusters: List[ClusterDir], stamped: float = 0.0) -> _dt.datetime | None:
-        when = (index or {}).get("finished") or (index or {}).get("started")
-        if when:
-            return o.parse_time(when)
+        when = o.parse_time((index or {}).get("finished")) or o.parse_time((index or {}).get("started"))
+        if when and when.timestamp() == past(when.timestamp()):
+            return when     # a time gather.json cannot hold ("garbage", year 0) or still to come: the files'
+
         newest = max((cd.newest for cd in clusters), default=0.0)      # files read, never followed out
         stamped = max([stamped] + [cd.stamped for cd in clusters])     # oc's `timestamp` files
         if stamped and not stamped <= newest <= stamped + 3600:
@@ -324,7 +325,10 @@ class MustGatherSource(Source):
 
     def _since(self, seconds: int) -> str:
         base = self.now or o.now()
-        return o.format_time(base - _dt.timedelta(seconds=seconds))
+        try:
+            return o.format_time(base - _dt.timedelta(seconds=seconds))
+        except OverflowError:       # a window reaching before year 1: the whole log
+            return o.format_time(_dt.datetime.min.replace(tzinfo=_dt.timezone.utc))
 
     @staticmethod
     def _read(path: Path, timestamps: bool, tail: int | None, since: str | None, plain: bool = False) -> Iterator[bytes]:

@@ -156,8 +156,8 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
     if g.plan is None:
         raise MigError(f'migplan "{plan_name}" not found in namespace {ns}')
     pairs = pick_pairs(g.plan, project, all_namespaces)
-    migs = [m for m in g.migrations if not o.spec(m).get("rollback")]      # newest first
-    rbs = [m for m in g.migrations if o.spec(m).get("rollback")]
+    migs = [m for m in g.migrations if o.spec(m).get("rollback") is not True]      # newest first
+    rbs = [m for m in g.migrations if o.spec(m).get("rollback") is True]
     every = src.list("host", "MigPlan", ns)
     return Context(g.plan, migs[0] if migs else None, pairs, migs, rbs,
                    sharing(every, g.plan, [s for s, _ in pairs]), storage_conversion(g.plan, g.migclusters))

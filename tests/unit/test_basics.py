@@ -74,3 +74,15 @@ def test_since_is_whole_seconds_rounded_up():
     """mig-logs --since 500ms sent sinceSeconds=0, which the API server refuses for every container."""
     assert [flags.since_seconds(flags.duration(t)) for t in ("500ms", "1.2s", "1h")] == [1, 2, 3600]
     assert flags.since_seconds(None) is None and flags.since_seconds(0) is None
+
+
+@pytest.mark.parametrize("argv", [["--since", "99999999999999999999h"], ["--since", "9" * 400 + "h"],
+                                  ["--since", "9" * 400], ["--tail", "99999999999999999999999"],
+                                  ["--since-time", "2021-13-45T99:99:99Z"], ["--since-time", "9999-12-31T23:59:59-01:00"]])
+def test_a_number_or_time_past_what_kubectl_takes_is_one_usage_line(argv, capsys):
+    # they were `unexpected OverflowError` / `unexpected ValueError: cannot convert float NaN`, or no error at all
+    from plugins import mig_logs
+    with pytest.raises(UsageError) as e:
+        mig_logs.main(["mig-1", "--must-gather", "/nonexistent"] + argv)
+    assert "\n" not in e.value.message and argv[0] in e.value.message, e.value.message
+    assert flags.duration("2562047h") == 2562047 * 3600 and flags.int64("9223372036854775807") == (1 << 63) - 1

@@ -109,3 +109,11 @@ def test_a_lone_surrogate_escape_is_printed_as_a_replacement_character(capsys):
         assert code in (0, None) and "m\ufffdx" in out and "p\ufffd" in out, out
     finally:
         srv.shutdown()
+
+
+def test_an_error_body_nested_past_the_parser_s_stack_is_the_http_reason():
+    # a 403/500 whose body is no Status: the message is the HTTP reason (it raised RecursionError from the handler)
+    from lib.client import ApiException, _status_message
+    exc = ApiException(status=403, reason="Forbidden")
+    exc.body = b"[" * 100_000 + b"]" * 100_000
+    assert _status_message(exc) == ("Forbidden", "")

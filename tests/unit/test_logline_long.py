@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from lib import logline
+from lib import objects as o
 from lib.logline import parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,3 +88,34 @@ def test_errors_logged_at_info_pass_an_error_level_filter():
                 'Secret on host MigCluster","secret":""}',
                 'time="2019-09-02T11:10:42Z" level=info msg="Restore completed" restore=openshift-migration/r1'):
         assert not at_least(parse(raw), "warning")
+
+
+@pytest.mark.parametrize("line", [
+    '{"level":"info","ts":1' + "0" * 400 + ',"msg":"m"}',                  # an int no float holds
+    '{"level":"info","ts":true,"msg":"m"}',                                 # true is no time
+    '{"level":"info","ts":NaN,"msg":"m"}', '{"level":"info","ts":-Infinity,"msg":"m"}',
+    '{"level":"info","time":"0001-01-01T00:00:00+14:00","msg":"m"}',       # before year 1 in UTC
+    'time="9999-12-31T23:59:59-01:00" level=info msg=m',                   # after year 9999 in UTC
+])
+def test_a_time_no_clock_holds_is_no_time(line):
+    parsed = logline.parse(line)
+    assert (parsed.time, parsed.level, parsed.msg) == ("", "info", "m")
+    assert logline.parse(line, "2021-03-31T20:38:08Z").time == "2021-03-31T20:38:08Z"     # the API server's
+
+
+def test_parse_time_takes_no_bool_and_no_time_outside_utc():
+    assert o.parse_time(True) is None and o.parse_time(False) is None
+    assert o.parse_time("0001-01-01T00:00:00+14:00") is None and o.parse_time("9999-12-31T23:59:59-01:00") is None
+    assert o.parse_time("2021-03-24T10:15:03+01:00") == o.parse_time("2021-03-24T09:15:03Z")
+
+
+def test_a_json_line_nested_past_the_decoder_s_stack_is_an_unparsed_line():
+    line = '{"level":"error","msg":' + "[" * 100000 + "]" * 100000 + "}"
+    parsed = parse(line)
+    assert (parsed.level, parsed.msg) == ("", line)
+
+
+def test_times_before_year_1000_keep_four_digits():
+    # strftime's %Y writes year 1 as "1": "1-01-01T00:00:00Z" sorted after every RFC 3339 time
+    assert o.format_time(o.parse_time("0001-01-01T00:00:00Z")) == "0001-01-01T00:00:00Z"
+    assert parse('time="0999-01-01T00:00:00.5Z" level=info msg=x').time == "0999-01-01T00:00:00.500000Z"

@@ -249,3 +249,19 @@ def test_data_path_pods_in_verify_finished_or_not_this_migration_s():
     rep = verify(src, "88435fe0", now=src.now, strict=True, verbose=True)
     bad = [(x.id, x.severity, x.title) for x in rep.findings if x.id in ("mtc-pod-unhealthy", "restic-pod-unhealthy")]
     assert bad == [("mtc-pod-unhealthy", "warning", "node-agent data path pod daily-9s8d7 is unhealthy")], bad
+
+
+def test_needles_of_names_not_ascii_and_of_thousands_of_backups():
+    # a bundle's object may carry a name no API server admits: measured in bytes as the needles are, "aé" does
+    # not take "aéb" as its derived name and drop it (its lines were then lost)
+    g = _graph()
+    g.backups = [{"kind": "Backup", "metadata": {"name": "aé"}}, {"kind": "Backup", "metadata": {"name": "aéb"}}]
+    n = Needles(g)
+    assert {"aé", "aéb"} <= set(n.words)
+    assert n.match("x backup=aéb y".encode())
+    # thousands of Backups of the migration: the needles in bounded time, not every pair of names compared
+    g.backups = [{"kind": "Backup", "metadata": {"name": f"mig-1-x{i:05d}-{'q' * 200}"}} for i in range(20000)]
+    from tests.unit.fakes import alarm
+    with alarm(10, TimeoutError("Needles compared every pair of names")):
+        n = Needles(g)
+    assert "mig-1" in n.words and "uid-1" in n.words

@@ -303,3 +303,43 @@ def test_a_postponed_migration_waits_only_for_older_ones_without_an_end():
     rep = verify(src, "88435fe0", now=o.parse_time("2019-08-29T04:00:00Z"), strict=True)
     assert rep.verdict == "STUCK"
     assert not any("socks-shop-later" in e for f in rep.findings for e in f.evidence)
+
+
+# --- booleans and UIDs as a bundle may hold them ----------------------------------------------------------------
+def test_a_rollback_flag_that_is_not_true_rolled_nothing_back():
+    # spec.rollback is a bool in MTC's types (migmigration_types.go): the string "false" is none, not a rollback
+    src = _src("target-incomplete")
+    rb = _rollback_after(src, ROLLBACK_SUCCEEDED)
+    rb["spec"]["rollback"] = "false"
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    ids = {f.id for f in rep.findings}
+    assert "target-incomplete" in ids and "migration-rolled-back" not in ids, ids
+    assert migration_type(rb) == "final"
+
+
+def test_a_postponed_migration_is_queued_behind_one_without_a_uid():
+    src = _src("sock-shop-success")
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    mig["status"] = {"conditions": [{"type": "Postponed", "status": "True", "category": "Critical",
+                                     "message": "Postponed 10 seconds to ensure migrations run serially and in order.",
+                                     "lastTransitionTime": "2019-08-29T01:01:30Z"}]}
+    ahead = copy.deepcopy(mig)
+    ahead["metadata"].update(name="socks-shop-stage-1", creationTimestamp="2019-08-29T01:00:00Z")
+    mig["metadata"].pop("uid")          # uid "" on both: still two migrations
+    ahead["metadata"].pop("uid")
+    ahead["spec"]["stage"] = True
+    ahead["status"] = {"phase": "EnsureStageBackup", "conditions": []}
+    src.doc["objects"]["host"].append(ahead)
+    assert verify(src, "88435fe0", now=o.parse_time("2019-08-29T04:00:00Z")).verdict == "RUNNING"
+
+
+def test_a_cancel_flag_that_is_not_true_canceled_nothing():
+    src = _src("sock-shop-success")
+    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
+    mig["status"]["phase"] = "EnsureStageBackup"
+    mig["status"]["conditions"] = [c for c in mig["status"].get("conditions", []) if c.get("type") != "Succeeded"]
+    mig["spec"]["canceled"] = "false"
+    rep = verify(src, "88435fe0", now=src.now, strict=True)
+    assert "migration-canceled" not in {f.id for f in rep.findings}
+    mig["spec"]["canceled"] = True
+    assert "migration-canceled" in {f.id for f in verify(src, "88435fe0", now=src.now, strict=True).findings}

@@ -173,3 +173,17 @@ def test_a_klog_error_line_of_a_restic_pod_is_an_error_by_its_level():
            'timeoutSeconds=369&watch=true": dial tcp 172.30.0.1:443: connect: connection refused')
     out = grouped_errors([_entry(raw, container="restic")])
     assert len(out) == 1 and out[0].startswith("1x connection: "), out
+
+
+@pytest.mark.parametrize("results", [b"[" * 100_000 + b"]" * 100_000, b"[1]", b'"x"', b'{"errors": ["a"]}',
+                                     b'{"errors": {"velero": 7, "cluster": "c", "namespaces": ["a"]}}',
+                                     b'{"errors": {"namespaces": {"ns": 7}}}'])
+def test_restore_results_of_another_shape_list_nothing(results):
+    from types import SimpleNamespace
+
+    from lib.checks.velero import restore_results
+    f = SimpleNamespace(download=lambda role, kind, name: results)
+    restore = {"kind": "Restore", "metadata": {"name": "r"}}
+    assert restore_results(f, "target", restore) == []
+    good = SimpleNamespace(download=lambda role, kind, name: b'{"errors": {"namespaces": {"ns": ["pod p: denied"]}}}')
+    assert restore_results(good, "target", restore) == ["Restore r results, namespace ns: pod p: denied"]
