@@ -249,17 +249,26 @@ def test_a_canceled_final_migration_is_not_held_to_a_full_target():
 # migrations run serially and in order.", while another migration of the plan is not Completed; mig-ui shows
 # "Postponed". It is RUNNING (blocked.py does not count it), and the condition a note naming what it waits for.
 
-def test_a_postponed_migration_is_running_with_a_note_naming_what_it_waits_for():
+def _postponed_beside(name: str, created: str, running: bool = True) -> tuple:
+    """sock-shop's final migration Postponed, and another migration `name` of its plan created at `created`:
+    running a stage, or (running False) Postponed too."""
     src = _src("sock-shop-success")
     mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
     mig["status"] = {"conditions": [{"type": "Postponed", "status": "True", "category": "Critical",
                                      "message": "Postponed 10 seconds to ensure migrations run serially and in order.",
                                      "lastTransitionTime": "2019-08-29T01:01:30Z"}]}
-    ahead = copy.deepcopy(mig)
-    ahead["metadata"].update(name="socks-shop-stage-1", uid="stage-0001", creationTimestamp="2019-08-29T01:00:00Z")
-    ahead["spec"]["stage"] = True
-    ahead["status"] = {"phase": "EnsureStageBackup", "conditions": []}
-    src.doc["objects"]["host"].append(ahead)
+    other = copy.deepcopy(mig)
+    other["metadata"].update(name=name, creationTimestamp=created)
+    if running:
+        other["spec"]["stage"] = True
+        other["status"] = {"phase": "EnsureStageBackup", "conditions": []}
+    src.doc["objects"]["host"].append(other)
+    return src, mig, other
+
+
+def test_a_postponed_migration_is_running_with_a_note_naming_what_it_waits_for():
+    src, mig, ahead = _postponed_beside("socks-shop-stage-1", "2019-08-29T01:00:00Z")
+    ahead["metadata"]["uid"] = "stage-0001"
     rep = verify(src, "88435fe0", now=o.parse_time("2019-08-29T01:05:00Z"), strict=True)
     f = next(x for x in rep.findings if x.id == "migration-condition" and x.title.startswith("Postponed"))
     assert (rep.verdict, f.severity) == ("RUNNING", "info")
@@ -292,14 +301,8 @@ def test_the_verdict_says_mtc_s_own_result_where_it_differs():
 def test_a_postponed_migration_waits_only_for_older_ones_without_an_end():
     """mig-controller's postpone() waits on the plan's older migrations (by creation) that carry none of
     Succeeded, Failed or Canceled: a newer one queued behind it is not ahead of it."""
-    src = _src("sock-shop-success")
-    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
-    mig["status"] = {"conditions": [{"type": "Postponed", "status": "True", "category": "Critical",
-                                     "message": "Postponed 10 seconds to ensure migrations run serially and in order.",
-                                     "lastTransitionTime": "2019-08-29T01:01:30Z"}]}
-    behind = copy.deepcopy(mig)
-    behind["metadata"].update(name="socks-shop-later", uid="later-0001", creationTimestamp="2019-08-29T01:02:00Z")
-    src.doc["objects"]["host"].append(behind)
+    src, mig, behind = _postponed_beside("socks-shop-later", "2019-08-29T01:02:00Z", running=False)
+    behind["metadata"]["uid"] = "later-0001"
     rep = verify(src, "88435fe0", now=o.parse_time("2019-08-29T04:00:00Z"), strict=True)
     assert rep.verdict == "STUCK"
     assert not any("socks-shop-later" in e for f in rep.findings for e in f.evidence)
@@ -318,18 +321,9 @@ def test_a_rollback_flag_that_is_not_true_rolled_nothing_back():
 
 
 def test_a_postponed_migration_is_queued_behind_one_without_a_uid():
-    src = _src("sock-shop-success")
-    mig = _host(src, "MigMigration", "88435fe0-c9f8-11e9-85e6-5d593ce65e10")
-    mig["status"] = {"conditions": [{"type": "Postponed", "status": "True", "category": "Critical",
-                                     "message": "Postponed 10 seconds to ensure migrations run serially and in order.",
-                                     "lastTransitionTime": "2019-08-29T01:01:30Z"}]}
-    ahead = copy.deepcopy(mig)
-    ahead["metadata"].update(name="socks-shop-stage-1", creationTimestamp="2019-08-29T01:00:00Z")
+    src, mig, ahead = _postponed_beside("socks-shop-stage-1", "2019-08-29T01:00:00Z")
     mig["metadata"].pop("uid")          # uid "" on both: still two migrations
     ahead["metadata"].pop("uid")
-    ahead["spec"]["stage"] = True
-    ahead["status"] = {"phase": "EnsureStageBackup", "conditions": []}
-    src.doc["objects"]["host"].append(ahead)
     assert verify(src, "88435fe0", now=o.parse_time("2019-08-29T04:00:00Z")).verdict == "RUNNING"
 
 
