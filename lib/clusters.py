@@ -102,12 +102,13 @@ class Clusters:
     def _from_migcluster(self, role: str, mc: dict) -> Client:
         spec = o.spec(mc)
         label = f"{role} ({o.name(mc)})"
-        if spec.get("isHostCluster"):
+        if o.is_host_cluster(mc):
             host = self.host
             return Client(host.config, label, self.timeout, host.impersonate)
-        url = spec.get("url")
-        ref = spec.get("serviceAccountSecretRef") or {}
-        if not url or not ref.get("name"):
+        url = spec.get("url") if isinstance(spec.get("url"), str) else ""
+        given = spec.get("serviceAccountSecretRef")
+        ref: dict = given if isinstance(given, dict) else {}
+        if not url or not isinstance(ref.get("name"), str) or not ref["name"]:
             raise MigError(f"{label}: MigCluster has no spec.url or serviceAccountSecretRef; "
                            f"pass --{role}-context")
         try:
@@ -115,13 +116,18 @@ class Clusters:
         except ApiError as e:
             raise ApiError(f"{label}: cannot read its service account token: {e}", e.status, e.reason,
                            label) from None
-        token_b64 = (secret.get("data") or {}).get("saToken")
-        if not token_b64:
-            raise MigError(f"{label}: Secret {ref.get('namespace')}/{ref['name']} has no saToken key")
+        token_b64 = o.dig(secret, "data", "saToken")
+        try:
+            token = base64.b64decode(token_b64, validate=True).decode().strip() if isinstance(token_b64, str) else ""
+        except (ValueError, UnicodeDecodeError):
+            token = ""
+        if not token:
+            raise MigError(f"{label}: Secret {ref.get('namespace')}/{ref['name']} has no saToken key holding a token "
+                           "in base64")
         cfg = Configuration()
         cfg.host = url.rstrip("/")
-        cfg.api_key = {"authorization": "Bearer " + base64.b64decode(token_b64).decode().strip()}
-        cfg.verify_ssl = not spec.get("insecure", False)
-        if spec.get("caBundle"):
+        cfg.api_key = {"authorization": "Bearer " + token}
+        cfg.verify_ssl = spec.get("insecure") is not True      # only a true insecure turns verification off
+        if isinstance(spec.get("caBundle"), str) and spec["caBundle"]:
             cfg.ssl_ca_cert = _ca_file(spec["caBundle"])
         return Client(cfg, label, self.timeout)

@@ -106,6 +106,11 @@ def ref_name(o: Optional[dict], field: str) -> str:
     return _s(_d(spec(o or {}).get(field)).get("name"))
 
 
+def is_host_cluster(migcluster: Optional[dict]) -> bool:
+    """A MigCluster marked as the host (spec.isHostCluster true; a string "false" is not)."""
+    return spec(migcluster or {}).get("isHostCluster") is True
+
+
 def outcome(mig: Optional[dict]) -> str:
     """The condition that decides how a migration ended (TERMINAL's order), '' while it has none. Succeeded with a
     Warn condition in force is SucceededWithWarnings: CAM 1.2/1.3 set Succeeded whatever Warn conditions it had

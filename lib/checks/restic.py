@@ -45,7 +45,7 @@ def context_of(f, role: str) -> str:
     if given:
         return str(given)
     mc = f.graph.migclusters.get(role) or {}
-    if o.spec(mc).get("isHostCluster"):
+    if o.is_host_cluster(mc):
         return "<host context>"
     return f"<context of MigCluster {o.name(mc)}>" if mc else f"<{role} context>"
 

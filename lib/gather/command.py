@@ -55,7 +55,7 @@ def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
     role_plan = o.plan_name(migrations[0]) if migrations else None
     if ref:
         plans = [p for p in plans if o.name(p) == role_plan]
-    roles: dict[str, list] = {o.name(m): (["host"] if o.spec(m).get("isHostCluster") else []) for m in mcs}
+    roles: dict[str, list] = {o.name(m): (["host"] if o.is_host_cluster(m) else []) for m in mcs}
     spaces: dict[str, list] = {o.name(m): [] for m in mcs}
     for p in plans:
         for s, d in o.namespace_pairs(p):

@@ -156,7 +156,7 @@ class MustGatherSource(Source):
                 self._absent.pop(role, None)
                 return
         host = self._roles.get("host")
-        if o.spec(migcluster).get("isHostCluster") is True:
+        if o.is_host_cluster(migcluster):
             if host is not None:
                 self._roles[role] = host
                 self._absent.pop(role, None)
@@ -165,7 +165,7 @@ class MustGatherSource(Source):
         if cur is None or role in cur.roles or host is None or host.coverage.producer != "mtc-image":
             return          # gather.json said so; a plain inspect's one cluster still plays every role
         others = [o.name(m) for m in self._index[id(host)].get("MigCluster", {}).values()
-                  if o.spec(m).get("isHostCluster") is not True] if host else []       # remote ones
+                  if not o.is_host_cluster(m)] if host else []       # remote ones
         if cur is host or any(self._named(cur, n) for n in others if n != name):
             del self._roles[role]
             self._absent[role] = f"no directory of MigCluster {name}, a remote cluster: it was not gathered"

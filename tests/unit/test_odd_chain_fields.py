@@ -79,3 +79,36 @@ def test_a_canceled_pod_volume_restore_counts_as_an_error_in_the_chain():
     g = graph.build(DictSource(_bent(("PodVolumeRestore", None, "status"), {"phase": "Canceled"})), MIG[:8])
     row = next(r for r in crs.chain(g) if r.kind == "PodVolumeRestore")
     assert row.phase == "Canceled" and row.errors == 1
+
+
+def test_a_migcluster_of_odd_fields_is_one_error_and_never_an_insecure_connection():
+    """spec.isHostCluster / insecure as the string "false" are not true (a remote cluster is not the host, its TLS
+    is verified); a url, secret ref or saToken of the wrong type is one MigError, not a traceback."""
+    import base64
+
+    import pytest
+
+    from lib import objects as o
+    from lib.clusters import Clusters
+    from lib.errors import MigError
+
+    tok = base64.b64encode(b"sa-token").decode()
+
+    class Host:
+        def get(self, kind, name, namespace=None):
+            return {"data": {"saToken": {"ok": tok, "list": ["x"], "junk": "%%%notbase64"}.get(name, tok)}}
+
+    c = object.__new__(Clusters)
+    c._host, c.timeout = Host(), 5.0
+
+    def mc(**spec):
+        return {"kind": "MigCluster", "metadata": {"name": "src", "namespace": "openshift-migration"}, "spec": spec}
+
+    ok = dict(url="https://10.0.0.1:6443", serviceAccountSecretRef={"name": "ok", "namespace": "openshift-config"})
+    assert not o.is_host_cluster(mc(isHostCluster="false"))
+    client = c._from_migcluster("source", mc(isHostCluster="false", insecure="false", **ok))
+    assert client.config.host == "https://10.0.0.1:6443" and client.config.verify_ssl is True
+    for odd in (dict(ok, url=7), dict(ok, serviceAccountSecretRef="ok"), dict(ok, serviceAccountSecretRef={"name": 7}),
+                dict(ok, serviceAccountSecretRef={"name": "list"}), dict(ok, serviceAccountSecretRef={"name": "junk"})):
+        with pytest.raises(MigError):
+            c._from_migcluster("source", mc(**odd))
