@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import mtc
 from .. import objects as o
-from .plan import Action
+from .plan import Action, left_alone, unreadable
 from .resolve import PLAN_LABEL, Context
 
 # MTC's labels, named once in lib/mtc.py with their upstream files
@@ -64,13 +64,26 @@ def hook_proof(ctx: Context, obj: dict) -> str:
     return ""
 
 
-def pod_actions(ctx: Context, role: str, pods: list[dict], dvm_uids: set, namespaces: list) -> list[Action]:
+def _odd(x: dict, role: str, manual: list | None) -> bool:
+    """`x` has fields that could not be read: said in `manual`, and left alone."""
+    odd = unreadable(x, [])
+    if odd and manual is not None:
+        manual.append(left_alone(x, o.namespace(x), odd, role))
+    return bool(odd)
+
+
+def pod_actions(ctx: Context, role: str, pods: list[dict], dvm_uids: set, namespaces: list,
+                manual: list | None = None) -> list[Action]:
     acts = []
     for p in pods:
         ns, lb = o.namespace(p), o.labels(p)
         if ns not in namespaces:
             continue
         why = stage_pod_proof(ctx, p, role) or rsync_pod_proof(ctx, p, dvm_uids)
+        ours = why or (role == "source" and lb.get(APP_POD) and (lb.get(MIGPLAN) == ctx.plan_uid
+                                                                 or lb.get(MIGMIGRATION) in set(ctx.migration_uids)))
+        if ours and _odd(p, role, manual):
+            continue
         if why:
             acts.append(Action(role, "delete", "Pod", o.name(p), ns, f"{o.phase(p) or 'exists'} -> deleted", why,
                                "mtc leftovers", o.uid(p)))
@@ -87,17 +100,18 @@ def pod_actions(ctx: Context, role: str, pods: list[dict], dvm_uids: set, namesp
     return acts
 
 
-def hook_actions(ctx: Context, role: str, objs: list[dict]) -> list[Action]:
+def hook_actions(ctx: Context, role: str, objs: list[dict], manual: list | None = None) -> list[Action]:
     acts = []
     for x in objs:
         why = hook_proof(ctx, x)
-        if why and x.get("kind") in ("Job", "ConfigMap"):
+        if why and x.get("kind") in ("Job", "ConfigMap") and not _odd(x, role, manual):
             acts.append(Action(role, "delete", str(x.get("kind")), o.name(x), o.namespace(x), "exists -> deleted",
                                why, "mtc leftovers", o.uid(x)))
     return acts
 
 
-def velero_actions(ctx: Context, backups: dict, requests: dict, restores: list[dict]) -> list[Action]:
+def velero_actions(ctx: Context, backups: dict, requests: dict, restores: list[dict],
+                   manual: list | None = None) -> list[Action]:
     """Backups (the source's, and the copies Velero synced to the target) get a DeleteBackupRequest: Velero then
     removes the CR and its data in the bucket, which a bare delete would not (the Backup would come back from the
     bucket); target Restores are deleted. `backups`, `requests`: role -> objects."""
@@ -105,16 +119,19 @@ def velero_actions(ctx: Context, backups: dict, requests: dict, restores: list[d
     acts = []
     for role in ("source", "target"):
         reqs = requests.get(role) or []
-        asked = {o.labels(r).get(BACKUP_NAME) for r in reqs} | {o.spec(r).get("backupName") for r in reqs}
+        asked = {o.labels(r).get(BACKUP_NAME) for r in reqs} | {
+            n for r in reqs if isinstance(n := o.spec(r).get("backupName"), str)}
         for b in backups.get(role) or []:
             if o.labels(b).get(MIGMIGRATION) not in uids or o.name(b) in asked or o.phase(b) == "Deleting":
+                continue
+            if _odd(b, role, manual):
                 continue
             acts.append(Action(role, "request-deletion", "Backup", o.name(b), o.namespace(b),
                                f"{o.phase(b) or 'New'} -> DeleteBackupRequest",
                                f"Velero Backup of migration {o.labels(b)[MIGMIGRATION]} ({MIGMIGRATION} label)",
                                "velero", o.uid(b)))
     for r in restores:
-        if o.labels(r).get(MIGMIGRATION) not in uids:
+        if o.labels(r).get(MIGMIGRATION) not in uids or _odd(r, "target", manual):
             continue
         acts.append(Action("target", "delete", "Restore", o.name(r), o.namespace(r), f"{o.phase(r) or 'New'} -> deleted",
                            f"Velero Restore of migration {o.labels(r)[MIGMIGRATION]} ({MIGMIGRATION} label)",

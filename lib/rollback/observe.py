@@ -83,7 +83,7 @@ def target_objects(src, ctx: Context, ns: str, resources, pods: Pods) -> list[di
              or STAGE_POD in o.labels(p) or STAGE_BACKUP in o.labels(p) or o.labels(p).get("app") in RSYNC_APPS]
     seen, out = set(), []
     for x in objs:
-        key = (x.get("kind"), o.name(x))
+        key = (str(x.get("kind")), o.name(x))
         if key not in seen:
             seen.add(key)
             out.append(x)
@@ -118,8 +118,8 @@ def active_vms(pods: list[dict], ns: str) -> set:
     for p in pods:
         if o.meta(p).get("deletionTimestamp") or o.status(p).get("phase") in ("Succeeded", "Failed"):
             continue
-        out |= {(ns, r.get("name")) for r in o.meta(p).get("ownerReferences") or []
-                if r.get("kind") == mtc.VMI_KIND}
+        out |= {(ns, r.get("name")) for r in o.maps(o.meta(p).get("ownerReferences"))
+                if r.get("kind") == mtc.VMI_KIND and isinstance(r.get("name"), str)}
     return out
 
 

@@ -86,7 +86,72 @@ def group_of(kind: str) -> str:
 
 
 def owner_uids(x: dict, kind: str) -> set:
-    return {r.get("uid") for r in o.meta(x).get("ownerReferences") or [] if r.get("kind") == kind}
+    return {r.get("uid") for r in o.maps(o.meta(x).get("ownerReferences"))
+            if r.get("kind") == kind and isinstance(r.get("uid"), str)}
+
+
+def _type(v) -> str:
+    return "a number" if isinstance(v, (int, float)) and not isinstance(v, bool) else f"a {type(v).__name__}"
+
+
+# The fields of a kind the rollback reads before it changes an object of it, with their types (an int is no bool).
+FIELDS: dict = {
+    **{k: [(("spec", "replicas"), int)] for k in SCALABLE},
+    "Deployment": [(("spec", "replicas"), int), (("spec", "paused"), bool)],
+    "DeploymentConfig": [(("spec", "replicas"), int), (("spec", "paused"), bool)],
+    "Job": [(("spec", "parallelism"), int)],
+    "CronJob": [(("spec", "suspend"), bool)],
+    "DaemonSet": [(("spec", "template", "spec", "nodeSelector"), dict)],
+    "VirtualMachine": [(("spec", "running"), bool), (("spec", "runStrategy"), str),
+                       (("status", "stateChangeRequests"), list)],
+    "PersistentVolume": [(("spec", "claimRef"), dict), (("spec", "persistentVolumeReclaimPolicy"), str)],
+}
+
+
+def unreadable(x: dict, fields: list | None = None) -> list[str]:
+    """The fields of object `x` the rollback reads before it changes it, of a type the API server never sends
+    (its name, uid, resourceVersion, annotations, ownerReferences, and those FIELDS lists for its kind, or
+    `fields`): an object with any is left alone, never changed from a guess."""
+    out = []
+    md = x.get("metadata")
+    if not isinstance(md, dict):
+        return [f"metadata is {_type(md)}"]
+    if not isinstance(md.get("name"), str) or not md.get("name"):
+        out.append("metadata.name is " + ("empty" if md.get("name") in (None, "") else _type(md.get("name"))))
+    for k in ("uid", "resourceVersion"):
+        if md.get(k) is not None and not isinstance(md.get(k), str):
+            out.append(f"metadata.{k} is {_type(md.get(k))}")
+    ann = md.get("annotations")
+    if ann is not None and not isinstance(ann, dict):
+        out.append(f"metadata.annotations is {_type(ann)}")
+    elif ann:
+        out += [f"annotation {k} is {_type(v)}" for k, v in ann.items() if not isinstance(v, str)]
+    refs = md.get("ownerReferences")
+    if refs is not None and (not isinstance(refs, list) or not all(isinstance(r, dict) for r in refs)):
+        out.append(f"metadata.ownerReferences is {_type(refs)}" if not isinstance(refs, list) else
+                   "metadata.ownerReferences holds entries that are not maps")
+    kind = x.get("kind")
+    for path, want in (FIELDS.get(kind, []) if isinstance(kind, str) else []) if fields is None else fields:
+        v: object = x
+        for i, step in enumerate(path):
+            if v is None:
+                break
+            if not isinstance(v, dict):
+                out.append(f"{'.'.join(path[:i])} is {_type(v)}")
+                break
+            v = v.get(step)
+        else:
+            if v is not None and (not isinstance(v, want) or (want is int and isinstance(v, bool))):
+                out.append(f"{'.'.join(path)} is {_type(v)}")
+    return out
+
+
+def left_alone(x: dict, ns: str, odd: list[str], cluster: str = "") -> str:
+    """The manual line for an object whose fields could not be read: what was odd, and that it was not changed."""
+    where = f"{ns}/" if ns else ""
+    return (f"{x.get('kind')} {where}{o.name(x) or '?'}" + (f" ({cluster})" if cluster else "")
+            + f": {'; '.join(odd)}, not the type the API server sends: not read, so left as it is; check it "
+            "and roll it back by hand")
 
 
 def _older_than_its_deletion(rc: dict, dcname: str | None, gone: dict) -> bool:
@@ -135,9 +200,11 @@ def proven_dc_leftovers(ctx: Context, ns: str, objs: list[dict], journaled_dcs: 
 
 
 def target_actions(ctx: Context, ns: str, objs: list[dict], stop_daemonsets: bool,
-                   journaled_dcs: dict | None = None, skip: set | None = None) -> list[Action]:
+                   journaled_dcs: dict | None = None, skip: set | None = None,
+                   manual: list | None = None) -> list[Action]:
     """Delete what carries the plan's label in destination namespace `ns` (and DeploymentConfigs' leftovers);
-    optionally stop DaemonSets instead. `skip`: (kind, name) planned elsewhere (MTC leftovers)."""
+    optionally stop DaemonSets instead. `skip`: (kind, name) planned elsewhere (MTC leftovers). An object whose
+    fields could not be read is left alone, said in `manual`."""
     acts: list[Action] = []
     leftovers = proven_dc_leftovers(ctx, ns, objs, journaled_dcs)
     seen = set(skip or ())
@@ -153,6 +220,11 @@ def target_actions(ctx: Context, ns: str, objs: list[dict], stop_daemonsets: boo
         else:
             continue
         if kind in NEVER_DELETE:
+            continue
+        odd = unreadable(x, FIELDS["DaemonSet"] if kind == "DaemonSet" and stop_daemonsets else [])
+        if odd:
+            if manual is not None:
+                manual.append(left_alone(x, ns, odd, "target"))
             continue
         if kind == "DaemonSet" and stop_daemonsets:
             sel = o.dig(x, "spec", "template", "spec", "nodeSelector") or {}
@@ -218,6 +290,9 @@ def _daemonset_action(x: dict, ann: dict, base: dict, ns: str, manual: list):
     except ValueError:
         manual.append(f"DaemonSet {ns}/{o.name(x)}: {NODE_SELECTOR} is not JSON; set its nodeSelector by hand")
         return None
+    if not isinstance(orig, dict):      # JSON of another shape (a list, a number, text)
+        manual.append(f"DaemonSet {ns}/{o.name(x)}: {NODE_SELECTOR} is not a JSON map; set its nodeSelector by hand")
+        return None
     sel = {k: None for k in cur if k not in orig}
     sel.update(orig)
     return Action(change=f"nodeSelector {json.dumps(cur)} -> {json.dumps(orig)}", reason=NODE_SELECTOR,
@@ -233,7 +308,15 @@ def swappable(x: dict) -> bool:
     return x.get("kind") in SWAPPABLE and not (x.get("kind") == "ReplicaSet" and o.meta(x).get("ownerReferences"))
 
 
-def swap_back_actions(ns: str, objs: list[dict], mapping: dict) -> list[Action]:
+def _volumes_odd(x: dict) -> str:
+    """What is wrong with the pod template volumes of workload `x` ('' when they read as a list of maps)."""
+    tpl = ["spec", "jobTemplate", "spec", "template"] if x.get("kind") == "CronJob" else ["spec", "template"]
+    return "; ".join(unreadable(x, [((*tpl, "spec", "volumes"), list)])) or (
+        "its pod template's volumes hold entries that are not maps"
+        if any(not isinstance(v, dict) for v in o.items(o.dig(_template(x), "spec", "volumes"))) else "")
+
+
+def swap_back_actions(ns: str, objs: list[dict], mapping: dict, manual: list | None = None) -> list[Action]:
     """Storage conversion: each workload of `ns` whose pod template mounts a converted PVC (`mapping`: converted
     name -> source name) is pointed back at the source PVC before the converted one is deleted, as MTC's rollback
     runs SwapPVCReferences before DeleteMigrated. The whole volumes list goes in the patch (a merge patch replaces
@@ -242,13 +325,19 @@ def swap_back_actions(ns: str, objs: list[dict], mapping: dict) -> list[Action]:
     for x in objs:
         if (o.namespace(x) and o.namespace(x) != ns) or not swappable(x):
             continue
-        vols = o.dig(_template(x), "spec", "volumes", default=[]) or []
+        odd = _volumes_odd(x) or "; ".join(unreadable(x))
+        if odd:
+            if manual is not None and mapping:
+                manual.append(left_alone(x, ns, [odd], "target"))
+            continue
+        vols = o.maps(o.dig(_template(x), "spec", "volumes"))
         swaps = [(o.dig(v, "persistentVolumeClaim", "claimName"), v) for v in vols]
-        swaps = [(c, v) for c, v in swaps if c in mapping]
+        swaps = [(c, v) for c, v in swaps if isinstance(c, str) and c in mapping]
         if not swaps:
             continue
         new = [{**v, "persistentVolumeClaim": {**v["persistentVolumeClaim"], "claimName": mapping[c]}}
-               if (c := o.dig(v, "persistentVolumeClaim", "claimName")) in mapping else v for v in vols]
+               if isinstance(c := o.dig(v, "persistentVolumeClaim", "claimName"), str) and c in mapping else v
+               for v in vols]
         patch: dict = {"spec": {"template": {"spec": {"volumes": new}}}}
         if x.get("kind") == "CronJob":
             patch = {"spec": {"jobTemplate": patch}}
@@ -267,7 +356,11 @@ def still_mounted(ns: str, objs: list[dict], claims: set, mapping: dict) -> list
     for x in objs:
         if o.namespace(x) and o.namespace(x) != ns:
             continue
-        c = mounted_claim(x, claims - set(mapping) if swappable(x) else claims)
+        odd = _volumes_odd(x) if claims else ""
+        if odd:                 # what it mounts is not known: as if it mounted a PVC to delete
+            out.append(f"{x.get('kind')} {ns}/{o.name(x)} -> ? ({odd})")
+            continue
+        c = mounted_claim(x, claims - set(mapping) if swappable(x) and not unreadable(x) else claims)
         if c:
             out.append(f"{x.get('kind')} {ns}/{o.name(x)} -> {c}")
     return sorted(out)
@@ -277,14 +370,14 @@ def mounted_claim(x: dict, claims: set) -> str:
     """The first of `claims` the pod template of workload `x` mounts (a StatefulSet's also through its
     volumeClaimTemplates, `<template>-<name>-<ordinal>`), or ''."""
     tpl = _template(x)
-    for v in o.dig(tpl, "spec", "volumes", default=[]) or []:
+    for v in o.maps(o.dig(tpl, "spec", "volumes")):
         name = o.dig(v, "persistentVolumeClaim", "claimName")
         if x.get("kind") == "VirtualMachine" and not name:     # MC-1.8 quiesce.go: a VM's DataVolume too
             name = o.dig(v, "dataVolume", "name")
-        if name in claims:
-            return str(name)
+        if isinstance(name, str) and name in claims:
+            return name
     if x.get("kind") == "StatefulSet":
-        for t in o.spec(x).get("volumeClaimTemplates") or []:
+        for t in o.maps(o.spec(x).get("volumeClaimTemplates")):
             prefix = f"{o.name(t)}-{o.name(x)}-"
             found = sorted(c for c in claims if c.startswith(prefix) and c[len(prefix):].isdigit())
             if found:
@@ -302,7 +395,7 @@ def run_strategy(vm: dict) -> str:
 
 
 def _start_pending(vm: dict) -> bool:
-    return any(r.get("action") == "Start" for r in o.status(vm).get("stateChangeRequests") or [])
+    return any(r.get("action") == "Start" for r in o.maps(o.status(vm).get("stateChangeRequests")))
 
 
 def vm_actions(x: dict, ns: str, active: bool) -> list[Action]:
@@ -363,6 +456,10 @@ def source_actions(ctx: Context, ns: str, objs: list[dict], replicas: int | None
     claims = ctx.copied_pvcs(ns) if others else set()
     for x in objs:
         if o.namespace(x) and o.namespace(x) != ns:
+            continue
+        odd = unreadable(x)
+        if odd:
+            manual.append(left_alone(x, ns, odd, "source"))
             continue
         if others and not mounted_claim(x, claims):
             for a in _undo(x, ns, replicas, [], active_vms)[:1]:

@@ -21,7 +21,8 @@ def _pvc_fates(acts: list[Action], ns: str, objs: list[dict], pvs: list[dict], c
     """A PVC's deletion says what happens to its PV's data, from the PV's reclaim policy as the cluster has it
     (or as this plan sets it)."""
     by_name = {o.name(pv): pv for pv in target_pvs(ctx, ns, objs, pvs)}
-    claims = {o.name(x): o.spec(x).get("volumeName") for x in objs if x.get("kind") == "PersistentVolumeClaim"}
+    claims = {o.name(x): v for x in objs if x.get("kind") == "PersistentVolumeClaim"
+              and isinstance(v := o.spec(x).get("volumeName"), str)}
     planned = {a.name: a for a in acts if a.kind == "PersistentVolume" and a.verb == "patch" and a.cluster == "target"}
     for a in acts:
         if a.kind != "PersistentVolumeClaim" or a.verb != "delete" or a.namespace != ns:
@@ -31,6 +32,8 @@ def _pvc_fates(acts: list[Action], ns: str, objs: list[dict], pvs: list[dict], c
             continue
         pol = (planned[o.name(pv)].patch["spec"]["persistentVolumeReclaimPolicy"] if o.name(pv) in planned
                else o.spec(pv).get("persistentVolumeReclaimPolicy") or "Delete")
+        if not isinstance(pol, str):        # a PV whose policy could not be read: left alone, its fate unknown
+            continue
         a.change = f"exists -> deleted; PV {o.name(pv)} ({pol}): " + FATE.get(pol, "").split(";")[0]
 
 
@@ -53,12 +56,12 @@ def _unproven_dc_pods(ctx: Context, ns: str, objs: list[dict], planned: list[Act
 
 def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, release: str | None = None,
                replicas: int | None = None, journaled_dcs: dict | None = None, project: str = "") -> Plan:
-    acts: list[Action] = velero_actions(ctx, ob.backups, ob.delete_requests, ob.restores)
-    for role in ("target", "source"):
-        acts += hook_actions(ctx, role, ob.hooks.get(role) or [])
-    acts += pod_actions(ctx, "target", ob.pods.get("target") or [], ob.dvm_uids, ctx.dest_namespaces)
-    acts += pod_actions(ctx, "source", ob.pods.get("source") or [], ob.dvm_uids, ctx.src_namespaces)
     manual: list[str] = []
+    acts: list[Action] = velero_actions(ctx, ob.backups, ob.delete_requests, ob.restores, manual)
+    for role in ("target", "source"):
+        acts += hook_actions(ctx, role, ob.hooks.get(role) or [], manual)
+    acts += pod_actions(ctx, "target", ob.pods.get("target") or [], ob.dvm_uids, ctx.dest_namespaces, manual)
+    acts += pod_actions(ctx, "source", ob.pods.get("source") or [], ob.dvm_uids, ctx.src_namespaces, manual)
     looked: list[str] = []
     volumes: list[str] = []
     warnings: list[str] = []
@@ -67,12 +70,12 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     for s, d in ctx.pairs:
         objs = ob.target.get(d) or []
         skip = {(a.kind, a.name) for a in acts if a.cluster == "target" and a.namespace == d}
-        tacts = target_actions(ctx, d, objs, stop_daemonsets, journaled_dcs, skip)
+        tacts = target_actions(ctx, d, objs, stop_daemonsets, journaled_dcs, skip, manual)
         labelled = sum(1 for x in objs if o.labels(x).get(PLAN_LABEL) == ctx.plan_uid)
-        vacts, lines, warns = volume_actions(ctx, d, s, objs, ob.target_pvs, ob.source_pvs, release)
+        vacts, lines, warns = volume_actions(ctx, d, s, objs, ob.target_pvs, ob.source_pvs, release, manual)
         sacts, man, left_alone = source_actions(ctx, s, ob.source.get(s) or [], replicas, ob.active_vms)
         if ctx.storage_conversion:
-            swaps, more = _storage_conversion(ctx, s, ob.source.get(s) or [], tacts, looked)
+            swaps, more = _storage_conversion(ctx, s, ob.source.get(s) or [], tacts, looked, manual)
             acts += swaps
             blocked += more
         acts += tacts + vacts + sacts
@@ -133,13 +136,13 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     return Plan(order(acts, ctx.pairs), manual, ctx, looked, volumes, warnings, controller, blocked)
 
 
-def _storage_conversion(ctx: Context, ns: str, workloads: list[dict], tacts: list[Action], looked: list) \
-        -> tuple[list[Action], list[str]]:
+def _storage_conversion(ctx: Context, ns: str, workloads: list[dict], tacts: list[Action], looked: list,
+                        manual: list | None = None) -> tuple[list[Action], list[str]]:
     """A storage conversion plan (one cluster, one namespace): the DVM's new PVCs carry the plan label and the
     Final itinerary's SwapPVCReferences pointed the workloads at them. Each workload is pointed back at its source
     PVC before any PVC goes; what cannot be repointed and still mounts a PVC to delete is returned (refused)."""
     mapping = ctx.converted_pvcs(ns)
-    swaps = swap_back_actions(ns, workloads, mapping)
+    swaps = swap_back_actions(ns, workloads, mapping, manual)
     deletes = {a.name for a in tacts if a.kind == "PersistentVolumeClaim" and a.verb == "delete"}
     looked.append(f'namespace "{ns}" is a storage conversion (one cluster, the same namespace): '
                   f"{len(mapping)} converted PVCs, {len(swaps)} workloads pointed back at the source PVCs first")

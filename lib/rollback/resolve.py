@@ -12,6 +12,40 @@ from ..graph import build, list_migrations, resolve_migration
 from ..mtc import MIGRATED_BY_PLAN as PLAN_LABEL
 from ..source import Cached
 
+PV_FIELDS = (("name",), ("action",), ("pvc", "name"), ("pvc", "namespace"), ("selection", "action"))
+
+
+def _pv_readable(pv) -> bool:
+    """An entry of spec.persistentVolumes as mig-controller writes it: a map whose name, action, pvc.name,
+    pvc.namespace and selection.action are text (or absent), pvc and selection maps."""
+    if not isinstance(pv, dict):
+        return False
+    for path in PV_FIELDS:
+        v: object = pv
+        for step in path:
+            if v is None:
+                break
+            if not isinstance(v, dict):
+                return False
+            v = v.get(step)
+        else:
+            if v is not None and not isinstance(v, str):
+                return False
+    return True
+
+
+def plan_pvs(plan: dict | None) -> tuple[list[dict], str]:
+    """A MigPlan's spec.persistentVolumes entries that could be read, and what could not be ('' when all could):
+    a list of another type, or entries that are not maps or carry fields of another type."""
+    raw = o.spec(plan or {}).get("persistentVolumes")
+    if raw is None:
+        return [], ""
+    where = f"spec.persistentVolumes of MigPlan {o.name(plan or {})}"
+    if not isinstance(raw, list):
+        return [], f"{where} is a {type(raw).__name__}, not a list"
+    good = [pv for pv in raw if _pv_readable(pv)]
+    return good, (f"{len(raw) - len(good)} entries of {where} could not be read" if len(good) < len(raw) else "")
+
 
 @dataclass
 class Context:
@@ -55,7 +89,7 @@ class Context:
         """The source names of the PVCs in source namespace `ns` this plan copies (spec.persistentVolumes with
         selection.action copy; a name `src:dest` is mapped), as mig-controller's getSelectedPVCs."""
         out = set()
-        for pv in o.spec(self.plan).get("persistentVolumes") or []:
+        for pv in plan_pvs(self.plan)[0]:
             pvc = pv.get("pvc") or {}
             if (pv.get("selection") or {}).get("action") == "copy" \
                     and str(pvc.get("namespace") or "").partition(":")[0] == ns and pvc.get("name"):
@@ -67,7 +101,7 @@ class Context:
         mig-controller's getPVCNameMapping for a rollback (storage.go: "Destination -> Source"; a PVC `src:dest`,
         skipped ones left out). Only names that differ: a PVC converted into itself needs no swap."""
         out = {}
-        for pv in o.spec(self.plan).get("persistentVolumes") or []:
+        for pv in plan_pvs(self.plan)[0]:
             pvc = pv.get("pvc") or {}
             src, _, dest = str(pvc.get("name") or "").partition(":")
             if (pv.get("selection") or {}).get("action") != "skip" and dest and dest != src \
@@ -139,7 +173,7 @@ def resolve(src, project: str | None, plan_name: str | None = None, migration: s
     ns = src.namespace
     if migration:
         mig = resolve_migration(list_migrations(src), migration, ns)
-        plan_name = (o.spec(mig).get("migPlanRef") or {}).get("name")
+        plan_name = o.plan_name(mig)
         if not plan_name:
             raise MigError(f"migration {o.name(mig)} names no MigPlan")
     if not plan_name:

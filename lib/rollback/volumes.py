@@ -7,8 +7,8 @@ states each target PV's reclaim policy as read from the cluster and what it mean
 from __future__ import annotations
 
 from .. import objects as o
-from .plan import Action
-from .resolve import PLAN_LABEL, Context
+from .plan import Action, left_alone, unreadable
+from .resolve import PLAN_LABEL, Context, plan_pvs
 
 MIGRATE_TYPE = "openshift.io/migrate-type"
 ORIG_RECLAIM = "migration.openshift.io/orig-reclaim-policy"
@@ -21,13 +21,20 @@ FATE = {
 
 
 def plan_actions(plan: dict) -> dict:
-    """PV name -> the plan's selected action (copy|move|skip)."""
+    """PV name -> the plan's selected action (copy|move|skip), of the entries that could be read."""
     return {pv.get("name"): (pv.get("selection") or {}).get("action") or pv.get("action", "")
-            for pv in o.spec(plan).get("persistentVolumes") or []}
+            for pv in plan_pvs(plan)[0]}
 
 
 def _policy(pv: dict) -> str:
-    return o.spec(pv).get("persistentVolumeReclaimPolicy") or "Delete"
+    pol = o.spec(pv).get("persistentVolumeReclaimPolicy")
+    return pol if isinstance(pol, str) and pol else "Delete"
+
+
+def _claim_ref(pv: dict) -> dict:
+    """spec.claimRef, its namespace and name text ({} when it is no map; a field of another type left out)."""
+    ref = o.spec(pv).get("claimRef")
+    return {k: v for k, v in ref.items() if isinstance(v, str)} if isinstance(ref, dict) else {}
 
 
 def moved(pv: dict, actions: dict) -> bool:
@@ -38,10 +45,10 @@ def target_pvs(ctx: Context, ns: str, objs: list[dict], pvs: list[dict]) -> list
     """The target PVs of this namespace's migrated claims, and PVs the plan labelled (moved ones) bound here."""
     claims = {o.name(x): x for x in objs if x.get("kind") == "PersistentVolumeClaim"
               and o.labels(x).get(PLAN_LABEL) == ctx.plan_uid and o.namespace(x) in ("", ns)}
-    vols = {o.spec(c).get("volumeName") for c in claims.values()} - {None, ""}
+    vols = {v for c in claims.values() if isinstance(v := o.spec(c).get("volumeName"), str)} - {""}
     out = []
     for pv in pvs:
-        ref = o.spec(pv).get("claimRef") or {}
+        ref = _claim_ref(pv)
         if o.name(pv) in vols or (ref.get("namespace") == ns and ref.get("name") in claims) or \
                 (o.labels(pv).get(PLAN_LABEL) == ctx.plan_uid and ref.get("namespace") in (ns, None)):
             out.append(pv)
@@ -49,12 +56,22 @@ def target_pvs(ctx: Context, ns: str, objs: list[dict], pvs: list[dict]) -> list
 
 
 def volume_actions(ctx: Context, ns: str, src_ns: str, objs: list[dict], tpvs: list[dict], spvs: list[dict],
-                   release: str | None) -> tuple[list[Action], list[str], list[str]]:
-    """(actions, lines describing each volume, warnings) for the pair (src_ns -> ns)."""
+                   release: str | None, manual: list | None = None) -> tuple[list[Action], list[str], list[str]]:
+    """(actions, lines describing each volume, warnings) for the pair (src_ns -> ns). A PV whose fields could not
+    be read, or whose fate hangs on entries of the plan's spec.persistentVolumes that could not be, is left as
+    it is and said in `manual`."""
     actions = plan_actions(ctx.plan)
+    pvs_odd = plan_pvs(ctx.plan)[1]
+    manual = [] if manual is None else manual
     acts, lines, warns = [], [], []
     for pv in target_pvs(ctx, ns, objs, tpvs):
-        name, pol, ref = o.name(pv), _policy(pv), o.spec(pv).get("claimRef") or {}
+        odd = unreadable(pv)
+        if pvs_odd and not moved(pv, actions):      # copied or moved: not known
+            odd.append(f"whether it was moved or copied is not known ({pvs_odd})")
+        if odd:
+            manual.append(left_alone(pv, "", odd, "target"))
+            continue
+        name, pol, ref = o.name(pv), _policy(pv), _claim_ref(pv)
         claim = f"{ref.get('namespace', ns)}/{ref.get('name', '?')}"
         rv = o.meta(pv).get("resourceVersion", "")
         if moved(pv, actions):
@@ -83,8 +100,12 @@ def volume_actions(ctx: Context, ns: str, src_ns: str, objs: list[dict], tpvs: l
             if pol in ("Delete", "Recycle"):
                 warns.append(f"PV {name} ({claim}) has reclaimPolicy {pol}: its data goes with the PVC")
     for pv in spvs:
-        ann, ref = o.annotations(pv), o.spec(pv).get("claimRef") or {}
+        ann, ref = o.annotations(pv), _claim_ref(pv)
         if ref.get("namespace") != src_ns or ORIG_RECLAIM not in ann or not moved(pv, actions):
+            continue
+        odd = unreadable(pv)
+        if odd:
+            manual.append(left_alone(pv, "", odd, "source"))
             continue
         pol, want = _policy(pv), ann[ORIG_RECLAIM]
         lines.append(f"source PV {o.name(pv)} (claim {src_ns}/{ref.get('name')}): reclaimPolicy {pol} -> {want}, "
