@@ -60,7 +60,7 @@ def cluster_jobs(src, ref: str | None) -> tuple[list[ClusterJob], list[dict]]:
     for p in plans:
         for s, d in o.namespace_pairs(p):
             for key, role, n in (("srcMigClusterRef", "source", s), ("destMigClusterRef", "target", d)):
-                mc = (o.spec(p).get(key) or {}).get("name")
+                mc = o.ref_name(p, key)
                 if mc not in roles:
                     continue
                 if o.name(p) == role_plan and role not in roles[mc]:

@@ -46,6 +46,35 @@ class ClusterJob:
                 "logs": self.logs, "logBytes": self.log_bytes, "missing": self.missing}
 
 
+def involves(event: dict, mine: set) -> bool:
+    """The Event is about one of `mine` ((kind, name)): an involvedObject that is no map, or whose kind or name
+    is no text, is about none."""
+    io = event.get("involvedObject") if isinstance(event, dict) else None
+    if not isinstance(io, dict) or not isinstance(io.get("kind"), str) or not isinstance(io.get("name"), str):
+        return False
+    return (io["kind"], io["name"]) in mine
+
+
+def log_jobs(pods: list[tuple[str, dict]]) -> list[tuple[str, str, str, bool]]:
+    """(namespace, pod, container, previous) for each log to read: every container (init ones first), and its
+    previous one when it restarted. A container entry that is no map or has no text name is none, a restart
+    count that is no number none (a pod of the wrong shape gives the logs that can be named)."""
+    jobs = []
+    for ns, p in pods:
+        if not o.name(p) or not isinstance(o.meta(p).get("name"), str):
+            continue
+        statuses = {c["name"]: c for c in o.maps(o.status(p).get("containerStatuses"))
+                    + o.maps(o.status(p).get("initContainerStatuses")) if isinstance(c.get("name"), str)}
+        for c in o.maps(o.spec(p).get("initContainers")) + o.maps(o.spec(p).get("containers")):
+            cname = c.get("name")
+            if not isinstance(cname, str) or not cname:
+                continue
+            jobs.append((ns, o.name(p), cname, False))
+            if o.number(statuses.get(cname, {}).get("restartCount")) > 0:
+                jobs.append((ns, o.name(p), cname, True))
+    return jobs
+
+
 def miss(what: str, e: Exception) -> dict:
     """What could not be collected: why, the HTTP status if any, and the exit code it implies
     (the error's own: 77 refused, 69 unreachable or failing, 1 anything else)."""
@@ -166,8 +195,7 @@ class ClusterGather:
                     continue
 
                 def keep(e: dict, mine: set = mine) -> bool:
-                    io = e.get("involvedObject") or {}
-                    return (io.get("kind"), io.get("name")) in mine
+                    return involves(e, mine)
 
                 results[(r.kind, ns)] = self._list(r, ns, keep=keep)
 
@@ -240,15 +268,7 @@ class ClusterGather:
         return out
 
     def _logs(self, pods: list[tuple[str, dict]]) -> None:
-        jobs = []
-        for ns, p in pods:
-            statuses = {c.get("name"): c for c in (o.status(p).get("containerStatuses") or [])
-                        + (o.status(p).get("initContainerStatuses") or [])}
-            for c in (o.spec(p).get("initContainers") or []) + (o.spec(p).get("containers") or []):
-                cname = c.get("name")
-                jobs.append((ns, o.name(p), cname, False))
-                if int((statuses.get(cname) or {}).get("restartCount") or 0) > 0:
-                    jobs.append((ns, o.name(p), cname, True))
+        jobs = log_jobs(pods)
         if self.progress:
             self.progress.add_total(len(jobs), self.job.dir)
         with ThreadPoolExecutor(spec.LOG_CONCURRENCY, thread_name_prefix=f"logs-{self.job.dir}") as ex:

@@ -146,11 +146,13 @@ def _links(root: Path) -> str:
 
 
 def _redaction(summary: dict | None) -> str:
-    if not summary:
+    if not summary or not isinstance(summary, dict):        # a summary of another type (a list, text): none
         return '<p class="muted">no redaction summary in this bundle</p>'
     if not summary.get("enabled", True):
         return '<p class="sev-error">redaction was turned off (--no-redact): secrets are in this bundle in clear</p>'
-    rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in (summary.get("rules") or {}).items())
+    rules = summary.get("rules")
+    rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>"
+                   for k, v in (rules if isinstance(rules, dict) else {}).items())
     return (f"<p>{_e(summary.get('distinctValues', 0))} distinct secret values replaced by placeholders "
             f"<code>REDACTED-&lt;RULE&gt;-&lt;n&gt;</code>.</p>"
             f"<table><tr><th>rule</th><th>replacements</th></tr>{rows}</table>")
@@ -209,7 +211,8 @@ def for_bundle(path: str, ref: str | None, namespace: str, limit: int = 3, redac
     if scrub_report is not None and scrub_report.name == "mig-tools-redaction.json" \
             and not layout.check_file(p, scrub_report, layout.MAX_OBJECT_FILE, walked=False):
         try:
-            redaction = json.loads(scrub_report.read_text()).get("redaction")
+            kept = json.loads(scrub_report.read_text())
+            redaction = kept.get("redaction") if isinstance(kept, dict) else None
         except ValueError:
             redaction = None
     r = Redactor(enabled=redact)

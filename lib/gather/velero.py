@@ -105,25 +105,35 @@ class Downloader:
 
 
 # --- rendering, as the velero CLI does -------------------------------------------------------------------
+def _map(x) -> dict:
+    """x if it is a map, else {}: a field of another type (a string, a list) reads as absent."""
+    return x if isinstance(x, dict) else {}
+
+
+def _texts(x) -> list[str]:
+    """The entries of a list as text: a field that is no list (a string, a number) reads as absent."""
+    return [i if isinstance(i, str) else json.dumps(i, default=str) for i in o.items(x)]
+
+
 def _meta(obj: dict) -> list[str]:
-    labels = ",".join(f"{k}={v}" for k, v in sorted((o.labels(obj) or {}).items())) or "<none>"
-    ann = ",".join(f"{k}={v}" for k, v in sorted((o.meta(obj).get("annotations") or {}).items())) or "<none>"
+    labels = ",".join(f"{k}={v}" for k, v in sorted(o.labels(obj).items())) or "<none>"
+    ann = ",".join(f"{k}={v}" for k, v in sorted(o.annotations(obj).items(), key=lambda kv: str(kv[0]))) or "<none>"
     return [f"Name:         {o.name(obj)}", f"Namespace:    {o.namespace(obj)}", f"Labels:       {labels}",
             f"Annotations:  {ann}", ""]
 
 
 def _result(title: str, res: dict) -> list[str]:
     out = [f"{title}:"]
-    out.append("  Velero:   " + ("\n            ".join(res.get("velero") or []) or "<none>"))
-    out.append("  Cluster:  " + ("\n            ".join(res.get("cluster") or []) or "<none>"))
-    spaces = res.get("namespaces") or {}
+    out.append("  Velero:   " + ("\n            ".join(_texts(res.get("velero"))) or "<none>"))
+    out.append("  Cluster:  " + ("\n            ".join(_texts(res.get("cluster"))) or "<none>"))
+    spaces = _map(res.get("namespaces"))
     if not spaces:
         out.append("  Namespaces: <none>")
     else:
         out.append("  Namespaces:")
-        for ns, msgs in sorted(spaces.items()):
-            pad = " " * (len(ns) + 7)
-            out.append(f"    {ns}:  " + f"\n{pad}".join(msgs))
+        for ns, msgs in sorted(spaces.items(), key=lambda kv: str(kv[0])):
+            pad = " " * (len(str(ns)) + 7)
+            out.append(f"    {ns}:  " + f"\n{pad}".join(_texts(msgs)))
     return out
 
 
@@ -136,9 +146,9 @@ def _results(obj: dict, results: dict | None, why: str | None) -> list[str]:
                 + (f"  ({why})" if why else ""), ""]
     out: list = []
     if st.get("warnings"):
-        out += _result("Warnings", results.get("warnings") or {}) + [""]
+        out += _result("Warnings", _map(results.get("warnings"))) + [""]
     if st.get("errors"):
-        out += _result("Errors", results.get("errors") or {}) + [""]
+        out += _result("Errors", _map(results.get("errors"))) + [""]
     return out
 
 
@@ -149,12 +159,12 @@ def _volumes(title: str, vols: list[dict]) -> list[str]:
     for v in vols:
         phase = o.phase(v) or "New"
         phase = "In Progress" if phase == "InProgress" else phase
-        pod = o.spec(v).get("pod") or {}
+        pod = _map(o.spec(v).get("pod"))
         label = f"{pod.get('namespace', '')}/{pod.get('name', '')}"
         vol = str(o.spec(v).get("volume", ""))
-        prog = o.status(v).get("progress") or {}
-        if phase == "In Progress" and prog.get("totalBytes"):
-            vol += f" ({100.0 * float(prog.get('bytesDone') or 0) / float(prog['totalBytes']):.2f}%)"
+        prog = _map(o.status(v).get("progress"))
+        if phase == "In Progress" and o.number(prog.get("totalBytes")) > 0:
+            vol += f" ({100.0 * o.number(prog.get('bytesDone')) / o.number(prog['totalBytes']):.2f}%)"
         groups.setdefault(phase, {}).setdefault(label, []).append(vol)
     out = [f"{title}:"]
     for phase in ("Completed", "Failed", "In Progress", "New"):
@@ -171,15 +181,15 @@ def describe_backup(b: dict, pvbs: list[dict], resources: dict | None, results: 
     note = f" (run `velero backup logs {o.name(b)}` for more information)" \
         if phase in ("Failed", "PartiallyFailed") else ""
     lines = _meta(b) + [f"Phase:  {phase}{note}", ""] + _results(b, results, why)
-    lines += ["Namespaces:", f"  Included:  {', '.join(sp.get('includedNamespaces') or []) or '*'}",
-              f"  Excluded:  {', '.join(sp.get('excludedNamespaces') or []) or '<none>'}", "",
-              "Resources:", f"  Included:        {', '.join(sp.get('includedResources') or []) or '*'}",
-              f"  Excluded:        {', '.join(sp.get('excludedResources') or []) or '<none>'}", "",
+    lines += ["Namespaces:", f"  Included:  {', '.join(_texts(sp.get('includedNamespaces'))) or '*'}",
+              f"  Excluded:  {', '.join(_texts(sp.get('excludedNamespaces'))) or '<none>'}", "",
+              "Resources:", f"  Included:        {', '.join(_texts(sp.get('includedResources'))) or '*'}",
+              f"  Excluded:        {', '.join(_texts(sp.get('excludedResources'))) or '<none>'}", "",
               f"Storage Location:  {sp.get('storageLocation', '')}", "", f"TTL:  {sp.get('ttl', '')}", "",
               f"Backup Format Version:  {st.get('formatVersion') or st.get('version') or ''}", "",
               f"Started:    {st.get('startTimestamp') or '<n/a>'}", f"Completed:  {st.get('completionTimestamp') or '<n/a>'}",
               "", f"Expiration:  {st.get('expiration') or '<nil>'}", ""]
-    prog = st.get("progress") or {}
+    prog = _map(st.get("progress"))
     if prog:
         lines += [f"Total items to be backed up:  {prog.get('totalItems', 0)}",
                   f"Items backed up:              {prog.get('itemsBackedUp', 0)}", ""]
@@ -187,9 +197,9 @@ def describe_backup(b: dict, pvbs: list[dict], resources: dict | None, results: 
         lines.append(f"Resource List:  <backup resource list not found{': ' + why if why else ''}>")
     else:
         lines.append("Resource List:")
-        for gvk in sorted(resources):
+        for gvk in sorted(resources, key=str):
             lines.append(f"  {gvk}:")
-            lines += [f"    - {x}" for x in resources[gvk]]
+            lines += [f"    - {x}" for x in _texts(resources[gvk])]
     lines += ["", "Velero-Native Snapshots: <none included>" if not st.get("volumeSnapshotsAttempted") else
               f"Velero-Native Snapshots:  {st.get('volumeSnapshotsCompleted', 0)} of "
               f"{st.get('volumeSnapshotsAttempted')} snapshots completed successfully", ""]
@@ -203,7 +213,7 @@ def describe_restore(r: dict, pvrs: list[dict], results: dict | None, why: str |
     note = f" (run 'velero restore logs {o.name(r)}' for more information)" \
         if phase in ("Failed", "PartiallyFailed") else ""
     lines = _meta(r) + [f"Phase:  {phase}{note}", ""]
-    prog = st.get("progress") or {}
+    prog = _map(st.get("progress"))
     if prog:
         lines += [f"Total items to be restored:  {prog.get('totalItems', 0)}",
                   f"Items restored:              {prog.get('itemsRestored', 0)}", ""]
@@ -211,8 +221,8 @@ def describe_restore(r: dict, pvrs: list[dict], results: dict | None, why: str |
               f"Completed:  {st.get('completionTimestamp') or '<n/a>'}", ""]
     lines += _results(r, results, why)
     lines += [f"Backup:  {sp.get('backupName', '')}", "", "Namespaces:",
-              f"  Included:  {', '.join(sp.get('includedNamespaces') or []) or 'all namespaces found in the backup'}",
-              f"  Excluded:  {', '.join(sp.get('excludedNamespaces') or []) or '<none>'}", "",
+              f"  Included:  {', '.join(_texts(sp.get('includedNamespaces'))) or 'all namespaces found in the backup'}",
+              f"  Excluded:  {', '.join(_texts(sp.get('excludedNamespaces'))) or '<none>'}", "",
               f"Restore PVs:  {sp.get('restorePVs', 'auto')}", ""]
     lines += _volumes("Restic Restores", pvrs)
     return "\n".join(lines).rstrip() + "\n"
@@ -278,5 +288,5 @@ class Partial(Exception):
 
 def of_migrations(items: list[dict], migrations: set) -> list[dict]:
     """The Backups or Restores of these migrations (names or UIDs), newest first, at most MAX_RECORDS."""
-    mine = [x for x in items if any((o.labels(x) or {}).get(k) in migrations for k in MTC_LABELS)]
-    return sorted(mine, key=lambda x: o.meta(x).get("creationTimestamp") or "", reverse=True)[:MAX_RECORDS]
+    mine = [x for x in items if any(o.labels(x).get(k) in migrations for k in MTC_LABELS)]
+    return sorted(mine, key=lambda x: o.format_time(o.created(x)), reverse=True)[:MAX_RECORDS]

@@ -8,10 +8,14 @@ it is and says so in a manual line."""
 from __future__ import annotations
 
 import copy
+import json
+from types import SimpleNamespace
 
 import pytest
 
 from lib.errors import MigError
+from lib.gather import engine, report, velero
+from lib.gather.command import cluster_jobs
 from lib.rollback.plan import NODE_SELECTOR, REPLICAS, unreadable
 from lib.rollback.planner import refuse_if_mounted
 from tests.unit.test_rollback_plan import _storage_conversion, _with_vms, find, plan_of, scenario
@@ -202,3 +206,118 @@ def test_every_odd_field_gives_a_plan_and_no_change_to_what_could_not_be_read(na
                     assert not [a for a in plan.actions if a.uid == x["metadata"]["uid"] and a.kind == x["kind"]
                                 and unreadable(bent, [] if a.verb in ("delete", "request-deletion") else None)], \
                         (path, value)
+
+
+# --- mig-gather ------------------------------------------------------------------------------------------------
+
+BACKUP = {"kind": "Backup", "metadata": {"name": "b", "namespace": "openshift-migration",
+                                         "labels": {"migration.openshift.io/migmigration-name": "m"},
+                                         "creationTimestamp": "2021-01-01T00:00:00Z"},
+          "spec": {"includedNamespaces": ["a"], "excludedResources": ["y"], "storageLocation": "s"},
+          "status": {"phase": "PartiallyFailed", "errors": 1, "warnings": 1,
+                     "progress": {"totalItems": 2, "itemsBackedUp": 1}}}
+PVB = {"metadata": {"name": "p"}, "spec": {"pod": {"namespace": "n", "name": "p"}, "volume": "v"},
+       "status": {"phase": "InProgress", "progress": {"totalBytes": 10, "bytesDone": 5}}}
+
+
+@pytest.mark.parametrize("section,key", [("spec", "includedNamespaces"), ("spec", "excludedNamespaces"),
+                                         ("spec", "includedResources"), ("spec", "excludedResources"),
+                                         ("status", "progress"), ("metadata", "annotations")])
+def test_velero_describe_reads_odd_fields_as_absent(section, key):
+    for value in ODD:
+        b = copy.deepcopy(BACKUP)
+        b[section][key] = copy.deepcopy(value)
+        assert "Phase:  PartiallyFailed" in velero.describe_backup(b, [PVB], {"v1/Pod": ["n/p"]}, None)
+        assert "Phase:  PartiallyFailed" in velero.describe_restore(b, [PVB], None)
+    b = copy.deepcopy(BACKUP)
+    b["spec"]["includedNamespaces"] = "abc"
+    assert "  Included:  *" in velero.describe_backup(b, [], None, None)       # not "a, b, c"
+
+
+@pytest.mark.parametrize("pod,progress", [("x", None), (None, "x"), (None, {"totalBytes": "x", "bytesDone": 1}),
+                                          (None, {"totalBytes": 10, "bytesDone": [1]})])
+def test_velero_pod_volume_records_of_the_wrong_type_are_no_progress(pod, progress):
+    v = copy.deepcopy(PVB)
+    if pod is not None:
+        v["spec"]["pod"] = pod
+    if progress is not None:
+        v["status"]["progress"] = progress
+    assert "Restic Backups:" in velero.describe_backup(BACKUP, [v], None, None)
+
+
+@pytest.mark.parametrize("results", [{"errors": "x"}, {"errors": {"velero": "boom", "namespaces": {"n": "m"}}},
+                                     {"errors": {"velero": [1, {"a": 1}], "cluster": 7, "namespaces": ["n"]}},
+                                     {"errors": {"namespaces": {"n": [["m"]]}}}])
+def test_velero_results_of_the_wrong_shape_are_read_as_far_as_they_go(results):
+    assert "Errors:" in velero.describe_backup(BACKUP, [], {"v1/Pod": "n/p", "v1/Svc": 7}, results)
+    assert "Errors:" in velero.describe_restore(BACKUP, [], results)
+
+
+def test_velero_records_sort_whatever_their_creation_time_is():
+    a, b, c = (copy.deepcopy(BACKUP) for _ in range(3))
+    b["metadata"]["creationTimestamp"] = 7
+    c["metadata"]["creationTimestamp"] = ["x"]
+    b["metadata"]["name"], c["metadata"]["name"] = "b2", "c"
+    assert [velero.o.name(x) for x in velero.of_migrations([b, a, c], {"m"})][0] == "b"
+    wellformed = [copy.deepcopy(BACKUP) for _ in range(2)]
+    wellformed[1]["metadata"].update(name="new", creationTimestamp="2021-02-01T00:00:00Z")
+    assert [velero.o.name(x) for x in velero.of_migrations(wellformed, {"m"})] == ["new", "b"]
+
+
+@pytest.mark.parametrize("field,value", [("containers", "x"), ("containers", [1, {"name": ["a"]}, {"name": "ok"}]),
+                                         ("initContainers", 7)])
+def test_log_jobs_of_a_pod_of_the_wrong_shape_are_the_logs_that_can_be_named(field, value):
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "ok"}]},
+           "status": {"containerStatuses": [{"name": "ok", "restartCount": "x"}, "y", {"name": ["b"]}],
+                      "initContainerStatuses": "z"}}
+    assert engine.log_jobs([("ns", pod)]) == [("ns", "p", "ok", False)]
+    pod["spec"][field] = value
+    assert engine.log_jobs([("ns", pod)]) == ([("ns", "p", "ok", False)] if field == "initContainers" or isinstance(value, list) else [])
+    pod["spec"]["containers"] = [{"name": "ok"}]
+    pod["status"]["containerStatuses"] = [{"name": "ok", "restartCount": 2}]
+    assert engine.log_jobs([("ns", pod)])[-1] == ("ns", "p", "ok", True)
+    assert engine.log_jobs([("ns", {"metadata": {"name": ["p"]}, "spec": {"containers": [{"name": "c"}]}})]) == []
+
+
+@pytest.mark.parametrize("io", ["x", 7, {"kind": ["Pod"], "name": "p"}, {"kind": "Pod", "name": {"a": 1}}])
+def test_an_event_about_an_object_of_the_wrong_shape_is_about_none(io):
+    assert engine.involves({"involvedObject": io}, {("Pod", "p")}) is False
+    assert engine.involves({"involvedObject": {"kind": "Pod", "name": "p"}}, {("Pod", "p")}) is True
+
+
+def _gather_src(plan_spec: dict) -> SimpleNamespace:
+    mcs = [{"kind": "MigCluster", "metadata": {"name": "host"}, "spec": {"isHostCluster": True}},
+           {"kind": "MigCluster", "metadata": {"name": "remote"}, "spec": {"isHostCluster": "false"}}]
+    plan = {"kind": "MigPlan", "metadata": {"name": "p"}, "spec": {"namespaces": ["app"], **plan_spec}}
+    mig = {"kind": "MigMigration", "metadata": {"name": "m", "creationTimestamp": "2021-01-01T00:00:00Z"},
+           "spec": {"migPlanRef": {"name": "p"}}}
+
+    def for_role(role, mc):
+        raise MigError("not reachable")
+    host = SimpleNamespace(list=lambda kind, ns: {"MigCluster": mcs, "MigPlan": [plan]}[kind])
+    return SimpleNamespace(namespace="openshift-migration", clusters=SimpleNamespace(host=host, overrides={},
+                                                                                       for_role=for_role),
+                           list=lambda role, kind, ns: [mig])
+
+
+@pytest.mark.parametrize("ref", ["remote", 7, ["remote"], {"name": ["remote"]}])
+def test_cluster_references_of_the_wrong_type_give_no_role(ref):
+    jobs, _ = cluster_jobs(_gather_src({"srcMigClusterRef": ref, "destMigClusterRef": {"name": "host"}}), None)
+    roles = {j.name: j.roles for j in jobs}
+    assert roles["host"] == ["host", "target"]
+    assert roles["remote"] == ["remote"]          # isHostCluster "false" is no host, the odd ref no source
+
+
+@pytest.mark.parametrize("summary", ["x", ["a"], 7, {"rules": "x", "distinctValues": 2}, {"rules": [1]}])
+def test_a_redaction_summary_of_the_wrong_shape_is_none(summary):
+    assert "<h2>" not in report._redaction(summary)
+
+
+def test_a_kept_redaction_report_of_the_wrong_shape_is_none(tmp_path):
+    from tests import mtc_bundles as mb
+    top = mb.image_output(tmp_path / "mg", "restic-timeout", "2021-03")
+    (top / "mig-tools-redaction.json").write_text(json.dumps(["redaction"]))
+    out = report.for_bundle(str(top), None, "openshift-migration", limit=1, redact=False,
+                            err=SimpleNamespace(write=lambda s: None))
+    assert "no redaction summary in this bundle" in out.read_text()
+
