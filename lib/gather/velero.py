@@ -45,7 +45,8 @@ def _context(client, bsls: list[dict]) -> ssl.SSLContext:
     if ca and os.path.exists(ca):
         ctx.load_verify_locations(cafile=ca)
     for b in bsls:
-        cert = ((o.spec(b).get("objectStorage") or {}).get("caCert") or "").strip()
+        cert = o.dig(b, "spec", "objectStorage", "caCert")
+        cert = cert.strip() if isinstance(cert, str) else ""       # a caCert of another type: none
         if cert:
             try:
                 ctx.load_verify_locations(cadata=base64.b64decode(cert).decode())
@@ -95,6 +96,8 @@ class Downloader:
         while True:
             cur = self.client.get("DownloadRequest", dr, self.ns)
             url = o.status(cur).get("downloadURL")
+            if url and not isinstance(url, str):
+                raise MigError(f"DownloadRequest {dr}: status.downloadURL is a {type(url).__name__}, not a URL")
             if url:
                 return url
             if time.monotonic() > deadline:

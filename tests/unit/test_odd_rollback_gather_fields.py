@@ -321,3 +321,17 @@ def test_a_kept_redaction_report_of_the_wrong_shape_is_none(tmp_path):
                             err=SimpleNamespace(write=lambda s: None))
     assert "no redaction summary in this bundle" in out.read_text()
 
+
+
+@pytest.mark.parametrize("storage", ["x", 7, {"caCert": 7}, {"caCert": ["x"]}, {"caCert": "not base64!"}])
+def test_a_backup_storage_location_of_the_wrong_shape_adds_no_ca(storage):
+    assert velero._context(object(), [{"spec": {"objectStorage": storage}}, {"spec": "x"}, "y"])
+
+
+@pytest.mark.parametrize("url", [["https://x"], {"a": 1}, 7])
+def test_a_download_url_that_is_no_text_is_one_error(url):
+    client = SimpleNamespace(get=lambda kind, name, ns: {"status": {"downloadURL": url}})
+    dl = velero.Downloader.__new__(velero.Downloader)
+    dl.client, dl.ns = client, "openshift-migration"
+    with pytest.raises(MigError, match="status.downloadURL is a"):
+        dl._wait("dr-1")
