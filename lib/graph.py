@@ -449,6 +449,11 @@ def _collect_helpers(src: Source, g: Graph, role: str, uids: list[str]) -> None:
                                 "objects: no phase, exit code or container of theirs is known)")
 
 
+def _text(x) -> str:
+    """A namespace or name field as text: one of another type (a list, a map, a number) is none."""
+    return x if isinstance(x, str) else ""
+
+
 def _logged(src: Source, g: Graph, role: str, spaces: set) -> list[dict]:
     """MTC's pods of these migrations that the must-gather holds only a saved log of (Source.logged_pods: the
     MTC image from release-1.8 saves the log of every pod labelled part-of=openshift-migration outside the MTC
@@ -461,10 +466,10 @@ def _logged(src: Source, g: Graph, role: str, spaces: set) -> list[dict]:
     template without labels): their logs are not in such a bundle."""
     named: dict = {}
     for dvm in g.dvms:
-        for p in o.status(dvm).get("failedPods") or []:
-            if isinstance(p, dict) and p.get("name"):
-                named.setdefault((p.get("namespace") or "", p["name"]), f"DirectVolumeMigration {o.name(dvm)} "
-                                                                        "status.failedPods")
+        for p in o.maps(o.status(dvm).get("failedPods")):      # a name or namespace that is no text: none
+            if isinstance(p.get("name"), str) and p["name"]:
+                named.setdefault((_text(p.get("namespace")), p["name"]), f"DirectVolumeMigration {o.name(dvm)} "
+                                                                          "status.failedPods")
     for dvmp in g.dvmps:
         ns, watched = g.dvmp_pod(dvmp)
         if watched:
@@ -476,8 +481,9 @@ def _logged(src: Source, g: Graph, role: str, spaces: set) -> list[dict]:
     if role == "source":
         for v in g.pvbs:
             pod = o.spec(v).get("pod") or {}
-            if isinstance(pod, dict) and str(pod.get("name") or "").startswith(mtc.STAGE_POD_PREFIX):
-                staged[(pod.get("namespace") or "", pod["name"])] = f"PodVolumeBackup {o.name(v)} spec.pod"
+            if isinstance(pod, dict) and isinstance(pod.get("name"), str) \
+                    and pod["name"].startswith(mtc.STAGE_POD_PREFIX):
+                staged[(_text(pod.get("namespace")), pod["name"])] = f"PodVolumeBackup {o.name(v)} spec.pod"
     out = []
     for p in src.logged_pods(role):
         key = (o.namespace(p), o.name(p))

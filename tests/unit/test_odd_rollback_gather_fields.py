@@ -335,3 +335,17 @@ def test_a_download_url_that_is_no_text_is_one_error(url):
     dl.client, dl.ns = client, "openshift-migration"
     with pytest.raises(MigError, match="status.downloadURL is a"):
         dl._wait("dr-1")
+
+
+@pytest.mark.parametrize("field,value", [("namespace", [1, "a"]), ("namespace", {"a": 1}), ("name", ["stage-x"])])
+def test_a_pod_volume_backup_naming_its_pod_with_odd_fields_gives_a_report(tmp_path, field, value):
+    import yaml
+
+    from tests import mtc_bundles as mb
+    top = mb.image_output(tmp_path / "mg", "restic-timeout", "2021-03")
+    for f in top.rglob("podvolumebackups.velero.io/*.yaml"):
+        doc = yaml.safe_load(f.read_text())
+        doc["spec"]["pod"][field] = value
+        f.write_text(yaml.safe_dump(doc))
+    out = report.for_bundle(str(top), None, "openshift-migration", limit=1, err=SimpleNamespace(write=lambda s: None))
+    assert "class=\"verdict" in out.read_text()
