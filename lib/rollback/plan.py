@@ -493,7 +493,7 @@ def _source_action(x: dict, ns: str, replicas: int | None, manual: list) -> Acti
                       "every CronJob without recording it): if it ran before the migration, "
                       f"oc patch cronjob/{o.name(x)} -n {ns} -p '{{\"spec\":{{\"suspend\":false}}}}'")
     elif kind == "Job" and REPLICAS in ann:
-        if not ann[REPLICAS].isdigit():
+        if not (ann[REPLICAS].isascii() and ann[REPLICAS].isdigit()):     # "²" is a digit int() refuses
             manual.append(f"Job {ns}/{o.name(x)}: {REPLICAS}={ann[REPLICAS]!r} is not a number; set its "
                           "parallelism by hand")
             return None

@@ -41,6 +41,17 @@ def test_replicas_of_the_wrong_type_leave_the_workload_alone_and_say_so(value):
     assert _acted_on(plan, "StatefulSet", "db", "source")         # the others are restored as before
 
 
+@pytest.mark.parametrize("parallelism,ann", [("x", "2"), ([0], "2"), (True, "2"), (0, "²"), (0, "٣")])
+def test_a_job_whose_parallelism_or_count_could_not_be_read_is_left_alone(parallelism, ann):
+    objs = scenario("rollback-needed")
+    objs["source"].append({"apiVersion": "batch/v1", "kind": "Job", "metadata": {
+        "name": "batch", "namespace": "parts", "uid": "uid-batch", "resourceVersion": "1",
+        "annotations": {REPLICAS: ann}}, "spec": {"parallelism": parallelism}})
+    plan = plan_of(objs, "parts-prod")
+    assert _acted_on(plan, "Job", "batch") == []
+    assert any(m.startswith("Job parts/batch") for m in plan.manual), plan.manual
+
+
 @pytest.mark.parametrize("value", [[1, "a", None], 3, {"a": "1"}, None])
 def test_a_prequiesce_annotation_that_is_not_text_is_not_read(value):
     objs = scenario("rollback-needed")
