@@ -52,13 +52,18 @@ def test_a_job_whose_parallelism_or_count_could_not_be_read_is_left_alone(parall
     assert any(m.startswith("Job parts/batch") for m in plan.manual), plan.manual
 
 
+def _annotated_and_left_to_a_person(kind: str, name: str, key: str, value, says: str) -> None:
+    """rollback-needed with the source `kind`/`name` annotated key=value: not acted on, a manual line saying `says`."""
+    objs = scenario("rollback-needed")
+    find(objs["source"], kind, name)["metadata"]["annotations"][key] = value
+    plan = plan_of(objs, "parts-prod")
+    assert _acted_on(plan, kind, name, "source") == []
+    assert any(says in m for m in plan.manual), plan.manual
+
+
 @pytest.mark.parametrize("value", [[1, "a", None], 3, {"a": "1"}, None])
 def test_a_prequiesce_annotation_that_is_not_text_is_not_read(value):
-    objs = scenario("rollback-needed")
-    find(objs["source"], "Deployment", "api")["metadata"]["annotations"][REPLICAS] = value
-    plan = plan_of(objs, "parts-prod")
-    assert _acted_on(plan, "Deployment", "api", "source") == []
-    assert any(f"annotation {REPLICAS} is " in m for m in plan.manual), plan.manual
+    _annotated_and_left_to_a_person("Deployment", "api", REPLICAS, value, f"annotation {REPLICAS} is ")
 
 
 @pytest.mark.parametrize("path,value", [
@@ -77,11 +82,7 @@ def test_a_daemonset_whose_node_selector_could_not_be_read_is_left_alone(path, v
 
 @pytest.mark.parametrize("value", ["[1, 2]", "5", '"a"'])
 def test_a_node_selector_annotation_of_json_that_is_no_map_is_left_to_a_person(value):
-    objs = scenario("rollback-needed")
-    find(objs["source"], "DaemonSet", "log-agent")["metadata"]["annotations"][NODE_SELECTOR] = value
-    plan = plan_of(objs, "parts-prod")
-    assert _acted_on(plan, "DaemonSet", "log-agent", "source") == []
-    assert any(f"{NODE_SELECTOR} is not a JSON map" in m for m in plan.manual), plan.manual
+    _annotated_and_left_to_a_person("DaemonSet", "log-agent", NODE_SELECTOR, value, f"{NODE_SELECTOR} is not a JSON map")
 
 
 @pytest.mark.parametrize("value", ["x", 7, {"a": 1}])
