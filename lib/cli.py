@@ -14,9 +14,7 @@ from .errors import EXIT_ERROR, EXIT_INTERRUPTED, MigError
 
 def warn(message: str) -> None:
     """A warning or progress line: stderr, never stdout (stdout carries data only)."""
-    from .render import scrub  # a warning may quote a URL with its password, a header with its token
-
-    sys.stderr.write(f"{scrub(message)}\n")
+    sys.stderr.write(f"{_scrubbed(message)}\n")     # a URL with its password, a header with its token
     sys.stderr.flush()
 
 
@@ -96,9 +94,9 @@ def _scrubbed(message: str) -> str:
     """An error line may quote a URL with its password or a header with its token: the text rules of
     lib/redact.py apply to it as to everything mig-gather writes."""
     try:
-        from .redact import Redactor
+        from .render import scrub
 
-        return Redactor().string(message)
+        return scrub(message)
     except Exception:         # the error must be said whatever happens here
         return message
 

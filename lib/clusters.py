@@ -106,8 +106,7 @@ class Clusters:
             host = self.host
             return Client(host.config, label, self.timeout, host.impersonate)
         url = spec.get("url") if isinstance(spec.get("url"), str) else ""
-        given = spec.get("serviceAccountSecretRef")
-        ref: dict = given if isinstance(given, dict) else {}
+        ref = o.as_map(spec.get("serviceAccountSecretRef"))
         if not url or not isinstance(ref.get("name"), str) or not ref["name"]:
             raise MigError(f"{label}: MigCluster has no spec.url or serviceAccountSecretRef; "
                            f"pass --{role}-context")

@@ -181,7 +181,7 @@ def _pod_row(g: Graph, role: str, p: dict, depth: int) -> Row:
             label += f" (attempt {lb[mtc.RSYNC_ATTEMPT]})"
     why = podlib.problems(p)
     exits = [f"{cs.get('name')} exit {t['exitCode']}" for cs in o.maps(o.status(p).get("containerStatuses"))
-             for t in [(cs.get("state") or {}).get("terminated") or {}] if t.get("exitCode")]
+             for t in [podlib.terminated(cs, last=False)] if t.get("exitCode")]
     return Row(role, "Pod", o.name(p), label, o.phase(p) or "Pending", len(exits) or "", podlib.restarts(p) or "",
                p, depth, f"ns {o.namespace(p)} node {podlib.node(p) or '?'}", ", ".join(exits + why))
 

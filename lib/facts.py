@@ -305,7 +305,7 @@ class Facts:
                     when = o.parse_time(logline.parse(rest.decode("utf-8", "replace"), stamp).time)
                     if when:
                         return when
-        except (ApiError, MigError, OSError):
+        except (MigError, OSError):           # an ApiError is a MigError
             return None
         return None
 
@@ -324,7 +324,7 @@ class Facts:
         phase sets it when no step failed: migrate.go)."""
         mine = o.created(self.mig)
         for m in self.graph.migrations:
-            if o.spec(m).get("rollback") is True and o.succeeded(m) and m is not self.mig \
+            if migration_type(m) == "rollback" and o.succeeded(m) and m is not self.mig \
                     and (not mine or (o.created(m) or mine) >= mine):
                 return m
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import mtc
 from . import objects as o
 from . import pods as podlib
-from .errors import ApiError, MigError, NotCollected
+from .errors import ApiError, MigError, NotCollected, NotServed
 from .source import Source
 
 MIGRATION_LABEL = "migmigration"
@@ -91,12 +91,12 @@ class Graph:
     def restic_pod_served(self, role: str, pod: dict) -> bool:
         """Whether restic/node-agent `pod` moved volumes of this migration on `role`: by node or by name; a data path
         pod (lib/mtc DATA_PATH_POD_LABELS) by the PodVolumeBackup/Restore it is labelled with."""
-        lb = o.labels(pod)
-        owner = next((lb[k] for k in mtc.DATA_PATH_POD_LABELS if lb.get(k)), None)
-        if owner is not None:
-            return owner in {o.name(v) for v in (self.pvbs if role == "source" else self.pvrs)}
+        kind, _, owner = podlib.data_path_of(pod).partition(" ")
+        if owner:
+            vols = self.pvbs if role == "source" else self.pvrs
+            return any(v.get("kind", kind) == kind and o.name(v) == owner for v in vols)
         nodes, pods = self.volume_locations(role)
-        return str(o.spec(pod).get("nodeName")) in nodes or o.name(pod) in pods
+        return podlib.node(pod) in nodes or o.name(pod) in pods
 
     def backups_of(self, migration: dict) -> list[dict]:
         return [b for b in self.backups if o.labels(b).get(MIGRATION_LABEL) == o.uid(migration)]
@@ -144,8 +144,7 @@ class Graph:
         """(namespace, name) of the rsync client pod a DVMP watches, ('', '') when unknown: status.podName with
         spec.podNamespace (MC-1.4.3+), else spec.podRef (MC release-1.4.0..1.4.2
         directvolumemigrationprogress_types.go have only podRef: {name, namespace})."""
-        ref = o.spec(dvmp).get("podRef") or {}
-        ref = ref if isinstance(ref, dict) else {}
+        ref = o.as_map(o.spec(dvmp).get("podRef"))
         return (str(o.spec(dvmp).get("podNamespace") or ref.get("namespace") or ""),
                 str(o.status(dvmp).get("podName") or ref.get("name") or ""))
 
@@ -347,32 +346,38 @@ def legacy_stage_pods(g: Graph) -> bool:
     pipeline), so `uses` cannot tell; and its durable StagePodsCreated condition stands, which mig-controller
     removes once every stage pod has terminated on both clusters (release-1.2.0 pod.go, release-1.3.2 stage.go
     ensureStagePodsTerminated)."""
-    migs = [g.migration] if g.migration else g.migrations
-    return any((o.status(m).get("phase") or o.status(m).get("itinerary")) and "pipeline" not in o.status(m)
-               and o.has_condition(m, mtc.COND_STAGE_PODS_CREATED) for m in migs if m)
+    return any(o.has_condition(m, mtc.COND_STAGE_PODS_CREATED) for m in _cam_migrations(g))
 
 
 def legacy_image_copy(g: Graph) -> bool:
     """Whether a CAM 1.2/1.3 migration of the graph (a phase, no status.pipeline: see legacy_stage_pods) has not
     succeeded: those releases copy every image through the plan's registry pods (there is no
     indirectImageMigration nor registry condition before MC-1.4), worth reading while it runs or after it failed."""
+    return any(not o.succeeded(m) for m in _cam_migrations(g))
+
+
+def _cam_migrations(g: Graph) -> list[dict]:
+    """The graph's migrations that CAM 1.2/1.3 ran: started (a phase or itinerary) without a status.pipeline."""
     migs = [g.migration] if g.migration else g.migrations
-    return any((o.status(m).get("phase") or o.status(m).get("itinerary")) and "pipeline" not in o.status(m)
-               and not o.succeeded(m) for m in migs if m)
+    return [m for m in migs if m and (o.status(m).get("phase") or o.status(m).get("itinerary"))
+            and "pipeline" not in o.status(m)]
 
 
 def _collect_host(src: Source, g: Graph, uids: list[str], analytics: bool = False) -> None:
     """DVMs, DVMPs, DIMs, DISMs of the migrations that run those steps; the plan's MigHooks when it has hooks,
     its MigAnalytics when asked (one list per kind, none when not needed: the request budget of a migration
     without them is unchanged). A kind the host does not serve (MTC before 1.4, a must-gather without it)
-    is simply absent."""
+    is simply absent; one it could not read (refused, no answer, not in the must-gather) is said in `missing`."""
     ns = g.namespace
     sel = o.in_selector(mtc.MIGMIGRATION, uids)
 
     def listed(kind: str, labels: str | None = None) -> list[dict]:
         try:
             return _sorted(src.list("host", kind, ns, labels=labels))
-        except (ApiError, MigError):
+        except NotServed:
+            return []
+        except (ApiError, MigError) as e:
+            g.missing[f"host {kind}"] = f"{kind} on host: {e}"
             return []
 
     g.dvms = listed("DirectVolumeMigration", sel) if uses(g, mtc.DVM_STEPS) else []
@@ -529,7 +534,7 @@ def one_cluster(g: Graph) -> bool:
 
 def _hook_role(g: Graph, job: dict) -> str:
     hook = next((h for h in g.hooks if o.uid(h) == o.labels(job).get(mtc.HOOK_UID)), None)
-    return mtc.HOOK_TARGET_ROLE.get(str(o.spec(hook).get("targetCluster", "")), "") if hook else ""
+    return mtc.hook_role(hook) if hook else ""
 
 
 def _mine(pod: dict, uids: list[str], dvm_uids: set, plan_uid: str) -> bool:

@@ -50,7 +50,6 @@ RSYNC_CLIENT_VALUE = "rsync-client"                         # MC-1.4/1.5 rsync.g
 BLOCKRSYNC_SERVER_POD = "blockrsync-server"                 # CL blockrsync/server.go blockrsyncServerPodName
 BLOCKRSYNC_CLIENT_PREFIX = "blockrsync-"                    # CL blockrsync/client.go generateName
 BLOCKRSYNC_CONTAINER = "blockrsync"                         # CL blockrsync/blockrsync.go BlockRsyncContainer
-BLOCKRSYNC_PROXY_CONTAINER = "proxy"                        # CL blockrsync/blockrsync.go Proxy (client pod)
 RSYNC_SVC, RSYNC_SVC_BLOCK = "directvolumemigration-rsync-transfer-svc", "directvolumemigration-rsync-transfer-svc-block"
 RSYNC_ROUTE, RSYNC_ROUTE_BLOCK = "dvm", "dvm-block"        # MC task.go DirectVolumeMigrationRsyncTransferRoute[Block]
 RSYNC_SERVER_PODS = ("directvolumemigration-rsync-transfer", "rsync-server",   # MC-1.4/1.5 rsync.go; CL server.go
@@ -105,6 +104,11 @@ HOOK_JOB_FAILED_LIMIT = 6                                   # hooks.go HookJobFa
 HOOK_DEFAULT_DEADLINE_S = 1800                              # hooks.go baseJobTemplate: pod activeDeadlineSeconds
 JOB_NAME = "job-name"                                       # Kubernetes Job controller: label on the Job's pods
 HOOK_TARGET_ROLE = {"source": "source", "destination": "target"}   # MigHook spec.targetCluster -> our role
+
+
+def hook_role(hook: dict) -> str:
+    """The role of the cluster a MigHook runs on ('' when its targetCluster is neither)."""
+    return HOOK_TARGET_ROLE.get(str(o.spec(hook).get("targetCluster", "")), "")
 
 # --- stage pods (MC pkg/controller/migmigration/stage.go, labels.go) ---------------------------------------
 STAGE_POD = "migration.openshift.io/is-stage-pod"           # labels.go StagePodLabel ("True"), MC-1.4+ only

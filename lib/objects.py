@@ -8,7 +8,7 @@ from typing import Any, List, Optional, Tuple
 UTC = _dt.timezone.utc
 
 
-def _d(x: Any) -> dict:
+def as_map(x: Any) -> dict:
     """x if it is a mapping, else {}: an odd object (a string where a map belongs) reads as empty."""
     return x if isinstance(x, dict) else {}
 
@@ -18,7 +18,7 @@ def _s(x: Any) -> str:
 
 
 def meta(o: dict) -> dict:
-    return _d(_d(o).get("metadata"))
+    return as_map(as_map(o).get("metadata"))
 
 
 def name(o: dict) -> str:
@@ -36,7 +36,7 @@ def uid(o: dict) -> str:
 def labels(o: dict) -> dict:
     """metadata.labels, their values text as the API server sends them: a number is its text, a value of
     another type (a list, a map: no label) is left out."""
-    lb = _d(meta(o).get("labels"))
+    lb = as_map(meta(o).get("labels"))
     if all(isinstance(v, str) for v in lb.values()):
         return lb
     return {k: v if isinstance(v, str) else str(v) for k, v in lb.items()
@@ -44,15 +44,15 @@ def labels(o: dict) -> dict:
 
 
 def annotations(o: dict) -> dict:
-    return _d(meta(o).get("annotations"))
+    return as_map(meta(o).get("annotations"))
 
 
 def spec(o: dict) -> dict:
-    return _d(_d(o).get("spec"))
+    return as_map(as_map(o).get("spec"))
 
 
 def status(o: dict) -> dict:
-    return _d(_d(o).get("status"))
+    return as_map(as_map(o).get("status"))
 
 
 def phase(o: dict) -> str:
@@ -103,7 +103,7 @@ def has_condition(o: dict, ctype: str) -> bool:
 
 def ref_name(o: Optional[dict], field: str) -> str:
     """The name of an object reference in spec (spec.<field>.name), or "" (also when the field is odd)."""
-    return _s(_d(spec(o or {}).get(field)).get("name"))
+    return _s(as_map(spec(o or {}).get(field)).get("name"))
 
 
 def is_host_cluster(migcluster: Optional[dict]) -> bool:
@@ -122,6 +122,12 @@ def outcome(mig: Optional[dict]) -> str:
     if found == "Succeeded" and any(c.get("category") == "Warn" and is_true(c) for c in conditions(mig or {})):
         return "SucceededWithWarnings"
     return found
+
+
+def completed_ok(mig: Optional[dict]) -> bool:
+    """MTC completed the migration and says it succeeded (with warnings or not): not a canceled one, though the
+    Completed phase gives it Succeeded too (migrate.go)."""
+    return phase(mig or {}) == "Completed" and succeeded(mig)
 
 
 def succeeded(mig: Optional[dict]) -> bool:

@@ -65,6 +65,13 @@ def containers(pod: dict) -> list[str]:
     return [c.get("name", "") for c in o.maps(o.spec(pod).get("containers"))]
 
 
+def terminated(cs: dict, last: bool = True) -> dict:
+    """A container status's terminated state: the current one, else (`last`) the previous instance's; {} when
+    neither is a map."""
+    now = o.as_map(o.dig(cs, "state", "terminated"))
+    return now or (o.as_map(o.dig(cs, "lastState", "terminated")) if last else {})
+
+
 def node(pod: dict) -> str:
     name = o.spec(pod).get("nodeName")
     return name if isinstance(name, str) else ""
@@ -78,9 +85,6 @@ def ready(pod: dict) -> bool:
     return o.phase(pod) == "Running" and all(cs.get("ready") for cs in o.maps(o.status(pod).get("containerStatuses")))
 
 
-def _map(x) -> dict:
-    return x if isinstance(x, dict) else {}
-
 
 def problems(pod: dict) -> list[str]:
     """Why a pod is unhealthy: not Running, not ready, CrashLoopBackOff, OOMKilled, restarts."""
@@ -89,8 +93,8 @@ def problems(pod: dict) -> list[str]:
         out.append(f"phase {o.phase(pod) or 'Unknown'}")
     for cs in o.maps(o.status(pod).get("containerStatuses")):
         name = cs.get("name", "")
-        waiting = _map(o.dig(cs, "state", "waiting"))
-        last = _map(o.dig(cs, "lastState", "terminated"))
+        waiting = o.as_map(o.dig(cs, "state", "waiting"))
+        last = o.as_map(o.dig(cs, "lastState", "terminated"))
         if waiting.get("reason"):
             out.append(f"container {name} {waiting['reason']}")
         if last.get("reason") == "OOMKilled":

@@ -36,7 +36,9 @@ _STAMP = re.compile(rb"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)? ")     # kub
 _NAME_LIKE = re.compile(rb"[a-z0-9]([a-z0-9._-]*[a-z0-9])?|[0-9]+")
 _EMBEDDED_MAX = 1 << 20   # strings parsed as embedded documents (kubeconfigs, JSON) up to this size
 # A Secret (or a ConfigMap's binaryData) written inside a string: a manifest kept in a ConfigMap.
-_EMBEDDED_SECRET = re.compile(rb'kind\\*["\']?\s*:\s*\\*["\']?Secret\b|binaryData')
+# A Secret (a manifest, a last-applied configuration, escaped JSON too), binaryData or stringData: values only
+# an object's kind tells apart (`ca.crt: <base64>`); also lib/gather/scrub.py's test of an unparsable file.
+EMBEDDED_SECRET = re.compile(rb'kind\\*["\']?\s*:\s*\\*["\']?Secret\b|binaryData|stringData')
 # A known value in a log line without a keyword is found by its anchor: the longest run of letters and digits of
 # each of its forms, looked up among the words of a block (a translate, a split and a set: ~100 MB/s, where a
 # trie over every byte runs at ~10-30 MB/s); the block goes through the trie only when one is there. A form
@@ -542,7 +544,7 @@ class Redactor:
         goes, parsed or not."""
         if len(raw) > _EMBEDDED_MAX or b"\n" not in raw and not raw.lstrip().startswith(b"{"):
             return False
-        secret = _EMBEDDED_SECRET.search(raw) is not None and b"ata" in raw      # data, stringData, binaryData
+        secret = EMBEDDED_SECRET.search(raw) is not None and b"ata" in raw      # data, stringData, binaryData
         if not (secret or b"kind: Config" in raw or b'"kind":"Config"' in raw.replace(b" ", b"") or b"users:" in raw
                 or raw.lstrip().startswith(b"{")):
             return False

@@ -146,7 +146,11 @@ class Cached:
                 self._lists[key] = self._src.list(role, kind, namespace, labels, fields)
             except ApiError as e:
                 if e.status == 404:       # a list answered 404: the collection is not there, the kind not served
-                    raise NotServed(f"{role}: {e}") from None
-                self.failed.append(e)
-                raise
-        return self._lists[key]
+                    e = NotServed(f"{role}: {e}")
+                else:
+                    self.failed.append(e)
+                self._lists[key] = e      # asked again, it fails at once: not another round of retries
+        found = self._lists[key]
+        if isinstance(found, Exception):
+            raise found
+        return found

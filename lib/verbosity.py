@@ -51,8 +51,9 @@ def _write(stamp: str, message: str, body) -> None:
 
 
 def hold() -> None:
-    """Keep the lines logged from now on until `release`."""
-    if _STATE["held"] is None and enabled(6):
+    """Keep the lines logged from now on until `release`: -v 8's bodies, whose secrets are learnt first (-v 6
+    and 7 lines, the requests a user watches for the one that hangs, are written as they come)."""
+    if _STATE["held"] is None and enabled(8):
         _STATE["held"] = []
 
 

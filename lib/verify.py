@@ -73,16 +73,11 @@ class Report:
 # each check marks its own ids (lib/checks/registry: data_not_copied, current_state).
 
 
-def succeeded(mig: dict) -> bool:
-    """MTC says the migration completed: Succeeded or SucceededWithWarnings, and neither failed nor canceled."""
-    return o.phase(mig) == "Completed" and o.succeeded(mig)
-
-
 def settle(mig: dict, findings: list[Finding]) -> list[Finding]:
     """MTC's semantics applied to the findings: on a migration that succeeded, infrastructure findings
     are warnings; on one MTC marked SucceededWithWarnings, only evidence that data was not copied stays
     an error. The finding that blocks a migration comes first."""
-    if succeeded(mig):
+    if o.completed_ok(mig):
         warned = o.outcome(mig) == "SucceededWithWarnings"      # CAM 1.2/1.3: Succeeded with a Warn condition
         now_state, data_lost = marked("current_state"), marked("data_not_copied")
         for f in findings:

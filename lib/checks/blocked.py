@@ -8,6 +8,7 @@ STUCK from its first minute, not RUNNING."""
 from __future__ import annotations
 
 from .. import objects as o
+from .direct import dvm_failed
 from .registry import Finding, check, ref
 
 BLOCKING = ("Critical", "Error")
@@ -38,7 +39,7 @@ def blockers(f) -> list[tuple[dict, dict]]:
     # WaitFor...ToComplete: it mirrors only their Warn conditions (dvm.go getWarningForDVM) and goes on only once
     # the DVM is Completed or failed (hasDirectVolumeMigrationCompleted).
     for d in f.graph.dvms_of(mig) + f.graph.dims_of(mig):
-        if o.phase(d) not in ("Completed", "MigrationFailed") and not o.has_condition(d, "Failed"):
+        if o.phase(d) != "Completed" and not dvm_failed(d):
             out += [(d, c) for c in _blocking(d)]
     return out
 

@@ -40,8 +40,11 @@ def failed_volumes(f, dvm: dict) -> list[dict]:
         pvc = f.graph.dvmp_pvc(dvmp)
         pod_ns, pod = f.graph.dvmp_pod(dvmp)
         key = (pvc.get("namespace") or pod_ns, pvc.get("name", ""))
-        if key in out:
-            out[key]["dvmp"] = dvmp
+        if key in out:        # known from rsyncOperations, which names no pod: the DVMP does
+            rec = out[key]
+            if not rec["pod"]:
+                rec.update(pod=pod, podNamespace=pod_ns or rec["podNamespace"])
+            rec["dvmp"] = dvmp
         elif pst.get("phase") == mtc.DVMP_FAILED and terminal:
             out[key] = {"pvc": key[1], "namespace": key[0], "pod": pod, "podNamespace": pod_ns, "dvmp": dvmp}
     return list(out.values())
@@ -50,7 +53,7 @@ def failed_volumes(f, dvm: dict) -> list[dict]:
 def _exit_code(rec: dict, pod: dict | None) -> str:
     for cs in o.maps(o.status(pod or {}).get("containerStatuses")):
         if cs.get("name") in mtc.RSYNC_CONTAINERS:
-            term = (cs.get("state") or {}).get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
+            term = podlib.terminated(cs)
             if term.get("exitCode") is not None:
                 return str(term["exitCode"])
     st = o.status(rec.get("dvmp") or {})
@@ -65,7 +68,7 @@ def _ran_s(rec: dict, pod: dict | None) -> float | None:
     containerElapsedTime (of the last attempt)."""
     for cs in o.maps(o.status(pod or {}).get("containerStatuses")):
         if cs.get("name") in mtc.RSYNC_CONTAINERS:
-            term = (cs.get("state") or {}).get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
+            term = podlib.terminated(cs)
             start, end = o.parse_time(term.get("startedAt")), o.parse_time(term.get("finishedAt"))
             if start and end:
                 return (end - start).total_seconds()
@@ -132,7 +135,7 @@ def direct_volume(f):
         for rec in vols:
             pod = next((p for p in f.graph.helpers_of("source", "rsync")
                         if o.name(p) == rec["pod"] and o.namespace(p) == rec["podNamespace"]), None)
-            block = mtc.is_block_transfer(pod, rec["pod"] or o.status(rec.get("dvmp") or {}).get("podName", ""))
+            block = mtc.is_block_transfer(pod, rec["pod"])
             tool = "blockrsync" if block else "rsync"
             lines = _message_lines(rec.get("dvmp") or {})
             # no Pod object but the must-gather's saved log of it (lib/graph logged: MTC image release-1.8)

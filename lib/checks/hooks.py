@@ -71,7 +71,7 @@ def hooks(f):
             for p in pods[-2:]:
                 problems = podlib.problems(p)
                 for cs in o.maps(o.status(p).get("containerStatuses")):
-                    term = (cs.get("state") or {}).get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
+                    term = podlib.terminated(cs)
                     if term:
                         problems.append(f"container {cs.get('name')} exited {term.get('exitCode')} ({term.get('reason', '')})")
                 ev.append(f"Pod {o.namespace(p)}/{o.name(p)}: phase {o.phase(p) or '?'}"

@@ -27,7 +27,7 @@ def mtc_pods(f: Facts) -> Iterator[Finding]:
                 continue
             why = podlib.problems(p) if not podlib.finished_data_path(p) else []
             if why:
-                sev: Severity = "error" if podlib.classify(p) != "restic" and not completed_ok(f) else "warning"
+                sev: Severity = "error" if podlib.classify(p) != "restic" and not o.completed_ok(f.mig) else "warning"
                 yield Finding(id="mtc-pod-unhealthy", severity=sev,
                               title=f"{podlib.kind_name(p)} pod {o.name(p)} is unhealthy", cluster=role,
                               objects=[ref(p)], evidence=[f"Pod {o.name(p)}: {', '.join(why)}"]
@@ -37,11 +37,6 @@ def mtc_pods(f: Facts) -> Iterator[Finding]:
                                f"oc logs {o.name(p)} -n {f.src.namespace} --all-containers --previous --context <{role}>"])
 
 
-def completed_ok(f) -> bool:
-    """A migration that already succeeded is not failed by infrastructure broken since: warn instead. A canceled
-    one did not succeed, though mig-controller's Completed phase gives it Succeeded too (migrate.go): o.succeeded."""
-    return o.phase(f.mig) == "Completed" and o.succeeded(f.mig)
-
 
 @check("bsl-unavailable", current_state=("bsl-unavailable",))
 def locations(f: Facts) -> Iterator[Finding]:
@@ -49,7 +44,7 @@ def locations(f: Facts) -> Iterator[Finding]:
         for b in bsls:
             phase = o.phase(b)
             if phase and phase != "Available" and not bucket_gone(b):
-                yield Finding(id="bsl-unavailable", severity="warning" if completed_ok(f) else "error",
+                yield Finding(id="bsl-unavailable", severity="warning" if o.completed_ok(f.mig) else "error",
                               title=f"BackupStorageLocation {o.name(b)} is {phase}", cluster=role,
                               objects=[ref(b)], evidence=[f"BackupStorageLocation {o.name(b)}: phase {phase}: "
                                          f"{o.status(b).get('message', '')}".rstrip(": ")],
@@ -69,7 +64,7 @@ def config_ready(f: Facts) -> Iterator[Finding]:
             continue        # never Ready again by design; a migration it stops says PlanClosed (migration-blocked)
         bad = [c for c in o.conditions(obj) if c.get("category") in ("Critical", "Error")
                and o.is_true(c)]
-        yield Finding(id=fid, severity="warning" if completed_ok(f) else "error",
+        yield Finding(id=fid, severity="warning" if o.completed_ok(f.mig) else "error",
                       title=f"{kind} {o.name(obj)} is not Ready", cluster="host",
                       objects=[ref(obj)],
                       evidence=[f"{kind} {o.name(obj)}: {c.get('type')} ({c.get('category')}): {c.get('message', '')}"

@@ -73,7 +73,7 @@ def _hook_role(f, hook_phase: str) -> tuple[str, str]:
     if hook is None:
         return "", ""
     target = o.spec(hook).get("targetCluster", "")
-    role = mtc.HOOK_TARGET_ROLE.get(target, "")
+    role = mtc.hook_role(hook)
     return role, f"the {hook_phase} hook (MigHook {o.name(hook)}) runs on the {role or '?'} cluster (targetCluster {target})"
 
 

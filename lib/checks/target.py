@@ -16,7 +16,7 @@ KINDS = ("Deployment", "StatefulSet", "DeploymentConfig", "PersistentVolumeClaim
 def target_has_everything(f: Facts) -> Iterator[Finding]:
     # only what MTC says succeeded: a canceled migration ends Completed with Succeeded too (migrate.go), and what it
     # left on the target is what the cancel left (CAM 1.2's Cancel itinerary even deleted it: DeleteMigrated)
-    if not (f.is_final() and o.phase(f.mig) == "Completed" and o.succeeded(f.mig)
+    if not (f.is_final() and o.completed_ok(f.mig)
             and f.reachable("source") and f.reachable("target")):
         return
     if f.rolled_back() is not None:

@@ -207,8 +207,10 @@ def for_bundle(path: str, ref: str | None, namespace: str, limit: int = 3, redac
     names = [ref] if ref else [o.name(m) for m in list_migrations(src)[:limit]]
     reports = [verify(src, n) for n in names]
     redaction = (index or {}).get("redaction")
-    scrub_report = next(iter(sorted(p.glob("*.json"))), None) if redaction is None else None
-    if scrub_report is not None and scrub_report.name == "mig-tools-redaction.json" \
+    from .scrub import REPORT
+
+    scrub_report = p / REPORT if redaction is None else None
+    if scrub_report is not None and scrub_report.is_file() \
             and not layout.check_file(p, scrub_report, layout.MAX_OBJECT_FILE, walked=False):
         try:
             kept = json.loads(scrub_report.read_text())

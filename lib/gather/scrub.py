@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from .. import objects as o
 from ..errors import MigError
 from ..mustgather import layout
 from ..mustgather.extract import ARCHIVE_SUFFIXES, Budget, extract_to_temp, is_archive_name
-from ..redact import Redactor, StreamRedactor
+from ..redact import EMBEDDED_SECRET, Redactor, StreamRedactor
 from . import mapping as redaction_map
 from . import write
 
@@ -35,9 +34,8 @@ REPORT = "mig-tools-redaction.json"
 OBJECT_SUFFIXES = (".yaml", ".yml", ".json")
 _CHUNK = 1 << 20
 _MAX_NESTING = 4
-# What an object file holds that the text rules cannot scrub: a Secret's data or a ConfigMap's binaryData
-# under any key name (`ca.crt: <base64>`), a last-applied configuration of a Secret; also in escaped JSON.
-_UNSCRUBBABLE = re.compile(rb'kind\\*["\']?\s*:\s*\\*["\']?Secret\b|binaryData|stringData')
+# What an object file holds that the text rules cannot scrub (redact.EMBEDDED_SECRET)
+_UNSCRUBBABLE = EMBEDDED_SECRET
 
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -108,10 +108,6 @@ class Downloader:
 
 
 # --- rendering, as the velero CLI does -------------------------------------------------------------------
-def _map(x) -> dict:
-    """x if it is a map, else {}: a field of another type (a string, a list) reads as absent."""
-    return x if isinstance(x, dict) else {}
-
 
 def _texts(x) -> list[str]:
     """The entries of a list as text: a field that is no list (a string, a number) reads as absent."""
@@ -129,7 +125,7 @@ def _result(title: str, res: dict) -> list[str]:
     out = [f"{title}:"]
     out.append("  Velero:   " + ("\n            ".join(_texts(res.get("velero"))) or "<none>"))
     out.append("  Cluster:  " + ("\n            ".join(_texts(res.get("cluster"))) or "<none>"))
-    spaces = _map(res.get("namespaces"))
+    spaces = o.as_map(res.get("namespaces"))
     if not spaces:
         out.append("  Namespaces: <none>")
     else:
@@ -149,9 +145,9 @@ def _results(obj: dict, results: dict | None, why: str | None) -> list[str]:
                 + (f"  ({why})" if why else ""), ""]
     out: list = []
     if st.get("warnings"):
-        out += _result("Warnings", _map(results.get("warnings"))) + [""]
+        out += _result("Warnings", o.as_map(results.get("warnings"))) + [""]
     if st.get("errors"):
-        out += _result("Errors", _map(results.get("errors"))) + [""]
+        out += _result("Errors", o.as_map(results.get("errors"))) + [""]
     return out
 
 
@@ -162,10 +158,10 @@ def _volumes(title: str, vols: list[dict]) -> list[str]:
     for v in vols:
         phase = o.phase(v) or "New"
         phase = "In Progress" if phase == "InProgress" else phase
-        pod = _map(o.spec(v).get("pod"))
+        pod = o.as_map(o.spec(v).get("pod"))
         label = f"{pod.get('namespace', '')}/{pod.get('name', '')}"
         vol = str(o.spec(v).get("volume", ""))
-        prog = _map(o.status(v).get("progress"))
+        prog = o.as_map(o.status(v).get("progress"))
         if phase == "In Progress" and o.number(prog.get("totalBytes")) > 0:
             vol += f" ({100.0 * o.number(prog.get('bytesDone')) / o.number(prog['totalBytes']):.2f}%)"
         groups.setdefault(phase, {}).setdefault(label, []).append(vol)
@@ -192,7 +188,7 @@ def describe_backup(b: dict, pvbs: list[dict], resources: dict | None, results: 
               f"Backup Format Version:  {st.get('formatVersion') or st.get('version') or ''}", "",
               f"Started:    {st.get('startTimestamp') or '<n/a>'}", f"Completed:  {st.get('completionTimestamp') or '<n/a>'}",
               "", f"Expiration:  {st.get('expiration') or '<nil>'}", ""]
-    prog = _map(st.get("progress"))
+    prog = o.as_map(st.get("progress"))
     if prog:
         lines += [f"Total items to be backed up:  {prog.get('totalItems', 0)}",
                   f"Items backed up:              {prog.get('itemsBackedUp', 0)}", ""]
@@ -216,7 +212,7 @@ def describe_restore(r: dict, pvrs: list[dict], results: dict | None, why: str |
     note = f" (run 'velero restore logs {o.name(r)}' for more information)" \
         if phase in ("Failed", "PartiallyFailed") else ""
     lines = _meta(r) + [f"Phase:  {phase}{note}", ""]
-    prog = _map(st.get("progress"))
+    prog = o.as_map(st.get("progress"))
     if prog:
         lines += [f"Total items to be restored:  {prog.get('totalItems', 0)}",
                   f"Items restored:              {prog.get('itemsRestored', 0)}", ""]

@@ -30,9 +30,9 @@ def safe(name: str) -> str:
     return out if out not in (".", "..") else out.replace(".", "_")
 
 
-def archive(root: Path, dest: Path, name: str) -> Path:
+def archive(root: Path, dest: Path, name: str, kept: bool = True) -> Path:
     """dest/name: a .tar.gz of `root` (under its own name), written to a temporary name and renamed, so
-    that a tarball is never half-written."""
+    that a tarball is never half-written. `kept`: `root` stays after the command (said when this fails)."""
     target = dest / name
     tmp = dest / f".{name}.partial-{os.getpid()}"
     try:
@@ -41,7 +41,8 @@ def archive(root: Path, dest: Path, name: str) -> Path:
         os.replace(tmp, target)
         return target
     except OSError as e:          # a full disk, a directory of that name: one line, the tree stays
-        raise MigError(f"{target}: cannot write the archive: {e.strerror or e} ({root} is complete)") from None
+        raise MigError(f"{target}: cannot write the archive: {e.strerror or e}"
+                       + (f" ({root} is complete)" if kept else "")) from None
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -47,17 +47,25 @@ def bind_clusters(src, migration: str | None):
     return None
 
 
+def _not_learnt(not_read: list, err) -> None:
+    """What could not be read to learn its secrets: a warning each."""
+    for n in not_read:
+        err.write(f"warning: {n['cluster']}: {n['what']} could not be read ({n['error']}): the values it holds "
+                  "are redacted only where a rule finds them\n")
+
+
 def execute(src, opt: Options, out=None, err=None) -> int:
     """Run the command; returns the exit code (69 when a cluster or pod could not be read)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    if not opt.follow:
+        src = Cached(src)       # the graph's lists, targets()'s pods and those whose secrets are learnt: read once
     g = bind_clusters(src, opt.migration)
     scope = g if opt.migration else None
     errors: list = []
     if opt.output_dir or opt.archive:
         from .download import download, download_archive, safe_dir  # only for files: tarfile, the redactor
 
-        src = Cached(src)       # the pods targets() lists are the ones whose secrets are learnt (no follow here)
         tgts = targets(src, g, opt.clusters or None, opt.sources or None, opt.pod, opt.container, opt.selector, errors)
         needles = Needles(scope) if scope is not None and not opt.all_lines else None
         extra = {"tail_lines": opt.tail, "since_seconds": opt.since_seconds, "since_time": opt.since_time}
@@ -74,9 +82,7 @@ def execute(src, opt: Options, out=None, err=None) -> int:
                   + (f"; {len(index['failed'])} could not be read (see index.json)" if index["failed"] else "") + "\n")
         for f in index["failed"]:
             err.write(f"warning: {f['error']}\n")
-        for n in index["redaction"]["notRead"]:
-            err.write(f"warning: {n['cluster']}: {n['what']} could not be read ({n['error']}): the values it holds "
-                      "are redacted only where a rule finds them\n")
+        _not_learnt(index["redaction"]["notRead"], err)
         return EXIT_UNREACHABLE if index["failed"] else 0
 
     # Printed lines are redacted as the files are (lib/logs/secrets.py): stdout is redirected to files
@@ -87,9 +93,7 @@ def execute(src, opt: Options, out=None, err=None) -> int:
     r = Redactor()
 
     def learn_first(tgts) -> None:
-        for m in learn(src, tgts, r).not_read:
-            err.write(f"warning: {m['cluster']}: {m['what']} could not be read ({m['error']}): the values it "
-                      "holds are redacted only where a rule finds them\n")
+        _not_learnt(learn(src, tgts, r).not_read, err)
 
     color = opt.output != "json" and fmt_color(out)
     n = 0

@@ -190,7 +190,10 @@ def download_archive(src, tgts, archive: Path, needles, previous=True, opts=None
         root = Path(tmp) / archive.name.replace(".tar.gz", "").replace(".tgz", "")
         root.mkdir()
         index = download(src, tgts, root, needles, previous, opts, failed)
-        write.archive(root, archive.parent, archive.name)
+        try:
+            write.archive(root, archive.parent, archive.name, kept=False)
+        except MigError as e:             # its tree is a temporary one, gone with it
+            raise MigError(f"--archive {e.message}") from None
     return index
 
 

@@ -15,7 +15,7 @@ from .journal import Journal, default_path
 from .keep import recreate_command, save
 from .observe import observe
 from .plan import Plan
-from .planner import build_plan, refuse_if_empty, refuse_if_mounted
+from .planner import build_plan, deletes_live_application, refuse_if_empty, refuse_if_mounted
 from .resolve import pairs_text, resolve, running
 
 
@@ -137,16 +137,18 @@ def _keep(src, plan: Plan, journal: Journal, err) -> None:
               f"to re-create the plan with its PV settings: {recreate_command(plan.context, plan_file, src.namespace)}\n")
 
 
-def _refuse_before_asking(plan: Plan, opt: Options) -> None:
+def _refuse_before_asking(src, plan: Plan, opt: Options) -> None:
     """What this run would refuse to execute, said before the user is asked to confirm it."""
     mig = plan.context.migration
-    if mig and o.succeeded(mig) and not opt.force and any(a.cluster == "target" for a in plan.actions):
+    if mig and not opt.force and deletes_live_application(mig, plan.actions):
         raise MigError(f"migration {o.name(mig)} succeeded: rolling it back deletes the live "
                        "application on the target; pass --force to do it anyway")
     every = o.namespace_pairs(plan.context.plan)
     if opt.via_controller and len(plan.context.pairs) < len(every):
         raise MigError(f"MTC's rollback covers every namespace of plan {o.name(plan.context.plan)} ("
                        f"{pairs_text(every)}); pass --all-namespaces-of-plan to accept that")
+    if not src.live:
+        raise MigError("a must-gather can only show the plan; run against the live clusters to execute it")
 
 
 def _via_controller(src, plan: Plan, opt: Options, journal: Journal, out, err) -> int:
@@ -179,11 +181,9 @@ def run(src, opt: Options, out=None, err=None, stdin=None) -> int:
         err.write("nothing to do: the rollback is complete\n")
         return 0
     if would_execute(opt, stdin):
-        _refuse_before_asking(plan, opt)
+        _refuse_before_asking(src, plan, opt)
     if not confirm(opt, plan, stdin, err):
         return 0
-    if not src.live:
-        raise MigError("a must-gather can only show the plan; run against the live clusters to execute it")
     if opt.via_controller:
         return _via_controller(src, plan, opt, journal, out, err)
     _keep(src, plan, journal, err)

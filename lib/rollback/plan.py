@@ -351,10 +351,15 @@ def swap_back_actions(ns: str, objs: list[dict], mapping: dict, manual: list | N
 
 def still_mounted(ns: str, objs: list[dict], claims: set, mapping: dict) -> list[str]:
     """`kind ns/name -> claim` for each workload of `ns` whose pods would still mount one of `claims` (PVCs the plan
-    deletes) once the swap back is done: what the swap cannot repoint (a StatefulSet, a Job, a VM)."""
+    deletes) once the swap back is done: what the swap cannot repoint (a StatefulSet, a Job, a VM). An object whose
+    owner is among `objs` (a Deployment's ReplicaSet, a CronJob's finished Job) is its owner's to answer for."""
     out = []
+    here = {(x.get("kind"), o.name(x)) for x in objs if not o.namespace(x) or o.namespace(x) == ns}
     for x in objs:
         if o.namespace(x) and o.namespace(x) != ns:
+            continue
+        if any((r.get("kind"), r.get("name")) in here for r in o.maps(o.meta(x).get("ownerReferences"))) \
+                and (x.get("kind") != "Job" or o.has_condition(x, "Complete") or o.has_condition(x, "Failed")):
             continue
         odd = _volumes_odd(x) if claims else ""
         if odd:                 # what it mounts is not known: as if it mounted a PVC to delete

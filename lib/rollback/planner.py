@@ -111,7 +111,7 @@ def build_plan(ctx: Context, ob: Observed, *, stop_daemonsets: bool = False, rel
     if _count(left, group="velero") and mig:
         warnings.append(f"the Velero Backups and Restores of the plan's migrations go (the evidence mig-verify and "
                         f"mig-logs read): oc mig-gather {o.name(mig)} first if support may need them")
-    if mig and o.succeeded(mig) and any(a.cluster == "target" and a.verb == "delete" and a.group != "velero" for a in acts):
+    if mig and deletes_live_application(mig, acts):
         warnings.insert(0, f"migration {o.name(mig)} SUCCEEDED: this deletes the live application on the "
                         "target; executing it needs --force")
     if mig and not o.succeeded(mig) and not held_anywhere and not ob.unread and not ctx.storage_conversion:
@@ -156,6 +156,13 @@ def refuse_if_mounted(plan: Plan) -> None:
         raise MigError(f"plan {o.name(plan.context.plan)} is a storage conversion and its rollback would delete PVCs "
                        f"still mounted by workloads mig-rollback cannot repoint: {'; '.join(plan.blocked)}; run it "
                        "with --via-controller (MTC's rollback swaps the PVC references back first)")
+
+
+def deletes_live_application(mig: dict, acts: list[Action]) -> bool:
+    """Whether rolling back a migration that succeeded deletes on the target more than Velero's records: the live
+    application (executing it needs --force)."""
+    return o.succeeded(mig) and any(a.cluster == "target" and a.verb == "delete" and a.group != "velero"
+                                                  for a in acts)
 
 
 def refuse_if_empty(plan: Plan, rolled_back: bool) -> None:

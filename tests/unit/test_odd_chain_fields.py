@@ -112,3 +112,22 @@ def test_a_migcluster_of_odd_fields_is_one_error_and_never_an_insecure_connectio
                 dict(ok, serviceAccountSecretRef={"name": "list"}), dict(ok, serviceAccountSecretRef={"name": "junk"})):
         with pytest.raises(MigError):
             c._from_migcluster("source", mc(**odd))
+
+
+def test_a_host_list_the_graph_could_not_read_is_said_under_unchecked():
+    """A 503 on the DirectVolumeMigration list: the report is partial (69) and says what it lacks, never a quiet
+    SUCCEEDED WITH WARNINGS without the DVM."""
+    from lib.errors import ApiError
+    from lib.verify import verify
+    from tests.unit.scenario_source import ScenarioSource
+
+    class Failing(ScenarioSource):
+        def list(self, role, kind, namespace=None, labels=None, fields=None):
+            if getattr(kind, "kind", kind) == "DirectVolumeMigration":
+                raise ApiError("the server is currently unable to handle the request", 503)
+            return super().list(role, kind, namespace, labels, fields)
+
+    src = Failing("dvm-rsync-failed")
+    rep = verify(src, "4b1c6d10", now=src.now)
+    assert rep.exit_code == 69
+    assert any("DirectVolumeMigration on host" in p for p in rep.problems), rep.problems

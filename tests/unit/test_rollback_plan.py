@@ -606,3 +606,26 @@ def test_a_cam_stage_pod_needs_mtc_s_part_of_label_as_mig_verify_and_mig_crs_see
     stage = {"kind": "Pod", "metadata": {"name": "stage-db-0", "labels": {**labels, mtc.PART_OF: mtc.PART_OF_VALUE}}}
     assert stage_pod_proof(ctx, app, "source") == ""
     assert stage_pod_proof(ctx, stage, "source").startswith("stage pod (CAM 1.2/1.3 labels)")
+
+
+def test_a_storage_conversion_is_not_refused_for_the_copies_a_swapped_workload_owns():
+    """Every Deployment has ReplicaSets with its template, every CronJob finished Jobs: their owner is repointed,
+    they are not what still mounts the converted PVC (a running Job still is)."""
+    objs = _storage_conversion(("Deployment", "api"), ("CronJob", "nightly-report"))
+    api = find(objs["source"], "Deployment", "api")
+    job_tpl = find(objs["source"], "CronJob", "nightly-report")["spec"]["jobTemplate"]["spec"]["template"]
+    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {
+        "name": "api-5d9f", "namespace": "parts", "uid": "uid-api-5d9f", "resourceVersion": "1",
+        "ownerReferences": [{"kind": "Deployment", "name": "api", "uid": api["metadata"].get("uid", "")}]},
+        "spec": {"template": json.loads(json.dumps(api["spec"]["template"]))}}
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {
+        "name": "nightly-report-2890", "namespace": "parts", "uid": "uid-job-2890", "resourceVersion": "1",
+        "ownerReferences": [{"kind": "CronJob", "name": "nightly-report"}]},
+        "spec": {"template": json.loads(json.dumps(job_tpl))},
+        "status": {"conditions": [{"type": "Complete", "status": "True"}]}}
+    for role in ("source", "target"):
+        objs[role] += [json.loads(json.dumps(rs)), json.loads(json.dumps(job))]
+    assert plan_of(objs, "parts").blocked == []
+    for role in ("source", "target"):
+        find(objs[role], "Job", "nightly-report-2890")["status"] = {"active": 1}
+    assert plan_of(objs, "parts").blocked == ["Job parts/nightly-report-2890 -> db-data-new"]
