@@ -52,7 +52,7 @@ def _image_evidence(pod: dict, why: list) -> list:
     if not _pull_failed(why):
         return []
     return [f"Pod {o.name(pod)}: container {c.get('name')} image {c.get('image')}"
-            for c in o.spec(pod).get("containers") or [] if isinstance(c, dict)]
+            for c in o.maps(o.spec(pod).get("containers"))]
 
 
 def _image_fix(pod: dict, why: list, kind: str, role: str, ns: str) -> list:

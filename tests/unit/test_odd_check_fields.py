@@ -74,3 +74,12 @@ def test_conditions_of_another_shape_are_no_conditions():
                                          {"type": "Failed", "status": ["True"], "category": 7, "reason": {"r": 1}}]
     rep = verify(src, next(iter(src.expect)), now=src.now, verbose=True)
     assert not [p for p in rep.problems if "internal error" in p], rep.problems
+
+
+def test_a_pod_whose_containers_are_no_list_names_no_image():
+    from lib.checks.helpers import _image_evidence
+
+    why = ["container stage: ImagePullBackOff"]
+    assert _image_evidence({"spec": {"containers": 5}}, why) == []
+    assert _image_evidence({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i"}]}},
+                           why) == ["Pod p: container c image i"]
